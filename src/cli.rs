@@ -1,0 +1,278 @@
+//! Command line: argument parsing, settings assembly, running the pipeline, writing the
+//! report and choosing the exit code (0 clean, 1 findings at or above `--fail-on`, 2 usage,
+//! config or internal errors).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Settings};
+use crate::diagnostics::Severity;
+use crate::diagnostics::baseline::Baseline;
+use crate::diagnostics::suppress::selector_matches;
+use crate::pipeline::{self, RunOptions};
+use crate::report::{self, Format, ReportOptions};
+use crate::rules::{self, docs};
+
+#[derive(Parser, Debug)]
+#[command(name = "octolint", version, about = "Fast, parallel GitOps policy and validation linter")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a repository (or files) and report findings
+    Check(CheckArgs),
+    /// List every rule
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
+    /// Print the documentation of a rule
+    Explain {
+        /// Rule id or name (e.g. K8S001 or privileged-container)
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Files or directories to check
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1 [default: error, or `fail-on` from config]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Worker threads [default: number of CPUs]
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Skip paths matching GLOB (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Use this config file instead of searching for octolint.toml
+    #[arg(short, long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any octolint.toml
+    #[arg(long)]
+    pub no_config: bool,
+    /// Run only these rules (ids, names or id prefixes; repeatable)
+    #[arg(long, value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Do not run these rules (ids, names or id prefixes; repeatable)
+    #[arg(long, value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Treat findings whose fingerprints are in FILE as suppressed
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the fingerprints of all current findings to FILE and exit 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Colour in text output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Follow symbolic links while walking
+    #[arg(long)]
+    pub follow_links: bool,
+    /// Also show suppressed findings (text, github, sarif)
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// SARIF automationDetails.id (GitHub code scanning category)
+    #[arg(long, value_name = "ID", default_value = "octolint/")]
+    pub sarif_category: String,
+}
+
+/// Run the CLI and return the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check(args) => match check(&args) {
+            Ok(code) => code,
+            Err(msg) => {
+                eprintln!("octolint: error: {msg}");
+                2
+            }
+        },
+        Command::Rules { format } => {
+            let metas = rules::all_meta();
+            let out = match format {
+                RulesFormat::Table => docs::table(&metas),
+                RulesFormat::Json => docs::json(&metas),
+                RulesFormat::Markdown => docs::markdown_index(&metas),
+            };
+            print!("{out}");
+            0
+        }
+        Command::Explain { rule } => match rules::find_meta(&rule) {
+            Some(m) => {
+                print!("{}", docs::markdown_page(m));
+                0
+            }
+            None => {
+                eprintln!("octolint: error: unknown rule `{rule}` (run `octolint rules` for the list)");
+                2
+            }
+        },
+    }
+}
+
+fn check_selectors(list: &[String], flag: &str) -> Result<(), String> {
+    for s in list {
+        let known = s.eq_ignore_ascii_case("all")
+            || rules::all_meta().iter().any(|m| selector_matches(s, m.id, m.name));
+        if !known {
+            return Err(format!("unknown rule `{s}` in {flag} (run `octolint rules` for the list)"));
+        }
+    }
+    Ok(())
+}
+
+fn load_settings(args: &CheckArgs, first: &Path) -> Result<Settings, String> {
+    let path = if args.no_config {
+        None
+    } else if let Some(p) = &args.config {
+        Some(p.clone())
+    } else {
+        config::discover(first)
+    };
+    let mut settings = match path {
+        Some(p) => Settings::load(&p).map_err(|e| format!("invalid config: {e}"))?,
+        None => Settings::defaults(),
+    };
+    check_selectors(&args.select, "--select")?;
+    check_selectors(&args.ignore, "--ignore")?;
+    if !args.select.is_empty() {
+        settings.select = args.select.clone();
+    }
+    settings.ignore.extend(args.ignore.iter().cloned());
+    Ok(settings)
+}
+
+fn check(args: &CheckArgs) -> Result<i32, String> {
+    for p in &args.paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(format!("path `{}` does not exist", p.display()));
+        }
+    }
+    let first = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let settings = load_settings(args, &first)?;
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let base = if args.paths.len() == 1 && first.is_dir() {
+        first.clone()
+    } else {
+        PathBuf::from(".")
+    };
+    let root = std::path::absolute(&base).unwrap_or_else(|_| cwd.clone());
+    let baseline = match &args.baseline {
+        Some(p) if args.write_baseline.is_none() => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("cannot read baseline `{}`: {e}", p.display()))?;
+            Some(Baseline::parse(&text).map_err(|e| format!("invalid baseline `{}`: {e}", p.display()))?)
+        }
+        _ => None,
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .max(1);
+    let opts = RunOptions {
+        paths: args.paths.clone(),
+        base,
+        follow_links: args.follow_links,
+        jobs,
+        exclude: args.exclude.clone(),
+        baseline,
+    };
+    let outcome = pipeline::run(&opts, &settings)?;
+
+    if let Some(path) = &args.write_baseline {
+        let b = Baseline::from_findings(&outcome.findings);
+        std::fs::write(path, b.to_json())
+            .map_err(|e| format!("cannot write baseline `{}`: {e}", path.display()))?;
+        eprintln!(
+            "octolint: wrote {} fingerprint(s) to {}",
+            b.fingerprints.len(),
+            path.display()
+        );
+        return Ok(0);
+    }
+
+    let color = args.output.is_none()
+        && match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+    let ropts = ReportOptions {
+        root,
+        color,
+        show_suppressed: args.show_suppressed,
+        category: args.sarif_category.clone(),
+    };
+    let rendered = report::render(args.format, &outcome, &ropts);
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = out.write_all(rendered.as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    let threshold = match args.fail_on {
+        Some(FailOn::Never) => None,
+        Some(FailOn::Error) => Some(Severity::Error),
+        Some(FailOn::Warning) => Some(Severity::Warning),
+        Some(FailOn::Info) => Some(Severity::Info),
+        None => Some(settings.fail_on.unwrap_or(Severity::Error)),
+    };
+    let failing = threshold.is_some_and(|t| {
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.suppressed.is_none() && f.severity >= t)
+    });
+    Ok(i32::from(failing))
+}

@@ -1,0 +1,319 @@
+//! `octolint.toml`: found at the checked path or above it, parsed strictly (unknown keys and
+//! bad values are errors naming the key, file and line), turned into immutable [`Settings`].
+//! Depends on `rules` (to validate selectors) and `diagnostics`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostics::Severity;
+use crate::diagnostics::suppress::selector_matches;
+use crate::rules::all_meta;
+use crate::source::SourceFile;
+
+pub const CONFIG_NAME: &str = "octolint.toml";
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    fail_on: Option<Spanned<String>>,
+    max_file_size: Option<u64>,
+    #[serde(default)]
+    rules: RawRules,
+    #[serde(default)]
+    overrides: Vec<RawOverride>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    #[serde(default)]
+    select: Vec<Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+/// A rule-level severity setting: a severity or `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+#[derive(Debug)]
+pub struct PathOverride {
+    pub paths: GlobSet,
+    pub ignore: Vec<String>,
+    pub severity: Vec<(String, Level)>,
+}
+
+/// Settings from the config file, merged with the command line.
+#[derive(Debug, Default)]
+pub struct Settings {
+    pub config_path: Option<PathBuf>,
+    pub exclude: Vec<String>,
+    pub fail_on: Option<Severity>,
+    pub max_file_size: u64,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub severity: Vec<(String, Level)>,
+    pub overrides: Vec<PathOverride>,
+}
+
+/// A configuration error: message plus `file:line:col` when known.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line_col: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line_col {
+            Some((l, c)) => write!(f, "{}:{l}:{c}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+/// Find `octolint.toml` in `start` or the nearest directory above it.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = if start.is_file() { start.parent()? } else { start };
+    let abs = std::path::absolute(start).ok()?;
+    abs.ancestors()
+        .map(|d| d.join(CONFIG_NAME))
+        .find(|p| p.is_file())
+}
+
+pub fn parse_level(s: &str) -> Option<Level> {
+    if s == "off" {
+        Some(Level::Off)
+    } else {
+        Severity::parse(s).map(Level::On)
+    }
+}
+
+impl Settings {
+    pub fn defaults() -> Self {
+        Settings {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            ..Settings::default()
+        }
+    }
+
+    /// Load and validate a config file.
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            line_col: None,
+            message: format!("cannot read config: {e}"),
+        })?;
+        Self::from_str(path, &text)
+    }
+
+    pub fn from_str(path: &Path, text: &str) -> Result<Settings, ConfigError> {
+        let file = SourceFile::new(path.display().to_string(), path.to_path_buf(), text.to_string());
+        let err_at = |span: Option<std::ops::Range<usize>>, message: String| {
+            let lc = span.map(|s| {
+                let lc = file.line_col(s.start);
+                (lc.line, lc.col)
+            });
+            ConfigError {
+                path: path.to_path_buf(),
+                line_col: lc,
+                message,
+            }
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let msg = e.message().trim().to_string();
+            err_at(e.span(), msg)
+        })?;
+
+        let check_selector = |s: &Spanned<String>| -> Result<String, ConfigError> {
+            let sel = s.get_ref();
+            let known = sel.eq_ignore_ascii_case("all")
+                || all_meta()
+                    .iter()
+                    .any(|m| selector_matches(sel, m.id, m.name));
+            if known {
+                Ok(sel.clone())
+            } else {
+                Err(err_at(
+                    Some(s.span()),
+                    format!("unknown rule `{sel}` (run `octolint rules` for the list)"),
+                ))
+            }
+        };
+        let check_severities = |m: &BTreeMap<Spanned<String>, Spanned<String>>| -> Result<Vec<(String, Level)>, ConfigError> {
+            let mut out = Vec::new();
+            for (k, v) in m {
+                let sel = check_selector(k)?;
+                let level = parse_level(v.get_ref()).ok_or_else(|| {
+                    err_at(
+                        Some(v.span()),
+                        format!(
+                            "invalid severity `{}` for `{sel}`: expected error, warning, info or off",
+                            v.get_ref()
+                        ),
+                    )
+                })?;
+                out.push((sel, level));
+            }
+            Ok(out)
+        };
+        let globs = |pats: &[Spanned<String>]| -> Result<GlobSet, ConfigError> {
+            let mut b = GlobSetBuilder::new();
+            for p in pats {
+                for g in expand_pattern(p.get_ref()) {
+                    let glob = Glob::new(&g).map_err(|e| {
+                        err_at(Some(p.span()), format!("invalid glob `{}`: {e}", p.get_ref()))
+                    })?;
+                    b.add(glob);
+                }
+            }
+            b.build()
+                .map_err(|e| err_at(None, format!("invalid glob set: {e}")))
+        };
+
+        let fail_on = match &raw.fail_on {
+            None => None,
+            Some(s) => Some(Severity::parse(s.get_ref()).ok_or_else(|| {
+                err_at(
+                    Some(s.span()),
+                    format!("invalid fail-on `{}`: expected error, warning or info", s.get_ref()),
+                )
+            })?),
+        };
+        for e in &raw.exclude {
+            globs(std::slice::from_ref(e))?;
+        }
+        let mut overrides = Vec::new();
+        for o in &raw.overrides {
+            overrides.push(PathOverride {
+                paths: globs(&o.paths)?,
+                ignore: o.ignore.iter().map(check_selector).collect::<Result<_, _>>()?,
+                severity: check_severities(&o.severity)?,
+            });
+        }
+        Ok(Settings {
+            config_path: Some(path.to_path_buf()),
+            exclude: raw.exclude.iter().map(|s| s.get_ref().clone()).collect(),
+            fail_on,
+            max_file_size: raw.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            select: raw.rules.select.iter().map(check_selector).collect::<Result<_, _>>()?,
+            ignore: raw.rules.ignore.iter().map(check_selector).collect::<Result<_, _>>()?,
+            severity: check_severities(&raw.rules.severity)?,
+            overrides,
+        })
+    }
+
+    /// Is the rule enabled at all (select/ignore)?
+    pub fn rule_enabled(&self, id: &str, name: &str) -> bool {
+        let selected = self.select.is_empty()
+            || self.select.iter().any(|s| selector_matches(s, id, name));
+        let ignored = self.ignore.iter().any(|s| selector_matches(s, id, name));
+        let off = matches!(self.level_for(&self.severity, id, name), Some(Level::Off));
+        selected && !ignored && !off
+    }
+
+    fn level_for(&self, table: &[(String, Level)], id: &str, name: &str) -> Option<Level> {
+        // The most specific selector wins: exact id or name over prefixes.
+        table
+            .iter()
+            .filter(|(s, _)| selector_matches(s, id, name))
+            .max_by_key(|(s, _)| if s == id || s == name { usize::MAX } else { s.len() })
+            .map(|(_, l)| *l)
+    }
+
+    /// The effective level of a rule at a path (`None` keeps the finding's severity).
+    pub fn level_at(&self, path: &str, id: &str, name: &str) -> Option<Level> {
+        let mut level = self.level_for(&self.severity, id, name);
+        for o in &self.overrides {
+            if o.paths.is_match(path) {
+                if o.ignore.iter().any(|s| selector_matches(s, id, name)) {
+                    level = Some(Level::Off);
+                } else if let Some(l) = self.level_for(&o.severity, id, name) {
+                    level = Some(l);
+                }
+            }
+        }
+        level
+    }
+}
+
+/// Patterns without a `/` match at any depth, like `.gitignore`; `dir/` means everything below.
+pub fn expand_pattern(p: &str) -> Vec<String> {
+    let p = p.trim_start_matches("./");
+    let mut out = Vec::new();
+    if let Some(dir) = p.strip_suffix('/') {
+        out.push(format!("{dir}/**"));
+        if !dir.contains('/') {
+            out.push(format!("**/{dir}/**"));
+        }
+    } else {
+        out.push(p.to_string());
+        if !p.contains('/') {
+            out.push(format!("**/{p}"));
+        }
+        if !p.ends_with("/**") {
+            out.push(format!("{p}/**"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Settings, ConfigError> {
+        Settings::from_str(Path::new("octolint.toml"), text)
+    }
+
+    #[test]
+    fn unknown_key_names_line() {
+        let err = parse("fail-on = \"error\"\n[rules]\nselekt = [\"K8S\"]\n").expect_err("unknown");
+        assert_eq!(err.line_col.map(|l| l.0), Some(3));
+        assert!(err.message.contains("selekt"), "{}", err.message);
+    }
+
+    #[test]
+    fn unknown_rule_and_bad_severity() {
+        let err = parse("[rules]\nignore = [\"K9S999\"]\n").expect_err("unknown rule");
+        assert_eq!(err.line_col.map(|l| l.0), Some(2));
+        let err = parse("[rules.severity]\nK8S001 = \"fatal\"\n").expect_err("bad severity");
+        assert!(err.message.contains("fatal"));
+    }
+
+    #[test]
+    fn levels_and_overrides() {
+        let s = parse(
+            "[rules]\nignore = [\"K8S002\"]\n[rules.severity]\nK8S = \"info\"\nK8S001 = \"warning\"\n[[overrides]]\npaths = [\"legacy/\"]\nignore = [\"K8S001\"]\n",
+        )
+        .expect("valid");
+        assert!(!s.rule_enabled("K8S002", "latest-image-tag"));
+        assert!(s.rule_enabled("K8S001", "privileged-container"));
+        assert_eq!(s.level_at("a.yaml", "K8S001", "x"), Some(Level::On(Severity::Warning)));
+        assert_eq!(s.level_at("a.yaml", "K8S003", "x"), Some(Level::On(Severity::Info)));
+        assert_eq!(s.level_at("legacy/a.yaml", "K8S001", "x"), Some(Level::Off));
+    }
+}

@@ -1,0 +1,15 @@
+//! octolint: a fast, parallel GitOps policy and validation linter.
+//!
+//! Data flows one way: `cli` -> `config` -> `discover` -> `parse` -> `model` -> `rules`
+//! -> `diagnostics` (suppress, fingerprint) -> `report`. See `DESIGN` notes in each module.
+
+pub mod cli;
+pub mod config;
+pub mod diagnostics;
+pub mod discover;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
+pub mod source;

@@ -1,0 +1,316 @@
+//! The parsed value tree shared by YAML and JSON documents.
+//!
+//! Every node carries the byte span of its text, so rules can point at the exact key or
+//! value. Scalars keep their source text and the type a Kubernetes API server would give
+//! them (YAML 1.1, as go-yaml v2 resolves plain scalars). Depends only on `source`.
+
+use crate::source::Span;
+
+/// How a scalar was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Quoted,
+    Block,
+}
+
+/// The resolved type of a scalar.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Scalar {
+        text: Box<str>,
+        kind: Scalar,
+        style: Style,
+    },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+impl Node {
+    pub fn scalar(text: impl Into<Box<str>>, kind: Scalar, style: Style, span: Span) -> Self {
+        Node {
+            span,
+            value: Value::Scalar {
+                text: text.into(),
+                kind,
+                style,
+            },
+        }
+    }
+
+    pub fn null(span: Span) -> Self {
+        Node::scalar("", Scalar::Null, Style::Plain, span)
+    }
+
+    /// Look up a key in a mapping (by the key's source text).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The key node and value node of `key` in a mapping.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .rev()
+                .find(|(k, _)| k.key_text() == Some(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    /// Follow a path of mapping keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |node, k| node.get(k))
+    }
+
+    /// The text of any scalar, whatever its resolved type (used for keys).
+    pub fn key_text(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value as a string, if it resolved to a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar {
+                text,
+                kind: Scalar::Str,
+                ..
+            } => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            Value::Scalar {
+                kind: Scalar::Bool(b),
+                ..
+            } => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match &self.value {
+            Value::Scalar {
+                kind: Scalar::Int(i),
+                ..
+            } => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(
+            self.value,
+            Value::Scalar {
+                kind: Scalar::Null,
+                ..
+            }
+        )
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// Items of a sequence; nothing for anything else (including null).
+    pub fn items(&self) -> impl Iterator<Item = &Node> {
+        self.as_seq().unwrap_or(&[]).iter()
+    }
+
+    /// Number of nodes in this subtree (including this one).
+    pub fn size(&self) -> usize {
+        match &self.value {
+            Value::Scalar { .. } => 1,
+            Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            Value::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.size() + v.size())
+                    .sum::<usize>()
+            }
+        }
+    }
+
+    /// Convert to JSON with the YAML 1.1 types (for policies and JSON output).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Scalar { text, kind, .. } => match kind {
+                Scalar::Null => J::Null,
+                Scalar::Bool(b) => J::Bool(*b),
+                Scalar::Int(i) => J::from(*i),
+                Scalar::Float(f) => serde_json::Number::from_f64(*f)
+                    .map(J::Number)
+                    .unwrap_or_else(|| J::String(text.to_string())),
+                Scalar::Str => J::String(text.to_string()),
+            },
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => {
+                let mut m = serde_json::Map::new();
+                for (k, v) in entries {
+                    let key = k.key_text().unwrap_or_default().to_string();
+                    m.insert(key, v.to_json());
+                }
+                J::Object(m)
+            }
+        }
+    }
+}
+
+/// Resolve a plain (unquoted) scalar as YAML 1.1 / go-yaml v2 does.
+pub fn resolve_plain(text: &str) -> Scalar {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Scalar::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Scalar::Bool(false);
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Scalar::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return Scalar::Str;
+    }
+    if let Some(i) = parse_int(text) {
+        return Scalar::Int(i);
+    }
+    if is_float(text)
+        && let Ok(f) = text.replace('_', "").parse::<f64>()
+    {
+        return Scalar::Float(f);
+    }
+    Scalar::Str
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    let cleaned: String;
+    let t = if text.contains('_') {
+        cleaned = text.replace('_', "");
+        cleaned.as_str()
+    } else {
+        text
+    };
+    let (neg, digits) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let (radix, body) = if let Some(b) = digits.strip_prefix("0b") {
+        (2, b)
+    } else if let Some(b) = digits.strip_prefix("0x") {
+        (16, b)
+    } else if let Some(b) = digits.strip_prefix("0o") {
+        (8, b)
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        (8, &digits[1..])
+    } else {
+        (10, digits)
+    };
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let v = i64::from_str_radix(body, radix).ok()?;
+    Some(if neg { -v } else { v })
+}
+
+fn is_float(text: &str) -> bool {
+    // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+    let b = text.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let s = *i;
+        while *i < b.len() && (b[*i].is_ascii_digit() || b[*i] == b'_') {
+            *i += 1;
+        }
+        *i - s
+    };
+    let int_digits = digits(&mut i);
+    let mut frac_digits = 0;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        frac_digits = digits(&mut i);
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return false;
+    }
+    if i < b.len() && matches!(b[i], b'e' | b'E') {
+        i += 1;
+        if i < b.len() && matches!(b[i], b'-' | b'+') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_11_booleans_and_numbers() {
+        assert_eq!(resolve_plain("yes"), Scalar::Bool(true));
+        assert_eq!(resolve_plain("off"), Scalar::Bool(false));
+        assert_eq!(resolve_plain("y"), Scalar::Bool(true));
+        assert_eq!(resolve_plain("0755"), Scalar::Int(493));
+        assert_eq!(resolve_plain("0x1F"), Scalar::Int(31));
+        assert_eq!(resolve_plain("1_000"), Scalar::Int(1000));
+        assert_eq!(resolve_plain("-3"), Scalar::Int(-3));
+        assert_eq!(resolve_plain("1.5"), Scalar::Float(1.5));
+        assert_eq!(resolve_plain("1e3"), Scalar::Float(1000.0));
+        assert_eq!(resolve_plain("~"), Scalar::Null);
+        assert_eq!(resolve_plain("500m"), Scalar::Str);
+        assert_eq!(resolve_plain("1.2.3"), Scalar::Str);
+        assert_eq!(resolve_plain("nginx:1.25"), Scalar::Str);
+        assert_eq!(resolve_plain("-"), Scalar::Str);
+        assert_eq!(resolve_plain("0xZZ"), Scalar::Str);
+        // go-yaml v2 falls back to a float when an octal-looking number does not parse
+        assert_eq!(resolve_plain("089"), Scalar::Float(89.0));
+    }
+}

@@ -1,0 +1,171 @@
+//! HCL (Terraform `.tf` / `.tfvars`) parsing with `hcl-edit`, which keeps byte spans on
+//! every block, attribute and expression.
+//!
+//! Terraform's own parser accepts two things `hcl-edit` rejects: repeated keys in an object
+//! constructor (the last one wins) and a line that continues an expression with a leading
+//! `?` or `:` inside brackets. For those we re-parse a patched copy of the same length, so
+//! every byte offset still points into the original text, and say what we did. Depends on
+//! nothing else in the crate.
+
+pub use hcl_edit::structure::Body;
+
+/// A parse failure at a byte offset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HclError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// A repeated object key that Terraform accepts (last value wins).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateKey {
+    pub offset: usize,
+    pub len: usize,
+    pub key: String,
+}
+
+#[derive(Debug)]
+pub struct Parsed {
+    pub body: Body,
+    pub duplicates: Vec<DuplicateKey>,
+}
+
+const MAX_RETRIES: usize = 64;
+
+/// Parse a Terraform/HCL file.
+pub fn parse(text: &str) -> Result<Parsed, HclError> {
+    let mut patched: Option<Vec<u8>> = None;
+    let mut duplicates = Vec::new();
+    let mut first_error = None;
+    for round in 0..=MAX_RETRIES {
+        let current = match &patched {
+            Some(b) => std::str::from_utf8(b).unwrap_or(text),
+            None => text,
+        };
+        let err = match hcl_edit::parser::parse_body(current) {
+            Ok(body) => return Ok(Parsed { body, duplicates }),
+            Err(e) => HclError {
+                offset: e.location().offset(),
+                message: e.message().to_string(),
+            },
+        };
+        let error = first_error.get_or_insert_with(|| err.clone()).clone();
+        if round == MAX_RETRIES {
+            return Err(error);
+        }
+        let mut bytes = patched.take().unwrap_or_else(|| text.as_bytes().to_vec());
+        let fixed = if err.message.contains("redefined object key") {
+            rename_key(&mut bytes, err.offset, duplicates.len()).map(|d| duplicates.push(d))
+        } else {
+            join_continuation(&mut bytes, err.offset)
+        };
+        if fixed.is_none() {
+            return Err(error);
+        }
+        patched = Some(bytes);
+    }
+    Err(first_error.unwrap_or(HclError {
+        offset: 0,
+        message: "cannot parse".into(),
+    }))
+}
+
+/// Replace the key at `offset` by a unique placeholder of the same byte length.
+fn rename_key(bytes: &mut [u8], offset: usize, n: usize) -> Option<DuplicateKey> {
+    let start = offset;
+    let first = *bytes.get(start)?;
+    let (content_start, end) = if first == b'"' {
+        let close = bytes[start + 1..].iter().position(|&b| b == b'"')? + start + 1;
+        (start + 1, close)
+    } else {
+        let len = bytes[start..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-'))
+            .unwrap_or(bytes.len() - start);
+        (start, start + len)
+    };
+    if end <= content_start || end - content_start < 2 {
+        return None;
+    }
+    let key = String::from_utf8_lossy(&bytes[content_start..end]).into_owned();
+    let len = end - content_start;
+    let mut tag = format!("_{n:x}");
+    while tag.len() < len {
+        tag.push('_');
+    }
+    if tag.len() > len {
+        return None;
+    }
+    bytes[content_start..end].copy_from_slice(tag.as_bytes());
+    let span_end = if first == b'"' { end + 1 } else { end };
+    Some(DuplicateKey {
+        offset: start,
+        len: span_end - start,
+        key,
+    })
+}
+
+/// If the error sits at (or in the white space just before) a line that starts with `?` or
+/// `:`, turn the line breaks before that token into spaces.
+fn join_continuation(bytes: &mut [u8], offset: usize) -> Option<()> {
+    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let mut tok = offset.min(bytes.len());
+    while tok < bytes.len() && is_ws(bytes[tok]) {
+        tok += 1;
+    }
+    if !matches!(bytes.get(tok), Some(b'?' | b':')) {
+        return None;
+    }
+    let mut begin = tok;
+    while begin > 0 && is_ws(bytes[begin - 1]) {
+        begin -= 1;
+    }
+    let gap = &mut bytes[begin..tok];
+    if !gap.contains(&b'\n') {
+        return None;
+    }
+    for b in gap.iter_mut() {
+        *b = b' ';
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hcl_edit::Span as _;
+
+    #[test]
+    fn blocks_have_spans() {
+        let text = "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n";
+        let parsed = parse(text).expect("parses");
+        let block = parsed.body.blocks().next().expect("block");
+        assert_eq!(block.ident.as_str(), "resource");
+        let span = block.span().expect("span");
+        assert_eq!(span.start, 0);
+    }
+
+    #[test]
+    fn errors_have_offsets() {
+        let text = "resource \"a\" \"b\" {\n  x = \n}\n";
+        let err = parse(text).expect_err("must fail");
+        assert!(err.offset > 0);
+        assert!(!err.message.is_empty());
+    }
+
+    #[test]
+    fn duplicate_object_keys_are_accepted_and_reported() {
+        let text = "x = {\n  ab = 1\n  cd = 2\n  ab = 3\n  \"q r\" = 1\n  \"q r\" = 2\n}\n";
+        let parsed = parse(text).expect("terraform accepts this");
+        assert_eq!(parsed.duplicates.len(), 2);
+        assert_eq!(parsed.duplicates[0].key, "ab");
+        assert_eq!(&text[parsed.duplicates[0].offset..parsed.duplicates[0].offset + 2], "ab");
+        assert_eq!(parsed.duplicates[1].key, "q r");
+    }
+
+    #[test]
+    fn leading_question_mark_continues_a_line() {
+        let text = "locals {\n  u = {\n    for k, v in var.m : k =>\n    local.a\n    ? { n = 1 }\n    : { n = 2 }\n  }\n}\n";
+        parse(text).expect("terraform accepts this");
+    }
+}

@@ -1,0 +1,516 @@
+//! YAML (and JSON) text to [`Node`] trees with byte spans.
+//!
+//! Built on `saphyr-parser`'s event stream rather than a ready-made loader so that we keep
+//! our own compact nodes, resolve plain scalars as YAML 1.1 (what the Kubernetes API server
+//! sees), report duplicate keys as findings instead of aborting, apply `<<` merge keys, and
+//! bound alias expansion. Depends on `source` and `model::node`.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
+
+use crate::model::node::{Node, Scalar, Style, Value, resolve_plain};
+use crate::source::{CharToByte, Span};
+
+/// Hard limit on nodes produced by alias expansion in one file (alias bombs).
+pub const ALIAS_NODE_LIMIT: usize = 250_000;
+/// Hard limit on nesting depth (deeply nested flow collections).
+pub const MAX_DEPTH: usize = 512;
+
+/// One parsed YAML document.
+#[derive(Debug, Clone)]
+pub struct YamlDoc {
+    /// Index of the document in its file (0-based).
+    pub index: usize,
+    /// Span from the document's first to last content byte.
+    pub span: Span,
+    pub root: Node,
+}
+
+/// A problem found while parsing that does not stop the parse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    pub span: Span,
+    pub message: String,
+    /// Span of the first occurrence, for duplicate keys.
+    pub related: Option<Span>,
+}
+
+/// A parse that stopped: documents before the error are kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub offset: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ParsedYaml {
+    pub docs: Vec<YamlDoc>,
+    pub warnings: Vec<Warning>,
+    pub error: Option<ParseError>,
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        has_merge: bool,
+    },
+}
+
+struct Builder<'t> {
+    conv: CharToByte<'t>,
+    stack: Vec<Frame>,
+    anchors: Vec<Option<(Node, usize)>>,
+    expanded: usize,
+    out: ParsedYaml,
+    doc_start: usize,
+}
+
+fn style_of(s: ScalarStyle) -> Style {
+    match s {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+        _ => Style::Block,
+    }
+}
+
+impl<'t> Builder<'t> {
+    fn span(&self, s: YSpan) -> Span {
+        Span::new(self.conv.byte(s.start.index()), self.conv.byte(s.end.index()))
+    }
+
+    fn set_anchor(&mut self, id: usize, node: &Node) {
+        if id == 0 {
+            return;
+        }
+        if self.anchors.len() <= id {
+            self.anchors.resize(id + 1, None);
+        }
+        self.anchors[id] = Some((node.clone(), node.size()));
+    }
+
+    /// Attach a finished node to its parent, or finish the document.
+    fn push(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => {
+                let span = Span::new(self.doc_start.min(node.span.start()), node.span.end());
+                let index = self.out.docs.len();
+                self.out.docs.push(YamlDoc {
+                    index,
+                    span,
+                    root: node,
+                });
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                key,
+                has_merge,
+                ..
+            }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => {
+                    if k.key_text() == Some("<<")
+                        && matches!(&k.value, Value::Scalar { style: Style::Plain, .. })
+                    {
+                        *has_merge = true;
+                    }
+                    let dup = k.key_text().and_then(|kt| {
+                        if kt == "<<" {
+                            return None;
+                        }
+                        entries
+                            .iter()
+                            .find(|(e, _)| e.key_text() == Some(kt))
+                            .map(|(e, _)| (e.span, kt.to_string()))
+                    });
+                    if let Some((first, name)) = dup {
+                        self.out.warnings.push(Warning {
+                            span: k.span,
+                            message: format!("duplicate key `{name}`: the last value wins"),
+                            related: Some(first),
+                        });
+                    }
+                    entries.push((k, node));
+                }
+            },
+        }
+    }
+
+    fn finish_map(&mut self, start: usize, mut entries: Vec<(Node, Node)>, has_merge: bool, end: usize) -> Node {
+        if has_merge {
+            entries = apply_merges(entries);
+        }
+        let end = entries.last().map(|(_, v)| v.span.end()).unwrap_or(end).max(start);
+        Node {
+            span: Span::new(start, end),
+            value: Value::Map(entries),
+        }
+    }
+
+    fn on_event(&mut self, ev: Event<'_>, yspan: YSpan) -> Result<(), ParseError> {
+        let span = self.span(yspan);
+        match ev {
+            Event::DocumentStart(_) => {
+                self.doc_start = span.end();
+            }
+            Event::DocumentEnd => {}
+            Event::Scalar(text, style, anchor, tag) => {
+                let st = style_of(style);
+                let kind = match (&tag, st) {
+                    (Some(t), _) if t.is_yaml_core_schema() || t.handle == "!!" => {
+                        match t.suffix.as_str() {
+                            "str" | "binary" => Scalar::Str,
+                            _ => resolve_plain(&text),
+                        }
+                    }
+                    (Some(_), _) => Scalar::Str,
+                    (None, Style::Plain) => resolve_plain(&text),
+                    (None, _) => Scalar::Str,
+                };
+                let node = Node::scalar(text.as_ref(), kind, st, span);
+                self.set_anchor(anchor, &node);
+                self.push(node);
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.check_depth(span.start())?;
+                self.stack.push(Frame::Seq {
+                    start: span.start(),
+                    anchor,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.check_depth(span.start())?;
+                self.stack.push(Frame::Map {
+                    start: span.start(),
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                    has_merge: false,
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { start, anchor, items }) = self.stack.pop() {
+                    let end = items.last().map(|n| n.span.end()).unwrap_or(span.end()).max(start);
+                    let node = Node {
+                        span: Span::new(start, end),
+                        value: Value::Seq(items),
+                    };
+                    self.set_anchor(anchor, &node);
+                    self.push(node);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    start,
+                    anchor,
+                    entries,
+                    has_merge,
+                    ..
+                }) = self.stack.pop()
+                {
+                    let node = self.finish_map(start, entries, has_merge, span.end());
+                    self.set_anchor(anchor, &node);
+                    self.push(node);
+                }
+            }
+            Event::Alias(id) => {
+                let Some(Some((node, size))) = self.anchors.get(id) else {
+                    return Err(ParseError {
+                        offset: span.start(),
+                        message: "alias refers to an unknown anchor".into(),
+                    });
+                };
+                self.expanded += size;
+                if self.expanded > ALIAS_NODE_LIMIT {
+                    return Err(ParseError {
+                        offset: span.start(),
+                        message: format!(
+                            "alias expansion exceeds the limit of {ALIAS_NODE_LIMIT} nodes (possible alias bomb)"
+                        ),
+                    });
+                }
+                let mut node = node.clone();
+                node.span = span;
+                self.push(node);
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self, offset: usize) -> Result<(), ParseError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(ParseError {
+                offset,
+                message: format!("nesting deeper than {MAX_DEPTH} levels"),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Apply YAML merge keys (`<<: *anchor` or `<<: [*a, *b]`): explicit keys win, then
+/// earlier merge sources win over later ones.
+fn apply_merges(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let mut explicit: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    let mut sources: Vec<Node> = Vec::new();
+    for (k, v) in entries {
+        let is_merge = k.key_text() == Some("<<")
+            && matches!(&k.value, Value::Scalar { style: Style::Plain, .. });
+        if is_merge {
+            match v.value {
+                Value::Seq(items) => sources.extend(items),
+                _ => sources.push(v),
+            }
+        } else {
+            explicit.push((k, v));
+        }
+    }
+    for src in sources {
+        if let Value::Map(src_entries) = src.value {
+            for (k, v) in src_entries {
+                let exists = explicit
+                    .iter()
+                    .any(|(e, _)| e.key_text().is_some() && e.key_text() == k.key_text());
+                if !exists {
+                    explicit.push((k, v));
+                }
+            }
+        }
+    }
+    explicit
+}
+
+/// Parse a YAML stream (JSON included) into documents.
+///
+/// go-yaml (what kubectl and Argo CD use) does not check indentation inside flow
+/// collections, so a `]` that closes a multi-line list at its key's indentation is accepted
+/// there. When the strict scanner rejects such a line we indent it in a copy, re-parse, and
+/// map every span back onto the original text.
+pub fn parse(text: &str) -> ParsedYaml {
+    let first = parse_strict(text);
+    let Some(err) = &first.error else { return first };
+    if err.message != "invalid indentation" {
+        return first;
+    }
+    let mut patched = text.to_string();
+    let mut inserts: Vec<(usize, usize)> = Vec::new(); // (original offset, spaces inserted)
+    let mut offset = err.offset;
+    for _ in 0..16 {
+        let Some(line_start) = flow_continuation_line(&patched, offset) else {
+            return first;
+        };
+        patched.insert_str(line_start, "  ");
+        let orig = to_original(line_start, &inserts);
+        inserts.push((orig, 2));
+        inserts.sort_unstable();
+        let mut again = parse_strict(&patched);
+        match &again.error {
+            Some(e) if e.message == "invalid indentation" => offset = e.offset,
+            Some(_) => return first,
+            None => {
+                for d in &mut again.docs {
+                    d.span = map_span(d.span, &inserts);
+                    remap(&mut d.root, &inserts);
+                }
+                for w in &mut again.warnings {
+                    w.span = map_span(w.span, &inserts);
+                    w.related = w.related.map(|r| map_span(r, &inserts));
+                }
+                return again;
+            }
+        }
+    }
+    first
+}
+
+/// The start of the line holding `offset` if that line continues a flow collection.
+fn flow_continuation_line(text: &str, offset: usize) -> Option<usize> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map(|i| i + 1)?;
+    let line = &text[line_start..];
+    let first = line.trim_start_matches([' ', '\t']).chars().next()?;
+    let prev = text[..line_start - 1].trim_end();
+    let prev_last = prev.chars().last()?;
+    (matches!(first, ']' | '}') || matches!(prev_last, ',' | '[' | '{')).then_some(line_start)
+}
+
+fn to_original(patched: usize, inserts: &[(usize, usize)]) -> usize {
+    let mut shift = 0;
+    for &(orig, n) in inserts {
+        if orig + shift < patched {
+            shift += n;
+        }
+    }
+    patched - shift
+}
+
+fn map_span(s: Span, inserts: &[(usize, usize)]) -> Span {
+    Span::new(to_original(s.start(), inserts), to_original(s.end(), inserts))
+}
+
+fn remap(node: &mut Node, inserts: &[(usize, usize)]) {
+    node.span = map_span(node.span, inserts);
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| remap(n, inserts)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            remap(k, inserts);
+            remap(v, inserts);
+        }),
+        Value::Scalar { .. } => {}
+    }
+}
+
+fn parse_strict(text: &str) -> ParsedYaml {
+    let mut b = Builder {
+        conv: CharToByte::new(text),
+        stack: Vec::new(),
+        anchors: Vec::new(),
+        expanded: 0,
+        out: ParsedYaml::default(),
+        doc_start: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    while let Some(item) = parser.next_event() {
+        match item {
+            Ok((ev, span)) => {
+                if let Err(e) = b.on_event(ev, span) {
+                    b.out.error = Some(e);
+                    break;
+                }
+            }
+            Err(e) => {
+                b.out.error = Some(ParseError {
+                    offset: b.conv.byte(e.marker().index()),
+                    message: e.info().to_string(),
+                });
+                break;
+            }
+        }
+    }
+    b.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slice<'a>(text: &'a str, s: Span) -> &'a str {
+        &text[s.start()..s.end()]
+    }
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: app\n      image: \"nginx:1\"\n";
+        let p = parse(text);
+        assert!(p.error.is_none());
+        let root = &p.docs[0].root;
+        let (k, v) = root.entry("kind").expect("kind");
+        assert_eq!(slice(text, k.span), "kind");
+        assert_eq!(slice(text, v.span), "Pod");
+        let image = root
+            .path(&["spec", "containers"])
+            .and_then(|c| c.items().next())
+            .and_then(|c| c.get("image"))
+            .expect("image");
+        assert_eq!(slice(text, image.span), "\"nginx:1\"");
+        assert_eq!(image.as_str(), Some("nginx:1"));
+    }
+
+    #[test]
+    fn multi_document_and_yaml11() {
+        let text = "a: yes\n---\nb: 0755\n---\n";
+        let p = parse(text);
+        assert_eq!(p.docs.len(), 3);
+        assert_eq!(p.docs[0].root.get("a").and_then(Node::as_bool), Some(true));
+        assert_eq!(p.docs[1].root.get("b").and_then(Node::as_i64), Some(493));
+        assert!(p.docs[2].root.is_null());
+        let quoted = parse("a: 'yes'\n");
+        assert_eq!(quoted.docs[0].root.get("a").and_then(Node::as_str), Some("yes"));
+    }
+
+    #[test]
+    fn duplicate_keys_warn_and_last_wins() {
+        let text = "a: 1\nb: 2\na: 3\n";
+        let p = parse(text);
+        assert!(p.error.is_none());
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].span.start(), 10);
+        assert_eq!(p.warnings[0].related.map(Span::start), Some(0));
+        assert_eq!(p.docs[0].root.get("a").and_then(Node::as_i64), Some(3));
+    }
+
+    #[test]
+    fn merge_keys_apply() {
+        let text = "base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n";
+        let p = parse(text);
+        let d = p.docs[0].root.get("d").expect("d");
+        assert_eq!(d.get("x").and_then(Node::as_i64), Some(1));
+        assert_eq!(d.get("y").and_then(Node::as_i64), Some(3));
+    }
+
+    #[test]
+    fn alias_bomb_is_stopped() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let p = parse(&text);
+        let err = p.error.expect("must stop");
+        assert!(err.message.contains("alias"), "{}", err.message);
+    }
+
+    #[test]
+    fn syntax_error_keeps_earlier_documents() {
+        let text = "a: 1\n---\nb: [1, 2\n";
+        let p = parse(text);
+        assert_eq!(p.docs.len(), 1);
+        assert!(p.error.is_some());
+    }
+
+    #[test]
+    fn flow_list_closed_at_key_indent_is_accepted_like_go_yaml() {
+        let text = "spec:\n  match:\n    - ns: [\n        \"a\",\n        \"b\"\n      ]\n      processes: [\"audit\"]\nafter: 1\n";
+        let p = parse(text);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        let (k, _) = p.docs[0].root.entry("after").expect("after");
+        assert_eq!(slice(text, k.span), "after");
+        let item = p.docs[0].root.path(&["spec", "match"]).and_then(|m| m.items().next()).expect("item");
+        let (pk, _) = item.entry("processes").expect("processes");
+        assert_eq!(slice(text, pk.span), "processes");
+        let b = item.get("ns").and_then(|n| n.items().nth(1)).expect("b");
+        assert_eq!(slice(text, b.span), "\"b\"");
+    }
+
+    #[test]
+    fn block_indentation_errors_still_fail() {
+        let text = "a:\n  b: 1\n c: 2\n";
+        assert!(parse(text).error.is_some());
+    }
+
+    #[test]
+    fn non_ascii_offsets_are_bytes() {
+        let text = "name: \"héllo\"\nkind: Pod\n";
+        let p = parse(text);
+        let (k, _) = p.docs[0].root.entry("kind").expect("kind");
+        assert_eq!(slice(text, k.span), "kind");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(2000);
+        let p = parse(&text);
+        assert!(p.error.is_some());
+    }
+}

@@ -1,0 +1,698 @@
+//! The pipeline: discover -> read and parse (parallel) -> per-document rules (parallel) ->
+//! suppress, fingerprint, sort. No stage reaches back upstream; reporters get the result.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::config::{Level, Settings};
+use crate::diagnostics::baseline::Baseline;
+use crate::diagnostics::suppress::{self, Directive};
+use crate::diagnostics::{Finding, Location, Suppression};
+use crate::discover::{self, Entry, FileKind};
+use crate::model::k8s::K8sObject;
+use crate::model::node::{Node, Scalar, Style, Value};
+use crate::parse::{hcl, yaml};
+use crate::rules::builtin::engine;
+use crate::rules::{Ctx, Rule, RuleMeta, new_finding, registry};
+use crate::source::{SourceFile, Span};
+
+pub const IGNORE_ANNOTATION: &str = "octolint.io/ignore";
+
+/// What a file turned into.
+#[derive(Debug)]
+pub enum Content {
+    Docs(Vec<yaml::YamlDoc>),
+    Hcl(Box<hcl::Body>),
+    Nothing,
+}
+
+/// How far octolint got with a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Parsed,
+    /// Did not parse (completely); a finding says where.
+    Failed,
+    /// Read as text, not parsed (Helm templates, other text files).
+    Text,
+    /// A YAML-named file with template directives (`{{ }}`, `%{ }`) that is not YAML.
+    Template,
+    Binary,
+    Skipped(String),
+}
+
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub entry: Entry,
+    pub path: Arc<str>,
+    pub source: Option<Arc<SourceFile>>,
+    pub content: Content,
+    pub status: Status,
+    pub directives: Vec<Directive>,
+    pub findings: Vec<Finding>,
+}
+
+/// Files seen and what became of them (the coverage line).
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Coverage {
+    pub files: usize,
+    pub parsed: usize,
+    pub failed: usize,
+    pub text: usize,
+    pub templates: usize,
+    pub binary: usize,
+    pub documents: usize,
+    pub kubernetes_objects: usize,
+    pub by_kind: BTreeMap<&'static str, usize>,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+pub struct RunOptions {
+    pub paths: Vec<PathBuf>,
+    pub base: PathBuf,
+    pub follow_links: bool,
+    pub jobs: usize,
+    pub exclude: Vec<String>,
+    pub baseline: Option<Baseline>,
+}
+
+pub struct Outcome {
+    /// Sorted; suppressed findings included (see `Finding::suppressed`).
+    pub findings: Vec<Finding>,
+    pub coverage: Coverage,
+    pub sources: HashMap<Arc<str>, Arc<SourceFile>>,
+    /// Metadata of every enabled rule, sorted by id.
+    pub rules: Vec<&'static RuleMeta>,
+}
+
+/// Run a whole check.
+pub fn run(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    pool.install(|| run_in_pool(opts, settings))
+}
+
+fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
+    let mut exclude = settings.exclude.clone();
+    exclude.extend(opts.exclude.iter().cloned());
+    let discovery = discover::walk(&discover::Options {
+        paths: opts.paths.clone(),
+        base: opts.base.clone(),
+        exclude,
+        follow_links: opts.follow_links,
+        threads: opts.jobs,
+    })?;
+
+    let max = settings.max_file_size;
+    let mut files: Vec<ParsedFile> = discovery
+        .entries
+        .into_par_iter()
+        .map(|e| load(e, max))
+        .collect();
+
+    let partial = kustomize_patches(&files);
+    let rules: Vec<&'static dyn Rule> = registry()
+        .iter()
+        .copied()
+        .filter(|r| settings.rule_enabled(r.meta().id, r.meta().name))
+        .collect();
+    files.par_iter_mut().for_each(|f| {
+        let is_patch = partial.contains(f.path.as_ref());
+        check_documents(f, &rules, is_patch);
+    });
+
+    let mut coverage = Coverage::default();
+    let mut findings = Vec::new();
+    let mut sources = HashMap::new();
+    let mut directives: HashMap<Arc<str>, Vec<Directive>> = HashMap::new();
+    for p in &discovery.problems {
+        let path: Arc<str> = Arc::from(p.rel.as_str());
+        findings.push(new_finding(
+            &engine::SKIPPED_FILE,
+            Location::new(path, None),
+            format!("cannot read path: {}", p.message),
+        ));
+        coverage.skipped.push(Skipped {
+            path: p.rel.clone(),
+            reason: p.message.clone(),
+        });
+    }
+    for f in files {
+        coverage.files += 1;
+        *coverage.by_kind.entry(f.entry.kind.as_str()).or_default() += 1;
+        match &f.status {
+            Status::Parsed => coverage.parsed += 1,
+            Status::Failed => coverage.failed += 1,
+            Status::Text => coverage.text += 1,
+            Status::Template => coverage.templates += 1,
+            Status::Binary => coverage.binary += 1,
+            Status::Skipped(reason) => coverage.skipped.push(Skipped {
+                path: f.path.to_string(),
+                reason: reason.clone(),
+            }),
+        }
+        if let Content::Docs(docs) = &f.content {
+            coverage.documents += docs.len();
+            coverage.kubernetes_objects += docs
+                .iter()
+                .filter(|d| K8sObject::from_node(&d.root).is_some())
+                .count();
+        }
+        findings.extend(f.findings);
+        if !f.directives.is_empty() {
+            directives.insert(f.path.clone(), f.directives);
+        }
+        if let Some(src) = f.source {
+            sources.insert(f.path, src);
+        }
+    }
+    if discovery.symlinks_skipped > 0 {
+        coverage.skipped.push(Skipped {
+            path: "(symbolic links)".into(),
+            reason: format!(
+                "{} symbolic link(s) not followed (use --follow-links)",
+                discovery.symlinks_skipped
+            ),
+        });
+    }
+
+    let findings = finalize(findings, settings, &sources, &directives, opts.baseline.as_ref());
+    let enabled: Vec<&'static RuleMeta> = crate::rules::all_meta()
+        .into_iter()
+        .filter(|m| settings.rule_enabled(m.id, m.name))
+        .collect();
+    Ok(Outcome {
+        findings,
+        coverage,
+        sources,
+        rules: enabled,
+    })
+}
+
+/// Read, classify and parse one file. Never panics on its content.
+pub fn load(entry: Entry, max_size: u64) -> ParsedFile {
+    let path: Arc<str> = Arc::from(entry.rel.as_str());
+    let mut pf = ParsedFile {
+        path: path.clone(),
+        source: None,
+        content: Content::Nothing,
+        status: Status::Text,
+        directives: Vec::new(),
+        findings: Vec::new(),
+        entry,
+    };
+    let is_config = pf.entry.kind.is_config();
+    let skip = |pf: &mut ParsedFile, reason: String| {
+        if is_config {
+            pf.findings.push(new_finding(
+                &engine::SKIPPED_FILE,
+                Location::new(pf.path.clone(), None),
+                format!("file not checked: {reason}"),
+            ));
+        }
+        pf.status = Status::Skipped(reason);
+    };
+    let meta = match std::fs::metadata(&pf.entry.abs) {
+        Ok(m) => m,
+        Err(e) => {
+            skip(&mut pf, format!("cannot read: {e}"));
+            return pf;
+        }
+    };
+    if meta.len() > max_size {
+        skip(
+            &mut pf,
+            format!(
+                "{:.1} MiB is over the max-file-size limit of {:.1} MiB",
+                meta.len() as f64 / 1048576.0,
+                max_size as f64 / 1048576.0
+            ),
+        );
+        return pf;
+    }
+    let bytes = match std::fs::read(&pf.entry.abs) {
+        Ok(b) => b,
+        Err(e) => {
+            skip(&mut pf, format!("cannot read: {e}"));
+            return pf;
+        }
+    };
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        if is_config {
+            skip(&mut pf, "binary content in a configuration file".into());
+        } else {
+            pf.status = Status::Binary;
+        }
+        return pf;
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            skip(&mut pf, format!("not valid UTF-8 (invalid byte at offset {at})"));
+            return pf;
+        }
+    };
+    let src = Arc::new(SourceFile::new(path.to_string(), pf.entry.abs.clone(), text));
+    pf.directives = suppress::directives(&src);
+    for d in &pf.directives {
+        if d.reason.is_none() {
+            pf.findings.push(new_finding(
+                &engine::SUPPRESSION_WITHOUT_REASON,
+                Location::new(path.clone(), Some(src.line_span(d.line))),
+                format!("suppression of `{}` gives no reason", d.rules.join(", ")),
+            ));
+        }
+    }
+    let kind = pf.entry.kind;
+    if src.text.trim().is_empty() && kind.is_config() {
+        pf.status = Status::Parsed;
+        pf.content = Content::Docs(Vec::new());
+    } else if kind == FileKind::Terraform {
+        match hcl::parse(&src.text) {
+            Ok(parsed) => {
+                for d in &parsed.duplicates {
+                    pf.findings.push(new_finding(
+                        &engine::DUPLICATE_KEY,
+                        Location::new(path.clone(), Some(Span::new(d.offset, d.offset + d.len))),
+                        format!("duplicate key `{}` in object: Terraform keeps the last value", d.key),
+                    ));
+                }
+                pf.content = Content::Hcl(Box::new(parsed.body));
+                pf.status = Status::Parsed;
+            }
+            Err(e) => {
+                pf.findings.push(parse_error(&path, e.offset, &e.message, "HCL"));
+                pf.status = Status::Failed;
+            }
+        }
+    } else if matches!(kind, FileKind::Json | FileKind::TerraformJson) {
+        parse_json(&mut pf, &src);
+    } else if kind.is_yaml_like() {
+        let parsed = yaml::parse(&src.text);
+        if let Some(e) = &parsed.error
+            && looks_templated(&src, e.offset)
+        {
+            pf.status = Status::Template;
+        } else {
+            push_yaml_findings(&mut pf, &parsed);
+            pf.status = if parsed.error.is_some() { Status::Failed } else { Status::Parsed };
+            pf.content = Content::Docs(parsed.docs);
+        }
+    } else {
+        pf.status = Status::Text;
+    }
+    pf.source = Some(src);
+    pf
+}
+
+/// A file that failed to parse as YAML but carries template directives is a template
+/// (Go/Helm `{{ }}`, Terraform `templatefile` `%{ }`, or `${ }` on the failing line).
+fn looks_templated(src: &SourceFile, error_offset: usize) -> bool {
+    if src.text.contains("{{") || src.text.contains("%{") {
+        return true;
+    }
+    let line = src.line_col(error_offset).line;
+    src.line_text(line).contains("${")
+}
+
+/// Blank `//` and `/* */` comments and trailing commas of JSONC (VS Code settings,
+/// tsconfig), keeping every byte offset. `None` when there was nothing to blank.
+fn strip_jsonc(text: &str) -> Option<String> {
+    let mut b = text.as_bytes().to_vec();
+    let mut changed = false;
+    let mut i = 0;
+    let mut in_str = false;
+    let mut last_comma: Option<usize> = None;
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            if c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if c == b'"' {
+                in_str = false;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_str = true;
+                last_comma = None;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    b[i] = b' ';
+                    i += 1;
+                }
+                changed = true;
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut j = i;
+                while j < b.len() && !(b[j] == b'*' && b.get(j + 1) == Some(&b'/')) {
+                    if b[j] != b'\n' {
+                        b[j] = b' ';
+                    }
+                    j += 1;
+                }
+                for k in j..(j + 2).min(b.len()) {
+                    b[k] = b' ';
+                }
+                changed = true;
+                i = j + 2;
+                continue;
+            }
+            b',' => last_comma = Some(i),
+            b'}' | b']' => {
+                if let Some(p) = last_comma.take() {
+                    b[p] = b' ';
+                    changed = true;
+                }
+            }
+            c if c.is_ascii_whitespace() => {}
+            _ => last_comma = None,
+        }
+        i += 1;
+    }
+    if !changed {
+        return None;
+    }
+    String::from_utf8(b).ok()
+}
+
+fn parse_error(path: &Arc<str>, offset: usize, message: &str, what: &str) -> Finding {
+    new_finding(
+        &engine::PARSE_ERROR,
+        Location::new(path.clone(), Some(Span::new(offset, offset))),
+        format!("invalid {what}: {}", first_line(message)),
+    )
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s).trim()
+}
+
+fn push_yaml_findings(pf: &mut ParsedFile, parsed: &yaml::ParsedYaml) {
+    for w in &parsed.warnings {
+        let mut f = new_finding(
+            &engine::DUPLICATE_KEY,
+            Location::new(pf.path.clone(), Some(w.span)),
+            w.message.clone(),
+        );
+        if let Some(rel) = w.related {
+            f.related.push(
+                Location::new(pf.path.clone(), Some(rel)).with_message("first occurrence"),
+            );
+        }
+        pf.findings.push(f);
+    }
+    if let Some(e) = &parsed.error {
+        pf.findings.push(parse_error(&pf.path, e.offset, &e.message, "YAML"));
+    }
+}
+
+/// JSON: strict validation with serde_json (for its error positions), then the YAML parser
+/// for spans. Tabs are only whitespace in valid JSON, so they are blanked for the YAML scanner.
+fn parse_json(pf: &mut ParsedFile, src: &SourceFile) {
+    let mut jsonc = None;
+    let strict = serde_json::from_str::<serde_json::Value>(&src.text);
+    let strict = match strict {
+        Err(_) if pf.entry.kind == FileKind::Json => match strip_jsonc(&src.text) {
+            Some(clean) => match serde_json::from_str::<serde_json::Value>(&clean) {
+                Ok(v) => {
+                    jsonc = Some(clean);
+                    Ok(v)
+                }
+                Err(_) => strict,
+            },
+            None => strict,
+        },
+        other => other,
+    };
+    let value: serde_json::Value = match strict {
+        Ok(v) => v,
+        Err(e) => {
+            let (s, _) = src.line_range(e.line().max(1));
+            let line = src.line_text(e.line().max(1));
+            let col_byte = line
+                .char_indices()
+                .nth(e.column().saturating_sub(1))
+                .map(|(b, _)| b)
+                .unwrap_or(line.len());
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg);
+            pf.findings.push(parse_error(&pf.path, s + col_byte, msg, "JSON"));
+            pf.status = Status::Failed;
+            return;
+        }
+    };
+    let base = jsonc.as_deref().unwrap_or(&src.text);
+    let blanked;
+    let text = if base.contains('\t') {
+        blanked = base.replace('\t', " ");
+        &blanked
+    } else {
+        base
+    };
+    let parsed = yaml::parse(text);
+    pf.status = Status::Parsed;
+    if parsed.error.is_none() {
+        push_yaml_findings(pf, &parsed);
+        pf.content = Content::Docs(parsed.docs);
+    } else {
+        // Valid JSON the YAML scanner cannot read: keep the values, spanning the document.
+        let span = Span::new(0, src.text.len());
+        pf.content = Content::Docs(vec![yaml::YamlDoc {
+            index: 0,
+            span,
+            root: json_to_node(&value, span),
+        }]);
+    }
+}
+
+fn json_to_node(v: &serde_json::Value, span: Span) -> Node {
+    use serde_json::Value as J;
+    let value = match v {
+        J::Null => return Node::null(span),
+        J::Bool(b) => return Node::scalar(b.to_string(), Scalar::Bool(*b), Style::Plain, span),
+        J::Number(n) => {
+            let kind = n
+                .as_i64()
+                .map(Scalar::Int)
+                .or_else(|| n.as_f64().map(Scalar::Float))
+                .unwrap_or(Scalar::Str);
+            return Node::scalar(n.to_string(), kind, Style::Plain, span);
+        }
+        J::String(s) => return Node::scalar(s.as_str(), Scalar::Str, Style::Quoted, span),
+        J::Array(items) => Value::Seq(items.iter().map(|i| json_to_node(i, span)).collect()),
+        J::Object(m) => Value::Map(
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        Node::scalar(k.as_str(), Scalar::Str, Style::Quoted, span),
+                        json_to_node(v, span),
+                    )
+                })
+                .collect(),
+        ),
+    };
+    Node { span, value }
+}
+
+/// Files listed as patches by a kustomization: partial objects.
+fn kustomize_patches(files: &[ParsedFile]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for f in files {
+        if f.entry.kind != FileKind::Kustomization {
+            continue;
+        }
+        let Content::Docs(docs) = &f.content else { continue };
+        let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        for doc in docs {
+            let mut rels = Vec::new();
+            for key in ["patchesStrategicMerge", "patches", "patchesJson6902"] {
+                for item in doc.root.get(key).into_iter().flat_map(Node::items) {
+                    if let Some(p) = item.as_str() {
+                        rels.push(p);
+                    } else if let Some(p) = item.get("path").and_then(Node::as_str) {
+                        rels.push(p);
+                    }
+                }
+            }
+            for r in rels {
+                if !r.contains('\n') {
+                    out.insert(normalize_join(dir, r));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Join a relative path onto a `/`-separated directory, resolving `.` and `..`.
+pub fn normalize_join(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        Vec::new()
+    } else {
+        dir.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+/// Run per-document rules on every Kubernetes object of one file.
+fn check_documents(f: &mut ParsedFile, rules: &[&'static dyn Rule], is_patch: bool) {
+    let Content::Docs(docs) = &f.content else { return };
+    if f.entry.kind == FileKind::Kustomization || f.entry.kind == FileKind::HelmValues {
+        return;
+    }
+    for doc in docs {
+        let Some(mut obj) = K8sObject::from_node(&doc.root) else { continue };
+        obj.partial = is_patch;
+        let logical = obj.logical_name();
+        let start = f.findings.len();
+        for rule in rules {
+            let mut ctx = Ctx::new(rule.meta(), &f.path, Some(&logical), &mut f.findings);
+            rule.check_object(&obj, &mut ctx);
+        }
+        if let Some(ann) = obj.annotation(IGNORE_ANNOTATION) {
+            let spec = ann.key_text().unwrap_or_default();
+            let (sel, reason) = suppress::parse_spec(spec);
+            for finding in &mut f.findings[start..] {
+                if sel.iter().any(|s| suppress::selector_matches(s, &finding.rule_id, &finding.rule_name)) {
+                    finding.suppressed = Some(Suppression {
+                        kind: "annotation",
+                        reason: reason.clone(),
+                    });
+                }
+            }
+            if reason.is_none() {
+                f.findings.push(new_finding(
+                    &engine::SUPPRESSION_WITHOUT_REASON,
+                    Location::new(f.path.clone(), Some(ann.span)),
+                    format!("`{IGNORE_ANNOTATION}` on {logical} gives no reason"),
+                ));
+            }
+        }
+    }
+}
+
+/// Apply config levels, inline suppressions and the baseline; add regions and
+/// fingerprints; sort and dedupe.
+fn finalize(
+    findings: Vec<Finding>,
+    settings: &Settings,
+    sources: &HashMap<Arc<str>, Arc<SourceFile>>,
+    directives: &HashMap<Arc<str>, Vec<Directive>>,
+    baseline: Option<&Baseline>,
+) -> Vec<Finding> {
+    let mut out: Vec<Finding> = findings
+        .into_par_iter()
+        .filter_map(|mut f| {
+            if !settings.rule_enabled(&f.rule_id, &f.rule_name) {
+                return None;
+            }
+            match settings.level_at(&f.location.path, &f.rule_id, &f.rule_name) {
+                Some(Level::Off) => return None,
+                Some(Level::On(sev)) => f.severity = sev,
+                None => {}
+            }
+            let src = sources.get(&f.location.path);
+            if let (Some(src), Some(span)) = (src, f.location.span) {
+                f.location.region = Some(src.region(span));
+            }
+            for rel in &mut f.related {
+                if let (Some(src), Some(span)) = (sources.get(&rel.path), rel.span) {
+                    rel.region = Some(src.region(span));
+                }
+            }
+            if f.suppressed.is_none()
+                && let (Some(dirs), Some(region)) = (directives.get(&f.location.path), f.location.region)
+                && let Some(d) = suppress::find(dirs, region.start.line, &f.rule_id, &f.rule_name)
+            {
+                f.suppressed = Some(Suppression {
+                    kind: "inline",
+                    reason: d.reason.clone(),
+                });
+            }
+            Some(f)
+        })
+        .collect();
+    out.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.dedup_by(|a, b| a.sort_key() == b.sort_key());
+
+    // Fingerprints: stable under edits elsewhere in the file (no line numbers), made unique
+    // by an occurrence counter in output order.
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    for f in &mut out {
+        let line_text = match (sources.get(&f.location.path), f.location.region) {
+            (Some(src), Some(r)) => src.line_text(r.start.line).trim().to_string(),
+            _ => String::new(),
+        };
+        let key = format!(
+            "{}\0{}\0{}\0{}",
+            f.rule_id,
+            f.location.path,
+            f.logical.as_deref().unwrap_or(""),
+            line_text
+        );
+        let h = xxh3_64(key.as_bytes());
+        let n = seen.entry(h).or_insert(0);
+        *n += 1;
+        f.fingerprint = format!("{h:016x}:{n}");
+        if f.suppressed.is_none()
+            && let Some(b) = baseline
+            && b.fingerprints.contains(&f.fingerprint)
+        {
+            f.suppressed = Some(Suppression {
+                kind: "baseline",
+                reason: Some("accepted in the baseline".into()),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonc_is_blanked_in_place() {
+        let text = "{\n  // c\n  \"a\": \"x//y\", /* b */\n  \"b\": [1, 2,],\n}\n";
+        let clean = strip_jsonc(text).expect("changed");
+        assert_eq!(clean.len(), text.len());
+        let v: serde_json::Value = serde_json::from_str(&clean).expect("valid json");
+        assert_eq!(v["a"], "x//y");
+        assert!(strip_jsonc("{\"a\": 1}").is_none());
+    }
+
+    #[test]
+    fn joins_paths() {
+        assert_eq!(normalize_join("overlays/prod", "../base/patch.yaml"), "overlays/base/patch.yaml");
+        assert_eq!(normalize_join("", "./p.yaml"), "p.yaml");
+        assert_eq!(normalize_join("a/b", "c/../d.yaml"), "a/b/d.yaml");
+    }
+}

@@ -1,0 +1,22 @@
+//! Built-in rules, one file per rule, grouped by domain. `ALL` is the explicit registry.
+
+pub mod engine;
+pub mod k8s;
+
+use super::{Rule, RuleMeta};
+
+/// The registry of built-in rules, sorted by id (a unit test checks the order).
+pub static ALL: &[&dyn Rule] = &[
+    &k8s::privileged_container::PrivilegedContainer,
+    &k8s::latest_image_tag::LatestImageTag,
+    &k8s::missing_resources::MissingResources,
+    &k8s::host_namespaces::HostNamespaces,
+];
+
+/// Rules the engine itself reports (parse errors, unreadable files).
+pub static ENGINE_RULES: &[&RuleMeta] = &[
+    &engine::PARSE_ERROR,
+    &engine::DUPLICATE_KEY,
+    &engine::SKIPPED_FILE,
+    &engine::SUPPRESSION_WITHOUT_REASON,
+];
