@@ -16,7 +16,11 @@ use crate::report::{self, Format, ReportOptions};
 use crate::rules::{self, docs};
 
 #[derive(Parser, Debug)]
-#[command(name = "octolint", version, about = "Fast, parallel GitOps policy and validation linter")]
+#[command(
+    name = "octolint",
+    version,
+    about = "Fast, parallel GitOps policy and validation linter"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -146,7 +150,9 @@ pub fn main() -> i32 {
                 0
             }
             None => {
-                eprintln!("octolint: error: unknown rule `{rule}` (run `octolint rules` for the list)");
+                eprintln!(
+                    "octolint: error: unknown rule `{rule}` (run `octolint rules` for the list)"
+                );
                 2
             }
         },
@@ -156,9 +162,13 @@ pub fn main() -> i32 {
 fn check_selectors(list: &[String], flag: &str) -> Result<(), String> {
     for s in list {
         let known = s.eq_ignore_ascii_case("all")
-            || rules::all_meta().iter().any(|m| selector_matches(s, m.id, m.name));
+            || rules::all_meta()
+                .iter()
+                .any(|m| selector_matches(s, m.id, m.name));
         if !known {
-            return Err(format!("unknown rule `{s}` in {flag} (run `octolint rules` for the list)"));
+            return Err(format!(
+                "unknown rule `{s}` in {flag} (run `octolint rules` for the list)"
+            ));
         }
     }
     Ok(())
@@ -191,9 +201,14 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
             return Err(format!("path `{}` does not exist", p.display()));
         }
     }
-    let first = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let first = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
     let settings = load_settings(args, &first)?;
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let base = if args.paths.len() == 1 && first.is_dir() {
         first.clone()
     } else {
@@ -204,13 +219,20 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         Some(p) if args.write_baseline.is_none() => {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| format!("cannot read baseline `{}`: {e}", p.display()))?;
-            Some(Baseline::parse(&text).map_err(|e| format!("invalid baseline `{}`: {e}", p.display()))?)
+            Some(
+                Baseline::parse(&text)
+                    .map_err(|e| format!("invalid baseline `{}`: {e}", p.display()))?,
+            )
         }
         _ => None,
     };
     let jobs = args
         .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
         .max(1);
     let opts = RunOptions {
         paths: args.paths.clone(),

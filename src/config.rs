@@ -97,7 +97,11 @@ impl std::fmt::Display for ConfigError {
 
 /// Find `octolint.toml` in `start` or the nearest directory above it.
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_file() { start.parent()? } else { start };
+    let start = if start.is_file() {
+        start.parent()?
+    } else {
+        start
+    };
     let abs = std::path::absolute(start).ok()?;
     abs.ancestors()
         .map(|d| d.join(CONFIG_NAME))
@@ -131,7 +135,11 @@ impl Settings {
     }
 
     pub fn from_str(path: &Path, text: &str) -> Result<Settings, ConfigError> {
-        let file = SourceFile::new(path.display().to_string(), path.to_path_buf(), text.to_string());
+        let file = SourceFile::new(
+            path.display().to_string(),
+            path.to_path_buf(),
+            text.to_string(),
+        );
         let err_at = |span: Option<std::ops::Range<usize>>, message: String| {
             let lc = span.map(|s| {
                 let lc = file.line_col(s.start);
@@ -185,7 +193,10 @@ impl Settings {
             for p in pats {
                 for g in expand_pattern(p.get_ref()) {
                     let glob = Glob::new(&g).map_err(|e| {
-                        err_at(Some(p.span()), format!("invalid glob `{}`: {e}", p.get_ref()))
+                        err_at(
+                            Some(p.span()),
+                            format!("invalid glob `{}`: {e}", p.get_ref()),
+                        )
                     })?;
                     b.add(glob);
                 }
@@ -199,7 +210,10 @@ impl Settings {
             Some(s) => Some(Severity::parse(s.get_ref()).ok_or_else(|| {
                 err_at(
                     Some(s.span()),
-                    format!("invalid fail-on `{}`: expected error, warning or info", s.get_ref()),
+                    format!(
+                        "invalid fail-on `{}`: expected error, warning or info",
+                        s.get_ref()
+                    ),
                 )
             })?),
         };
@@ -210,7 +224,11 @@ impl Settings {
         for o in &raw.overrides {
             overrides.push(PathOverride {
                 paths: globs(&o.paths)?,
-                ignore: o.ignore.iter().map(check_selector).collect::<Result<_, _>>()?,
+                ignore: o
+                    .ignore
+                    .iter()
+                    .map(check_selector)
+                    .collect::<Result<_, _>>()?,
                 severity: check_severities(&o.severity)?,
             });
         }
@@ -219,8 +237,18 @@ impl Settings {
             exclude: raw.exclude.iter().map(|s| s.get_ref().clone()).collect(),
             fail_on,
             max_file_size: raw.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
-            select: raw.rules.select.iter().map(check_selector).collect::<Result<_, _>>()?,
-            ignore: raw.rules.ignore.iter().map(check_selector).collect::<Result<_, _>>()?,
+            select: raw
+                .rules
+                .select
+                .iter()
+                .map(check_selector)
+                .collect::<Result<_, _>>()?,
+            ignore: raw
+                .rules
+                .ignore
+                .iter()
+                .map(check_selector)
+                .collect::<Result<_, _>>()?,
             severity: check_severities(&raw.rules.severity)?,
             overrides,
         })
@@ -228,8 +256,8 @@ impl Settings {
 
     /// Is the rule enabled at all (select/ignore)?
     pub fn rule_enabled(&self, id: &str, name: &str) -> bool {
-        let selected = self.select.is_empty()
-            || self.select.iter().any(|s| selector_matches(s, id, name));
+        let selected =
+            self.select.is_empty() || self.select.iter().any(|s| selector_matches(s, id, name));
         let ignored = self.ignore.iter().any(|s| selector_matches(s, id, name));
         let off = matches!(self.level_for(&self.severity, id, name), Some(Level::Off));
         selected && !ignored && !off
@@ -240,7 +268,13 @@ impl Settings {
         table
             .iter()
             .filter(|(s, _)| selector_matches(s, id, name))
-            .max_by_key(|(s, _)| if s == id || s == name { usize::MAX } else { s.len() })
+            .max_by_key(|(s, _)| {
+                if s == id || s == name {
+                    usize::MAX
+                } else {
+                    s.len()
+                }
+            })
             .map(|(_, l)| *l)
     }
 
@@ -312,8 +346,14 @@ mod tests {
         .expect("valid");
         assert!(!s.rule_enabled("K8S002", "latest-image-tag"));
         assert!(s.rule_enabled("K8S001", "privileged-container"));
-        assert_eq!(s.level_at("a.yaml", "K8S001", "x"), Some(Level::On(Severity::Warning)));
-        assert_eq!(s.level_at("a.yaml", "K8S003", "x"), Some(Level::On(Severity::Info)));
+        assert_eq!(
+            s.level_at("a.yaml", "K8S001", "x"),
+            Some(Level::On(Severity::Warning))
+        );
+        assert_eq!(
+            s.level_at("a.yaml", "K8S003", "x"),
+            Some(Level::On(Severity::Info))
+        );
         assert_eq!(s.level_at("legacy/a.yaml", "K8S001", "x"), Some(Level::Off));
     }
 }

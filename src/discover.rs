@@ -178,7 +178,9 @@ pub fn walk(opts: &Options) -> Result<Discovery, String> {
                         return WalkState::Continue;
                     };
                     if ft.is_file() {
-                        guard.0.push((relative(base, entry.path()), entry.into_path()));
+                        guard
+                            .0
+                            .push((relative(base, entry.path()), entry.into_path()));
                     } else if ft.is_symlink() {
                         guard.2 += 1;
                     }
@@ -266,7 +268,9 @@ pub fn classify(rel: &str, chart_dirs: &BTreeSet<String>) -> FileKind {
         let inside = if chart.is_empty() {
             dir
         } else {
-            dir.strip_prefix(chart).map(|d| d.trim_start_matches('/')).unwrap_or(dir)
+            dir.strip_prefix(chart)
+                .map(|d| d.trim_start_matches('/'))
+                .unwrap_or(dir)
         };
         if inside == "templates" || inside.starts_with("templates/") {
             return FileKind::HelmTemplate;
@@ -275,7 +279,8 @@ pub fn classify(rel: &str, chart_dirs: &BTreeSet<String>) -> FileKind {
             if lower == "chart.yaml" || lower == "chart.yml" {
                 return FileKind::HelmChart;
             }
-            if lower.starts_with("values") && (lower.ends_with(".yaml") || lower.ends_with(".yml")) {
+            if lower.starts_with("values") && (lower.ends_with(".yaml") || lower.ends_with(".yml"))
+            {
                 return FileKind::HelmValues;
             }
         }
@@ -284,7 +289,10 @@ pub fn classify(rel: &str, chart_dirs: &BTreeSet<String>) -> FileKind {
         FileKind::Terraform
     } else if lower.ends_with(".tf.json") || lower.ends_with(".tfvars.json") {
         FileKind::TerraformJson
-    } else if matches!(lower.as_str(), "kustomization.yaml" | "kustomization.yml" | "kustomization") {
+    } else if matches!(
+        lower.as_str(),
+        "kustomization.yaml" | "kustomization.yml" | "kustomization"
+    ) {
         FileKind::Kustomization
     } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
         FileKind::Yaml
@@ -305,18 +313,42 @@ mod tests {
             .into_iter()
             .filter(|s| !s.is_empty())
             .collect();
-        assert_eq!(classify("charts/web/templates/deploy.yaml", &charts), FileKind::HelmTemplate);
-        assert_eq!(classify("charts/web/templates/sub/x.yaml", &charts), FileKind::HelmTemplate);
-        assert_eq!(classify("charts/web/values-prod.yaml", &charts), FileKind::HelmValues);
-        assert_eq!(classify("charts/web/Chart.yaml", &charts), FileKind::HelmChart);
-        assert_eq!(classify("charts/web/ci/values.yaml", &charts), FileKind::Yaml);
+        assert_eq!(
+            classify("charts/web/templates/deploy.yaml", &charts),
+            FileKind::HelmTemplate
+        );
+        assert_eq!(
+            classify("charts/web/templates/sub/x.yaml", &charts),
+            FileKind::HelmTemplate
+        );
+        assert_eq!(
+            classify("charts/web/values-prod.yaml", &charts),
+            FileKind::HelmValues
+        );
+        assert_eq!(
+            classify("charts/web/Chart.yaml", &charts),
+            FileKind::HelmChart
+        );
+        assert_eq!(
+            classify("charts/web/ci/values.yaml", &charts),
+            FileKind::Yaml
+        );
         assert_eq!(classify("infra/main.tf", &charts), FileKind::Terraform);
-        assert_eq!(classify("infra/prod.tfvars.json", &charts), FileKind::TerraformJson);
-        assert_eq!(classify("apps/kustomization.yaml", &charts), FileKind::Kustomization);
+        assert_eq!(
+            classify("infra/prod.tfvars.json", &charts),
+            FileKind::TerraformJson
+        );
+        assert_eq!(
+            classify("apps/kustomization.yaml", &charts),
+            FileKind::Kustomization
+        );
         assert_eq!(classify("templates/x.yaml", &charts), FileKind::Yaml);
         assert_eq!(classify("README.md", &charts), FileKind::Other);
         let root_chart: BTreeSet<String> = [String::new()].into_iter().collect();
-        assert_eq!(classify("templates/x.yaml", &root_chart), FileKind::HelmTemplate);
+        assert_eq!(
+            classify("templates/x.yaml", &root_chart),
+            FileKind::HelmTemplate
+        );
     }
 
     #[test]

@@ -187,7 +187,13 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         });
     }
 
-    let findings = finalize(findings, settings, &sources, &directives, opts.baseline.as_ref());
+    let findings = finalize(
+        findings,
+        settings,
+        &sources,
+        &directives,
+        opts.baseline.as_ref(),
+    );
     let enabled: Vec<&'static RuleMeta> = crate::rules::all_meta()
         .into_iter()
         .filter(|m| settings.rule_enabled(m.id, m.name))
@@ -260,11 +266,18 @@ pub fn load(entry: Entry, max_size: u64) -> ParsedFile {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            skip(&mut pf, format!("not valid UTF-8 (invalid byte at offset {at})"));
+            skip(
+                &mut pf,
+                format!("not valid UTF-8 (invalid byte at offset {at})"),
+            );
             return pf;
         }
     };
-    let src = Arc::new(SourceFile::new(path.to_string(), pf.entry.abs.clone(), text));
+    let src = Arc::new(SourceFile::new(
+        path.to_string(),
+        pf.entry.abs.clone(),
+        text,
+    ));
     pf.directives = suppress::directives(&src);
     for d in &pf.directives {
         if d.reason.is_none() {
@@ -286,14 +299,18 @@ pub fn load(entry: Entry, max_size: u64) -> ParsedFile {
                     pf.findings.push(new_finding(
                         &engine::DUPLICATE_KEY,
                         Location::new(path.clone(), Some(Span::new(d.offset, d.offset + d.len))),
-                        format!("duplicate key `{}` in object: Terraform keeps the last value", d.key),
+                        format!(
+                            "duplicate key `{}` in object: Terraform keeps the last value",
+                            d.key
+                        ),
                     ));
                 }
                 pf.content = Content::Hcl(Box::new(parsed.body));
                 pf.status = Status::Parsed;
             }
             Err(e) => {
-                pf.findings.push(parse_error(&path, e.offset, &e.message, "HCL"));
+                pf.findings
+                    .push(parse_error(&path, e.offset, &e.message, "HCL"));
                 pf.status = Status::Failed;
             }
         }
@@ -307,7 +324,11 @@ pub fn load(entry: Entry, max_size: u64) -> ParsedFile {
             pf.status = Status::Template;
         } else {
             push_yaml_findings(&mut pf, &parsed);
-            pf.status = if parsed.error.is_some() { Status::Failed } else { Status::Parsed };
+            pf.status = if parsed.error.is_some() {
+                Status::Failed
+            } else {
+                Status::Parsed
+            };
             pf.content = Content::Docs(parsed.docs);
         }
     } else {
@@ -414,14 +435,14 @@ fn push_yaml_findings(pf: &mut ParsedFile, parsed: &yaml::ParsedYaml) {
             w.message.clone(),
         );
         if let Some(rel) = w.related {
-            f.related.push(
-                Location::new(pf.path.clone(), Some(rel)).with_message("first occurrence"),
-            );
+            f.related
+                .push(Location::new(pf.path.clone(), Some(rel)).with_message("first occurrence"));
         }
         pf.findings.push(f);
     }
     if let Some(e) = &parsed.error {
-        pf.findings.push(parse_error(&pf.path, e.offset, &e.message, "YAML"));
+        pf.findings
+            .push(parse_error(&pf.path, e.offset, &e.message, "YAML"));
     }
 }
 
@@ -433,11 +454,12 @@ fn parse_json(pf: &mut ParsedFile, src: &SourceFile) {
     let strict = match strict {
         Err(_) if pf.entry.kind == FileKind::Json => match strip_jsonc(&src.text) {
             Some(clean) => match serde_json::from_str::<serde_json::Value>(&clean) {
-                Ok(v) => {
+                // JSONC is fine for editor and tool settings, not for manifests kubectl reads.
+                Ok(v) if !(v.get("apiVersion").is_some() && v.get("kind").is_some()) => {
                     jsonc = Some(clean);
                     Ok(v)
                 }
-                Err(_) => strict,
+                _ => strict,
             },
             None => strict,
         },
@@ -455,7 +477,8 @@ fn parse_json(pf: &mut ParsedFile, src: &SourceFile) {
                 .unwrap_or(line.len());
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg);
-            pf.findings.push(parse_error(&pf.path, s + col_byte, msg, "JSON"));
+            pf.findings
+                .push(parse_error(&pf.path, s + col_byte, msg, "JSON"));
             pf.status = Status::Failed;
             return;
         }
@@ -520,7 +543,9 @@ fn kustomize_patches(files: &[ParsedFile]) -> BTreeSet<String> {
         if f.entry.kind != FileKind::Kustomization {
             continue;
         }
-        let Content::Docs(docs) = &f.content else { continue };
+        let Content::Docs(docs) = &f.content else {
+            continue;
+        };
         let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         for doc in docs {
             let mut rels = Vec::new();
@@ -564,12 +589,16 @@ pub fn normalize_join(dir: &str, rel: &str) -> String {
 
 /// Run per-document rules on every Kubernetes object of one file.
 fn check_documents(f: &mut ParsedFile, rules: &[&'static dyn Rule], is_patch: bool) {
-    let Content::Docs(docs) = &f.content else { return };
+    let Content::Docs(docs) = &f.content else {
+        return;
+    };
     if f.entry.kind == FileKind::Kustomization || f.entry.kind == FileKind::HelmValues {
         return;
     }
     for doc in docs {
-        let Some(mut obj) = K8sObject::from_node(&doc.root) else { continue };
+        let Some(mut obj) = K8sObject::from_node(&doc.root) else {
+            continue;
+        };
         obj.partial = is_patch;
         let logical = obj.logical_name();
         let start = f.findings.len();
@@ -581,7 +610,10 @@ fn check_documents(f: &mut ParsedFile, rules: &[&'static dyn Rule], is_patch: bo
             let spec = ann.key_text().unwrap_or_default();
             let (sel, reason) = suppress::parse_spec(spec);
             for finding in &mut f.findings[start..] {
-                if sel.iter().any(|s| suppress::selector_matches(s, &finding.rule_id, &finding.rule_name)) {
+                if sel
+                    .iter()
+                    .any(|s| suppress::selector_matches(s, &finding.rule_id, &finding.rule_name))
+                {
                     finding.suppressed = Some(Suppression {
                         kind: "annotation",
                         reason: reason.clone(),
@@ -629,7 +661,8 @@ fn finalize(
                 }
             }
             if f.suppressed.is_none()
-                && let (Some(dirs), Some(region)) = (directives.get(&f.location.path), f.location.region)
+                && let (Some(dirs), Some(region)) =
+                    (directives.get(&f.location.path), f.location.region)
                 && let Some(d) = suppress::find(dirs, region.start.line, &f.rule_id, &f.rule_name)
             {
                 f.suppressed = Some(Suppression {
@@ -691,7 +724,10 @@ mod tests {
 
     #[test]
     fn joins_paths() {
-        assert_eq!(normalize_join("overlays/prod", "../base/patch.yaml"), "overlays/base/patch.yaml");
+        assert_eq!(
+            normalize_join("overlays/prod", "../base/patch.yaml"),
+            "overlays/base/patch.yaml"
+        );
         assert_eq!(normalize_join("", "./p.yaml"), "p.yaml");
         assert_eq!(normalize_join("a/b", "c/../d.yaml"), "a/b/d.yaml");
     }

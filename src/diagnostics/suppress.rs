@@ -18,7 +18,9 @@ pub struct Directive {
 
 impl Directive {
     pub fn matches(&self, rule_id: &str, rule_name: &str) -> bool {
-        self.rules.iter().any(|r| selector_matches(r, rule_id, rule_name))
+        self.rules
+            .iter()
+            .any(|r| selector_matches(r, rule_id, rule_name))
     }
 }
 
@@ -35,8 +37,13 @@ pub fn selector_matches(selector: &str, rule_id: &str, rule_name: &str) -> bool 
 
 /// Parse `RULES -- reason` (the part after `octolint:ignore` or the annotation value).
 pub fn parse_spec(spec: &str) -> (Vec<String>, Option<String>) {
+    // A second comment on the same line ends the directive.
+    let spec = spec.split(" #").next().unwrap_or(spec);
     let (ids, reason) = match spec.split_once("--") {
-        Some((ids, reason)) => (ids, Some(reason.trim().to_string()).filter(|r| !r.is_empty())),
+        Some((ids, reason)) => (
+            ids,
+            Some(reason.trim().to_string()).filter(|r| !r.is_empty()),
+        ),
         None => (spec, None),
     };
     let rules = ids
@@ -80,7 +87,12 @@ pub fn directives(file: &SourceFile) -> Vec<Directive> {
 }
 
 /// The directive that covers a finding on `line` for this rule, if any.
-pub fn find<'d>(dirs: &'d [Directive], line: usize, rule_id: &str, rule_name: &str) -> Option<&'d Directive> {
+pub fn find<'d>(
+    dirs: &'d [Directive],
+    line: usize,
+    rule_id: &str,
+    rule_name: &str,
+) -> Option<&'d Directive> {
     dirs.iter().find(|d| {
         (d.line == line || (d.own_line && d.line + 1 == line)) && d.matches(rule_id, rule_name)
     })
@@ -110,7 +122,11 @@ mod tests {
     #[test]
     fn selectors() {
         assert!(selector_matches("K8S", "K8S001", "privileged-container"));
-        assert!(selector_matches("privileged-container", "K8S001", "privileged-container"));
+        assert!(selector_matches(
+            "privileged-container",
+            "K8S001",
+            "privileged-container"
+        ));
         assert!(!selector_matches("K8S0011", "K8S001", "n"));
         assert!(!selector_matches("TF", "K8S001", "n"));
     }

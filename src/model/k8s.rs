@@ -61,17 +61,6 @@ impl<'a> Container<'a> {
     }
 }
 
-/// Kinds whose pod template sits at `spec.template.spec`.
-const TEMPLATE_KINDS: &[&str] = &[
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "Rollout",
-];
-
 impl<'a> K8sObject<'a> {
     /// The object view of a document, if it is one.
     pub fn from_node(root: &'a Node) -> Option<Self> {
@@ -126,12 +115,16 @@ impl<'a> K8sObject<'a> {
     pub fn pod_spec(&self) -> Option<&'a Node> {
         let spec = self.root.get("spec")?;
         let group = self.group();
-        let pod = match self.kind {
-            "Pod" if group.is_empty() => Some(spec),
-            "CronJob" if group == "batch" => spec.path(&["jobTemplate", "spec", "template", "spec"]),
-            "PodTemplate" if group.is_empty() => self.root.path(&["template", "spec"]),
-            "Rollout" if group != "argoproj.io" => None,
-            k if TEMPLATE_KINDS.contains(&k) => spec.path(&["template", "spec"]),
+        let pod = match (self.kind, group) {
+            ("Pod", "") => Some(spec),
+            ("PodTemplate", "") => self.root.path(&["template", "spec"]),
+            ("ReplicationController", "") => spec.path(&["template", "spec"]),
+            ("Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet", "apps" | "extensions") => {
+                spec.path(&["template", "spec"])
+            }
+            ("Job", "batch") => spec.path(&["template", "spec"]),
+            ("CronJob", "batch") => spec.path(&["jobTemplate", "spec", "template", "spec"]),
+            ("Rollout", "argoproj.io") => spec.path(&["template", "spec"]),
             _ => None,
         }?;
         pod.as_map().map(|_| pod)
@@ -141,7 +134,12 @@ impl<'a> K8sObject<'a> {
     pub fn is_long_running(&self) -> bool {
         matches!(
             self.kind,
-            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Rollout"
+            "Deployment"
+                | "StatefulSet"
+                | "DaemonSet"
+                | "ReplicaSet"
+                | "ReplicationController"
+                | "Rollout"
         )
     }
 
@@ -197,7 +195,9 @@ mod tests {
 
     #[test]
     fn crd_named_deployment_has_no_pod_spec() {
-        let p = yaml::parse("apiVersion: example.com/v1\nkind: Rollout\nspec:\n  template:\n    spec: {containers: [{name: a}]}\n");
+        let p = yaml::parse(
+            "apiVersion: example.com/v1\nkind: Rollout\nspec:\n  template:\n    spec: {containers: [{name: a}]}\n",
+        );
         let obj = K8sObject::from_node(&p.docs[0].root).expect("object");
         assert!(obj.pod_spec().is_none());
     }

@@ -159,7 +159,10 @@ mod tests {
         let parsed = parse(text).expect("terraform accepts this");
         assert_eq!(parsed.duplicates.len(), 2);
         assert_eq!(parsed.duplicates[0].key, "ab");
-        assert_eq!(&text[parsed.duplicates[0].offset..parsed.duplicates[0].offset + 2], "ab");
+        assert_eq!(
+            &text[parsed.duplicates[0].offset..parsed.duplicates[0].offset + 2],
+            "ab"
+        );
         assert_eq!(parsed.duplicates[1].key, "q r");
     }
 

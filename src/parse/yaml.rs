@@ -82,7 +82,10 @@ fn style_of(s: ScalarStyle) -> Style {
 
 impl<'t> Builder<'t> {
     fn span(&self, s: YSpan) -> Span {
-        Span::new(self.conv.byte(s.start.index()), self.conv.byte(s.end.index()))
+        Span::new(
+            self.conv.byte(s.start.index()),
+            self.conv.byte(s.end.index()),
+        )
     }
 
     fn set_anchor(&mut self, id: usize, node: &Node) {
@@ -117,7 +120,13 @@ impl<'t> Builder<'t> {
                 None => *key = Some(node),
                 Some(k) => {
                     if k.key_text() == Some("<<")
-                        && matches!(&k.value, Value::Scalar { style: Style::Plain, .. })
+                        && matches!(
+                            &k.value,
+                            Value::Scalar {
+                                style: Style::Plain,
+                                ..
+                            }
+                        )
                     {
                         *has_merge = true;
                     }
@@ -143,11 +152,21 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn finish_map(&mut self, start: usize, mut entries: Vec<(Node, Node)>, has_merge: bool, end: usize) -> Node {
+    fn finish_map(
+        &mut self,
+        start: usize,
+        mut entries: Vec<(Node, Node)>,
+        has_merge: bool,
+        end: usize,
+    ) -> Node {
         if has_merge {
             entries = apply_merges(entries);
         }
-        let end = entries.last().map(|(_, v)| v.span.end()).unwrap_or(end).max(start);
+        let end = entries
+            .last()
+            .map(|(_, v)| v.span.end())
+            .unwrap_or(end)
+            .max(start);
         Node {
             span: Span::new(start, end),
             value: Value::Map(entries),
@@ -197,8 +216,17 @@ impl<'t> Builder<'t> {
                 });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { start, anchor, items }) = self.stack.pop() {
-                    let end = items.last().map(|n| n.span.end()).unwrap_or(span.end()).max(start);
+                if let Some(Frame::Seq {
+                    start,
+                    anchor,
+                    items,
+                }) = self.stack.pop()
+                {
+                    let end = items
+                        .last()
+                        .map(|n| n.span.end())
+                        .unwrap_or(span.end())
+                        .max(start);
                     let node = Node {
                         span: Span::new(start, end),
                         value: Value::Seq(items),
@@ -264,7 +292,13 @@ fn apply_merges(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
     let mut sources: Vec<Node> = Vec::new();
     for (k, v) in entries {
         let is_merge = k.key_text() == Some("<<")
-            && matches!(&k.value, Value::Scalar { style: Style::Plain, .. });
+            && matches!(
+                &k.value,
+                Value::Scalar {
+                    style: Style::Plain,
+                    ..
+                }
+            );
         if is_merge {
             match v.value {
                 Value::Seq(items) => sources.extend(items),
@@ -297,7 +331,9 @@ fn apply_merges(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
 /// map every span back onto the original text.
 pub fn parse(text: &str) -> ParsedYaml {
     let first = parse_strict(text);
-    let Some(err) = &first.error else { return first };
+    let Some(err) = &first.error else {
+        return first;
+    };
     if err.message != "invalid indentation" {
         return first;
     }
@@ -354,7 +390,10 @@ fn to_original(patched: usize, inserts: &[(usize, usize)]) -> usize {
 }
 
 fn map_span(s: Span, inserts: &[(usize, usize)]) -> Span {
-    Span::new(to_original(s.start(), inserts), to_original(s.end(), inserts))
+    Span::new(
+        to_original(s.start(), inserts),
+        to_original(s.end(), inserts),
+    )
 }
 
 fn remap(node: &mut Node, inserts: &[(usize, usize)]) {
@@ -434,7 +473,10 @@ mod tests {
         assert_eq!(p.docs[1].root.get("b").and_then(Node::as_i64), Some(493));
         assert!(p.docs[2].root.is_null());
         let quoted = parse("a: 'yes'\n");
-        assert_eq!(quoted.docs[0].root.get("a").and_then(Node::as_str), Some("yes"));
+        assert_eq!(
+            quoted.docs[0].root.get("a").and_then(Node::as_str),
+            Some("yes")
+        );
     }
 
     #[test]
@@ -486,7 +528,11 @@ mod tests {
         assert!(p.error.is_none(), "{:?}", p.error);
         let (k, _) = p.docs[0].root.entry("after").expect("after");
         assert_eq!(slice(text, k.span), "after");
-        let item = p.docs[0].root.path(&["spec", "match"]).and_then(|m| m.items().next()).expect("item");
+        let item = p.docs[0]
+            .root
+            .path(&["spec", "match"])
+            .and_then(|m| m.items().next())
+            .expect("item");
         let (pk, _) = item.entry("processes").expect("processes");
         assert_eq!(slice(text, pk.span), "processes");
         let b = item.get("ns").and_then(|n| n.items().nth(1)).expect("b");

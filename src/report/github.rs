@@ -7,7 +7,9 @@ use crate::diagnostics::Severity;
 use crate::pipeline::Outcome;
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -33,7 +35,11 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
                 r.start.line, r.start.col, r.end.line, r.end.col
             );
         }
-        let _ = write!(props, ",title={}", escape_property(&format!("{} {}", f.rule_id, f.rule_name)));
+        let _ = write!(
+            props,
+            ",title={}",
+            escape_property(&format!("{} {}", f.rule_id, f.rule_name))
+        );
         let mut msg = f.message.clone();
         if let Some(h) = &f.help {
             msg.push_str("\nhelp: ");

@@ -103,7 +103,8 @@ pub fn render(outcome: &Outcome) -> String {
         summary: counts(&outcome.findings),
         coverage: &outcome.coverage,
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -146,7 +146,11 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         let mut sup = Map::new();
         sup.insert(
             "kind".into(),
-            json!(if s.kind == "baseline" { "external" } else { "inSource" }),
+            json!(if s.kind == "baseline" {
+                "external"
+            } else {
+                "inSource"
+            }),
         );
         if let Some(reason) = &s.reason {
             sup.insert("justification".into(), json!(reason));

@@ -24,7 +24,9 @@ fn level(sev: Severity) -> Level<'static> {
 
 fn render_one(f: &Finding, src: Option<&SourceFile>, renderer: &Renderer) -> String {
     let title_text = format!("{} [{}]", f.message, f.rule_name);
-    let title = level(f.severity).primary_title(title_text).id(f.rule_id.to_string());
+    let title = level(f.severity)
+        .primary_title(title_text)
+        .id(f.rule_id.to_string());
     let mut group = Group::with_title(title);
     match (src, f.location.span, f.location.region) {
         (Some(src), Some(span), Some(region)) => {
@@ -37,7 +39,11 @@ fn render_one(f: &Finding, src: Option<&SourceFile>, renderer: &Renderer) -> Str
             let mut b = span.end().saturating_sub(start).min(excerpt.len()).max(a);
             if a == b {
                 // Point at one character (or the line end).
-                b = excerpt[a..].chars().next().map(|c| a + c.len_utf8()).unwrap_or(a);
+                b = excerpt[a..]
+                    .chars()
+                    .next()
+                    .map(|c| a + c.len_utf8())
+                    .unwrap_or(a);
             }
             group = group.element(
                 Snippet::source(excerpt)

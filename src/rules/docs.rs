@@ -52,7 +52,14 @@ pub fn table(metas: &[&RuleMeta]) -> String {
     let w = metas.iter().map(|m| m.name.len()).max().unwrap_or(4).max(4);
     let mut s = format!("{:<8} {:<w$} {:<8} SUMMARY\n", "ID", "NAME", "SEVERITY");
     for m in metas {
-        let _ = writeln!(s, "{:<8} {:<w$} {:<8} {}", m.id, m.name, m.severity.as_str(), m.summary);
+        let _ = writeln!(
+            s,
+            "{:<8} {:<w$} {:<8} {}",
+            m.id,
+            m.name,
+            m.severity.as_str(),
+            m.summary
+        );
     }
     s
 }
@@ -84,7 +91,8 @@ pub fn json(metas: &[&RuleMeta]) -> String {
 
 /// `octolint rules --format markdown`: an index table linking to the pages.
 pub fn markdown_index(metas: &[&RuleMeta]) -> String {
-    let mut s = String::from("# octolint rules\n\n| ID | Name | Severity | Summary |\n|---|---|---|---|\n");
+    let mut s =
+        String::from("# octolint rules\n\n| ID | Name | Severity | Summary |\n|---|---|---|---|\n");
     for m in metas {
         let _ = writeln!(
             s,

@@ -146,9 +146,23 @@ mod tests {
         assert_eq!(ids, sorted, "registry must be sorted by id");
         for m in metas {
             assert!(!m.id.contains('/'), "{}", m.id);
-            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()), "{}", m.name);
-            assert!(!m.summary.is_empty() && !m.explanation.is_empty() && !m.help.is_empty(), "{} lacks docs", m.id);
-            assert!(!m.summary.ends_with('.'), "{} summary ends with a period", m.id);
+            assert!(
+                m.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                "{}",
+                m.name
+            );
+            assert!(
+                !m.summary.is_empty() && !m.explanation.is_empty() && !m.help.is_empty(),
+                "{} lacks docs",
+                m.id
+            );
+            assert!(
+                !m.summary.ends_with('.'),
+                "{} summary ends with a period",
+                m.id
+            );
         }
     }
 }

@@ -41,7 +41,10 @@ impl Rule for HostNamespaces {
             {
                 ctx.report(
                     v.span,
-                    format!("{} shares the node's {what} namespace (`{key}: true`)", obj.logical_name()),
+                    format!(
+                        "{} shares the node's {what} namespace (`{key}: true`)",
+                        obj.logical_name()
+                    ),
                 );
             }
         }

@@ -47,8 +47,12 @@ impl Rule for LatestImageTag {
 
     fn check_object(&self, obj: &K8sObject<'_>, ctx: &mut Ctx<'_>) {
         for c in obj.containers() {
-            let Some(image_node) = c.node.get("image") else { continue };
-            let Some(image) = image_node.as_str() else { continue };
+            let Some(image_node) = c.node.get("image") else {
+                continue;
+            };
+            let Some(image) = image_node.as_str() else {
+                continue;
+            };
             if let Some(problem) = tag_problem(image) {
                 ctx.report(
                     image_node.span,

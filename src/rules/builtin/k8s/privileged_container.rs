@@ -36,10 +36,13 @@ impl Rule for PrivilegedContainer {
             if flag.as_bool() == Some(true) {
                 ctx.report(
                     flag.span,
-                    format!("{} of {} runs privileged", c.display_name(), obj.logical_name()),
+                    format!(
+                        "{} of {} runs privileged",
+                        c.display_name(),
+                        obj.logical_name()
+                    ),
                 );
             }
         }
     }
 }
-
