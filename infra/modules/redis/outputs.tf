@@ -1,0 +1,3 @@
+output "host" {
+  value = google_redis_instance.this.host
+}

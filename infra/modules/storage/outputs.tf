@@ -1,0 +1,3 @@
+output "url" {
+  value = google_storage_bucket.this.url
+}
