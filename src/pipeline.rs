@@ -278,17 +278,19 @@ pub fn load(entry: Entry, max_size: u64) -> ParsedFile {
         pf.entry.abs.clone(),
         text,
     ));
-    pf.directives = suppress::directives(&src);
+    let kind = pf.entry.kind;
+    if kind.is_config() || kind == FileKind::HelmTemplate {
+        pf.directives = suppress::directives(&src);
+    }
     for d in &pf.directives {
         if d.reason.is_none() {
             pf.findings.push(new_finding(
                 &engine::SUPPRESSION_WITHOUT_REASON,
-                Location::new(path.clone(), Some(src.line_span(d.line))),
+                Location::new(path.clone(), Some(Span::new(d.start, d.end))),
                 format!("suppression of `{}` gives no reason", d.rules.join(", ")),
             ));
         }
     }
-    let kind = pf.entry.kind;
     if src.text.trim().is_empty() && kind.is_config() {
         pf.status = Status::Parsed;
         pf.content = Content::Docs(Vec::new());

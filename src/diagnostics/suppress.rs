@@ -14,6 +14,9 @@ pub struct Directive {
     pub reason: Option<String>,
     /// The comment stands alone on its line (so it covers the next line).
     pub own_line: bool,
+    /// Byte range of the comment in the file.
+    pub start: usize,
+    pub end: usize,
 }
 
 impl Directive {
@@ -64,7 +67,11 @@ pub fn directives(file: &SourceFile) -> Vec<Directive> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for (idx, line) in text.lines().enumerate() {
+    let mut line_start = 0;
+    for (idx, raw) in text.split_inclusive('\n').enumerate() {
+        let offset = line_start;
+        line_start += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
         let Some(pos) = line.find(MARKER) else {
             continue;
         };
@@ -81,6 +88,8 @@ pub fn directives(file: &SourceFile) -> Vec<Directive> {
             rules,
             reason,
             own_line: line[..cs].trim().is_empty(),
+            start: offset + cs,
+            end: offset + line.len(),
         });
     }
     out
