@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check a repository (or files) and report findings
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -296,5 +296,8 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
             .iter()
             .any(|f| f.suppressed.is_none() && f.severity >= t)
     });
+    // The process exits next: freeing millions of tree nodes one by one would only add
+    // time (about a fifth of a run on a large repository).
+    std::mem::forget(outcome);
     Ok(i32::from(failing))
 }

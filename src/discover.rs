@@ -124,6 +124,9 @@ pub fn build_excludes(patterns: &[String]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
+/// Files (relative, absolute), problems, symbolic links skipped.
+type Found = (Vec<(String, PathBuf)>, Vec<WalkProblem>, usize);
+
 pub fn walk(opts: &Options) -> Result<Discovery, String> {
     let excludes = build_excludes(&opts.exclude)?;
     let Some((first, rest)) = opts.paths.split_first() else {
@@ -148,12 +151,12 @@ pub fn walk(opts: &Options) -> Result<Discovery, String> {
         .follow_links(opts.follow_links)
         .threads(opts.threads.max(1))
         .filter_entry(move |e| {
-            if e.depth() > 0 && e.file_type().is_some_and(|t| t.is_dir()) {
-                if let Some(name) = e.file_name().to_str()
-                    && SKIP_DIRS.contains(&name)
-                {
-                    return false;
-                }
+            if e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && let Some(name) = e.file_name().to_str()
+                && SKIP_DIRS.contains(&name)
+            {
+                return false;
             }
             if e.depth() == 0 {
                 return true;
@@ -162,8 +165,7 @@ pub fn walk(opts: &Options) -> Result<Discovery, String> {
             !excludes_for_filter.is_match(&rel)
         });
 
-    let found: Mutex<(Vec<(String, PathBuf)>, Vec<WalkProblem>, usize)> =
-        Mutex::new((Vec::new(), Vec::new(), 0));
+    let found: Mutex<Found> = Mutex::new((Vec::new(), Vec::new(), 0));
     builder.build_parallel().run(|| {
         let found = &found;
         let base = &base;

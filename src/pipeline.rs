@@ -92,6 +92,8 @@ pub struct Outcome {
     pub sources: HashMap<Arc<str>, Arc<SourceFile>>,
     /// Metadata of every enabled rule, sorted by id.
     pub rules: Vec<&'static RuleMeta>,
+    /// Every file with its parsed content (findings moved into `findings`).
+    pub files: Vec<ParsedFile>,
 }
 
 /// Run a whole check.
@@ -103,7 +105,30 @@ pub fn run(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
     pool.install(|| run_in_pool(opts, settings))
 }
 
+/// Stage timings on stderr when `OCTOLINT_TIMINGS` is set (for benchmarks).
+struct Timer {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Timer {
+    fn new() -> Self {
+        Timer {
+            on: std::env::var_os("OCTOLINT_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if self.on {
+            eprintln!("octolint: {stage:<10} {:>8.1} ms", self.last.elapsed().as_secs_f64() * 1e3);
+        }
+        self.last = std::time::Instant::now();
+    }
+}
+
 fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
+    let mut timer = Timer::new();
     let mut exclude = settings.exclude.clone();
     exclude.extend(opts.exclude.iter().cloned());
     let discovery = discover::walk(&discover::Options {
@@ -114,6 +139,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         threads: opts.jobs,
     })?;
 
+    timer.lap("discover");
     let max = settings.max_file_size;
     let mut files: Vec<ParsedFile> = discovery
         .entries
@@ -121,6 +147,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         .map(|e| load(e, max))
         .collect();
 
+    timer.lap("parse");
     let partial = kustomize_patches(&files);
     let rules: Vec<&'static dyn Rule> = registry()
         .iter()
@@ -132,6 +159,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         check_documents(f, &rules, is_patch);
     });
 
+    timer.lap("rules");
     let mut coverage = Coverage::default();
     let mut findings = Vec::new();
     let mut sources = HashMap::new();
@@ -148,7 +176,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
             reason: p.message.clone(),
         });
     }
-    for f in files {
+    for f in &mut files {
         coverage.files += 1;
         *coverage.by_kind.entry(f.entry.kind.as_str()).or_default() += 1;
         match &f.status {
@@ -169,12 +197,12 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
                 .filter(|d| K8sObject::from_node(&d.root).is_some())
                 .count();
         }
-        findings.extend(f.findings);
+        findings.append(&mut f.findings);
         if !f.directives.is_empty() {
-            directives.insert(f.path.clone(), f.directives);
+            directives.insert(f.path.clone(), std::mem::take(&mut f.directives));
         }
-        if let Some(src) = f.source {
-            sources.insert(f.path, src);
+        if let Some(src) = &f.source {
+            sources.insert(f.path.clone(), src.clone());
         }
     }
     if discovery.symlinks_skipped > 0 {
@@ -194,6 +222,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         &directives,
         opts.baseline.as_ref(),
     );
+    timer.lap("finalize");
     let enabled: Vec<&'static RuleMeta> = crate::rules::all_meta()
         .into_iter()
         .filter(|m| settings.rule_enabled(m.id, m.name))
@@ -203,6 +232,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         coverage,
         sources,
         rules: enabled,
+        files,
     })
 }
 

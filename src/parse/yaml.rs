@@ -442,7 +442,7 @@ fn parse_strict(text: &str) -> ParsedYaml {
 mod tests {
     use super::*;
 
-    fn slice<'a>(text: &'a str, s: Span) -> &'a str {
+    fn slice(text: &str, s: Span) -> &str {
         &text[s.start()..s.end()]
     }
 

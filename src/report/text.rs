@@ -124,9 +124,9 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
         let _ = write!(out, "; {} suppressed", c.suppressed);
     }
     out.push('\n');
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "checked {} file{}: {} parsed, {} failed to parse, {} templates, {} text, {} binary, {} skipped; {} documents, {} Kubernetes objects\n",
+        "checked {} file{}: {} parsed, {} failed to parse, {} templates, {} text, {} binary, {} skipped; {} documents, {} Kubernetes objects",
         cov.files,
         plural(cov.files),
         cov.parsed,

@@ -1,0 +1,567 @@
+//! End-to-end tests of the `octolint` binary: the repo's own example content lints clean,
+//! exit codes, config errors, output formats (SARIF validated against the 2.1.0 schema),
+//! determinism across thread counts, suppressions, baselines, bad input, and the shared
+//! corpus (skipped with a message when `../shared` is absent).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_octolint"));
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared() -> Option<PathBuf> {
+    let p = root().join("../shared");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!(
+            "SKIP: ../shared is absent (clone octolint beside the shared material to run this test)"
+        );
+        None
+    }
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    bin()
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("octolint runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally (no signal)")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", stdout(o)))
+}
+
+fn write(dir: &Path, rel: &str, content: &[u8]) {
+    let p = dir.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(p, content).expect("write");
+}
+
+const PRIVILEGED: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27.2\n      resources:\n        requests: {cpu: 10m, memory: 16Mi}\n        limits: {cpu: 10m, memory: 16Mi}\n      securityContext:\n        privileged: true\n";
+
+#[test]
+fn example_content_lints_clean() {
+    for dir in ["manifests", "infra"] {
+        let o = run(&["check", dir, "--format", "json"], &root());
+        let v = json(&o);
+        assert_eq!(
+            v["findings"].as_array().map(Vec::len),
+            Some(0),
+            "{dir}: {}",
+            stdout(&o)
+        );
+        assert_eq!(code(&o), 0, "{dir}");
+        assert!(
+            v["coverage"]["parsed"].as_u64().unwrap_or(0) > 3,
+            "{dir} was not parsed"
+        );
+    }
+    // The whole repository too (fixtures are excluded by octolint.toml).
+    let o = run(&["check", ".", "--format", "json"], &root());
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", PRIVILEGED.as_bytes());
+    write(
+        dir.path(),
+        "warn/pod.yaml",
+        PRIVILEGED
+            .replace("privileged: true", "privileged: false")
+            .replace("nginx:1.27.2", "nginx")
+            .as_bytes(),
+    );
+    let d = dir.path();
+    assert_eq!(code(&run(&["check", "."], d)), 1);
+    assert_eq!(code(&run(&["check", ".", "--fail-on", "never"], d)), 0);
+    assert_eq!(
+        code(&run(&["check", "warn"], d)),
+        0,
+        "warnings alone pass by default"
+    );
+    assert_eq!(code(&run(&["check", "warn", "--fail-on", "warning"], d)), 1);
+    assert_eq!(code(&run(&["check", ".", "--ignore", "K8S001"], d)), 0);
+    assert_eq!(code(&run(&["check", "missing-dir"], d)), 2);
+    let o = run(&["check", ".", "--select", "NOPE42"], d);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("NOPE42"));
+    assert_eq!(
+        code(&run(&["check", "--format", "yaml"], d)),
+        2,
+        "usage error"
+    );
+}
+
+#[test]
+fn config_errors_name_key_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", PRIVILEGED.as_bytes());
+    write(
+        dir.path(),
+        "octolint.toml",
+        b"fail-on = \"error\"\n\n[rules]\nignroe = [\"K8S001\"]\n",
+    );
+    let o = run(&["check", "."], dir.path());
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("octolint.toml:4:1"), "{err}");
+    assert!(err.contains("ignroe"), "{err}");
+
+    write(
+        dir.path(),
+        "octolint.toml",
+        b"[rules.severity]\nK8S001 = \"meh\"\n",
+    );
+    let o = run(&["check", "."], dir.path());
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("octolint.toml:2:10"), "{}", stderr(&o));
+
+    // A valid config found above the checked directory applies.
+    write(
+        dir.path(),
+        "octolint.toml",
+        b"[rules.severity]\nK8S001 = \"warning\"\n",
+    );
+    write(dir.path(), "sub/pod.yaml", PRIVILEGED.as_bytes());
+    let o = run(&["check", "sub", "--format", "json"], dir.path());
+    assert_eq!(code(&o), 0);
+    assert_eq!(json(&o)["findings"][0]["severity"], "warning");
+
+    // Per-path overrides.
+    write(
+        dir.path(),
+        "octolint.toml",
+        b"[[overrides]]\npaths = [\"legacy/\"]\nignore = [\"privileged-container\"]\n",
+    );
+    write(dir.path(), "legacy/pod.yaml", PRIVILEGED.as_bytes());
+    let o = run(&["check", ".", "--format", "json"], dir.path());
+    let paths: Vec<String> = json(&o)["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            f["location"]["path"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert!(paths.iter().all(|p| !p.starts_with("legacy/")), "{paths:?}");
+    assert!(paths.iter().any(|p| p == "pod.yaml"));
+}
+
+#[test]
+fn findings_point_at_exact_positions_in_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", PRIVILEGED.as_bytes());
+    let d = dir.path();
+    let v = json(&run(&["check", ".", "--format", "json"], d));
+    assert_eq!(v["version"], 1);
+    let f = &v["findings"][0];
+    assert_eq!(f["rule_id"], "K8S001");
+    assert_eq!(f["location"]["path"], "pod.yaml");
+    assert_eq!(f["location"]["region"]["start_line"], 13);
+    assert_eq!(f["location"]["region"]["start_column"], 21);
+    assert_eq!(f["location"]["region"]["end_column"], 25);
+    assert_eq!(f["logical_location"], "Pod/p");
+
+    let gh = stdout(&run(&["check", ".", "--format", "github"], d));
+    assert!(gh.starts_with("::error file=pod.yaml,line=13,col=21,endLine=13,endColumn=25,title=K8S001 privileged-container::"), "{gh}");
+
+    let text = stdout(&run(&["check", ".", "--color", "never"], d));
+    assert!(text.contains("--> pod.yaml:13:21"), "{text}");
+    assert!(text.contains("help:"), "{text}");
+    assert!(text.contains("1 problem (1 error"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour when not a terminal");
+
+    let out = d.join("report.sarif");
+    let o = run(
+        &[
+            "check",
+            ".",
+            "--format",
+            "sarif",
+            "--output",
+            out.to_str().unwrap_or_default(),
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).is_empty());
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("report")).expect("json");
+    let r = &sarif["runs"][0]["results"][0];
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        13
+    );
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+        "%SRCROOT%"
+    );
+}
+
+fn validate_sarif(doc: &serde_json::Value) {
+    let Some(shared) = shared() else { return };
+    let schema_text =
+        std::fs::read_to_string(shared.join("schemas/sarif-schema-2.1.0.json")).expect("schema");
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema json");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF invalid:\n{}", errors.join("\n"));
+    // The validator really validates: a broken copy must fail.
+    let mut broken = doc.clone();
+    broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
+    assert!(
+        !validator.is_valid(&broken),
+        "schema validation is not effective"
+    );
+}
+
+#[test]
+fn sarif_is_valid_and_complete() {
+    let o = run(
+        &[
+            "check",
+            "fixtures",
+            "--no-config",
+            "--format",
+            "sarif",
+            "--show-suppressed",
+        ],
+        &root(),
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("sarif json");
+    assert_eq!(doc["version"], "2.1.0");
+    let run0 = &doc["runs"][0];
+    assert_eq!(run0["columnKind"], "unicodeCodePoints");
+    assert!(run0["automationDetails"]["id"].is_string());
+    let rules = run0["tool"]["driver"]["rules"].as_array().expect("rules");
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    for id in [
+        "K8S001", "K8S002", "K8S003", "K8S004", "OCT000", "OCT001", "OCT002", "OCT003",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from tool.driver.rules");
+    }
+    let k = rules.iter().find(|r| r["id"] == "K8S001").expect("K8S001");
+    assert!(
+        k["help"]["markdown"]
+            .as_str()
+            .is_some_and(|m| m.contains("## Why"))
+    );
+    assert_eq!(k["properties"]["security-severity"], "9.0");
+    assert!(
+        k["helpUri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("rules/K8S001.md"))
+    );
+    let results = run0["results"].as_array().expect("results");
+    assert!(results.len() > 10);
+    for r in results {
+        assert!(r["partialFingerprints"]["octolint/v1"].is_string());
+        let idx = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[idx]["id"], r["ruleId"]);
+    }
+    assert!(
+        results.iter().any(|r| r["relatedLocations"].is_array()),
+        "related locations present"
+    );
+    assert!(
+        results.iter().any(|r| r["suppressions"].is_array()),
+        "suppressed results present"
+    );
+    validate_sarif(&doc);
+}
+
+#[test]
+fn output_is_identical_across_thread_counts() {
+    for format in ["json", "sarif"] {
+        let a = run(
+            &[
+                "check",
+                "fixtures",
+                "--no-config",
+                "--format",
+                format,
+                "-j",
+                "1",
+            ],
+            &root(),
+        );
+        let b = run(
+            &[
+                "check",
+                "fixtures",
+                "--no-config",
+                "--format",
+                format,
+                "-j",
+                "2",
+            ],
+            &root(),
+        );
+        let c = run(
+            &[
+                "check",
+                "fixtures",
+                "--no-config",
+                "--format",
+                format,
+                "-j",
+                "8",
+            ],
+            &root(),
+        );
+        assert!(!a.stdout.is_empty());
+        assert_eq!(a.stdout, b.stdout, "{format}: -j1 vs -j2");
+        assert_eq!(a.stdout, c.stdout, "{format}: -j1 vs -j8");
+    }
+}
+
+#[test]
+fn fingerprints_survive_edits_above() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pod.yaml", PRIVILEGED.as_bytes());
+    let fp = |d: &Path| {
+        json(&run(&["check", ".", "--format", "json"], d))["findings"][0]["fingerprint"].clone()
+    };
+    let before = fp(dir.path());
+    write(
+        dir.path(),
+        "pod.yaml",
+        format!("# a new comment\n# and another\n{PRIVILEGED}").as_bytes(),
+    );
+    assert_eq!(before, fp(dir.path()));
+}
+
+#[test]
+fn suppressions_and_baseline() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "pod.yaml",
+        PRIVILEGED
+            .replace(
+                "privileged: true",
+                "privileged: true # octolint:ignore K8S001 -- device plugin",
+            )
+            .as_bytes(),
+    );
+    let o = run(&["check", ".", "--format", "json"], d);
+    assert_eq!(code(&o), 0);
+    let v = json(&o);
+    assert_eq!(v["summary"]["suppressed"], 1);
+    assert_eq!(v["findings"][0]["suppression"]["kind"], "inline");
+    assert_eq!(v["findings"][0]["suppression"]["reason"], "device plugin");
+    let sarif = stdout(&run(&["check", ".", "--format", "sarif"], d));
+    assert!(
+        !sarif.contains("\"ruleId\""),
+        "suppressed results stay out of SARIF by default"
+    );
+
+    // Baseline: accept today's findings, fail only on new ones.
+    write(d, "pod.yaml", PRIVILEGED.as_bytes());
+    let o = run(&["check", ".", "--write-baseline", "baseline.json"], d);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        code(&run(&["check", ".", "--baseline", "baseline.json"], d)),
+        0
+    );
+    write(
+        d,
+        "new.yaml",
+        PRIVILEGED.replace("name: p", "name: q").as_bytes(),
+    );
+    let o = run(
+        &[
+            "check",
+            ".",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "json",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 1);
+    let v = json(&o);
+    assert_eq!(v["summary"]["suppressed"], 1);
+    assert_eq!(v["summary"]["error"], 1);
+    write(
+        d,
+        "bad-baseline.json",
+        b"{\"version\": 9, \"fingerprints\": []}",
+    );
+    assert_eq!(
+        code(&run(&["check", ".", "--baseline", "bad-baseline.json"], d)),
+        2
+    );
+}
+
+#[test]
+fn bad_input_is_reported_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "good.yaml", PRIVILEGED.as_bytes());
+    write(d, "broken.yaml", b"a: [1, 2\nb: c\n");
+    write(d, "broken.tf", b"resource \"x\" \"y\" {\n  a = \n");
+    write(d, "empty.yaml", b"");
+    write(d, "binary.yaml", b"\x00\x01\x02\x03binary");
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    write(d, "bomb.yaml", bomb.as_bytes());
+    // 50 MB: over the default 10 MiB limit.
+    let big = "key: value\n".repeat(50 * 1024 * 1024 / 11);
+    write(d, "huge.yaml", big.as_bytes());
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9.yaml");
+        std::fs::write(d.join(name), PRIVILEGED).expect("non-UTF-8 name");
+        std::os::unix::fs::symlink(d, d.join("loop")).expect("symlink loop");
+    }
+    #[cfg(unix)]
+    let unreadable = {
+        use std::os::unix::fs::PermissionsExt;
+        write(d, "secret/locked.yaml", PRIVILEGED.as_bytes());
+        let p = d.join("secret/locked.yaml");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+        // Root reads anything: only assert the finding when the file really is unreadable.
+        std::fs::read(&p).is_err()
+    };
+    let o = run(&["check", ".", "--format", "json", "--follow-links"], d);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    let findings = v["findings"].as_array().expect("findings");
+    let has = |rule: &str, path: &str| {
+        findings.iter().any(|f| {
+            f["rule_id"] == rule
+                && f["location"]["path"]
+                    .as_str()
+                    .is_some_and(|p| p.contains(path))
+        })
+    };
+    assert!(has("OCT000", "broken.yaml"));
+    assert!(has("OCT000", "broken.tf"));
+    assert!(has("OCT000", "bomb.yaml"));
+    assert!(has("OCT002", "binary.yaml"));
+    assert!(has("OCT002", "huge.yaml"));
+    assert!(has("K8S001", "good.yaml"), "other files are still checked");
+    #[cfg(unix)]
+    {
+        assert!(has("K8S001", "caf"), "non-UTF-8 file names are checked");
+        assert!(has("OCT002", "loop"), "symlink loop reported");
+        if unreadable {
+            assert!(has("OCT002", "locked.yaml"), "unreadable file reported");
+        }
+    }
+    assert!(!has("OCT000", "empty.yaml"), "an empty file is valid");
+    let text = stdout(&run(&["check", ".", "--color", "never"], d));
+    assert!(
+        text.contains("skipped huge.yaml"),
+        "coverage line names skipped files"
+    );
+    // Without --follow-links the symlink is counted, not followed.
+    let v = json(&run(&["check", ".", "--format", "json"], d));
+    assert!(
+        v["coverage"]["skipped"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|x| x["path"] == "(symbolic links)"))
+    );
+}
+
+#[test]
+fn rules_and_explain() {
+    let o = run(&["rules", "--format", "json"], &root());
+    assert_eq!(code(&o), 0);
+    let v = json(&o);
+    let rules = v["rules"].as_array().expect("rules");
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["id"] == "K8S003" && r["name"] == "missing-resources")
+    );
+    let table = stdout(&run(&["rules"], &root()));
+    assert!(table.contains("K8S001") && table.contains("privileged-container"));
+    let md = stdout(&run(&["rules", "--format", "markdown"], &root()));
+    assert!(md.contains("[K8S001](K8S001.md)"));
+    let o = run(&["explain", "privileged-container"], &root());
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).starts_with("# K8S001 `privileged-container`"));
+    assert_eq!(code(&run(&["explain", "K8S999"], &root())), 2);
+}
+
+#[test]
+fn shared_corpus_checks_without_panic() {
+    let Some(shared) = shared() else { return };
+    let o = run(
+        &[
+            "check",
+            shared.join("corpus").to_str().unwrap_or_default(),
+            "--format",
+            "json",
+        ],
+        &root(),
+    );
+    let c = code(&o);
+    assert!(c == 0 || c == 1, "exit {c}: {}", stderr(&o));
+    let v = json(&o);
+    let cov = &v["coverage"];
+    let n = |k: &str| cov[k].as_u64().unwrap_or(0);
+    let accounted = n("parsed")
+        + n("failed")
+        + n("templates")
+        + n("text")
+        + n("binary")
+        + cov["skipped"]
+            .as_array()
+            .map(|s| s.len() as u64)
+            .unwrap_or(0);
+    assert_eq!(
+        n("files"),
+        accounted,
+        "every file is parsed or reported with a reason"
+    );
+    assert!(n("files") > 6000);
+    // Every failure to parse is a finding with a position.
+    let failures = v["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule_id"] == "OCT000")
+        .count() as u64;
+    assert_eq!(failures, n("failed"));
+}
