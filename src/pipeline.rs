@@ -15,6 +15,7 @@ use crate::diagnostics::{Finding, Location, Suppression};
 use crate::discover::{self, Entry, FileKind};
 use crate::model::k8s::K8sObject;
 use crate::model::node::{Node, Scalar, Style, Value};
+use crate::model::repo::{ObjectRef, Repo};
 use crate::parse::{hcl, yaml};
 use crate::rules::builtin::engine;
 use crate::rules::{Ctx, Rule, RuleMeta, new_finding, registry};
@@ -121,7 +122,10 @@ impl Timer {
 
     fn lap(&mut self, stage: &str) {
         if self.on {
-            eprintln!("octolint: {stage:<10} {:>8.1} ms", self.last.elapsed().as_secs_f64() * 1e3);
+            eprintln!(
+                "octolint: {stage:<10} {:>8.1} ms",
+                self.last.elapsed().as_secs_f64() * 1e3
+            );
         }
         self.last = std::time::Instant::now();
     }
@@ -158,6 +162,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         let is_patch = partial.contains(f.path.as_ref());
         check_documents(f, &rules, is_patch);
     });
+    let repo_findings = check_repo(&files, &partial, &rules);
 
     timer.lap("rules");
     let mut coverage = Coverage::default();
@@ -176,6 +181,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
             reason: p.message.clone(),
         });
     }
+    findings.extend(repo_findings);
     for f in &mut files {
         coverage.files += 1;
         *coverage.by_kind.entry(f.entry.kind.as_str()).or_default() += 1;
@@ -545,11 +551,11 @@ fn json_to_node(v: &serde_json::Value, span: Span) -> Node {
         J::Null => return Node::null(span),
         J::Bool(b) => return Node::scalar(b.to_string(), Scalar::Bool(*b), Style::Plain, span),
         J::Number(n) => {
-            let kind = n
-                .as_i64()
-                .map(Scalar::Int)
-                .or_else(|| n.as_f64().map(Scalar::Float))
-                .unwrap_or(Scalar::Str);
+            let kind = if n.is_i64() || n.is_u64() {
+                Scalar::Int
+            } else {
+                Scalar::Float
+            };
             return Node::scalar(n.to_string(), kind, Style::Plain, span);
         }
         J::String(s) => return Node::scalar(s.as_str(), Scalar::Str, Style::Quoted, span),
@@ -639,20 +645,8 @@ fn check_documents(f: &mut ParsedFile, rules: &[&'static dyn Rule], is_patch: bo
             rule.check_object(&obj, &mut ctx);
         }
         if let Some(ann) = obj.annotation(IGNORE_ANNOTATION) {
-            let spec = ann.key_text().unwrap_or_default();
-            let (sel, reason) = suppress::parse_spec(spec);
-            for finding in &mut f.findings[start..] {
-                if sel
-                    .iter()
-                    .any(|s| suppress::selector_matches(s, &finding.rule_id, &finding.rule_name))
-                {
-                    finding.suppressed = Some(Suppression {
-                        kind: "annotation",
-                        reason: reason.clone(),
-                    });
-                }
-            }
-            if reason.is_none() {
+            let reasonless = apply_annotation(ann, &mut f.findings[start..]);
+            if reasonless {
                 f.findings.push(new_finding(
                     &engine::SUPPRESSION_WITHOUT_REASON,
                     Location::new(f.path.clone(), Some(ann.span)),
@@ -661,6 +655,114 @@ fn check_documents(f: &mut ParsedFile, rules: &[&'static dyn Rule], is_patch: bo
             }
         }
     }
+}
+
+/// Mark the findings an `octolint.io/ignore` annotation covers; true when it has no reason.
+fn apply_annotation(ann: &Node, findings: &mut [Finding]) -> bool {
+    let spec = ann.key_text().unwrap_or_default();
+    let (sel, reason) = suppress::parse_spec(spec);
+    for finding in findings {
+        if finding.suppressed.is_none()
+            && sel
+                .iter()
+                .any(|s| suppress::selector_matches(s, &finding.rule_id, &finding.rule_name))
+        {
+            finding.suppressed = Some(Suppression {
+                kind: "annotation",
+                reason: reason.clone(),
+            });
+        }
+    }
+    reason.is_none()
+}
+
+/// `namespace:` of each kustomization, by directory.
+fn kustomize_namespaces(files: &[ParsedFile]) -> HashMap<&str, &str> {
+    let mut out = HashMap::new();
+    for f in files {
+        if f.entry.kind != FileKind::Kustomization {
+            continue;
+        }
+        let Content::Docs(docs) = &f.content else {
+            continue;
+        };
+        if let Some(ns) = docs
+            .first()
+            .and_then(|d| d.root.get("namespace"))
+            .and_then(Node::as_str)
+        {
+            out.insert(f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""), ns);
+        }
+    }
+    out
+}
+
+/// Build the repository model and run repo-wide rules.
+fn check_repo(
+    files: &[ParsedFile],
+    partial: &BTreeSet<String>,
+    rules: &[&'static dyn Rule],
+) -> Vec<Finding> {
+    let kns = kustomize_namespaces(files);
+    let mut repo = Repo::default();
+    for f in files {
+        if matches!(f.entry.kind, FileKind::Kustomization | FileKind::HelmValues)
+            || partial.contains(f.path.as_ref())
+        {
+            continue;
+        }
+        let Content::Docs(docs) = &f.content else {
+            continue;
+        };
+        for doc in docs {
+            let Some(mut obj) = K8sObject::from_node(&doc.root) else {
+                continue;
+            };
+            if obj.namespace.is_none() {
+                // Inherit the namespace of the nearest kustomization above the file.
+                let mut dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                loop {
+                    if let Some(ns) = kns.get(dir) {
+                        obj.namespace = Some(ns);
+                        break;
+                    }
+                    if dir.is_empty() {
+                        break;
+                    }
+                    dir = dir.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                }
+            }
+            repo.objects.push(ObjectRef {
+                path: &f.path,
+                doc_span: doc.span,
+                obj,
+            });
+        }
+    }
+    let mut out = Vec::new();
+    for rule in rules {
+        let dummy: Arc<str> = Arc::from("");
+        let mut ctx = Ctx::new(rule.meta(), &dummy, None, &mut out);
+        rule.check_repo(&repo, &mut ctx);
+    }
+    // Annotations on the objects the findings point at apply here too.
+    let mut by_path: HashMap<&str, Vec<&ObjectRef<'_>>> = HashMap::new();
+    for o in &repo.objects {
+        by_path.entry(o.path.as_ref()).or_default().push(o);
+    }
+    for f in &mut out {
+        let Some(span) = f.location.span else {
+            continue;
+        };
+        let owner = by_path.get(f.location.path.as_ref()).and_then(|objs| {
+            objs.iter()
+                .find(|o| o.doc_span.start <= span.start && span.start <= o.doc_span.end)
+        });
+        if let Some(ann) = owner.and_then(|o| o.obj.annotation(IGNORE_ANNOTATION)) {
+            apply_annotation(ann, std::slice::from_mut(f));
+        }
+    }
+    out
 }
 
 /// Apply config levels, inline suppressions and the baseline; add regions and

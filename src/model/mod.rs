@@ -3,3 +3,4 @@
 
 pub mod k8s;
 pub mod node;
+pub mod repo;

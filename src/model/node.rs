@@ -4,6 +4,8 @@
 //! value. Scalars keep their source text and the type a Kubernetes API server would give
 //! them (YAML 1.1, as go-yaml v2 resolves plain scalars). Depends only on `source`.
 
+use compact_str::CompactString;
+
 use crate::source::Span;
 
 /// How a scalar was written.
@@ -14,20 +16,21 @@ pub enum Style {
     Block,
 }
 
-/// The resolved type of a scalar.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The resolved type of a scalar. Numbers are parsed from the text when asked for, which
+/// keeps a node at 40 bytes (scalar text up to 24 bytes is stored inline).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scalar {
     Null,
     Bool(bool),
-    Int(i64),
-    Float(f64),
+    Int,
+    Float,
     Str,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Scalar {
-        text: Box<str>,
+        text: CompactString,
         kind: Scalar,
         style: Style,
     },
@@ -42,7 +45,7 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn scalar(text: impl Into<Box<str>>, kind: Scalar, style: Style, span: Span) -> Self {
+    pub fn scalar(text: impl Into<CompactString>, kind: Scalar, style: Style, span: Span) -> Self {
         Node {
             span,
             value: Value::Scalar {
@@ -112,9 +115,27 @@ impl Node {
     pub fn as_i64(&self) -> Option<i64> {
         match &self.value {
             Value::Scalar {
-                kind: Scalar::Int(i),
+                text,
+                kind: Scalar::Int,
                 ..
-            } => Some(*i),
+            } => parse_int(text),
+            _ => None,
+        }
+    }
+
+    /// The value as a number (integers included).
+    pub fn as_f64(&self) -> Option<f64> {
+        match &self.value {
+            Value::Scalar {
+                text,
+                kind: Scalar::Int,
+                ..
+            } => parse_int(text).map(|i| i as f64),
+            Value::Scalar {
+                text,
+                kind: Scalar::Float,
+                ..
+            } => parse_float(text),
             _ => None,
         }
     }
@@ -169,8 +190,12 @@ impl Node {
             Value::Scalar { text, kind, .. } => match kind {
                 Scalar::Null => J::Null,
                 Scalar::Bool(b) => J::Bool(*b),
-                Scalar::Int(i) => J::from(*i),
-                Scalar::Float(f) => serde_json::Number::from_f64(*f)
+                Scalar::Int => match parse_int(text) {
+                    Some(i) => J::from(i),
+                    None => J::String(text.to_string()),
+                },
+                Scalar::Float => parse_float(text)
+                    .and_then(serde_json::Number::from_f64)
                     .map(J::Number)
                     .unwrap_or_else(|| J::String(text.to_string())),
                 Scalar::Str => J::String(text.to_string()),
@@ -198,29 +223,35 @@ pub fn resolve_plain(text: &str) -> Scalar {
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             return Scalar::Bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Scalar::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+        | ".nan" | ".NaN" | ".NAN" => return Scalar::Float,
         _ => {}
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
         return Scalar::Str;
     }
-    if let Some(i) = parse_int(text) {
-        return Scalar::Int(i);
+    if parse_int(text).is_some() {
+        return Scalar::Int;
     }
-    if is_float(text)
-        && let Ok(f) = text.replace('_', "").parse::<f64>()
-    {
-        return Scalar::Float(f);
+    if is_float(text) && parse_float(text).is_some() {
+        return Scalar::Float;
     }
     Scalar::Str
 }
 
-fn parse_int(text: &str) -> Option<i64> {
+/// A YAML 1.1 float (`1.5`, `1e3`, `.inf`, `-.Inf`, `.nan`).
+pub fn parse_float(text: &str) -> Option<f64> {
+    match text {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Some(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => Some(f64::NAN),
+        _ => text.replace('_', "").parse::<f64>().ok(),
+    }
+}
+
+/// A YAML 1.1 integer as go-yaml v2 reads it (`0755` octal, `0x1F`, `0b101`, `1_000`).
+pub fn parse_int(text: &str) -> Option<i64> {
     let cleaned: String;
     let t = if text.contains('_') {
         cleaned = text.replace('_', "");
@@ -298,12 +329,14 @@ mod tests {
         assert_eq!(resolve_plain("yes"), Scalar::Bool(true));
         assert_eq!(resolve_plain("off"), Scalar::Bool(false));
         assert_eq!(resolve_plain("y"), Scalar::Bool(true));
-        assert_eq!(resolve_plain("0755"), Scalar::Int(493));
-        assert_eq!(resolve_plain("0x1F"), Scalar::Int(31));
-        assert_eq!(resolve_plain("1_000"), Scalar::Int(1000));
-        assert_eq!(resolve_plain("-3"), Scalar::Int(-3));
-        assert_eq!(resolve_plain("1.5"), Scalar::Float(1.5));
-        assert_eq!(resolve_plain("1e3"), Scalar::Float(1000.0));
+        assert_eq!(resolve_plain("0755"), Scalar::Int);
+        assert_eq!(parse_int("0755"), Some(493));
+        assert_eq!(parse_int("0x1F"), Some(31));
+        assert_eq!(parse_int("1_000"), Some(1000));
+        assert_eq!(parse_int("-3"), Some(-3));
+        assert_eq!(resolve_plain("1.5"), Scalar::Float);
+        assert_eq!(parse_float("1e3"), Some(1000.0));
+        assert_eq!(resolve_plain("-.inf"), Scalar::Float);
         assert_eq!(resolve_plain("~"), Scalar::Null);
         assert_eq!(resolve_plain("500m"), Scalar::Str);
         assert_eq!(resolve_plain("1.2.3"), Scalar::Str);
@@ -311,6 +344,7 @@ mod tests {
         assert_eq!(resolve_plain("-"), Scalar::Str);
         assert_eq!(resolve_plain("0xZZ"), Scalar::Str);
         // go-yaml v2 falls back to a float when an octal-looking number does not parse
-        assert_eq!(resolve_plain("089"), Scalar::Float(89.0));
+        assert_eq!(resolve_plain("089"), Scalar::Float);
+        assert_eq!(parse_float("089"), Some(89.0));
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::diagnostics::{Finding, Location, Severity};
 use crate::model::k8s::K8sObject;
+use crate::model::repo::Repo;
 use crate::source::Span;
 
 /// Everything known about a rule, declared once next to its code. It feeds `octolint rules`,
@@ -54,6 +55,10 @@ pub trait Rule: Send + Sync {
 
     /// Called for every complete Kubernetes object (in parallel across files).
     fn check_object(&self, _obj: &K8sObject<'_>, _ctx: &mut Ctx<'_>) {}
+
+    /// Called once with the whole repository, after every per-document rule (cross-file
+    /// rules). Report with [`Ctx::report_at`].
+    fn check_repo(&self, _repo: &Repo<'_>, _ctx: &mut Ctx<'_>) {}
 }
 
 /// Where a rule reports. The engine stamps id, name, severity and default help.
@@ -81,15 +86,30 @@ impl<'a> Ctx<'a> {
 
     /// Report a finding at `span` in the current file.
     pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Finding {
-        let f = new_finding(
-            self.meta,
-            Location::new(self.path.clone(), Some(span)),
-            message.into(),
-        );
-        self.out.push(Finding {
-            logical: self.logical.map(str::to_string),
-            ..f
-        });
+        let (path, logical) = (self.path.clone(), self.logical.map(str::to_string));
+        self.push(path, span, logical, message.into())
+    }
+
+    /// Report a finding anywhere (repo-wide rules).
+    pub fn report_at(
+        &mut self,
+        path: &Arc<str>,
+        span: Span,
+        logical: Option<String>,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        self.push(path.clone(), span, logical, message.into())
+    }
+
+    fn push(
+        &mut self,
+        path: Arc<str>,
+        span: Span,
+        logical: Option<String>,
+        message: String,
+    ) -> &mut Finding {
+        let f = new_finding(self.meta, Location::new(path, Some(span)), message);
+        self.out.push(Finding { logical, ..f });
         let last = self.out.len() - 1;
         &mut self.out[last]
     }

@@ -11,6 +11,7 @@ pub static ALL: &[&dyn Rule] = &[
     &k8s::latest_image_tag::LatestImageTag,
     &k8s::missing_resources::MissingResources,
     &k8s::host_namespaces::HostNamespaces,
+    &k8s::namespace_quota::NamespaceQuota,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).

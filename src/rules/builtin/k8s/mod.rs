@@ -3,4 +3,5 @@
 pub mod host_namespaces;
 pub mod latest_image_tag;
 pub mod missing_resources;
+pub mod namespace_quota;
 pub mod privileged_container;

@@ -1,0 +1,62 @@
+//! The whole repository as repo-wide rules see it: every complete Kubernetes object with the
+//! file it came from. Depends on `model::k8s` and `source`.
+
+use std::sync::Arc;
+
+use crate::model::k8s::K8sObject;
+use crate::source::Span;
+
+/// One object and where it lives.
+#[derive(Debug)]
+pub struct ObjectRef<'a> {
+    pub path: &'a Arc<str>,
+    /// Span of the whole document.
+    pub doc_span: Span,
+    pub obj: K8sObject<'a>,
+}
+
+impl ObjectRef<'_> {
+    /// The directory of the file (`""` at the root).
+    pub fn dir(&self) -> &str {
+        self.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Repo<'a> {
+    /// Complete objects (no Kustomize patches), in path order.
+    pub objects: Vec<ObjectRef<'a>>,
+}
+
+impl<'a> Repo<'a> {
+    /// Objects of one kind in one API group (`""` for the core group).
+    pub fn of_kind<'r>(
+        &'r self,
+        group: &'r str,
+        kind: &'r str,
+    ) -> impl Iterator<Item = &'r ObjectRef<'a>> + 'r {
+        self.objects
+            .iter()
+            .filter(move |o| o.obj.kind == kind && o.obj.group() == group)
+    }
+}
+
+/// Length of the common leading directories of two `/`-separated paths.
+pub fn common_dirs(a: &str, b: &str) -> usize {
+    a.split('/')
+        .zip(b.split('/'))
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_dirs;
+
+    #[test]
+    fn common_prefix() {
+        assert_eq!(common_dirs("k8s/dev/ns", "k8s/dev/apps"), 2);
+        assert_eq!(common_dirs("k8s/dev", "k8s/prod"), 1);
+        assert_eq!(common_dirs("", "a"), 0);
+    }
+}

@@ -1,0 +1,127 @@
+//! K8S005: a namespace declared in the repository has no ResourceQuota that bounds CPU and
+//! memory requests and limits (repo-wide).
+//!
+//! The same namespace name often appears once per environment (`k8s/dev/…`, `k8s/prod/…`,
+//! separate clusters). A ResourceQuota counts for the declaration of its namespace that is
+//! nearest to it in the directory tree, so a quota in dev never hides a missing one in prod.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::{Location, Severity};
+use crate::model::node::Node;
+use crate::model::repo::{ObjectRef, Repo, common_dirs};
+use crate::rules::{Ctx, Rule, RuleMeta};
+
+pub struct NamespaceQuota;
+
+static META: RuleMeta = RuleMeta {
+    id: "K8S005",
+    name: "namespace-without-quota",
+    severity: Severity::Warning,
+    category: "kubernetes",
+    tags: &["capacity", "multi-tenancy"],
+    summary: "A namespace has no ResourceQuota bounding CPU and memory requests and limits",
+    explanation: "Without a ResourceQuota one team's runaway HPA or a leaking batch job can claim \
+the whole cluster. A quota on `requests.cpu`, `requests.memory`, `limits.cpu` and `limits.memory` \
+caps what a namespace can take, and makes the API server refuse pods that declare no resources.\n\n\
+The rule looks at every Namespace the repository declares (namespaces it only deploys into, such \
+as `kube-system`, are someone else's). A quota counts when its `metadata.namespace` (or the \
+`namespace:` of the kustomization that lists it) names the namespace, and it is the declaration \
+nearest to the quota in the directory tree: with `k8s/dev/` and `k8s/prod/` both declaring \
+`payments`, a quota under `k8s/dev/` says nothing about prod.",
+    help: "add a ResourceQuota in the namespace whose `spec.hard` sets `requests.cpu`, `requests.memory`, `limits.cpu` and `limits.memory`",
+    fail_example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n",
+    pass_example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: payments\n  namespace: payments\nspec:\n  hard:\n    requests.cpu: \"8\"\n    requests.memory: 16Gi\n    limits.cpu: \"16\"\n    limits.memory: 32Gi\n",
+    security_severity: None,
+    since: "0.1.0",
+};
+
+/// The four bounds a quota must set, with the short forms the API accepts.
+const BOUNDS: &[(&str, &[&str])] = &[
+    ("requests.cpu", &["requests.cpu", "cpu"]),
+    ("requests.memory", &["requests.memory", "memory"]),
+    ("limits.cpu", &["limits.cpu"]),
+    ("limits.memory", &["limits.memory"]),
+];
+
+fn sets(hard: Option<&Node>, keys: &[&str]) -> bool {
+    hard.is_some_and(|h| keys.iter().any(|k| h.get(k).is_some_and(|v| !v.is_null())))
+}
+
+impl Rule for NamespaceQuota {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_repo(&self, repo: &Repo<'_>, ctx: &mut Ctx<'_>) {
+        let mut decls: BTreeMap<&str, Vec<&ObjectRef<'_>>> = BTreeMap::new();
+        for ns in repo.of_kind("", "Namespace") {
+            if let Some(name) = ns.obj.name {
+                decls.entry(name).or_default().push(ns);
+            }
+        }
+        // Quotas assigned to the nearest declaration(s) of their namespace.
+        let mut assigned: BTreeMap<(&str, usize), Vec<&ObjectRef<'_>>> = BTreeMap::new();
+        for q in repo.of_kind("", "ResourceQuota") {
+            let Some(ns) = q.obj.namespace else { continue };
+            let Some(list) = decls.get(ns) else { continue };
+            let best = list
+                .iter()
+                .map(|d| common_dirs(d.dir(), q.dir()))
+                .max()
+                .unwrap_or(0);
+            for (i, d) in list.iter().enumerate() {
+                if common_dirs(d.dir(), q.dir()) == best {
+                    assigned.entry((ns, i)).or_default().push(q);
+                }
+            }
+        }
+        for (name, list) in &decls {
+            for (i, ns) in list.iter().enumerate() {
+                let quotas = assigned.get(&(*name, i)).map(Vec::as_slice).unwrap_or(&[]);
+                let missing: Vec<&str> = BOUNDS
+                    .iter()
+                    .filter(|(_, keys)| {
+                        !quotas
+                            .iter()
+                            .any(|q| sets(q.obj.root.path(&["spec", "hard"]), keys))
+                    })
+                    .map(|(label, _)| *label)
+                    .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                let message = if quotas.is_empty() {
+                    format!("namespace `{name}` has no ResourceQuota")
+                } else {
+                    format!(
+                        "the ResourceQuota of namespace `{name}` does not bound {}",
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                let f = ctx.report_at(
+                    ns.path,
+                    ns.obj.name_span(),
+                    Some(ns.obj.logical_name()),
+                    message,
+                );
+                for q in quotas {
+                    let span = q
+                        .obj
+                        .root
+                        .path(&["spec", "hard"])
+                        .map(|h| h.span)
+                        .unwrap_or(q.obj.name_span());
+                    f.related.push(
+                        Location::new(q.path.clone(), Some(span))
+                            .with_message(format!("ResourceQuota `{}`", q.obj.name.unwrap_or("?"))),
+                    );
+                }
+            }
+        }
+    }
+}
