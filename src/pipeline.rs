@@ -19,7 +19,7 @@ use crate::model::repo::{ObjectRef, Repo};
 use crate::parse::{hcl, yaml};
 use crate::rules::builtin::engine;
 use crate::rules::{Ctx, Rule, RuleMeta, new_finding, registry};
-use crate::source::{SourceFile, Span};
+use crate::source::{SourceFile, Span, dir_of};
 
 pub const IGNORE_ANNOTATION: &str = "octolint.io/ignore";
 
@@ -574,30 +574,30 @@ fn json_to_node(v: &serde_json::Value, span: Span) -> Node {
     Node { span, value }
 }
 
+/// Every kustomization document with the directory it sits in.
+fn kustomizations(files: &[ParsedFile]) -> impl Iterator<Item = (&str, &Node)> {
+    files
+        .iter()
+        .filter(|f| f.entry.kind == FileKind::Kustomization)
+        .flat_map(|f| {
+            let docs = match &f.content {
+                Content::Docs(docs) => docs.as_slice(),
+                _ => &[],
+            };
+            docs.iter().map(move |d| (dir_of(&f.path), &d.root))
+        })
+}
+
 /// Files listed as patches by a kustomization: partial objects.
 fn kustomize_patches(files: &[ParsedFile]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for f in files {
-        if f.entry.kind != FileKind::Kustomization {
-            continue;
-        }
-        let Content::Docs(docs) = &f.content else {
-            continue;
-        };
-        let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        for doc in docs {
-            let mut rels = Vec::new();
-            for key in ["patchesStrategicMerge", "patches", "patchesJson6902"] {
-                for item in doc.root.get(key).into_iter().flat_map(Node::items) {
-                    if let Some(p) = item.as_str() {
-                        rels.push(p);
-                    } else if let Some(p) = item.get("path").and_then(Node::as_str) {
-                        rels.push(p);
-                    }
-                }
-            }
-            for r in rels {
-                if !r.contains('\n') {
+    for (dir, root) in kustomizations(files) {
+        for key in ["patchesStrategicMerge", "patches", "patchesJson6902"] {
+            for item in root.get(key).into_iter().flat_map(Node::items) {
+                let rel = item
+                    .as_str()
+                    .or_else(|| item.get("path").and_then(Node::as_str));
+                if let Some(r) = rel.filter(|r| !r.contains('\n')) {
                     out.insert(normalize_join(dir, r));
                 }
             }
@@ -678,23 +678,13 @@ fn apply_annotation(ann: &Node, findings: &mut [Finding]) -> bool {
 
 /// `namespace:` of each kustomization, by directory.
 fn kustomize_namespaces(files: &[ParsedFile]) -> HashMap<&str, &str> {
-    let mut out = HashMap::new();
-    for f in files {
-        if f.entry.kind != FileKind::Kustomization {
-            continue;
-        }
-        let Content::Docs(docs) = &f.content else {
-            continue;
-        };
-        if let Some(ns) = docs
-            .first()
-            .and_then(|d| d.root.get("namespace"))
-            .and_then(Node::as_str)
-        {
-            out.insert(f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""), ns);
-        }
-    }
-    out
+    kustomizations(files)
+        .filter_map(|(dir, root)| {
+            root.get("namespace")
+                .and_then(Node::as_str)
+                .map(|ns| (dir, ns))
+        })
+        .collect()
 }
 
 /// Build the repository model and run repo-wide rules.
@@ -720,7 +710,7 @@ fn check_repo(
             };
             if obj.namespace.is_none() {
                 // Inherit the namespace of the nearest kustomization above the file.
-                let mut dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                let mut dir = dir_of(&f.path);
                 loop {
                     if let Some(ns) = kns.get(dir) {
                         obj.namespace = Some(ns);
@@ -729,7 +719,7 @@ fn check_repo(
                     if dir.is_empty() {
                         break;
                     }
-                    dir = dir.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                    dir = dir_of(dir);
                 }
             }
             repo.objects.push(ObjectRef {

@@ -42,6 +42,11 @@ impl Span {
     }
 }
 
+/// The directory part of a `/`-separated relative path (`""` at the root).
+pub fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
 /// A 1-based line and column; columns count Unicode code points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LineCol {

@@ -18,7 +18,7 @@ pub struct ObjectRef<'a> {
 impl ObjectRef<'_> {
     /// The directory of the file (`""` at the root).
     pub fn dir(&self) -> &str {
-        self.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+        crate::source::dir_of(self.path)
     }
 }
 
