@@ -41,6 +41,44 @@ impl<'a> Repo<'a> {
     }
 }
 
+/// Every Namespace the repository declares, and for each, the objects of one kind that
+/// belong to it. Names repeat across environment directories (separate clusters), so an
+/// object belongs to the declaration(s) of its namespace nearest to it in the directory tree.
+pub struct NamespaceScope<'r, 'a> {
+    pub namespaces: Vec<&'r ObjectRef<'a>>,
+    /// Parallel to `namespaces`.
+    pub members: Vec<Vec<&'r ObjectRef<'a>>>,
+}
+
+impl<'a> Repo<'a> {
+    pub fn namespace_scope<'r>(&'r self, group: &'r str, kind: &'r str) -> NamespaceScope<'r, 'a> {
+        let namespaces: Vec<&ObjectRef<'a>> = self
+            .of_kind("", "Namespace")
+            .filter(|n| n.obj.name.is_some())
+            .collect();
+        let mut members = vec![Vec::new(); namespaces.len()];
+        for o in self.of_kind(group, kind) {
+            let Some(ns) = o.obj.namespace else { continue };
+            let candidates: Vec<usize> = (0..namespaces.len())
+                .filter(|&i| namespaces[i].obj.name == Some(ns))
+                .collect();
+            let best = candidates
+                .iter()
+                .map(|&i| common_dirs(namespaces[i].dir(), o.dir()))
+                .max();
+            for i in candidates {
+                if Some(common_dirs(namespaces[i].dir(), o.dir())) == best {
+                    members[i].push(o);
+                }
+            }
+        }
+        NamespaceScope {
+            namespaces,
+            members,
+        }
+    }
+}
+
 /// Length of the common leading directories of two `/`-separated paths.
 pub fn common_dirs(a: &str, b: &str) -> usize {
     a.split('/')

@@ -12,6 +12,8 @@ pub static ALL: &[&dyn Rule] = &[
     &k8s::missing_resources::MissingResources,
     &k8s::host_namespaces::HostNamespaces,
     &k8s::namespace_quota::NamespaceQuota,
+    &k8s::namespace_limitrange::NamespaceLimitRange,
+    &k8s::namespace_default_deny::NamespaceDefaultDeny,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).

@@ -3,5 +3,7 @@
 pub mod host_namespaces;
 pub mod latest_image_tag;
 pub mod missing_resources;
+pub mod namespace_default_deny;
+pub mod namespace_limitrange;
 pub mod namespace_quota;
 pub mod privileged_container;

@@ -5,11 +5,9 @@
 //! separate clusters). A ResourceQuota counts for the declaration of its namespace that is
 //! nearest to it in the directory tree, so a quota in dev never hides a missing one in prod.
 
-use std::collections::BTreeMap;
-
 use crate::diagnostics::{Location, Severity};
 use crate::model::node::Node;
-use crate::model::repo::{ObjectRef, Repo, common_dirs};
+use crate::model::repo::Repo;
 use crate::rules::{Ctx, Rule, RuleMeta};
 
 pub struct NamespaceQuota;
@@ -54,73 +52,50 @@ impl Rule for NamespaceQuota {
     }
 
     fn check_repo(&self, repo: &Repo<'_>, ctx: &mut Ctx<'_>) {
-        let mut decls: BTreeMap<&str, Vec<&ObjectRef<'_>>> = BTreeMap::new();
-        for ns in repo.of_kind("", "Namespace") {
-            if let Some(name) = ns.obj.name {
-                decls.entry(name).or_default().push(ns);
-            }
-        }
-        // Quotas assigned to the nearest declaration(s) of their namespace.
-        let mut assigned: BTreeMap<(&str, usize), Vec<&ObjectRef<'_>>> = BTreeMap::new();
-        for q in repo.of_kind("", "ResourceQuota") {
-            let Some(ns) = q.obj.namespace else { continue };
-            let Some(list) = decls.get(ns) else { continue };
-            let best = list
+        let scope = repo.namespace_scope("", "ResourceQuota");
+        for (ns, quotas) in scope.namespaces.iter().zip(&scope.members) {
+            let name = ns.obj.name.unwrap_or_default();
+            let missing: Vec<&str> = BOUNDS
                 .iter()
-                .map(|d| common_dirs(d.dir(), q.dir()))
-                .max()
-                .unwrap_or(0);
-            for (i, d) in list.iter().enumerate() {
-                if common_dirs(d.dir(), q.dir()) == best {
-                    assigned.entry((ns, i)).or_default().push(q);
-                }
+                .filter(|(_, keys)| {
+                    !quotas
+                        .iter()
+                        .any(|q| sets(q.obj.root.path(&["spec", "hard"]), keys))
+                })
+                .map(|(label, _)| *label)
+                .collect();
+            if missing.is_empty() {
+                continue;
             }
-        }
-        for (name, list) in &decls {
-            for (i, ns) in list.iter().enumerate() {
-                let quotas = assigned.get(&(*name, i)).map(Vec::as_slice).unwrap_or(&[]);
-                let missing: Vec<&str> = BOUNDS
-                    .iter()
-                    .filter(|(_, keys)| {
-                        !quotas
-                            .iter()
-                            .any(|q| sets(q.obj.root.path(&["spec", "hard"]), keys))
-                    })
-                    .map(|(label, _)| *label)
-                    .collect();
-                if missing.is_empty() {
-                    continue;
-                }
-                let message = if quotas.is_empty() {
-                    format!("namespace `{name}` has no ResourceQuota")
-                } else {
-                    format!(
-                        "the ResourceQuota of namespace `{name}` does not bound {}",
-                        missing
-                            .iter()
-                            .map(|m| format!("`{m}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
-                let f = ctx.report_at(
-                    ns.path,
-                    ns.obj.name_span(),
-                    Some(ns.obj.logical_name()),
-                    message,
+            let message = if quotas.is_empty() {
+                format!("namespace `{name}` has no ResourceQuota")
+            } else {
+                format!(
+                    "the ResourceQuota of namespace `{name}` does not bound {}",
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let f = ctx.report_at(
+                ns.path,
+                ns.obj.name_span(),
+                Some(ns.obj.logical_name()),
+                message,
+            );
+            for q in quotas {
+                let span = q
+                    .obj
+                    .root
+                    .path(&["spec", "hard"])
+                    .map(|h| h.span)
+                    .unwrap_or(q.obj.name_span());
+                f.related.push(
+                    Location::new(q.path.clone(), Some(span))
+                        .with_message(format!("ResourceQuota `{}`", q.obj.name.unwrap_or("?"))),
                 );
-                for q in quotas {
-                    let span = q
-                        .obj
-                        .root
-                        .path(&["spec", "hard"])
-                        .map(|h| h.span)
-                        .unwrap_or(q.obj.name_span());
-                    f.related.push(
-                        Location::new(q.path.clone(), Some(span))
-                            .with_message(format!("ResourceQuota `{}`", q.obj.name.unwrap_or("?"))),
-                    );
-                }
             }
         }
     }
