@@ -53,6 +53,11 @@ impl<'a> Container<'a> {
         }
     }
 
+    /// The container's `securityContext`.
+    pub fn security_context(&self) -> Option<&'a Node> {
+        self.node.get("securityContext")
+    }
+
     pub fn display_name(&self) -> String {
         match self.name {
             Some(n) => format!("{} `{n}`", self.kind.label()),
@@ -128,6 +133,31 @@ impl<'a> K8sObject<'a> {
             _ => None,
         }?;
         pod.as_map().map(|_| pod)
+    }
+
+    /// The pod-level `securityContext`.
+    pub fn pod_security_context(&self) -> Option<&'a Node> {
+        self.pod_spec()?.get("securityContext")
+    }
+
+    /// A security setting for a container: the container's own value, else the pod's.
+    pub fn effective_security(&self, c: &Container<'a>, key: &str) -> Option<&'a Node> {
+        c.security_context()
+            .and_then(|sc| sc.get(key))
+            .filter(|v| !v.is_null())
+            .or_else(|| {
+                self.pod_security_context()?
+                    .get(key)
+                    .filter(|v| !v.is_null())
+            })
+    }
+
+    /// Windows pods are exempt from the Linux-only Pod Security checks.
+    pub fn is_windows(&self) -> bool {
+        self.pod_spec()
+            .and_then(|p| p.path(&["os", "name"]))
+            .and_then(Node::as_str)
+            == Some("windows")
     }
 
     /// True for kinds that run pods until stopped (not Jobs or bare Pods).

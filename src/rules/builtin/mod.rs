@@ -14,6 +14,18 @@ pub static ALL: &[&dyn Rule] = &[
     &k8s::namespace_quota::NamespaceQuota,
     &k8s::namespace_limitrange::NamespaceLimitRange,
     &k8s::namespace_default_deny::NamespaceDefaultDeny,
+    &k8s::host_path::HostPath,
+    &k8s::host_port::HostPort,
+    &k8s::capabilities::DangerousCapability,
+    &k8s::capabilities::CapabilitiesNotDropped,
+    &k8s::privilege_escalation::PrivilegeEscalation,
+    &k8s::run_as_root::RunAsRoot,
+    &k8s::seccomp::SeccompUnconfined,
+    &k8s::proc_mount::ProcMount,
+    &k8s::unsafe_sysctl::UnsafeSysctl,
+    &k8s::mac_override::MacOverride,
+    &k8s::writable_root_fs::WritableRootFs,
+    &k8s::seccomp::SeccompMissing,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).
