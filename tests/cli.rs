@@ -146,7 +146,7 @@ fn config_errors_name_key_file_and_line() {
     write(
         dir.path(),
         "octolint.toml",
-        b"[rules.severity]\nK8S001 = \"warning\"\n",
+        b"[rules]\nselect = [\"K8S001\"]\n[rules.severity]\nK8S001 = \"warning\"\n",
     );
     write(dir.path(), "sub/pod.yaml", PRIVILEGED.as_bytes());
     let o = run(&["check", "sub", "--format", "json"], dir.path());
@@ -157,7 +157,7 @@ fn config_errors_name_key_file_and_line() {
     write(
         dir.path(),
         "octolint.toml",
-        b"[[overrides]]\npaths = [\"legacy/\"]\nignore = [\"privileged-container\"]\n",
+        b"[rules]\nselect = [\"K8S001\"]\n[[overrides]]\npaths = [\"legacy/\"]\nignore = [\"privileged-container\"]\n",
     );
     write(dir.path(), "legacy/pod.yaml", PRIVILEGED.as_bytes());
     let o = run(&["check", ".", "--format", "json"], dir.path());
@@ -181,7 +181,10 @@ fn findings_point_at_exact_positions_in_every_format() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "pod.yaml", PRIVILEGED.as_bytes());
     let d = dir.path();
-    let v = json(&run(&["check", ".", "--format", "json"], d));
+    let v = json(&run(
+        &["check", ".", "--select", "K8S001", "--format", "json"],
+        d,
+    ));
     assert_eq!(v["version"], 1);
     let f = &v["findings"][0];
     assert_eq!(f["rule_id"], "K8S001");
@@ -191,10 +194,16 @@ fn findings_point_at_exact_positions_in_every_format() {
     assert_eq!(f["location"]["region"]["end_column"], 25);
     assert_eq!(f["logical_location"], "Pod/p");
 
-    let gh = stdout(&run(&["check", ".", "--format", "github"], d));
+    let gh = stdout(&run(
+        &["check", ".", "--select", "K8S001", "--format", "github"],
+        d,
+    ));
     assert!(gh.starts_with("::error file=pod.yaml,line=13,col=21,endLine=13,endColumn=25,title=K8S001 privileged-container::"), "{gh}");
 
-    let text = stdout(&run(&["check", ".", "--color", "never"], d));
+    let text = stdout(&run(
+        &["check", ".", "--select", "K8S001", "--color", "never"],
+        d,
+    ));
     assert!(text.contains("--> pod.yaml:13:21"), "{text}");
     assert!(text.contains("help:"), "{text}");
     assert!(text.contains("1 problem (1 error"), "{text}");
@@ -205,6 +214,8 @@ fn findings_point_at_exact_positions_in_every_format() {
         &[
             "check",
             ".",
+            "--select",
+            "K8S001",
             "--format",
             "sarif",
             "--output",
@@ -377,13 +388,16 @@ fn suppressions_and_baseline() {
             )
             .as_bytes(),
     );
-    let o = run(&["check", ".", "--format", "json"], d);
+    let o = run(&["check", ".", "--select", "K8S001", "--format", "json"], d);
     assert_eq!(code(&o), 0);
     let v = json(&o);
     assert_eq!(v["summary"]["suppressed"], 1);
     assert_eq!(v["findings"][0]["suppression"]["kind"], "inline");
     assert_eq!(v["findings"][0]["suppression"]["reason"], "device plugin");
-    let sarif = stdout(&run(&["check", ".", "--format", "sarif"], d));
+    let sarif = stdout(&run(
+        &["check", ".", "--select", "K8S001", "--format", "sarif"],
+        d,
+    ));
     assert!(
         !sarif.contains("\"ruleId\""),
         "suppressed results stay out of SARIF by default"
@@ -391,10 +405,30 @@ fn suppressions_and_baseline() {
 
     // Baseline: accept today's findings, fail only on new ones.
     write(d, "pod.yaml", PRIVILEGED.as_bytes());
-    let o = run(&["check", ".", "--write-baseline", "baseline.json"], d);
+    let o = run(
+        &[
+            "check",
+            ".",
+            "--select",
+            "K8S001",
+            "--write-baseline",
+            "baseline.json",
+        ],
+        d,
+    );
     assert_eq!(code(&o), 0);
     assert_eq!(
-        code(&run(&["check", ".", "--baseline", "baseline.json"], d)),
+        code(&run(
+            &[
+                "check",
+                ".",
+                "--select",
+                "K8S001",
+                "--baseline",
+                "baseline.json"
+            ],
+            d
+        )),
         0
     );
     write(
@@ -423,7 +457,17 @@ fn suppressions_and_baseline() {
         b"{\"version\": 9, \"fingerprints\": []}",
     );
     assert_eq!(
-        code(&run(&["check", ".", "--baseline", "bad-baseline.json"], d)),
+        code(&run(
+            &[
+                "check",
+                ".",
+                "--select",
+                "K8S001",
+                "--baseline",
+                "bad-baseline.json"
+            ],
+            d
+        )),
         2
     );
 }
