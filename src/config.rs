@@ -28,6 +28,38 @@ struct RawConfig {
     rules: RawRules,
     #[serde(default)]
     overrides: Vec<RawOverride>,
+    #[serde(default)]
+    kubernetes: RawKubernetes,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawKubernetes {
+    allowed_registries: Option<Vec<String>>,
+    prod_min_replicas: Option<Spanned<i64>>,
+    check_references: Option<bool>,
+}
+
+/// Options that rules read (from the `[kubernetes]` table and friends).
+#[derive(Debug, Clone)]
+pub struct RuleOptions {
+    /// Image registry prefixes images must come from (empty: any registry).
+    pub allowed_registries: Vec<String>,
+    /// Minimum replicas for prod Deployments/StatefulSets and HPA `minReplicas`.
+    pub prod_min_replicas: i64,
+    /// Report references to ConfigMaps, Secrets, ServiceAccounts and PVCs the repo never
+    /// defines, and Services that select nothing.
+    pub check_references: bool,
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions {
+            allowed_registries: Vec::new(),
+            prod_min_replicas: 2,
+            check_references: true,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,6 +108,7 @@ pub struct Settings {
     pub ignore: Vec<String>,
     pub severity: Vec<(String, Level)>,
     pub overrides: Vec<PathOverride>,
+    pub options: RuleOptions,
 }
 
 /// A configuration error: message plus `file:line:col` when known.
@@ -232,7 +265,24 @@ impl Settings {
                 severity: check_severities(&o.severity)?,
             });
         }
+        let defaults = RuleOptions::default();
+        let prod_min_replicas = match &raw.kubernetes.prod_min_replicas {
+            Some(v) if *v.get_ref() < 1 => {
+                return Err(err_at(
+                    Some(v.span()),
+                    format!("prod-min-replicas must be at least 1, not {}", v.get_ref()),
+                ));
+            }
+            Some(v) => *v.get_ref(),
+            None => defaults.prod_min_replicas,
+        };
+        let options = RuleOptions {
+            allowed_registries: raw.kubernetes.allowed_registries.clone().unwrap_or_default(),
+            prod_min_replicas,
+            check_references: raw.kubernetes.check_references.unwrap_or(defaults.check_references),
+        };
         Ok(Settings {
+            options,
             config_path: Some(path.to_path_buf()),
             exclude: raw.exclude.iter().map(|s| s.get_ref().clone()).collect(),
             fail_on,

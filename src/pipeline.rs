@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::config::{Level, Settings};
+use crate::config::{Level, RuleOptions, Settings};
 use crate::diagnostics::baseline::Baseline;
 use crate::diagnostics::suppress::{self, Directive};
 use crate::diagnostics::{Finding, Location, Suppression};
@@ -160,9 +160,9 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         .collect();
     files.par_iter_mut().for_each(|f| {
         let is_patch = partial.contains(f.path.as_ref());
-        check_documents(f, &rules, is_patch);
+        check_documents(f, &rules, is_patch, &settings.options);
     });
-    let repo_findings = check_repo(&files, &partial, &rules);
+    let repo_findings = check_repo(&files, &partial, &rules, &settings.options);
 
     timer.lap("rules");
     let mut coverage = Coverage::default();
@@ -626,7 +626,12 @@ pub fn normalize_join(dir: &str, rel: &str) -> String {
 }
 
 /// Run per-document rules on every Kubernetes object of one file.
-fn check_documents(f: &mut ParsedFile, rules: &[&'static dyn Rule], is_patch: bool) {
+fn check_documents(
+    f: &mut ParsedFile,
+    rules: &[&'static dyn Rule],
+    is_patch: bool,
+    options: &RuleOptions,
+) {
     let Content::Docs(docs) = &f.content else {
         return;
     };
@@ -634,14 +639,15 @@ fn check_documents(f: &mut ParsedFile, rules: &[&'static dyn Rule], is_patch: bo
         return;
     }
     for doc in docs {
-        let Some(mut obj) = K8sObject::from_node(&doc.root) else {
+        let Some(obj) = K8sObject::from_node(&doc.root) else {
             continue;
         };
+        let mut obj = obj.with_env_from(&f.path);
         obj.partial = is_patch;
         let logical = obj.logical_name();
         let start = f.findings.len();
         for rule in rules {
-            let mut ctx = Ctx::new(rule.meta(), &f.path, Some(&logical), &mut f.findings);
+            let mut ctx = Ctx::new(options, rule.meta(), &f.path, Some(&logical), &mut f.findings);
             rule.check_object(&obj, &mut ctx);
         }
         if let Some(ann) = obj.annotation(IGNORE_ANNOTATION) {
@@ -692,6 +698,7 @@ fn check_repo(
     files: &[ParsedFile],
     partial: &BTreeSet<String>,
     rules: &[&'static dyn Rule],
+    options: &RuleOptions,
 ) -> Vec<Finding> {
     let kns = kustomize_namespaces(files);
     let mut repo = Repo::default();
@@ -722,6 +729,7 @@ fn check_repo(
                     dir = dir_of(dir);
                 }
             }
+            let obj = obj.with_env_from(&f.path);
             repo.objects.push(ObjectRef {
                 path: &f.path,
                 doc_span: doc.span,
@@ -732,7 +740,7 @@ fn check_repo(
     let mut out = Vec::new();
     for rule in rules {
         let dummy: Arc<str> = Arc::from("");
-        let mut ctx = Ctx::new(rule.meta(), &dummy, None, &mut out);
+        let mut ctx = Ctx::new(options, rule.meta(), &dummy, None, &mut out);
         rule.check_repo(&repo, &mut ctx);
     }
     // Annotations on the objects the findings point at apply here too.

@@ -2,6 +2,7 @@
 //! workload kind keeps its pod spec and containers. Rules use these views instead of walking
 //! raw trees. Depends on `model::node` and `source`.
 
+use crate::model::env::Env;
 use crate::model::node::Node;
 use crate::source::Span;
 
@@ -16,6 +17,8 @@ pub struct K8sObject<'a> {
     /// True for Kustomize patches and other partial objects: rules must not report
     /// missing fields on them.
     pub partial: bool,
+    /// The environment from the file's path, else the namespace's suffix.
+    pub env: Option<Env>,
 }
 
 /// Where a container sits in its pod spec.
@@ -82,7 +85,14 @@ impl<'a> K8sObject<'a> {
             name: meta.and_then(|m| m.get("name")).and_then(Node::as_str),
             namespace: meta.and_then(|m| m.get("namespace")).and_then(Node::as_str),
             partial: false,
+            env: None,
         })
+    }
+
+    /// Set the environment from the file's path, else the namespace's suffix.
+    pub fn with_env_from(mut self, path: &str) -> Self {
+        self.env = Env::from_path(path).or_else(|| self.namespace.and_then(Env::from_name));
+        self
     }
 
     /// API group (`apps`, `argoproj.io`, or empty for the core group).

@@ -7,6 +7,7 @@ pub mod docs;
 
 use std::sync::Arc;
 
+use crate::config::RuleOptions;
 use crate::diagnostics::{Finding, Location, Severity};
 use crate::model::k8s::K8sObject;
 use crate::model::repo::Repo;
@@ -63,6 +64,8 @@ pub trait Rule: Send + Sync {
 
 /// Where a rule reports. The engine stamps id, name, severity and default help.
 pub struct Ctx<'a> {
+    /// Rule options from the configuration.
+    pub options: &'a RuleOptions,
     meta: &'static RuleMeta,
     path: &'a Arc<str>,
     logical: Option<&'a str>,
@@ -71,12 +74,14 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(
+        options: &'a RuleOptions,
         meta: &'static RuleMeta,
         path: &'a Arc<str>,
         logical: Option<&'a str>,
         out: &'a mut Vec<Finding>,
     ) -> Self {
         Ctx {
+            options,
             meta,
             path,
             logical,

@@ -26,6 +26,11 @@ pub static ALL: &[&dyn Rule] = &[
     &k8s::mac_override::MacOverride,
     &k8s::writable_root_fs::WritableRootFs,
     &k8s::seccomp::SeccompMissing,
+    &k8s::image_registry::ImageRegistry,
+    &k8s::pull_policy::PullPolicy,
+    &k8s::missing_probes::MissingProbes,
+    &k8s::default_service_account::DefaultServiceAccount,
+    &k8s::secret_in_manifest::SecretInManifest,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).

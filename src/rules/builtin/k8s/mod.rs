@@ -1,11 +1,14 @@
 //! Kubernetes rules: one file per rule, working on [`crate::model::k8s::K8sObject`] views.
 
 pub mod capabilities;
+pub mod default_service_account;
 pub mod host_namespaces;
 pub mod host_path;
 pub mod host_port;
+pub mod image_registry;
 pub mod latest_image_tag;
 pub mod mac_override;
+pub mod missing_probes;
 pub mod missing_resources;
 pub mod namespace_default_deny;
 pub mod namespace_limitrange;
@@ -13,7 +16,9 @@ pub mod namespace_quota;
 pub mod privilege_escalation;
 pub mod privileged_container;
 pub mod proc_mount;
+pub mod pull_policy;
 pub mod run_as_root;
 pub mod seccomp;
+pub mod secret_in_manifest;
 pub mod unsafe_sysctl;
 pub mod writable_root_fs;
