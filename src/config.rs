@@ -30,6 +30,14 @@ struct RawConfig {
     overrides: Vec<RawOverride>,
     #[serde(default)]
     kubernetes: RawKubernetes,
+    #[serde(default)]
+    argocd: RawArgocd,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawArgocd {
+    prod_manual_sync: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,6 +58,8 @@ pub struct RuleOptions {
     /// Report references to ConfigMaps, Secrets, ServiceAccounts and PVCs the repo never
     /// defines, and Services that select nothing.
     pub check_references: bool,
+    /// Prod Applications must not sync automatically (`[argocd] prod-manual-sync`).
+    pub prod_manual_sync: bool,
 }
 
 impl Default for RuleOptions {
@@ -58,6 +68,7 @@ impl Default for RuleOptions {
             allowed_registries: Vec::new(),
             prod_min_replicas: 2,
             check_references: true,
+            prod_manual_sync: false,
         }
     }
 }
@@ -277,9 +288,20 @@ impl Settings {
             None => defaults.prod_min_replicas,
         };
         let options = RuleOptions {
-            allowed_registries: raw.kubernetes.allowed_registries.clone().unwrap_or_default(),
+            allowed_registries: raw
+                .kubernetes
+                .allowed_registries
+                .clone()
+                .unwrap_or_default(),
             prod_min_replicas,
-            check_references: raw.kubernetes.check_references.unwrap_or(defaults.check_references),
+            check_references: raw
+                .kubernetes
+                .check_references
+                .unwrap_or(defaults.check_references),
+            prod_manual_sync: raw
+                .argocd
+                .prod_manual_sync
+                .unwrap_or(defaults.prod_manual_sync),
         };
         Ok(Settings {
             options,

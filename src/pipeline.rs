@@ -647,7 +647,13 @@ fn check_documents(
         let logical = obj.logical_name();
         let start = f.findings.len();
         for rule in rules {
-            let mut ctx = Ctx::new(options, rule.meta(), &f.path, Some(&logical), &mut f.findings);
+            let mut ctx = Ctx::new(
+                options,
+                rule.meta(),
+                &f.path,
+                Some(&logical),
+                &mut f.findings,
+            );
             rule.check_object(&obj, &mut ctx);
         }
         if let Some(ann) = obj.annotation(IGNORE_ANNOTATION) {
@@ -702,6 +708,15 @@ fn check_repo(
 ) -> Vec<Finding> {
     let kns = kustomize_namespaces(files);
     let mut repo = Repo::default();
+    for (_, root) in kustomizations(files) {
+        for kind in ["configMapGenerator", "secretGenerator"] {
+            for g in root.get(kind).into_iter().flat_map(Node::items) {
+                if let Some(name) = g.get("name").and_then(Node::as_str) {
+                    repo.kustomize_generated.insert((kind, name));
+                }
+            }
+        }
+    }
     for f in files {
         if matches!(f.entry.kind, FileKind::Kustomization | FileKind::HelmValues)
             || partial.contains(f.path.as_ref())

@@ -59,11 +59,23 @@ mod tests {
 
     #[test]
     fn from_paths() {
-        assert_eq!(Env::from_path("k8s/prod/apps/web/deployment.yaml"), Some(Env::Prod));
+        assert_eq!(
+            Env::from_path("k8s/prod/apps/web/deployment.yaml"),
+            Some(Env::Prod)
+        );
         assert_eq!(Env::from_path("k8s/prod-eu/apps/web.yaml"), Some(Env::Prod));
-        assert_eq!(Env::from_path("helm/values/web/values-stg.yaml"), Some(Env::Staging));
-        assert_eq!(Env::from_path("overlays/production/kustomization.yaml"), Some(Env::Prod));
-        assert_eq!(Env::from_path("environments/dev/values-prod.yaml"), Some(Env::Prod));
+        assert_eq!(
+            Env::from_path("helm/values/web/values-stg.yaml"),
+            Some(Env::Staging)
+        );
+        assert_eq!(
+            Env::from_path("overlays/production/kustomization.yaml"),
+            Some(Env::Prod)
+        );
+        assert_eq!(
+            Env::from_path("environments/dev/values-prod.yaml"),
+            Some(Env::Prod)
+        );
         assert_eq!(Env::from_path("apps/devops/web.yaml"), None);
         assert_eq!(Env::from_path("apps/product/web.yaml"), None);
         assert_eq!(Env::from_name("payments-prod"), Some(Env::Prod));

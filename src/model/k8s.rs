@@ -170,6 +170,30 @@ impl<'a> K8sObject<'a> {
             == Some("windows")
     }
 
+    /// The pod template's metadata (the object's own for a bare Pod).
+    pub fn pod_metadata(&self) -> Option<&'a Node> {
+        self.pod_spec()?;
+        match self.kind {
+            "Pod" => self.root.get("metadata"),
+            "CronJob" => self
+                .root
+                .path(&["spec", "jobTemplate", "spec", "template", "metadata"]),
+            "PodTemplate" => self.root.path(&["template", "metadata"]),
+            _ => self.root.path(&["spec", "template", "metadata"]),
+        }
+    }
+
+    /// Labels of the pods this object runs, as (key, value) text pairs.
+    pub fn pod_labels(&self) -> Vec<(&'a str, &'a str)> {
+        self.pod_metadata()
+            .and_then(|m| m.get("labels"))
+            .and_then(Node::as_map)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|(k, v)| Some((k.key_text()?, v.key_text()?)))
+            .collect()
+    }
+
     /// True for kinds that run pods until stopped (not Jobs or bare Pods).
     pub fn is_long_running(&self) -> bool {
         matches!(

@@ -1,9 +1,11 @@
 //! The whole repository as repo-wide rules see it: every complete Kubernetes object with the
 //! file it came from. Depends on `model::k8s` and `source`.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::model::k8s::K8sObject;
+use crate::model::node::Node;
 use crate::source::Span;
 
 /// One object and where it lives.
@@ -26,6 +28,8 @@ impl ObjectRef<'_> {
 pub struct Repo<'a> {
     /// Complete objects (no Kustomize patches), in path order.
     pub objects: Vec<ObjectRef<'a>>,
+    /// `(configMapGenerator | secretGenerator, name)` of every kustomization.
+    pub kustomize_generated: BTreeSet<(&'a str, &'a str)>,
 }
 
 impl<'a> Repo<'a> {
@@ -39,6 +43,20 @@ impl<'a> Repo<'a> {
             .iter()
             .filter(move |o| o.obj.kind == kind && o.obj.group() == group)
     }
+}
+
+/// Does every `key: value` of a `matchLabels`-style map appear in `labels`? An empty or
+/// non-map selector matches nothing.
+pub fn selector_matches(selector: &Node, labels: &[(&str, &str)]) -> bool {
+    let Some(entries) = selector.as_map() else {
+        return false;
+    };
+    !entries.is_empty()
+        && entries.iter().all(|(k, v)| {
+            labels
+                .iter()
+                .any(|(lk, lv)| Some(*lk) == k.key_text() && Some(*lv) == v.key_text())
+        })
 }
 
 /// Every Namespace the repository declares, and for each, the objects of one kind that

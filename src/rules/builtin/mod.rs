@@ -1,5 +1,6 @@
 //! Built-in rules, one file per rule, grouped by domain. `ALL` is the explicit registry.
 
+pub mod argocd;
 pub mod engine;
 pub mod k8s;
 
@@ -7,6 +8,11 @@ use super::{Rule, RuleMeta};
 
 /// The registry of built-in rules, sorted by id (a unit test checks the order).
 pub static ALL: &[&dyn Rule] = &[
+    &argocd::default_project::DefaultProject,
+    &argocd::project_wildcards::ProjectWildcards,
+    &argocd::prod_revision::ProdRevision,
+    &argocd::prod_revision::ProdAutoSync,
+    &argocd::destination_namespace::DestinationNamespace,
     &k8s::privileged_container::PrivilegedContainer,
     &k8s::latest_image_tag::LatestImageTag,
     &k8s::missing_resources::MissingResources,
@@ -30,7 +36,11 @@ pub static ALL: &[&dyn Rule] = &[
     &k8s::pull_policy::PullPolicy,
     &k8s::missing_probes::MissingProbes,
     &k8s::default_service_account::DefaultServiceAccount,
+    &k8s::prod_replicas::ProdReplicas,
+    &k8s::prod_pdb::ProdPdb,
     &k8s::secret_in_manifest::SecretInManifest,
+    &k8s::dangling_reference::DanglingReference,
+    &k8s::service_selector::ServiceSelector,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).

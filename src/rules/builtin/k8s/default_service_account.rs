@@ -40,7 +40,10 @@ impl Rule for DefaultServiceAccount {
             .get("serviceAccountName")
             .or_else(|| pod.get("serviceAccount"));
         let uses_default = sa.is_none_or(|n| n.is_null() || n.as_str() == Some("default"));
-        let token_off = pod.get("automountServiceAccountToken").and_then(Node::as_bool) == Some(false);
+        let token_off = pod
+            .get("automountServiceAccountToken")
+            .and_then(Node::as_bool)
+            == Some(false);
         if uses_default && !token_off {
             let span = sa.map(|n| n.span).unwrap_or_else(|| obj.name_span());
             ctx.report(

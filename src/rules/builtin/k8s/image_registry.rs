@@ -28,7 +28,8 @@ registry host comes from Docker Hub (`docker.io/library/...`).",
 /// The fully qualified reference: Docker Hub names get their implicit host.
 pub fn qualified(image: &str) -> String {
     let first = image.split('/').next().unwrap_or("");
-    let has_host = image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_host =
+        image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     if has_host {
         image.to_string()
     } else if image.contains('/') {
@@ -48,7 +49,9 @@ impl Rule for ImageRegistry {
             return;
         }
         for c in obj.containers() {
-            let Some(node) = c.node.get("image") else { continue };
+            let Some(node) = c.node.get("image") else {
+                continue;
+            };
             let Some(image) = node.as_str() else { continue };
             if image.contains("{{") || image.contains('$') || image.trim().is_empty() {
                 continue;
@@ -61,7 +64,10 @@ impl Rule for ImageRegistry {
             if !allowed {
                 ctx.report(
                     node.span,
-                    format!("image `{image}` of {} is not from an allowed registry", c.display_name()),
+                    format!(
+                        "image `{image}` of {} is not from an allowed registry",
+                        c.display_name()
+                    ),
                 );
             }
         }

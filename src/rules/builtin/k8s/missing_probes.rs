@@ -49,7 +49,11 @@ impl Rule for MissingProbes {
                         "{} of {} has no {}",
                         c.display_name(),
                         obj.logical_name(),
-                        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" or ")
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
                     ),
                 );
             }

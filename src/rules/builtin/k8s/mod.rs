@@ -1,6 +1,7 @@
 //! Kubernetes rules: one file per rule, working on [`crate::model::k8s::K8sObject`] views.
 
 pub mod capabilities;
+pub mod dangling_reference;
 pub mod default_service_account;
 pub mod host_namespaces;
 pub mod host_path;
@@ -16,9 +17,12 @@ pub mod namespace_quota;
 pub mod privilege_escalation;
 pub mod privileged_container;
 pub mod proc_mount;
+pub mod prod_pdb;
+pub mod prod_replicas;
 pub mod pull_policy;
 pub mod run_as_root;
 pub mod seccomp;
 pub mod secret_in_manifest;
+pub mod service_selector;
 pub mod unsafe_sysctl;
 pub mod writable_root_fs;

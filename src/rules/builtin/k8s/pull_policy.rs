@@ -32,13 +32,23 @@ impl Rule for PullPolicy {
 
     fn check_object(&self, obj: &K8sObject<'_>, ctx: &mut Ctx<'_>) {
         for c in obj.containers() {
-            let Some(policy) = c.node.get("imagePullPolicy") else { continue };
-            let Some(p @ ("IfNotPresent" | "Never")) = policy.as_str() else { continue };
-            let Some(image) = c.node.get("image").and_then(|n| n.as_str()) else { continue };
+            let Some(policy) = c.node.get("imagePullPolicy") else {
+                continue;
+            };
+            let Some(p @ ("IfNotPresent" | "Never")) = policy.as_str() else {
+                continue;
+            };
+            let Some(image) = c.node.get("image").and_then(|n| n.as_str()) else {
+                continue;
+            };
             if tag_problem(image).is_some() {
                 ctx.report(
                     policy.span,
-                    format!("{} of {} pulls moving image `{image}` with `{p}`", c.display_name(), obj.logical_name()),
+                    format!(
+                        "{} of {} pulls moving image `{image}` with `{p}`",
+                        c.display_name(),
+                        obj.logical_name()
+                    ),
                 );
             }
         }

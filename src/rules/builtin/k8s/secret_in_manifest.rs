@@ -36,7 +36,9 @@ impl Rule for SecretInManifest {
             return;
         }
         for key in ["data", "stringData"] {
-            let Some((k, v)) = obj.root.entry(key) else { continue };
+            let Some((k, v)) = obj.root.entry(key) else {
+                continue;
+            };
             let Some(entries) = v.as_map() else { continue };
             let literal = entries.iter().filter(|(_, val)| !val.is_null()).count();
             if literal > 0 {
