@@ -84,7 +84,13 @@ fn every_rule_fixture_behaves() {
                     .file_name()
                     .map(|n| n.to_string_lossy().to_string())
                     .unwrap_or_default();
-                let mut settings = Settings::defaults();
+                // A rule that needs configuration keeps it beside its fixtures.
+                let cfg = dir.join("octolint.toml");
+                let mut settings = if cfg.is_file() {
+                    Settings::load(&cfg).expect("fixture config")
+                } else {
+                    Settings::defaults()
+                };
                 settings.select = vec![meta.id.to_string()];
                 let opts = RunOptions {
                     paths: vec![case.clone()],

@@ -64,6 +64,7 @@ enum Frame {
 }
 
 struct Builder<'t> {
+    text: &'t str,
     conv: CharToByte<'t>,
     stack: Vec<Frame>,
     anchors: Vec<Option<(Node, usize)>>,
@@ -182,6 +183,13 @@ impl<'t> Builder<'t> {
             Event::DocumentEnd => {}
             Event::Scalar(text, style, anchor, tag) => {
                 let st = style_of(style);
+                // The scanner's span of a quoted scalar runs on over a trailing comment.
+                let span = match quoted_end(self.text, span.start()) {
+                    Some(end) if st == Style::Quoted && end <= span.end() => {
+                        Span::new(span.start(), end)
+                    }
+                    _ => span,
+                };
                 let kind = match (&tag, st) {
                     (Some(t), _) if t.is_yaml_core_schema() || t.handle == "!!" => {
                         match t.suffix.as_str() {
@@ -283,6 +291,25 @@ impl<'t> Builder<'t> {
         }
         Ok(())
     }
+}
+
+/// The end (exclusive) of a quoted scalar starting at `start`.
+fn quoted_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(start)?;
+    if quote != b'\'' && quote != b'"' {
+        return None;
+    }
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Apply YAML merge keys (`<<: *anchor` or `<<: [*a, *b]`): explicit keys win, then
@@ -410,6 +437,7 @@ fn remap(node: &mut Node, inserts: &[(usize, usize)]) {
 
 fn parse_strict(text: &str) -> ParsedYaml {
     let mut b = Builder {
+        text,
         conv: CharToByte::new(text),
         stack: Vec::new(),
         anchors: Vec::new(),
@@ -543,6 +571,17 @@ mod tests {
     fn block_indentation_errors_still_fail() {
         let text = "a:\n  b: 1\n c: 2\n";
         assert!(parse(text).error.is_some());
+    }
+
+    #[test]
+    fn quoted_scalars_end_at_their_quote() {
+        let text = "a: 'x''y' # c\nb: \"q\\\"r\"   # c\nc: [\"d\"]\n";
+        let p = parse(text);
+        let root = &p.docs[0].root;
+        assert_eq!(slice(text, root.get("a").expect("a").span), "'x''y'");
+        assert_eq!(slice(text, root.get("b").expect("b").span), "\"q\\\"r\"");
+        let d = root.get("c").and_then(|c| c.items().next()).expect("d");
+        assert_eq!(slice(text, d.span), "\"d\"");
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub fn app_spec<'a>(obj: &K8sObject<'a>) -> Option<&'a Node> {
 }
 
 /// Every source of an Application (`source` and `sources[]`).
-pub fn sources<'a>(spec: &'a Node) -> Vec<&'a Node> {
+pub fn sources(spec: &Node) -> Vec<&Node> {
     let mut v: Vec<&Node> = spec
         .get("source")
         .filter(|s| s.as_map().is_some())

@@ -97,7 +97,7 @@ impl Rule for ProdAutoSync {
             return;
         }
         if let Some((k, v)) = spec.get("syncPolicy").and_then(|s| s.entry("automated"))
-            && !v.as_bool().is_some_and(|b| !b)
+            && v.as_bool().is_none_or(|b| b)
         {
             ctx.report(
                 k.span,
