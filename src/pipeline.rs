@@ -13,7 +13,7 @@ use crate::diagnostics::baseline::Baseline;
 use crate::diagnostics::suppress::{self, Directive};
 use crate::diagnostics::{Finding, Location, Suppression};
 use crate::discover::{self, Entry, FileKind};
-use crate::model::k8s::K8sObject;
+use crate::model::k8s::{K8sObject, objects_in};
 use crate::model::node::{Node, Scalar, Style, Value};
 use crate::model::repo::{ObjectRef, Repo};
 use crate::parse::{hcl, yaml};
@@ -198,10 +198,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         }
         if let Content::Docs(docs) = &f.content {
             coverage.documents += docs.len();
-            coverage.kubernetes_objects += docs
-                .iter()
-                .filter(|d| K8sObject::from_node(&d.root).is_some())
-                .count();
+            coverage.kubernetes_objects += docs.iter().map(|d| objects_in(&d.root).len()).sum::<usize>();
         }
         findings.append(&mut f.findings);
         if !f.directives.is_empty() {
@@ -638,8 +635,8 @@ fn check_documents(
     if f.entry.kind == FileKind::Kustomization || f.entry.kind == FileKind::HelmValues {
         return;
     }
-    for doc in docs {
-        let Some(obj) = K8sObject::from_node(&doc.root) else {
+    for node in docs.iter().flat_map(|d| objects_in(&d.root)) {
+        let Some(obj) = K8sObject::from_node(node) else {
             continue;
         };
         let mut obj = obj.with_env_from(&f.path);
@@ -726,8 +723,8 @@ fn check_repo(
         let Content::Docs(docs) = &f.content else {
             continue;
         };
-        for doc in docs {
-            let Some(mut obj) = K8sObject::from_node(&doc.root) else {
+        for node in docs.iter().flat_map(|d| objects_in(&d.root)) {
+            let Some(mut obj) = K8sObject::from_node(node) else {
                 continue;
             };
             if obj.namespace.is_none() {
@@ -747,7 +744,7 @@ fn check_repo(
             let obj = obj.with_env_from(&f.path);
             repo.objects.push(ObjectRef {
                 path: &f.path,
-                doc_span: doc.span,
+                doc_span: node.span,
                 obj,
             });
         }

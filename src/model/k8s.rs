@@ -21,6 +21,23 @@ pub struct K8sObject<'a> {
     pub env: Option<Env>,
 }
 
+/// The Kubernetes objects a document holds: the document itself, or the `items` of a
+/// `kind: List` (or `*List`) document.
+pub fn objects_in(root: &Node) -> Vec<&Node> {
+    let Some(obj) = K8sObject::from_node(root) else {
+        return Vec::new();
+    };
+    if obj.kind.ends_with("List")
+        && let Some(items) = root.get("items").and_then(Node::as_seq)
+    {
+        return items
+            .iter()
+            .filter(|i| K8sObject::from_node(i).is_some())
+            .collect();
+    }
+    vec![root]
+}
+
 /// Where a container sits in its pod spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContainerKind {
@@ -255,6 +272,17 @@ mod tests {
         assert!(K8sObject::from_node(&p.docs[0].root).is_none());
         let p = yaml::parse("apiVersion: v1\nkind: 3\n");
         assert!(K8sObject::from_node(&p.docs[0].root).is_none());
+    }
+
+    #[test]
+    fn lists_hold_objects() {
+        let p = yaml::parse("apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: a}}\n  - {apiVersion: v1, kind: Pod, metadata: {name: b}}\n  - 3\n");
+        let objs = objects_in(&p.docs[0].root);
+        assert_eq!(objs.len(), 2);
+        let p = yaml::parse("apiVersion: v1\nkind: List\nitems: 7\n");
+        assert_eq!(objects_in(&p.docs[0].root).len(), 1);
+        let p = yaml::parse("just: data\n");
+        assert!(objects_in(&p.docs[0].root).is_empty());
     }
 
     #[test]
