@@ -198,7 +198,10 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         }
         if let Content::Docs(docs) = &f.content {
             coverage.documents += docs.len();
-            coverage.kubernetes_objects += docs.iter().map(|d| objects_in(&d.root).len()).sum::<usize>();
+            coverage.kubernetes_objects += docs
+                .iter()
+                .map(|d| objects_in(&d.root).len())
+                .sum::<usize>();
         }
         findings.append(&mut f.findings);
         if !f.directives.is_empty() {

@@ -276,7 +276,9 @@ mod tests {
 
     #[test]
     fn lists_hold_objects() {
-        let p = yaml::parse("apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: a}}\n  - {apiVersion: v1, kind: Pod, metadata: {name: b}}\n  - 3\n");
+        let p = yaml::parse(
+            "apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: a}}\n  - {apiVersion: v1, kind: Pod, metadata: {name: b}}\n  - 3\n",
+        );
         let objs = objects_in(&p.docs[0].root);
         assert_eq!(objs.len(), 2);
         let p = yaml::parse("apiVersion: v1\nkind: List\nitems: 7\n");

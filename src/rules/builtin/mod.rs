@@ -41,6 +41,7 @@ pub static ALL: &[&dyn Rule] = &[
     &k8s::secret_in_manifest::SecretInManifest,
     &k8s::dangling_reference::DanglingReference,
     &k8s::service_selector::ServiceSelector,
+    &k8s::prod_ingress_tls::ProdIngressTls,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).

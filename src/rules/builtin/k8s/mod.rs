@@ -17,6 +17,7 @@ pub mod namespace_quota;
 pub mod privilege_escalation;
 pub mod privileged_container;
 pub mod proc_mount;
+pub mod prod_ingress_tls;
 pub mod prod_pdb;
 pub mod prod_replicas;
 pub mod pull_policy;
