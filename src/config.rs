@@ -38,6 +38,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawArgocd {
     prod_manual_sync: Option<bool>,
+    repo_urls: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -60,6 +61,10 @@ pub struct RuleOptions {
     pub check_references: bool,
     /// Prod Applications must not sync automatically (`[argocd] prod-manual-sync`).
     pub prod_manual_sync: bool,
+    /// URLs of this repository as Argo CD sees it (`[argocd] repo-urls`); its root is the
+    /// directory of the config file. Without them, the Git remotes are used.
+    pub repo_urls: Vec<String>,
+    pub repo_root: Option<PathBuf>,
 }
 
 impl Default for RuleOptions {
@@ -69,6 +74,8 @@ impl Default for RuleOptions {
             prod_min_replicas: 2,
             check_references: true,
             prod_manual_sync: false,
+            repo_urls: Vec::new(),
+            repo_root: None,
         }
     }
 }
@@ -302,6 +309,17 @@ impl Settings {
                 .argocd
                 .prod_manual_sync
                 .unwrap_or(defaults.prod_manual_sync),
+            repo_urls: raw.argocd.repo_urls.clone().unwrap_or_default(),
+            repo_root: path
+                .parent()
+                .map(|p| {
+                    if p.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        p
+                    }
+                })
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())),
         };
         Ok(Settings {
             options,

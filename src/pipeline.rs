@@ -2,7 +2,7 @@
 //! suppress, fingerprint, sort. No stage reaches back upstream; reporters get the result.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -15,11 +15,11 @@ use crate::diagnostics::{Finding, Location, Suppression};
 use crate::discover::{self, Entry, FileKind};
 use crate::model::k8s::{K8sObject, objects_in};
 use crate::model::node::{Node, Scalar, Style, Value};
-use crate::model::repo::{ObjectRef, Repo};
+use crate::model::repo::{ObjectRef, Repo, RepoOrigin, normalize_repo_url};
 use crate::parse::{hcl, yaml};
 use crate::rules::builtin::engine;
 use crate::rules::{Ctx, Rule, RuleMeta, new_finding, registry};
-use crate::source::{SourceFile, Span, dir_of};
+use crate::source::{SourceFile, Span, dir_of, normalize_join};
 
 pub const IGNORE_ANNOTATION: &str = "octolint.io/ignore";
 
@@ -162,7 +162,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         let is_patch = partial.contains(f.path.as_ref());
         check_documents(f, &rules, is_patch, &settings.options);
     });
-    let repo_findings = check_repo(&files, &partial, &rules, &settings.options);
+    let repo_findings = check_repo(&files, &partial, &rules, &settings.options, &opts.base);
 
     timer.lap("rules");
     let mut coverage = Coverage::default();
@@ -606,25 +606,6 @@ fn kustomize_patches(files: &[ParsedFile]) -> BTreeSet<String> {
     out
 }
 
-/// Join a relative path onto a `/`-separated directory, resolving `.` and `..`.
-pub fn normalize_join(dir: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = if rel.starts_with('/') {
-        Vec::new()
-    } else {
-        dir.split('/').filter(|s| !s.is_empty()).collect()
-    };
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    parts.join("/")
-}
-
 /// Run per-document rules on every Kubernetes object of one file.
 fn check_documents(
     f: &mut ParsedFile,
@@ -699,15 +680,70 @@ fn kustomize_namespaces(files: &[ParsedFile]) -> HashMap<&str, &str> {
         .collect()
 }
 
+/// Run `git` in `dir`; its trimmed standard output when it succeeds.
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The repository the checked directory belongs to: `[argocd] repo-urls` (rooted at the
+/// config file's directory), else the Git work tree and its remotes.
+fn origin(base: &Path, options: &RuleOptions) -> Option<RepoOrigin> {
+    let base = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    let (urls, root) = if options.repo_urls.is_empty() {
+        let root = PathBuf::from(git(base, &["rev-parse", "--show-toplevel"])?);
+        let remotes =
+            git(base, &["config", "--get-regexp", r"^remote\..*\.url$"]).unwrap_or_default();
+        let urls: Vec<String> = remotes
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+            .collect();
+        (urls, root)
+    } else {
+        (options.repo_urls.clone(), options.repo_root.clone()?)
+    };
+    if urls.is_empty() {
+        return None;
+    }
+    let base = std::fs::canonicalize(base).ok()?;
+    let root = std::fs::canonicalize(root).ok()?;
+    let rel = base.strip_prefix(&root).ok()?;
+    let mut prefix = discover::relative(Path::new(""), rel);
+    if prefix == "." {
+        prefix.clear();
+    } else {
+        prefix.push('/');
+    }
+    Some(RepoOrigin {
+        urls: urls.iter().map(|u| normalize_repo_url(u)).collect(),
+        prefix,
+    })
+}
+
 /// Build the repository model and run repo-wide rules.
 fn check_repo(
     files: &[ParsedFile],
     partial: &BTreeSet<String>,
     rules: &[&'static dyn Rule],
     options: &RuleOptions,
+    base: &Path,
 ) -> Vec<Finding> {
     let kns = kustomize_namespaces(files);
     let mut repo = Repo::default();
+    repo.paths = files.iter().map(|f| f.path.as_ref()).collect();
     for (_, root) in kustomizations(files) {
         for kind in ["configMapGenerator", "secretGenerator"] {
             for g in root.get(kind).into_iter().flat_map(Node::items) {
@@ -751,6 +787,13 @@ fn check_repo(
                 obj,
             });
         }
+    }
+    let points_back = repo
+        .objects
+        .iter()
+        .any(|o| o.obj.group() == "argoproj.io" && o.obj.kind.starts_with("Application"));
+    if points_back {
+        repo.origin = origin(base, options);
     }
     let mut out = Vec::new();
     for rule in rules {

@@ -30,6 +30,61 @@ pub struct Repo<'a> {
     pub objects: Vec<ObjectRef<'a>>,
     /// `(configMapGenerator | secretGenerator, name)` of every kustomization.
     pub kustomize_generated: BTreeSet<(&'a str, &'a str)>,
+    /// Every file checked, relative to the checked directory.
+    pub paths: BTreeSet<&'a str>,
+    /// Where this checkout lives, for Argo CD sources that point back at it.
+    pub origin: Option<RepoOrigin>,
+}
+
+/// The Git repository being checked: its URLs (normalized, see [`normalize_repo_url`]) and
+/// the checked directory's path inside it (`""` or `sub/dir/`).
+#[derive(Debug, Clone, Default)]
+pub struct RepoOrigin {
+    pub urls: Vec<String>,
+    pub prefix: String,
+}
+
+/// `https://user@GitHub.com/acme/gitops.git/`, `git@github.com:acme/gitops` and
+/// `ssh://git@github.com/acme/gitops.git` all become `github.com/acme/gitops`.
+pub fn normalize_repo_url(url: &str) -> String {
+    let mut u = url.trim();
+    for scheme in ["https://", "http://", "ssh://", "git://", "git+ssh://"] {
+        if let Some(rest) = u.strip_prefix(scheme) {
+            u = rest;
+        }
+    }
+    let u = u.rsplit_once('@').map(|(_, r)| r).unwrap_or(u);
+    // scp-like `host:path`
+    let u = match u.split_once(':') {
+        Some((host, rest)) if !rest.starts_with(|c: char| c.is_ascii_digit()) => {
+            format!("{host}/{rest}")
+        }
+        _ => u.to_string(),
+    };
+    let u = u.trim_end_matches('/');
+    let u = u.strip_suffix(".git").unwrap_or(u);
+    match u.split_once('/') {
+        Some((host, path)) => format!("{}/{path}", host.to_ascii_lowercase()),
+        None => u.to_ascii_lowercase(),
+    }
+}
+
+impl Repo<'_> {
+    /// Does a file or a directory exist at this path (relative to the checked directory)?
+    pub fn exists(&self, path: &str) -> bool {
+        let path = path.trim_end_matches('/');
+        if path.is_empty() || path == "." {
+            return true;
+        }
+        if self.paths.contains(path) {
+            return true;
+        }
+        let dir = format!("{path}/");
+        self.paths
+            .range(dir.as_str()..)
+            .next()
+            .is_some_and(|p| p.starts_with(&dir))
+    }
 }
 
 impl<'a> Repo<'a> {
@@ -108,6 +163,24 @@ pub fn common_dirs(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::common_dirs;
+
+    #[test]
+    fn normalizes_urls() {
+        use super::normalize_repo_url as n;
+        assert_eq!(
+            n("https://user@GitHub.com/acme/gitops.git/"),
+            "github.com/acme/gitops"
+        );
+        assert_eq!(n("git@github.com:acme/gitops"), "github.com/acme/gitops");
+        assert_eq!(
+            n("ssh://git@github.com/acme/gitops.git"),
+            "github.com/acme/gitops"
+        );
+        assert_eq!(
+            n("https://git.example.com:8443/a/b.git"),
+            "git.example.com:8443/a/b"
+        );
+    }
 
     #[test]
     fn common_prefix() {

@@ -13,6 +13,7 @@ pub static ALL: &[&dyn Rule] = &[
     &argocd::prod_revision::ProdRevision,
     &argocd::prod_revision::ProdAutoSync,
     &argocd::destination_namespace::DestinationNamespace,
+    &argocd::missing_source::MissingSource,
     &k8s::privileged_container::PrivilegedContainer,
     &k8s::latest_image_tag::LatestImageTag,
     &k8s::missing_resources::MissingResources,

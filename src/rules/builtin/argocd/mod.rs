@@ -2,6 +2,7 @@
 
 pub mod default_project;
 pub mod destination_namespace;
+pub mod missing_source;
 pub mod prod_revision;
 pub mod project_wildcards;
 
