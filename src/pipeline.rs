@@ -742,8 +742,10 @@ fn check_repo(
     base: &Path,
 ) -> Vec<Finding> {
     let kns = kustomize_namespaces(files);
-    let mut repo = Repo::default();
-    repo.paths = files.iter().map(|f| f.path.as_ref()).collect();
+    let mut repo = Repo {
+        paths: files.iter().map(|f| f.path.as_ref()).collect(),
+        ..Repo::default()
+    };
     for (_, root) in kustomizations(files) {
         for kind in ["configMapGenerator", "secretGenerator"] {
             for g in root.get(kind).into_iter().flat_map(Node::items) {
