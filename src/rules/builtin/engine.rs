@@ -29,7 +29,7 @@ pub static DUPLICATE_KEY: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: "octolint",
     tags: &["syntax"],
-    summary: "A YAML mapping repeats a key",
+    summary: "A YAML mapping or Terraform object repeats a key",
     explanation: "YAML requires the keys of a mapping to be unique. Kubernetes' strict decoding \
 rejects such objects, and lenient tools silently keep the last value, so the first one is \
 dead text that reviewers still read and trust.",
