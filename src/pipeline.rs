@@ -162,9 +162,17 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         let is_patch = partial.contains(f.path.as_ref());
         check_documents(f, &rules, is_patch, &settings.options);
     });
-    let repo_findings = check_repo(&files, &partial, &rules, &settings.options, &opts.base);
+    timer.lap("doc rules");
+    let repo_findings = check_repo(
+        &mut timer,
+        &files,
+        &partial,
+        &rules,
+        &settings.options,
+        &opts.base,
+    );
 
-    timer.lap("rules");
+    timer.lap("repo rules");
     let mut coverage = Coverage::default();
     let mut findings = Vec::new();
     let mut sources = HashMap::new();
@@ -735,6 +743,7 @@ fn origin(base: &Path, options: &RuleOptions) -> Option<RepoOrigin> {
 
 /// Build the repository model and run repo-wide rules.
 fn check_repo(
+    timer: &mut Timer,
     files: &[ParsedFile],
     partial: &BTreeSet<String>,
     rules: &[&'static dyn Rule],
@@ -742,10 +751,7 @@ fn check_repo(
     base: &Path,
 ) -> Vec<Finding> {
     let kns = kustomize_namespaces(files);
-    let mut repo = Repo {
-        paths: files.iter().map(|f| f.path.as_ref()).collect(),
-        ..Repo::default()
-    };
+    let mut repo = Repo::with_paths(files.iter().map(|f| f.path.as_ref()).collect());
     for (_, root) in kustomizations(files) {
         for kind in ["configMapGenerator", "secretGenerator"] {
             for g in root.get(kind).into_iter().flat_map(Node::items) {
@@ -755,41 +761,46 @@ fn check_repo(
             }
         }
     }
-    for f in files {
-        if matches!(f.entry.kind, FileKind::Kustomization | FileKind::HelmValues)
-            || partial.contains(f.path.as_ref())
-        {
-            continue;
-        }
-        let Content::Docs(docs) = &f.content else {
-            continue;
-        };
-        for node in docs.iter().flat_map(|d| objects_in(&d.root)) {
-            let Some(mut obj) = K8sObject::from_node(node) else {
-                continue;
+    repo.objects = files
+        .par_iter()
+        .filter(|f| {
+            !matches!(f.entry.kind, FileKind::Kustomization | FileKind::HelmValues)
+                && !partial.contains(f.path.as_ref())
+        })
+        .flat_map_iter(|f| {
+            let docs = match &f.content {
+                Content::Docs(docs) => docs.as_slice(),
+                _ => &[],
             };
-            if obj.namespace.is_none() {
-                // Inherit the namespace of the nearest kustomization above the file.
-                let mut dir = dir_of(&f.path);
-                loop {
-                    if let Some(ns) = kns.get(dir) {
-                        obj.namespace = Some(ns);
-                        break;
+            let kns = &kns;
+            docs.iter()
+                .flat_map(|d| objects_in(&d.root))
+                .filter_map(move |node| {
+                    let mut obj = K8sObject::from_node(node)?;
+                    if obj.namespace.is_none() {
+                        // Inherit the namespace of the nearest kustomization above the file.
+                        let mut dir = dir_of(&f.path);
+                        loop {
+                            if let Some(ns) = kns.get(dir) {
+                                obj.namespace = Some(ns);
+                                break;
+                            }
+                            if dir.is_empty() {
+                                break;
+                            }
+                            dir = dir_of(dir);
+                        }
                     }
-                    if dir.is_empty() {
-                        break;
-                    }
-                    dir = dir_of(dir);
-                }
-            }
-            let obj = obj.with_env_from(&f.path);
-            repo.objects.push(ObjectRef {
-                path: &f.path,
-                doc_span: node.span,
-                obj,
-            });
-        }
-    }
+                    Some(ObjectRef {
+                        path: &f.path,
+                        doc_span: node.span,
+                        obj: obj.with_env_from(&f.path),
+                    })
+                })
+        })
+        .collect();
+    timer.lap("repo model");
+    repo.build_index();
     let points_back = repo
         .objects
         .iter()
@@ -797,12 +808,25 @@ fn check_repo(
     if points_back {
         repo.origin = origin(base, options);
     }
-    let mut out = Vec::new();
-    for rule in rules {
-        let dummy: Arc<str> = Arc::from("");
-        let mut ctx = Ctx::new(options, rule.meta(), &dummy, None, &mut out);
-        rule.check_repo(&repo, &mut ctx);
-    }
+    // Repo-wide rules are independent of each other: run them in parallel, keep rule order.
+    let dummy: Arc<str> = Arc::from("");
+    let mut out: Vec<Finding> = rules
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut found = Vec::new();
+            let mut ctx = Ctx::new(options, rule.meta(), &dummy, None, &mut found);
+            let t = std::time::Instant::now();
+            rule.check_repo(&repo, &mut ctx);
+            if std::env::var_os("OCTOLINT_TIMINGS").is_some() && t.elapsed().as_millis() > 1 {
+                eprintln!(
+                    "octolint:   {} {:.1} ms",
+                    rule.meta().id,
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+            }
+            found
+        })
+        .collect();
     // Annotations on the objects the findings point at apply here too.
     let mut by_path: HashMap<&str, Vec<&ObjectRef<'_>>> = HashMap::new();
     for o in &repo.objects {

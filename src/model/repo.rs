@@ -1,7 +1,7 @@
 //! The whole repository as repo-wide rules see it: every complete Kubernetes object with the
 //! file it came from. Depends on `model::k8s` and `source`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::model::k8s::K8sObject;
@@ -34,6 +34,9 @@ pub struct Repo<'a> {
     pub paths: BTreeSet<&'a str>,
     /// Where this checkout lives, for Argo CD sources that point back at it.
     pub origin: Option<RepoOrigin>,
+    /// Indexes into `objects`, built by [`Repo::build_index`].
+    by_kind: HashMap<(&'a str, &'a str), Vec<usize>>,
+    by_namespace: HashMap<Option<&'a str>, Vec<usize>>,
 }
 
 /// The Git repository being checked: its URLs (normalized, see [`normalize_repo_url`]) and
@@ -94,9 +97,44 @@ impl<'a> Repo<'a> {
         group: &'r str,
         kind: &'r str,
     ) -> impl Iterator<Item = &'r ObjectRef<'a>> + 'r {
-        self.objects
+        self.by_kind
+            .get(&(group, kind))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
             .iter()
-            .filter(move |o| o.obj.kind == kind && o.obj.group() == group)
+            .map(|&i| &self.objects[i])
+    }
+
+    /// Objects whose (effective) namespace is `ns`.
+    pub fn in_namespace<'r>(
+        &'r self,
+        ns: Option<&'a str>,
+    ) -> impl Iterator<Item = &'r ObjectRef<'a>> + 'r {
+        let list = self.by_namespace.get(&ns).map(Vec::as_slice);
+        list.unwrap_or(&[]).iter().map(|&i| &self.objects[i])
+    }
+
+    pub fn with_paths(paths: BTreeSet<&'a str>) -> Self {
+        Repo {
+            paths,
+            ..Repo::default()
+        }
+    }
+
+    /// Index the objects by kind and namespace; call once after filling `objects`.
+    pub fn build_index(&mut self) {
+        self.by_kind.clear();
+        self.by_namespace.clear();
+        for (i, o) in self.objects.iter().enumerate() {
+            self.by_kind
+                .entry((o.obj.group(), o.obj.kind))
+                .or_default()
+                .push(i);
+            self.by_namespace
+                .entry(o.obj.namespace)
+                .or_default()
+                .push(i);
+        }
     }
 }
 
@@ -130,11 +168,16 @@ impl<'a> Repo<'a> {
             .filter(|n| n.obj.name.is_some())
             .collect();
         let mut members = vec![Vec::new(); namespaces.len()];
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, n) in namespaces.iter().enumerate() {
+            by_name
+                .entry(n.obj.name.unwrap_or_default())
+                .or_default()
+                .push(i);
+        }
         for o in self.of_kind(group, kind) {
             let Some(ns) = o.obj.namespace else { continue };
-            let candidates: Vec<usize> = (0..namespaces.len())
-                .filter(|&i| namespaces[i].obj.name == Some(ns))
-                .collect();
+            let candidates: Vec<usize> = by_name.get(ns).cloned().unwrap_or_default();
             let best = candidates
                 .iter()
                 .map(|&i| common_dirs(namespaces[i].dir(), o.dir()))

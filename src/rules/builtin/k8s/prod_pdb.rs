@@ -55,9 +55,10 @@ impl Rule for ProdPdb {
                 continue;
             }
             let labels = o.obj.pod_labels();
-            let covered = repo.of_kind("policy", "PodDisruptionBudget").any(|p| {
+            let covered = repo.in_namespace(o.obj.namespace).any(|p| {
                 let sel = p.obj.root.path(&["spec", "selector"]);
-                p.obj.namespace == o.obj.namespace
+                p.obj.kind == "PodDisruptionBudget"
+                    && p.obj.group() == "policy"
                     && (sel
                         .and_then(|s| s.get("matchLabels"))
                         .is_some_and(|m| selector_matches(m, &labels))

@@ -1,5 +1,7 @@
 //! K8S028: a Service's selector matches no workload in its namespace (repo-wide).
 
+use std::collections::HashMap;
+
 use crate::diagnostics::Severity;
 use crate::model::node::Node;
 use crate::model::repo::{ObjectRef, Repo, selector_matches};
@@ -57,6 +59,10 @@ impl Rule for ServiceSelector {
         if !ctx.options.check_references {
             return;
         }
+        // Per scope (namespace, or directory for objects without one): the pod labels of its
+        // workloads, or None when the scope cannot be judged.
+        type Scope<'a> = Option<Vec<Vec<(&'a str, &'a str)>>>;
+        let mut scopes: HashMap<(Option<&str>, &str), Scope<'_>> = HashMap::new();
         for svc in repo.of_kind("", "Service") {
             let Some((key, sel)) = svc.obj.root.get("spec").and_then(|s| s.entry("selector"))
             else {
@@ -72,28 +78,26 @@ impl Rule for ServiceSelector {
             if templated {
                 continue;
             }
-            // Objects in the Service's scope: its namespace, and for objects without one,
-            // the same directory.
-            let scope: Vec<&ObjectRef<'_>> = repo
-                .objects
-                .iter()
-                .filter(|o| {
-                    o.obj.namespace == svc.obj.namespace
-                        && (svc.obj.namespace.is_some() || o.dir() == svc.dir())
-                })
-                .collect();
-            let workloads: Vec<&&ObjectRef<'_>> = scope
-                .iter()
-                .filter(|o| o.obj.pod_spec().is_some())
-                .collect();
-            // Pods made by operators from custom resources are not visible here: stay quiet.
-            if workloads.is_empty() || scope.iter().any(|o| creates_pods(o)) {
-                continue;
-            }
-            let matched = workloads
-                .iter()
-                .any(|o| selector_matches(sel, &o.obj.pod_labels()));
-            if !matched {
+            let ns = svc.obj.namespace;
+            let dir = if ns.is_some() { "" } else { svc.dir() };
+            let scope = scopes.entry((ns, dir)).or_insert_with(|| {
+                let members: Vec<&ObjectRef<'_>> = repo
+                    .in_namespace(ns)
+                    .filter(|o| ns.is_some() || o.dir() == dir)
+                    .collect();
+                // Pods made by operators from custom resources are not visible here.
+                if members.iter().any(|o| creates_pods(o)) {
+                    return None;
+                }
+                let labels: Vec<_> = members
+                    .iter()
+                    .filter(|o| o.obj.pod_spec().is_some())
+                    .map(|o| o.obj.pod_labels())
+                    .collect();
+                (!labels.is_empty()).then_some(labels)
+            });
+            let Some(workloads) = scope else { continue };
+            if !workloads.iter().any(|l| selector_matches(sel, l)) {
                 ctx.report_at(
                     svc.path,
                     key.span,
