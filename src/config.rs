@@ -47,6 +47,7 @@ struct RawKubernetes {
     allowed_registries: Option<Vec<String>>,
     prod_min_replicas: Option<Spanned<i64>>,
     check_references: Option<bool>,
+    namespaces: Option<Vec<String>>,
 }
 
 /// Options that rules read (from the `[kubernetes]` table and friends).
@@ -59,6 +60,9 @@ pub struct RuleOptions {
     /// Report references to ConfigMaps, Secrets, ServiceAccounts and PVCs the repo never
     /// defines, and Services that select nothing.
     pub check_references: bool,
+    /// Namespaces the repository deploys into without declaring them, to check like declared
+    /// ones (quota, LimitRange, default-deny).
+    pub namespaces: Vec<String>,
     /// Prod Applications must not sync automatically (`[argocd] prod-manual-sync`).
     pub prod_manual_sync: bool,
     /// URLs of this repository as Argo CD sees it (`[argocd] repo-urls`); its root is the
@@ -73,6 +77,7 @@ impl Default for RuleOptions {
             allowed_registries: Vec::new(),
             prod_min_replicas: 2,
             check_references: true,
+            namespaces: Vec::new(),
             prod_manual_sync: false,
             repo_urls: Vec::new(),
             repo_root: None,
@@ -310,6 +315,7 @@ impl Settings {
                 .prod_manual_sync
                 .unwrap_or(defaults.prod_manual_sync),
             repo_urls: raw.argocd.repo_urls.clone().unwrap_or_default(),
+            namespaces: raw.kubernetes.namespaces.clone().unwrap_or_default(),
             repo_root: path
                 .parent()
                 .map(|p| {

@@ -156,17 +156,64 @@ pub fn selector_matches(selector: &Node, labels: &[(&str, &str)]) -> bool {
 /// belong to it. Names repeat across environment directories (separate clusters), so an
 /// object belongs to the declaration(s) of its namespace nearest to it in the directory tree.
 pub struct NamespaceScope<'r, 'a> {
+    /// The Namespace object, or for a configured namespace the repository does not declare,
+    /// the first object deployed into it (findings point there).
     pub namespaces: Vec<&'r ObjectRef<'a>>,
+    /// The namespace names, parallel to `namespaces`.
+    pub names: Vec<&'a str>,
     /// Parallel to `namespaces`.
     pub members: Vec<Vec<&'r ObjectRef<'a>>>,
 }
 
+impl NamespaceScope<'_, '_> {
+    /// Where to report about a namespace: its `metadata.name`, or the anchor object's
+    /// `metadata.namespace` for a configured, undeclared namespace.
+    pub fn anchor_span(&self, anchor: &ObjectRef<'_>, name: &str) -> crate::source::Span {
+        if anchor.obj.kind == "Namespace" && anchor.obj.name == Some(name) {
+            return anchor.obj.name_span();
+        }
+        anchor
+            .obj
+            .root
+            .path(&["metadata", "namespace"])
+            .map(|n| n.span)
+            .unwrap_or_else(|| anchor.obj.name_span())
+    }
+}
+
 impl<'a> Repo<'a> {
-    pub fn namespace_scope<'r>(&'r self, group: &'r str, kind: &'r str) -> NamespaceScope<'r, 'a> {
-        let namespaces: Vec<&ObjectRef<'a>> = self
+    /// Namespaces to check: the declared ones, plus configured ones the repository only
+    /// deploys into (anchored at the first object in them).
+    fn checked_namespaces<'r>(&'r self, extra: &[String]) -> Vec<(&'r ObjectRef<'a>, &'a str)> {
+        let mut out: Vec<(&ObjectRef<'a>, &'a str)> = self
             .of_kind("", "Namespace")
-            .filter(|n| n.obj.name.is_some())
+            .filter_map(|n| n.obj.name.map(|name| (n, name)))
             .collect();
+        for want in extra {
+            if out.iter().any(|(_, n)| n == want) {
+                continue;
+            }
+            if let Some(first) = self
+                .objects
+                .iter()
+                .find(|o| o.obj.namespace == Some(want.as_str()))
+                && let Some(name) = first.obj.namespace
+            {
+                out.push((first, name));
+            }
+        }
+        out
+    }
+
+    pub fn namespace_scope<'r>(
+        &'r self,
+        group: &'r str,
+        kind: &'r str,
+        extra: &[String],
+    ) -> NamespaceScope<'r, 'a> {
+        let checked = self.checked_namespaces(extra);
+        let names: Vec<&'a str> = checked.iter().map(|(_, n)| *n).collect();
+        let namespaces: Vec<&ObjectRef<'a>> = checked.into_iter().map(|(o, _)| o).collect();
         let mut members = vec![Vec::new(); namespaces.len()];
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, n) in namespaces.iter().enumerate() {
@@ -190,6 +237,7 @@ impl<'a> Repo<'a> {
         }
         NamespaceScope {
             namespaces,
+            names,
             members,
         }
     }

@@ -81,8 +81,17 @@ impl Rule for NamespaceDefaultDeny {
     }
 
     fn check_repo(&self, repo: &Repo<'_>, ctx: &mut Ctx<'_>) {
-        let scope = repo.namespace_scope("networking.k8s.io", "NetworkPolicy");
-        for (ns, policies) in scope.namespaces.iter().zip(&scope.members) {
+        let scope = repo.namespace_scope(
+            "networking.k8s.io",
+            "NetworkPolicy",
+            &ctx.options.namespaces,
+        );
+        for ((ns, name), policies) in scope
+            .namespaces
+            .iter()
+            .zip(&scope.names)
+            .zip(&scope.members)
+        {
             let missing: Vec<&str> = ["Ingress", "Egress"]
                 .into_iter()
                 .filter(|d| !policies.iter().any(|p| denies(p, d)))
@@ -90,7 +99,6 @@ impl Rule for NamespaceDefaultDeny {
             if missing.is_empty() {
                 continue;
             }
-            let name = ns.obj.name.unwrap_or_default();
             let message = match missing.as_slice() {
                 [one] => format!(
                     "namespace `{name}` has no default-deny NetworkPolicy for {} traffic",
@@ -100,8 +108,8 @@ impl Rule for NamespaceDefaultDeny {
             };
             let f = ctx.report_at(
                 ns.path,
-                ns.obj.name_span(),
-                Some(ns.obj.logical_name()),
+                scope.anchor_span(ns, name),
+                Some(format!("Namespace/{name}")),
                 message,
             );
             for p in policies {

@@ -31,8 +31,13 @@ impl Rule for NamespaceLimitRange {
     }
 
     fn check_repo(&self, repo: &Repo<'_>, ctx: &mut Ctx<'_>) {
-        let scope = repo.namespace_scope("", "LimitRange");
-        for (ns, ranges) in scope.namespaces.iter().zip(&scope.members) {
+        let scope = repo.namespace_scope("", "LimitRange", &ctx.options.namespaces);
+        for ((ns, name), ranges) in scope
+            .namespaces
+            .iter()
+            .zip(&scope.names)
+            .zip(&scope.members)
+        {
             let has_limits = ranges.iter().any(|r| {
                 r.obj
                     .root
@@ -42,7 +47,6 @@ impl Rule for NamespaceLimitRange {
             if has_limits {
                 continue;
             }
-            let name = ns.obj.name.unwrap_or_default();
             let message = if ranges.is_empty() {
                 format!("namespace `{name}` has no LimitRange")
             } else {
@@ -50,8 +54,8 @@ impl Rule for NamespaceLimitRange {
             };
             ctx.report_at(
                 ns.path,
-                ns.obj.name_span(),
-                Some(ns.obj.logical_name()),
+                scope.anchor_span(ns, name),
+                Some(format!("Namespace/{name}")),
                 message,
             );
         }

@@ -23,7 +23,7 @@ static META: RuleMeta = RuleMeta {
 the whole cluster. A quota on `requests.cpu`, `requests.memory`, `limits.cpu` and `limits.memory` \
 caps what a namespace can take, and makes the API server refuse pods that declare no resources.\n\n\
 The rule looks at every Namespace the repository declares (namespaces it only deploys into, such \
-as `kube-system`, are someone else's). A quota counts when its `metadata.namespace` (or the \
+as `kube-system`, are someone else's, unless listed in `[kubernetes] namespaces`). A quota counts when its `metadata.namespace` (or the \
 `namespace:` of the kustomization that lists it) names the namespace, and it is the declaration \
 nearest to the quota in the directory tree: with `k8s/dev/` and `k8s/prod/` both declaring \
 `payments`, a quota under `k8s/dev/` says nothing about prod.",
@@ -52,9 +52,13 @@ impl Rule for NamespaceQuota {
     }
 
     fn check_repo(&self, repo: &Repo<'_>, ctx: &mut Ctx<'_>) {
-        let scope = repo.namespace_scope("", "ResourceQuota");
-        for (ns, quotas) in scope.namespaces.iter().zip(&scope.members) {
-            let name = ns.obj.name.unwrap_or_default();
+        let scope = repo.namespace_scope("", "ResourceQuota", &ctx.options.namespaces);
+        for ((ns, name), quotas) in scope
+            .namespaces
+            .iter()
+            .zip(&scope.names)
+            .zip(&scope.members)
+        {
             let missing: Vec<&str> = BOUNDS
                 .iter()
                 .filter(|(_, keys)| {
@@ -81,8 +85,8 @@ impl Rule for NamespaceQuota {
             };
             let f = ctx.report_at(
                 ns.path,
-                ns.obj.name_span(),
-                Some(ns.obj.logical_name()),
+                scope.anchor_span(ns, name),
+                Some(format!("Namespace/{name}")),
                 message,
             );
             for q in quotas {
