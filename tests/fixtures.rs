@@ -1,8 +1,8 @@
 //! Fixture runner: every rule has `fixtures/<ID>/{pass,fail}/` cases. Each case (a file or a
 //! directory) is checked with only that rule enabled. A pass case gives no findings; a fail
 //! case gives at least one, all of that rule, exactly on the lines marked `# expect: <ID>`
-//! (when the case has markers). The rendered diagnostics are snapshotted in
-//! `fixtures/<ID>/snapshots/`. Also checks registry invariants and that `rules/<ID>.md` pages
+//! (when the case has markers). The rendered diagnostics are snapshotted beside them, in
+//! `fixtures/<ID>/<ID>-<pass|fail>-<case>.snap`. Also checks registry invariants and that `rules/<ID>.md` pages
 //! are fresh (regenerate with `OCTOLINT_BLESS=1 cargo test`).
 
 use std::collections::BTreeSet;
@@ -156,10 +156,10 @@ fn every_rule_fixture_behaves() {
                 };
                 let rendered = text::render(&outcome, &ropts);
                 let mut s = insta::Settings::clone_current();
-                s.set_snapshot_path(dir.join("snapshots"));
+                s.set_snapshot_path(dir.clone());
                 s.set_prepend_module_to_snapshot(false);
                 s.set_omit_expression(true);
-                s.bind(|| insta::assert_snapshot!(format!("{kind}-{name}"), rendered));
+                s.bind(|| insta::assert_snapshot!(format!("{}-{kind}-{name}", meta.id), rendered));
                 checked += 1;
             }
         }
