@@ -27,3 +27,34 @@ pub mod secret_in_manifest;
 pub mod service_selector;
 pub mod unsafe_sysctl;
 pub mod writable_root_fs;
+
+use crate::model::k8s::{Container, K8sObject};
+use crate::model::node::Node;
+use crate::rules::Ctx;
+
+/// Check a boolean security setting that must be `want`: report the value where it is the
+/// opposite, and the container's name where it is missing (not on partial objects). The
+/// messages complete "<container> of <object> ...".
+pub(crate) fn require_flag(
+    ctx: &mut Ctx<'_>,
+    obj: &K8sObject<'_>,
+    c: &Container<'_>,
+    value: Option<&Node>,
+    want: bool,
+    wrong: &str,
+    missing: &str,
+) {
+    let (span, what) = match value.and_then(Node::as_bool) {
+        Some(v) if v == want => return,
+        Some(_) => (
+            value.map(|n| n.span).unwrap_or_else(|| c.anchor_span()),
+            wrong,
+        ),
+        None if obj.partial => return,
+        None => (c.anchor_span(), missing),
+    };
+    ctx.report(
+        span,
+        format!("{} of {} {what}", c.display_name(), obj.logical_name()),
+    );
+}

@@ -1,5 +1,6 @@
 //! K8S012: a container may gain more privileges than its parent process.
 
+use super::require_flag;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
 use crate::rules::{Ctx, Rule, RuleMeta};
@@ -34,33 +35,18 @@ impl Rule for PrivilegeEscalation {
             return;
         }
         for c in obj.containers() {
-            match c
+            let value = c
                 .security_context()
-                .and_then(|sc| sc.get("allowPrivilegeEscalation"))
-            {
-                Some(v) if v.as_bool() == Some(false) => {}
-                Some(v) if v.as_bool() == Some(true) => {
-                    ctx.report(
-                        v.span,
-                        format!(
-                            "{} of {} allows privilege escalation",
-                            c.display_name(),
-                            obj.logical_name()
-                        ),
-                    );
-                }
-                _ if obj.partial => {}
-                _ => {
-                    ctx.report(
-                        c.anchor_span(),
-                        format!(
-                            "{} of {} does not set `allowPrivilegeEscalation: false`",
-                            c.display_name(),
-                            obj.logical_name()
-                        ),
-                    );
-                }
-            }
+                .and_then(|sc| sc.get("allowPrivilegeEscalation"));
+            require_flag(
+                ctx,
+                obj,
+                &c,
+                value,
+                false,
+                "allows privilege escalation",
+                "does not set `allowPrivilegeEscalation: false`",
+            );
         }
     }
 }

@@ -1,5 +1,6 @@
 //! K8S013: a container may run as root (no `runAsNonRoot: true`, or `runAsUser: 0`).
 
+use super::require_flag;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
 use crate::rules::{Ctx, Rule, RuleMeta};
@@ -59,30 +60,15 @@ impl Rule for RunAsRoot {
                 );
                 continue;
             }
-            match obj.effective_security(&c, "runAsNonRoot") {
-                Some(v) if v.as_bool() == Some(true) => {}
-                Some(v) if v.as_bool() == Some(false) => {
-                    ctx.report(
-                        v.span,
-                        format!(
-                            "{} of {} may run as root (`runAsNonRoot: false`)",
-                            c.display_name(),
-                            obj.logical_name()
-                        ),
-                    );
-                }
-                _ if obj.partial => {}
-                _ => {
-                    ctx.report(
-                        c.anchor_span(),
-                        format!(
-                            "{} of {} does not set `runAsNonRoot: true` (pod or container)",
-                            c.display_name(),
-                            obj.logical_name()
-                        ),
-                    );
-                }
-            }
+            require_flag(
+                ctx,
+                obj,
+                &c,
+                obj.effective_security(&c, "runAsNonRoot"),
+                true,
+                "may run as root (`runAsNonRoot: false`)",
+                "does not set `runAsNonRoot: true` (pod or container)",
+            );
         }
     }
 }

@@ -1,5 +1,6 @@
 //! K8S018: a container's root filesystem is writable (recommendation).
 
+use super::require_flag;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
 use crate::rules::{Ctx, Rule, RuleMeta};
@@ -31,33 +32,18 @@ impl Rule for WritableRootFs {
 
     fn check_object(&self, obj: &K8sObject<'_>, ctx: &mut Ctx<'_>) {
         for c in obj.containers() {
-            match c
+            let value = c
                 .security_context()
-                .and_then(|sc| sc.get("readOnlyRootFilesystem"))
-            {
-                Some(v) if v.as_bool() == Some(true) => {}
-                Some(v) if v.as_bool() == Some(false) => {
-                    ctx.report(
-                        v.span,
-                        format!(
-                            "{} of {} has a writable root filesystem",
-                            c.display_name(),
-                            obj.logical_name()
-                        ),
-                    );
-                }
-                _ if obj.partial => {}
-                _ => {
-                    ctx.report(
-                        c.anchor_span(),
-                        format!(
-                            "{} of {} has a writable root filesystem",
-                            c.display_name(),
-                            obj.logical_name()
-                        ),
-                    );
-                }
-            }
+                .and_then(|sc| sc.get("readOnlyRootFilesystem"));
+            require_flag(
+                ctx,
+                obj,
+                &c,
+                value,
+                true,
+                "has a writable root filesystem",
+                "has a writable root filesystem",
+            );
         }
     }
 }
