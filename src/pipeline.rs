@@ -18,7 +18,7 @@ use crate::model::node::{Node, Scalar, Style, Value};
 use crate::model::repo::{ObjectRef, Repo, RepoOrigin, normalize_repo_url};
 use crate::parse::{hcl, yaml};
 use crate::rules::builtin::engine;
-use crate::rules::{Ctx, Rule, RuleMeta, new_finding, registry};
+use crate::rules::{Ctx, Rule, RuleMeta, new_finding, registry, secrets};
 use crate::source::{SourceFile, Span, dir_of, normalize_join};
 
 pub const IGNORE_ANNOTATION: &str = "octolint.io/ignore";
@@ -144,11 +144,16 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     })?;
 
     timer.lap("discover");
-    let max = settings.max_file_size;
+    let load_opts = LoadOptions {
+        max_size: settings.max_file_size,
+        secrets: secrets::metas()
+            .iter()
+            .any(|m| settings.rule_enabled(m.id, m.name)),
+    };
     let mut files: Vec<ParsedFile> = discovery
         .entries
         .into_par_iter()
-        .map(|e| load(e, max))
+        .map(|e| load(e, &load_opts))
         .collect();
 
     timer.lap("parse");
@@ -160,7 +165,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         .collect();
     files.par_iter_mut().for_each(|f| {
         let is_patch = partial.contains(f.path.as_ref());
-        check_documents(f, &rules, is_patch, &settings.options);
+        check_documents(f, &rules, is_patch, &settings.options, load_opts.secrets);
     });
     timer.lap("doc rules");
     let repo_findings = check_repo(
@@ -250,8 +255,34 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     })
 }
 
+/// What `load` does besides parsing.
+pub struct LoadOptions {
+    pub max_size: u64,
+    /// Run the secret scanner over the file's text.
+    pub secrets: bool,
+}
+
+/// A finding for a secret hit at `span`; `what` completes the message.
+fn secret_finding(path: &Arc<str>, hit: &secrets::Hit, span: Span, what: &str) -> Finding {
+    let pattern = &secrets::scanner().patterns[hit.pattern];
+    let mut f = new_finding(
+        pattern.meta,
+        Location::new(path.clone(), Some(span)),
+        format!("{}{what}: `{}`", pattern.title, hit.redacted),
+    );
+    f.redact = true;
+    if hit.allowed {
+        f.suppressed = Some(Suppression {
+            kind: "inline",
+            reason: Some("octolint:allow on the line".into()),
+        });
+    }
+    f
+}
+
 /// Read, classify and parse one file. Never panics on its content.
-pub fn load(entry: Entry, max_size: u64) -> ParsedFile {
+pub fn load(entry: Entry, opts: &LoadOptions) -> ParsedFile {
+    let max_size = opts.max_size;
     let path: Arc<str> = Arc::from(entry.rel.as_str());
     let mut pf = ParsedFile {
         path: path.clone(),
@@ -325,6 +356,11 @@ pub fn load(entry: Entry, max_size: u64) -> ParsedFile {
     let kind = pf.entry.kind;
     if kind.is_config() || kind == FileKind::HelmTemplate {
         pf.directives = suppress::directives(&src);
+    }
+    if opts.secrets {
+        for hit in secrets::scanner().scan(&src.text) {
+            pf.findings.push(secret_finding(&path, &hit, hit.span, ""));
+        }
     }
     for d in &pf.directives {
         if d.reason.is_none() {
@@ -620,6 +656,7 @@ fn check_documents(
     rules: &[&'static dyn Rule],
     is_patch: bool,
     options: &RuleOptions,
+    scan_secrets: bool,
 ) {
     let Content::Docs(docs) = &f.content else {
         return;
@@ -645,6 +682,9 @@ fn check_documents(
             );
             rule.check_object(&obj, &mut ctx);
         }
+        if scan_secrets && obj.kind == "Secret" && obj.group().is_empty() {
+            scan_secret_data(&obj, &f.path, &mut f.findings);
+        }
         if let Some(ann) = obj.annotation(IGNORE_ANNOTATION) {
             let reasonless = apply_annotation(ann, &mut f.findings[start..]);
             if reasonless {
@@ -654,6 +694,46 @@ fn check_documents(
                     format!("`{IGNORE_ANNOTATION}` on {logical} gives no reason"),
                 ));
             }
+        }
+    }
+}
+
+/// Decode a Secret's base64 `data` values and scan them; a credential is reported at the
+/// encoded value (replacing a text-level hit on the same value).
+fn scan_secret_data(obj: &K8sObject<'_>, path: &Arc<str>, findings: &mut Vec<Finding>) {
+    use base64::Engine as _;
+    let Some(data) = obj.root.get("data").and_then(Node::as_map) else {
+        return;
+    };
+    for (key, value) in data {
+        let Some(encoded) = value.as_str() else {
+            continue;
+        };
+        let compact: String = encoded.split_whitespace().collect();
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) else {
+            continue;
+        };
+        let Ok(decoded) = String::from_utf8(bytes) else {
+            continue;
+        };
+        let hits = secrets::scanner().scan(&decoded);
+        if hits.is_empty() {
+            continue;
+        }
+        let span = value.span;
+        findings.retain(|f| {
+            !(f.redact
+                && f.location
+                    .span
+                    .is_some_and(|s| s.start < span.end && span.start < s.end))
+        });
+        let what = format!(
+            " in base64-encoded `data.{}` of {}",
+            key.key_text().unwrap_or("?"),
+            obj.logical_name()
+        );
+        for hit in hits {
+            findings.push(secret_finding(path, &hit, span, &what));
         }
     }
 }

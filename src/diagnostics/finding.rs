@@ -98,6 +98,8 @@ pub struct Finding {
     pub logical: Option<String>,
     pub fingerprint: String,
     pub suppressed: Option<Suppression>,
+    /// The primary span is a secret: reporters must never print its text.
+    pub redact: bool,
 }
 
 impl Finding {

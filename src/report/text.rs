@@ -9,7 +9,10 @@ use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet}
 use super::{ReportOptions, counts};
 use crate::diagnostics::{Finding, Severity};
 use crate::pipeline::Outcome;
-use crate::source::SourceFile;
+use std::collections::HashMap;
+
+use crate::rules::secrets::redact;
+use crate::source::{SourceFile, Span};
 
 /// At most this many source lines are shown for one span.
 const MAX_LINES: usize = 4;
@@ -22,7 +25,66 @@ fn level(sev: Severity) -> Level<'static> {
     }
 }
 
-fn render_one(f: &Finding, src: Option<&SourceFile>, renderer: &Renderer) -> String {
+/// The excerpt with every secret replaced by its redacted form, and a function that maps
+/// excerpt offsets onto the masked text.
+struct Masked {
+    text: String,
+    /// (start, end, new_start, new_end) of each replacement, in excerpt offsets.
+    edits: Vec<(usize, usize, usize, usize)>,
+}
+
+impl Masked {
+    fn new(excerpt: &str, base: usize, secrets: &[Span]) -> Masked {
+        let mut spans: Vec<(usize, usize)> = secrets
+            .iter()
+            .filter(|s| s.start() < base + excerpt.len() && s.end() > base)
+            .map(|s| {
+                (
+                    s.start().saturating_sub(base),
+                    (s.end() - base).min(excerpt.len()),
+                )
+            })
+            .filter(|(a, b)| a < b && excerpt.is_char_boundary(*a) && excerpt.is_char_boundary(*b))
+            .collect();
+        spans.sort_unstable();
+        let mut text = String::with_capacity(excerpt.len());
+        let mut edits = Vec::new();
+        let mut pos = 0;
+        for (a, b) in spans {
+            if a < pos {
+                continue;
+            }
+            text.push_str(&excerpt[pos..a]);
+            let new_start = text.len();
+            text.push_str(&redact(&excerpt[a..b]));
+            edits.push((a, b, new_start, text.len()));
+            pos = b;
+        }
+        text.push_str(&excerpt[pos..]);
+        Masked { text, edits }
+    }
+
+    fn map(&self, o: usize, is_end: bool) -> usize {
+        let mut shift: isize = 0;
+        for &(a, b, na, nb) in &self.edits {
+            if o <= a {
+                break;
+            }
+            if o < b {
+                return if is_end { nb } else { na };
+            }
+            shift = nb as isize - b as isize;
+        }
+        (o as isize + shift).max(0) as usize
+    }
+}
+
+fn render_one(
+    f: &Finding,
+    src: Option<&SourceFile>,
+    secrets: &[Span],
+    renderer: &Renderer,
+) -> String {
     let title_text = format!("{} [{}]", f.message, f.rule_name);
     let title = level(f.severity)
         .primary_title(title_text)
@@ -34,17 +96,23 @@ fn render_one(f: &Finding, src: Option<&SourceFile>, renderer: &Renderer) -> Str
             let last = region.end.line.min(first + MAX_LINES - 1);
             let (start, _) = src.line_range(first);
             let (_, end) = src.line_range(last);
-            let excerpt = &src.text[start..end];
-            let a = span.start().saturating_sub(start).min(excerpt.len());
-            let mut b = span.end().saturating_sub(start).min(excerpt.len()).max(a);
+            let raw = &src.text[start..end];
+            let a = span.start().saturating_sub(start).min(raw.len());
+            let mut b = span.end().saturating_sub(start).min(raw.len()).max(a);
             if a == b {
                 // Point at one character (or the line end).
-                b = excerpt[a..]
+                b = raw[a..]
                     .chars()
                     .next()
                     .map(|c| a + c.len_utf8())
                     .unwrap_or(a);
             }
+            // Secrets never reach the terminal: mask them in every excerpt.
+            let masked = Masked::new(raw, start, secrets);
+            let a2 = masked.map(a, false);
+            let b2 = masked.map(b, true).max(a2);
+            let (a, b) = (a2, b2);
+            let excerpt = masked.text;
             group = group.element(
                 Snippet::source(excerpt)
                     .line_start(first)
@@ -84,12 +152,25 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
         Renderer::plain()
     };
     let mut out = String::new();
+    let mut secrets: HashMap<&str, Vec<Span>> = HashMap::new();
+    for f in outcome.findings.iter().filter(|f| f.redact) {
+        if let Some(span) = f.location.span {
+            secrets
+                .entry(f.location.path.as_ref())
+                .or_default()
+                .push(span);
+        }
+    }
     for f in &outcome.findings {
         if f.suppressed.is_some() && !opts.show_suppressed {
             continue;
         }
         let src = outcome.sources.get(&f.location.path).map(|s| s.as_ref());
-        out.push_str(&render_one(f, src, &renderer));
+        let file_secrets = secrets
+            .get(f.location.path.as_ref())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        out.push_str(&render_one(f, src, file_secrets, &renderer));
         out.push_str("\n\n");
     }
     let c = counts(&outcome.findings);
@@ -146,4 +227,22 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Masked;
+    use crate::source::Span;
+
+    #[test]
+    fn masks_secrets_and_maps_offsets() {
+        let line = "token: ghp_abcdefghijklmnop rest";
+        let secret = Span::new(7, 27);
+        let m = Masked::new(line, 0, &[secret]);
+        assert_eq!(m.text, "token: ghp_****** rest".replace("******", "****"));
+        assert_eq!(m.map(7, false), 7);
+        assert_eq!(m.map(27, true), 15);
+        assert_eq!(m.map(28, false), 16);
+        assert!(!m.text.contains("abcdefgh"));
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod builtin;
 pub mod docs;
+pub mod secrets;
 
 use std::sync::Arc;
 
@@ -133,6 +134,7 @@ pub fn new_finding(meta: &'static RuleMeta, location: Location, message: String)
         logical: None,
         fingerprint: String::new(),
         suppressed: None,
+        redact: false,
     }
 }
 
@@ -145,6 +147,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
 pub fn all_meta() -> Vec<&'static RuleMeta> {
     let mut v: Vec<&'static RuleMeta> = builtin::ENGINE_RULES.to_vec();
     v.extend(registry().iter().map(|r| r.meta()));
+    v.extend(secrets::metas());
     v.sort_by_key(|m| m.id);
     v
 }
