@@ -609,3 +609,105 @@ fn shared_corpus_checks_without_panic() {
         .count() as u64;
     assert_eq!(failures, n("failed"));
 }
+
+/// The values planted in the secret fixtures: every long token of each true-positive line.
+fn planted_secrets() -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(root().join("fixtures")) else {
+        return out;
+    };
+    for d in dirs.flatten() {
+        let name = d.file_name().to_string_lossy().to_string();
+        if !name.starts_with("SEC") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(d.path().join("fail/example.txt")) else {
+            continue;
+        };
+        for line in text.lines().filter(|l| l.contains("expect:")) {
+            let value = line.split("  # expect").next().unwrap_or(line);
+            for tok in value.split(|c: char| c.is_whitespace() || "\"'=:,{}@".contains(c)) {
+                // The part after the first 4 characters must never be printed.
+                let random = tok.bytes().any(|b| b.is_ascii_digit())
+                    && tok.bytes().any(|b| b.is_ascii_alphabetic());
+                if tok.len() >= 16 && random && !tok.starts_with("http") && !tok.contains("-----") {
+                    out.push(tok[4..].to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn secrets_never_leak_in_any_format() {
+    let planted = planted_secrets();
+    assert!(planted.len() >= 60, "{}", planted.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    for entry in std::fs::read_dir(root().join("fixtures"))
+        .expect("fixtures")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with("SEC") {
+            let text =
+                std::fs::read_to_string(entry.path().join("fail/example.txt")).expect("example");
+            write(d, &format!("{name}.env"), text.as_bytes());
+        }
+    }
+    // A duplicate key on the same line as a secret must not print it either.
+    write(d, "dup.yaml", b"token: ghp_Q3xv8Rk2Lw9ZpT4mNb7Yc1Hd6Jf0Gs5Ae2Ui\ntoken: ghp_Q3xv8Rk2Lw9ZpT4mNb7Yc1Hd6Jf0Gs5Ae2Ui\n"); // octolint:allow
+    for format in ["text", "json", "sarif", "github"] {
+        let o = run(
+            &[
+                "check",
+                ".",
+                "--format",
+                format,
+                "--show-suppressed",
+                "--color",
+                "never",
+            ],
+            d,
+        );
+        assert_eq!(code(&o), 1, "{format}: secrets are errors");
+        let out = format!("{}{}", stdout(&o), stderr(&o));
+        let findings = out.matches("SEC0").count();
+        assert!(findings >= 60, "{format}: only {findings} secret findings");
+        for secret in &planted {
+            assert!(
+                !out.contains(secret.as_str()),
+                "{format} leaks {}…",
+                &secret[..4]
+            );
+        }
+        assert!(
+            !out.contains("Q3xv8Rk2Lw9Zp"),
+            "{format} leaks the duplicated token"
+        );
+    }
+}
+
+#[test]
+fn secret_look_alikes_stay_quiet_for_every_pattern() {
+    let o = run(
+        &[
+            "check",
+            "fixtures/SEC066/pass",
+            "--no-config",
+            "--select",
+            "SEC",
+            "--format",
+            "json",
+        ],
+        &root(),
+    );
+    let v = json(&o);
+    assert_eq!(
+        v["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        stdout(&o)
+    );
+}
