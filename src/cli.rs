@@ -135,7 +135,9 @@ pub fn main() -> i32 {
             }
         },
         Command::Rules { format } => {
-            let metas = rules::all_meta();
+            let mut metas = rules::all_meta();
+            metas.extend(cwd_custom_metas());
+            metas.sort_by_key(|m| m.id);
             let out = match format {
                 RulesFormat::Table => docs::table(&metas),
                 RulesFormat::Json => docs::json(&metas),
@@ -144,7 +146,11 @@ pub fn main() -> i32 {
             print!("{out}");
             0
         }
-        Command::Explain { rule } => match rules::find_meta(&rule) {
+        Command::Explain { rule } => match rules::find_meta(&rule).or_else(|| {
+            cwd_custom_metas()
+                .into_iter()
+                .find(|m| m.id.eq_ignore_ascii_case(&rule) || m.name == rule)
+        }) {
             Some(m) => {
                 print!("{}", docs::markdown_page(m));
                 0
@@ -159,11 +165,21 @@ pub fn main() -> i32 {
     }
 }
 
-fn check_selectors(list: &[String], flag: &str) -> Result<(), String> {
+/// Secret patterns added by the `octolint.toml` of the current directory (or above).
+fn cwd_custom_metas() -> Vec<&'static rules::RuleMeta> {
+    config::discover(Path::new("."))
+        .and_then(|p| Settings::load(&p).ok())
+        .map(|s| s.secrets.scanner().custom_metas())
+        .unwrap_or_default()
+}
+
+fn check_selectors(list: &[String], flag: &str, settings: &Settings) -> Result<(), String> {
+    let custom = settings.secrets.scanner().custom_metas();
     for s in list {
         let known = s.eq_ignore_ascii_case("all")
             || rules::all_meta()
                 .iter()
+                .chain(&custom)
                 .any(|m| selector_matches(s, m.id, m.name));
         if !known {
             return Err(format!(
@@ -186,8 +202,8 @@ fn load_settings(args: &CheckArgs, first: &Path) -> Result<Settings, String> {
         Some(p) => Settings::load(&p).map_err(|e| format!("invalid config: {e}"))?,
         None => Settings::defaults(),
     };
-    check_selectors(&args.select, "--select")?;
-    check_selectors(&args.ignore, "--ignore")?;
+    check_selectors(&args.select, "--select", &settings)?;
+    check_selectors(&args.ignore, "--ignore", &settings)?;
     if !args.select.is_empty() {
         settings.select = args.select.clone();
     }

@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use crate::diagnostics::Severity;
 use crate::diagnostics::suppress::selector_matches;
-use crate::rules::all_meta;
+use crate::rules::{all_meta, secrets};
 use crate::source::SourceFile;
 
 pub const CONFIG_NAME: &str = "octolint.toml";
@@ -32,6 +32,64 @@ struct RawConfig {
     kubernetes: RawKubernetes,
     #[serde(default)]
     argocd: RawArgocd,
+    #[serde(default)]
+    secrets: RawSecrets,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSecrets {
+    /// Extra patterns (`[[secrets.pattern]]`).
+    #[serde(default)]
+    pattern: Vec<Spanned<secrets::UserPattern>>,
+    #[serde(default)]
+    allowlist: RawSecretAllow,
+    /// A gitleaks configuration whose rules and allowlists are added.
+    gitleaks_config: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecretAllow {
+    /// Globs of files never scanned for secrets.
+    #[serde(default)]
+    paths: Vec<Spanned<String>>,
+    /// Regexes on secret values that are not secrets.
+    #[serde(default)]
+    regexes: Vec<Spanned<String>>,
+    /// Words that mark a value as a non-secret.
+    #[serde(default)]
+    stopwords: Vec<String>,
+    /// Fingerprints of accepted findings (from the JSON/SARIF output).
+    #[serde(default)]
+    fingerprints: Vec<String>,
+}
+
+/// Secret-scanner settings: the scanner (the embedded table unless the configuration adds
+/// patterns or allowlist entries) and the file and finding allowlists.
+#[derive(Debug, Default)]
+pub struct SecretSettings {
+    custom: Option<secrets::Scanner>,
+    pub allow_paths: Option<GlobSet>,
+    pub allow_path_regexes: Vec<regex::Regex>,
+    pub fingerprints: std::collections::BTreeSet<String>,
+}
+
+impl SecretSettings {
+    pub fn scanner(&self) -> &secrets::Scanner {
+        self.custom.as_ref().unwrap_or_else(|| secrets::scanner())
+    }
+
+    /// Metadata of every secret pattern (embedded and added).
+    pub fn metas(&self) -> Vec<&'static crate::rules::RuleMeta> {
+        self.scanner().patterns.iter().map(|p| p.meta).collect()
+    }
+
+    /// Is the file at `path` allowlisted (never scanned)?
+    pub fn path_allowed(&self, path: &str) -> bool {
+        self.allow_paths.as_ref().is_some_and(|g| g.is_match(path))
+            || self.allow_path_regexes.iter().any(|r| r.is_match(path))
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +190,7 @@ pub struct Settings {
     pub severity: Vec<(String, Level)>,
     pub overrides: Vec<PathOverride>,
     pub options: RuleOptions,
+    pub secrets: SecretSettings,
 }
 
 /// A configuration error: message plus `file:line:col` when known.
@@ -212,11 +271,18 @@ impl Settings {
             err_at(e.span(), msg)
         })?;
 
+        let secret_settings = secret_settings(&raw.secrets, path, &err_at)?;
+        let custom_metas = secret_settings
+            .custom
+            .as_ref()
+            .map(|s| s.custom_metas())
+            .unwrap_or_default();
         let check_selector = |s: &Spanned<String>| -> Result<String, ConfigError> {
             let sel = s.get_ref();
             let known = sel.eq_ignore_ascii_case("all")
                 || all_meta()
                     .iter()
+                    .chain(&custom_metas)
                     .any(|m| selector_matches(sel, m.id, m.name));
             if known {
                 Ok(sel.clone())
@@ -329,6 +395,7 @@ impl Settings {
         };
         Ok(Settings {
             options,
+            secrets: secret_settings,
             config_path: Some(path.to_path_buf()),
             exclude: raw.exclude.iter().map(|s| s.get_ref().clone()).collect(),
             fail_on,
@@ -388,6 +455,104 @@ impl Settings {
         }
         level
     }
+}
+
+/// Build the secret settings of `[secrets]` (and the gitleaks file it names).
+fn secret_settings(
+    raw: &RawSecrets,
+    config_path: &Path,
+    err_at: &dyn Fn(Option<std::ops::Range<usize>>, String) -> ConfigError,
+) -> Result<SecretSettings, ConfigError> {
+    let mut patterns: Vec<secrets::UserPattern> = Vec::new();
+    let mut first_span = None;
+    for p in &raw.pattern {
+        first_span.get_or_insert(p.span());
+        patterns.push(p.get_ref().clone());
+    }
+    let mut allow = secrets::Allowlist {
+        regexes: Vec::new(),
+        stopwords: raw
+            .allowlist
+            .stopwords
+            .iter()
+            .map(|w| w.to_ascii_lowercase())
+            .collect(),
+    };
+    for r in &raw.allowlist.regexes {
+        let re = regex::Regex::new(r.get_ref())
+            .map_err(|e| err_at(Some(r.span()), format!("invalid regex: {e}")))?;
+        allow.regexes.push(re);
+    }
+    let mut allow_path_regexes = Vec::new();
+    if let Some(gl) = &raw.gitleaks_config {
+        let base = config_path.parent().unwrap_or(Path::new("."));
+        let file = base.join(gl.get_ref());
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            err_at(
+                Some(gl.span()),
+                format!("cannot read gitleaks config {}: {e}", file.display()),
+            )
+        })?;
+        let cfg = secrets::from_gitleaks(&text).map_err(|e| {
+            err_at(
+                Some(gl.span()),
+                format!("invalid gitleaks config {}: {e}", file.display()),
+            )
+        })?;
+        for s in &cfg.skipped {
+            eprintln!("octolint: {}: skipped gitleaks rule {s}", file.display());
+        }
+        let bad = |e: regex::Error| {
+            err_at(
+                Some(gl.span()),
+                format!("gitleaks config {}: invalid regex: {e}", file.display()),
+            )
+        };
+        for r in &cfg.allow_regexes {
+            allow.regexes.push(regex::Regex::new(r).map_err(bad)?);
+        }
+        for r in &cfg.allow_paths {
+            allow_path_regexes.push(regex::Regex::new(r).map_err(bad)?);
+        }
+        allow
+            .stopwords
+            .extend(cfg.stopwords.iter().map(|w| w.to_ascii_lowercase()));
+        first_span.get_or_insert(gl.span());
+        patterns.extend(cfg.patterns);
+    }
+    let custom = if patterns.is_empty() && allow.regexes.is_empty() && allow.stopwords.is_empty() {
+        None
+    } else {
+        Some(
+            secrets::Scanner::with_config(&patterns, allow)
+                .map_err(|e| err_at(first_span.clone(), format!("[secrets]: {e}")))?,
+        )
+    };
+    let allow_paths = if raw.allowlist.paths.is_empty() {
+        None
+    } else {
+        let mut b = GlobSetBuilder::new();
+        for p in &raw.allowlist.paths {
+            for g in expand_pattern(p.get_ref()) {
+                b.add(Glob::new(&g).map_err(|e| {
+                    err_at(
+                        Some(p.span()),
+                        format!("invalid glob `{}`: {e}", p.get_ref()),
+                    )
+                })?);
+            }
+        }
+        Some(
+            b.build()
+                .map_err(|e| err_at(None, format!("invalid glob set: {e}")))?,
+        )
+    };
+    Ok(SecretSettings {
+        custom,
+        allow_paths,
+        allow_path_regexes,
+        fingerprints: raw.allowlist.fingerprints.iter().cloned().collect(),
+    })
 }
 
 /// Patterns without a `/` match at any depth, like `.gitignore`; `dir/` means everything below.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::config::{Level, RuleOptions, Settings};
+use crate::config::{Level, RuleOptions, SecretSettings, Settings};
 use crate::diagnostics::baseline::Baseline;
 use crate::diagnostics::suppress::{self, Directive};
 use crate::diagnostics::{Finding, Location, Suppression};
@@ -144,11 +144,14 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     })?;
 
     timer.lap("discover");
+    let scan_secrets = settings
+        .secrets
+        .metas()
+        .iter()
+        .any(|m| settings.rule_enabled(m.id, m.name));
     let load_opts = LoadOptions {
         max_size: settings.max_file_size,
-        secrets: secrets::metas()
-            .iter()
-            .any(|m| settings.rule_enabled(m.id, m.name)),
+        secrets: scan_secrets.then_some(&settings.secrets),
     };
     let mut files: Vec<ParsedFile> = discovery
         .entries
@@ -165,7 +168,11 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         .collect();
     files.par_iter_mut().for_each(|f| {
         let is_patch = partial.contains(f.path.as_ref());
-        check_documents(f, &rules, is_patch, &settings.options, load_opts.secrets);
+        let scanner = load_opts
+            .secrets
+            .filter(|s| !s.path_allowed(&f.path))
+            .map(|s| s.scanner());
+        check_documents(f, &rules, is_patch, &settings.options, scanner);
     });
     timer.lap("doc rules");
     let repo_findings = check_repo(
@@ -242,10 +249,12 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         opts.baseline.as_ref(),
     );
     timer.lap("finalize");
-    let enabled: Vec<&'static RuleMeta> = crate::rules::all_meta()
+    let mut enabled: Vec<&'static RuleMeta> = crate::rules::all_meta()
         .into_iter()
+        .chain(settings.secrets.scanner().custom_metas())
         .filter(|m| settings.rule_enabled(m.id, m.name))
         .collect();
+    enabled.sort_by_key(|m| m.id);
     Ok(Outcome {
         findings,
         coverage,
@@ -256,15 +265,21 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
 }
 
 /// What `load` does besides parsing.
-pub struct LoadOptions {
+pub struct LoadOptions<'a> {
     pub max_size: u64,
-    /// Run the secret scanner over the file's text.
-    pub secrets: bool,
+    /// Run the secret scanner over the file's text (unless its path is allowlisted).
+    pub secrets: Option<&'a SecretSettings>,
 }
 
 /// A finding for a secret hit at `span`; `what` completes the message.
-fn secret_finding(path: &Arc<str>, hit: &secrets::Hit, span: Span, what: &str) -> Finding {
-    let pattern = &secrets::scanner().patterns[hit.pattern];
+fn secret_finding(
+    scanner: &secrets::Scanner,
+    path: &Arc<str>,
+    hit: &secrets::Hit,
+    span: Span,
+    what: &str,
+) -> Finding {
+    let pattern = &scanner.patterns[hit.pattern];
     let mut f = new_finding(
         pattern.meta,
         Location::new(path.clone(), Some(span)),
@@ -357,9 +372,11 @@ pub fn load(entry: Entry, opts: &LoadOptions) -> ParsedFile {
     if kind.is_config() || kind == FileKind::HelmTemplate {
         pf.directives = suppress::directives(&src);
     }
-    if opts.secrets {
-        for hit in secrets::scanner().scan(&src.text) {
-            pf.findings.push(secret_finding(&path, &hit, hit.span, ""));
+    if let Some(sec) = opts.secrets.filter(|s| !s.path_allowed(&path)) {
+        let scanner = sec.scanner();
+        for hit in scanner.scan_file(&path, &src.text) {
+            pf.findings
+                .push(secret_finding(scanner, &path, &hit, hit.span, ""));
         }
     }
     for d in &pf.directives {
@@ -656,7 +673,7 @@ fn check_documents(
     rules: &[&'static dyn Rule],
     is_patch: bool,
     options: &RuleOptions,
-    scan_secrets: bool,
+    scanner: Option<&secrets::Scanner>,
 ) {
     let Content::Docs(docs) = &f.content else {
         return;
@@ -682,8 +699,11 @@ fn check_documents(
             );
             rule.check_object(&obj, &mut ctx);
         }
-        if scan_secrets && obj.kind == "Secret" && obj.group().is_empty() {
-            scan_secret_data(&obj, &f.path, &mut f.findings);
+        if let Some(scanner) = scanner
+            && obj.kind == "Secret"
+            && obj.group().is_empty()
+        {
+            scan_secret_data(scanner, &obj, &f.path, &mut f.findings);
         }
         if let Some(ann) = obj.annotation(IGNORE_ANNOTATION) {
             let reasonless = apply_annotation(ann, &mut f.findings[start..]);
@@ -700,7 +720,12 @@ fn check_documents(
 
 /// Decode a Secret's base64 `data` values and scan them; a credential is reported at the
 /// encoded value (replacing a text-level hit on the same value).
-fn scan_secret_data(obj: &K8sObject<'_>, path: &Arc<str>, findings: &mut Vec<Finding>) {
+fn scan_secret_data(
+    scanner: &secrets::Scanner,
+    obj: &K8sObject<'_>,
+    path: &Arc<str>,
+    findings: &mut Vec<Finding>,
+) {
     use base64::Engine as _;
     let Some(data) = obj.root.get("data").and_then(Node::as_map) else {
         return;
@@ -716,7 +741,7 @@ fn scan_secret_data(obj: &K8sObject<'_>, path: &Arc<str>, findings: &mut Vec<Fin
         let Ok(decoded) = String::from_utf8(bytes) else {
             continue;
         };
-        let hits = secrets::scanner().scan(&decoded);
+        let hits = scanner.scan_file(path, &decoded);
         if hits.is_empty() {
             continue;
         }
@@ -733,7 +758,7 @@ fn scan_secret_data(obj: &K8sObject<'_>, path: &Arc<str>, findings: &mut Vec<Fin
             obj.logical_name()
         );
         for hit in hits {
-            findings.push(secret_finding(path, &hit, span, &what));
+            findings.push(secret_finding(scanner, path, &hit, span, &what));
         }
     }
 }
@@ -991,6 +1016,15 @@ fn finalize(
         let n = seen.entry(h).or_insert(0);
         *n += 1;
         f.fingerprint = format!("{h:016x}:{n}");
+        if f.suppressed.is_none()
+            && f.redact
+            && settings.secrets.fingerprints.contains(&f.fingerprint)
+        {
+            f.suppressed = Some(Suppression {
+                kind: "config",
+                reason: Some("fingerprint in [secrets.allowlist] of octolint.toml".into()),
+            });
+        }
         if f.suppressed.is_none()
             && let Some(b) = baseline
             && b.fingerprints.contains(&f.fingerprint)

@@ -711,3 +711,159 @@ fn secret_look_alikes_stay_quiet_for_every_pattern() {
         stdout(&o)
     );
 }
+
+#[test]
+fn secret_patterns_and_allowlists_from_config_and_gitleaks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "octolint.toml",
+        br#"[secrets]
+gitleaks-config = ".gitleaks.toml"
+
+[[secrets.pattern]]
+id = "ACME001"
+name = "acme-deploy-token"
+title = "ACME deploy token"
+keywords = ["acmedt_"]
+regex = '''\b(acmedt_[a-z0-9]{24})\b'''
+revoke = "Revoke it in the ACME console."
+
+[secrets.allowlist]
+paths = ["docs/"]
+regexes = ['''^ghp_TESTONLY''']
+stopwords = ["notreal"]
+"#,
+    );
+    write(
+        d,
+        ".gitleaks.toml",
+        br#"[extend]
+useDefault = true
+[[rules]]
+id = "internal-api-key"
+description = "Internal API key"
+regex = '''(?i)internal[_-]?key\s*=\s*["']?([A-Z0-9]{32})'''
+secretGroup = 1
+keywords = ["internal"]
+[allowlist]
+paths = ['''^samples/''']
+"#,
+    );
+    let acme = "acmedt_a8f3k2m9x7q1w5e4r6t0y2u8";
+    let internal = "A8F3K2M9X7Q1W5E4R6T0Y2U8ZZ1QWE4R";
+    write(d, "app.yaml", format!("token: {acme}\n").as_bytes());
+    write(d, "docs/readme.md", format!("token: {acme}\n").as_bytes());
+    write(
+        d,
+        ".env",
+        format!("INTERNAL_KEY=\"{internal}\"\n").as_bytes(),
+    );
+    write(
+        d,
+        "samples/x.env",
+        format!("INTERNAL_KEY=\"{internal}\"\n").as_bytes(),
+    );
+    write(
+        d,
+        "ci.yaml",
+        b"gh: ghp_TESTONLYa8f3k2m9x7q1w5e4r6t0y2u8z1Q\n",
+    );
+    write(
+        d,
+        "stop.yaml",
+        b"gh: ghp_NOTREALa8f3k2m9x7q1w5e4r6t0y2u8z1Qw\n",
+    );
+    write(
+        d,
+        "real.yaml",
+        b"gh: ghp_Xa8f3k2m9x7q1w5e4r6t0y2u8z1Qw3e4r5Tz\n", // octolint:allow
+    );
+
+    let o = run(&["check", ".", "--format", "json"], d);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    let got: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("gitleaks.internal-api-key".into(), ".env".into(), 1),
+            ("ACME001".into(), "app.yaml".into(), 1),
+            ("SEC010".into(), "real.yaml".into(), 1),
+        ]
+    );
+    let text = stdout(&o);
+    assert!(!text.contains(acme) && !text.contains(internal), "leak");
+    // Custom patterns are rules like the others: selectable, listed, explained, in SARIF.
+    let o = run(
+        &["check", ".", "--select", "ACME001", "--format", "sarif"],
+        d,
+    );
+    assert_eq!(code(&o), 1);
+    let sarif = json(&o);
+    validate_sarif(&sarif);
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"][0]["id"],
+        "ACME001"
+    );
+    assert!(stdout(&run(&["rules"], d)).contains("acme-deploy-token"));
+    assert!(stdout(&run(&["explain", "ACME001"], d)).contains("ACME console"));
+
+    // An accepted fingerprint suppresses that finding only.
+    let fp = v["findings"][2]["fingerprint"]
+        .as_str()
+        .expect("fp")
+        .to_string();
+    let cfg = std::fs::read_to_string(d.join("octolint.toml")).expect("cfg");
+    write(
+        d,
+        "octolint.toml",
+        format!("{cfg}fingerprints = [\"{fp}\"]\n").as_bytes(),
+    );
+    let v = json(&run(&["check", ".", "--format", "json"], d));
+    let active = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["suppression"].is_null())
+        .count();
+    assert_eq!(active, 2, "{v}");
+
+    // Bad patterns are config errors with a location.
+    write(
+        d,
+        "octolint.toml",
+        b"[[secrets.pattern]]\nid = \"K8S001\"\nregex = 'x(y)'\n",
+    );
+    let o = run(&["check", "."], d);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("already used"), "{}", stderr(&o));
+    write(
+        d,
+        "octolint.toml",
+        b"[[secrets.pattern]]\nid = \"X1\"\nregex = 'x(y'\n",
+    );
+    let o = run(&["check", "."], d);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("octolint.toml:1:") && stderr(&o).contains("invalid regex"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -44,6 +44,10 @@ pub struct RuleMeta {
 
 impl RuleMeta {
     pub fn url(&self) -> String {
+        if self.category == secrets::CUSTOM_CATEGORY {
+            return "https://github.com/octolint/octolint/blob/main/docs/secrets.md#your-own-patterns"
+                .into();
+        }
         format!(
             "https://github.com/octolint/octolint/blob/main/rules/{}.md",
             self.id

@@ -40,6 +40,48 @@ struct RawPattern {
     sample: String,
 }
 
+/// A pattern added by the user (`[[secrets.pattern]]` in `octolint.toml`, or a rule of a
+/// gitleaks configuration).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UserPattern {
+    /// Rule id, shown in findings and used by selectors; must not clash with another rule.
+    pub id: String,
+    /// Kebab-case name (defaults to the id in lower case).
+    pub name: Option<String>,
+    /// What the credential is (`ACME deploy token`).
+    pub title: Option<String>,
+    pub severity: Option<String>,
+    /// Lower-case words one of which must be on the line; without keywords the regex runs
+    /// over the whole text.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    pub regex: String,
+    /// Capture group holding the secret (default: the group named `secret`, else 1, else
+    /// the whole match).
+    pub secret_group: Option<usize>,
+    pub entropy: Option<f64>,
+    /// Regexes on the secret that mark known non-secrets.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Words whose presence in the secret marks it as a non-secret.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// How to revoke and rotate it (shown as help).
+    pub revoke: Option<String>,
+    /// Only files whose path matches this regex are scanned with the pattern.
+    pub path: Option<String>,
+}
+
+/// Allowlist entries that apply to every pattern.
+#[derive(Default)]
+pub struct Allowlist {
+    /// Regexes on the secret value.
+    pub regexes: Vec<Regex>,
+    /// Secrets containing one of these (lower case) are ignored.
+    pub stopwords: Vec<String>,
+}
+
 pub struct Pattern {
     pub meta: &'static RuleMeta,
     pub title: &'static str,
@@ -51,6 +93,11 @@ pub struct Pattern {
     generic: bool,
     /// A PEM header: only a key when a base64 body follows it.
     needs_body: bool,
+    stopwords: Vec<String>,
+    /// Only files whose path matches.
+    path: Option<Regex>,
+    /// Added from the configuration.
+    pub custom: bool,
 }
 
 pub struct Scanner {
@@ -58,6 +105,15 @@ pub struct Scanner {
     keywords: AhoCorasick,
     /// Pattern indices per keyword (keyword index of the automaton).
     owners: Vec<Vec<usize>>,
+    /// Patterns without keywords: their regex runs over the whole text.
+    always: Vec<usize>,
+    allow: Allowlist,
+}
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scanner({} patterns)", self.patterns.len())
+    }
 }
 
 /// One credential found in a text.
@@ -236,57 +292,184 @@ fn generic_rejects(key: &str, value: &str) -> bool {
             .any(|h| v.to_ascii_lowercase().starts_with(h))
 }
 
-impl Scanner {
-    fn load(toml_text: &str) -> Result<Scanner, String> {
-        let raw: RawFile =
-            toml::from_str(toml_text).map_err(|e| format!("rules/secrets.toml: {e}"))?;
-        let mut patterns = Vec::new();
-        let mut keywords: Vec<String> = Vec::new();
-        let mut owners: Vec<Vec<usize>> = Vec::new();
-        for (i, p) in raw.pattern.into_iter().enumerate() {
-            let regex = Regex::new(&p.regex).map_err(|e| format!("{}: {e}", p.id))?;
-            let secret_group = regex
-                .capture_names()
-                .position(|n| n == Some("secret"))
-                .unwrap_or(1);
-            let key_group = regex.capture_names().position(|n| n == Some("key"));
-            let allow = p
-                .allow
-                .iter()
-                .map(|a| Regex::new(a).map_err(|e| format!("{}: allow: {e}", p.id)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let severity =
-                Severity::parse(&p.severity).ok_or_else(|| format!("{}: severity", p.id))?;
-            let title = leak(p.title.clone());
-            let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
-                id: leak(p.id.clone()),
-                name: leak(p.name.clone()),
-                severity,
-                category: "secrets",
-                tags: &["security", "secrets"],
-                summary: leak(format!("{} committed to the repository", p.title)),
-                explanation: leak(format!(
-                    "A {} is in the repository in plain text. Everyone who can read the repository \
+/// A pattern ready to compile: from the embedded table or the configuration.
+struct Spec {
+    id: String,
+    name: String,
+    title: String,
+    severity: Severity,
+    keywords: Vec<String>,
+    regex: String,
+    secret_group: Option<usize>,
+    entropy: Option<f64>,
+    allow: Vec<String>,
+    stopwords: Vec<String>,
+    revoke: String,
+    sample: Option<String>,
+    path: Option<String>,
+    custom: bool,
+}
+
+impl Spec {
+    fn embedded(p: RawPattern) -> Result<Spec, String> {
+        let severity = Severity::parse(&p.severity).ok_or_else(|| format!("{}: severity", p.id))?;
+        Ok(Spec {
+            id: p.id,
+            name: p.name,
+            title: p.title,
+            severity,
+            keywords: p.keywords,
+            regex: p.regex,
+            secret_group: None,
+            entropy: p.entropy,
+            allow: p.allow,
+            stopwords: Vec::new(),
+            revoke: p.revoke,
+            sample: Some(p.sample),
+            path: None,
+            custom: false,
+        })
+    }
+
+    fn user(p: &UserPattern) -> Result<Spec, String> {
+        let severity = match &p.severity {
+            None => Severity::Error,
+            Some(s) => Severity::parse(s).ok_or_else(|| {
+                format!(
+                    "{}: invalid severity `{s}`: expected error, warning or info",
+                    p.id
+                )
+            })?,
+        };
+        let valid_id = !p.id.is_empty()
+            && p.id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+        if !valid_id {
+            return Err(format!(
+                "invalid pattern id `{}`: use letters, digits, `-`, `_` and `.`",
+                p.id
+            ));
+        }
+        let name = p.name.clone().unwrap_or_else(|| p.id.to_ascii_lowercase());
+        Ok(Spec {
+            id: p.id.clone(),
+            title: p.title.clone().unwrap_or_else(|| name.replace('-', " ")),
+            name,
+            severity,
+            keywords: p.keywords.clone(),
+            regex: p.regex.clone(),
+            secret_group: p.secret_group,
+            entropy: p.entropy,
+            allow: p.allow.clone(),
+            stopwords: p.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
+            revoke: p.revoke.clone().unwrap_or_else(|| {
+                "Revoke it where it was issued, issue a new one and keep it in a secret store."
+                    .into()
+            }),
+            sample: None,
+            path: p.path.clone(),
+            custom: true,
+        })
+    }
+
+    fn meta(&self) -> &'static RuleMeta {
+        let fail_example = match &self.sample {
+            Some(s) => leak(format!("{s}\n")),
+            None => "",
+        };
+        Box::leak(Box::new(RuleMeta {
+            id: leak(self.id.clone()),
+            name: leak(self.name.clone()),
+            severity: self.severity,
+            category: if self.custom {
+                CUSTOM_CATEGORY
+            } else {
+                "secrets"
+            },
+            tags: &["security", "secrets"],
+            summary: leak(format!("{} committed to the repository", self.title)),
+            explanation: leak(format!(
+                "A {} is in the repository in plain text. Everyone who can read the repository \
 — every clone, fork, CI log and backup — can use it, and it stays in Git history after the line \
 is deleted, so removing it is not enough: it must be revoked.\n\nHow to revoke and rotate it: {}\n\n\
 Then keep the new value in a secret store (External Secrets, Sealed Secrets, SOPS, Vault) and \
 reference it. octolint shows at most the first 4 characters of a secret, in every output format.",
-                    p.title, p.revoke
-                )),
-                help: leak(format!(
-                    "revoke and rotate it: {}",
-                    p.revoke.trim_end_matches('.')
-                )),
-                fail_example: leak(format!("{}\n", p.sample)),
-                pass_example: "# a reference instead of the value\nenv:\n  - name: API_TOKEN\n    valueFrom:\n      secretKeyRef: {name: api, key: token}\n",
-                security_severity: Some(if severity == Severity::Error {
-                    "8.0"
-                } else {
-                    "5.0"
-                }),
-                since: "0.1.0",
-            }));
-            for k in p.keywords {
+                self.title, self.revoke
+            )),
+            help: leak(format!(
+                "revoke and rotate it: {}",
+                self.revoke.trim_end_matches('.')
+            )),
+            fail_example,
+            pass_example: "# a reference instead of the value\nenv:\n  - name: API_TOKEN\n    valueFrom:\n      secretKeyRef: {name: api, key: token}\n",
+            security_severity: Some(if self.severity == Severity::Error {
+                "8.0"
+            } else {
+                "5.0"
+            }),
+            since: "0.1.0",
+        }))
+    }
+}
+
+/// Category of patterns added from the configuration (their docs are the user's).
+pub const CUSTOM_CATEGORY: &str = "secrets (custom)";
+
+fn embedded_specs() -> Result<Vec<Spec>, String> {
+    let raw: RawFile =
+        toml::from_str(PATTERNS_TOML).map_err(|e| format!("rules/secrets.toml: {e}"))?;
+    raw.pattern.into_iter().map(Spec::embedded).collect()
+}
+
+impl Scanner {
+    fn build(
+        specs: Vec<Spec>,
+        allow: Allowlist,
+        embedded: &[&'static RuleMeta],
+    ) -> Result<Scanner, String> {
+        let mut patterns = Vec::new();
+        let mut keywords: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, p) in specs.into_iter().enumerate() {
+            let regex =
+                Regex::new(&p.regex).map_err(|e| format!("{}: invalid regex: {e}", p.id))?;
+            let groups = regex.captures_len();
+            let secret_group = match p.secret_group {
+                Some(g) if g >= groups => {
+                    return Err(format!(
+                        "{}: secret group {g} does not exist (the regex has {} group(s))",
+                        p.id,
+                        groups - 1
+                    ));
+                }
+                Some(g) => g,
+                None => regex
+                    .capture_names()
+                    .position(|n| n == Some("secret"))
+                    .unwrap_or(if groups > 1 { 1 } else { 0 }),
+            };
+            let key_group = regex.capture_names().position(|n| n == Some("key"));
+            let allow = p
+                .allow
+                .iter()
+                .map(|a| Regex::new(a).map_err(|e| format!("{}: invalid allow regex: {e}", p.id)))
+                .collect::<Result<Vec<_>, _>>()?;
+            // Embedded metadata is built once per process and shared.
+            let meta = match embedded.get(i) {
+                Some(m) if !p.custom => *m,
+                _ => p.meta(),
+            };
+            let path = p
+                .path
+                .as_deref()
+                .map(|r| Regex::new(r).map_err(|e| format!("{}: invalid path regex: {e}", p.id)))
+                .transpose()?;
+            if p.keywords.is_empty() {
+                always.push(i);
+            }
+            for k in &p.keywords {
                 let k = k.to_ascii_lowercase();
                 match keywords.iter().position(|x| *x == k) {
                     Some(j) => owners[j].push(i),
@@ -298,18 +481,22 @@ reference it. octolint shows at most the first 4 characters of a secret, in ever
             }
             patterns.push(Pattern {
                 meta,
-                title,
+                title: leak(p.title.clone()),
                 regex,
                 secret_group,
                 key_group,
                 entropy: p.entropy,
                 allow,
-                generic: p.name == "generic-secret",
-                needs_body: p.name == "private-key",
+                generic: !p.custom && p.name == "generic-secret",
+                needs_body: !p.custom && p.name == "private-key",
+                stopwords: p.stopwords,
+                path,
+                custom: p.custom,
             });
         }
         let keywords_ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
             .build(&keywords)
             .map_err(|e| e.to_string())?;
@@ -317,43 +504,130 @@ reference it. octolint shows at most the first 4 characters of a secret, in ever
             patterns,
             keywords: keywords_ac,
             owners,
+            always,
+            allow,
         })
+    }
+
+    /// The embedded table plus patterns and allowlist entries from the configuration.
+    pub fn with_config(extra: &[UserPattern], allow: Allowlist) -> Result<Scanner, String> {
+        let base = scanner();
+        let mut specs = embedded_specs()?;
+        for p in extra {
+            let clash = base
+                .patterns
+                .iter()
+                .any(|b| b.meta.id.eq_ignore_ascii_case(&p.id))
+                || crate::rules::registry()
+                    .iter()
+                    .any(|r| r.meta().id.eq_ignore_ascii_case(&p.id))
+                || specs.iter().any(|s| s.custom && s.id == p.id);
+            if clash {
+                return Err(format!(
+                    "pattern id `{}` is already used by another rule",
+                    p.id
+                ));
+            }
+            specs.push(Spec::user(p)?);
+        }
+        let metas: Vec<&'static RuleMeta> = base.patterns.iter().map(|p| p.meta).collect();
+        Scanner::build(specs, allow, &metas)
+    }
+
+    /// Metadata of the patterns added from the configuration.
+    pub fn custom_metas(&self) -> Vec<&'static RuleMeta> {
+        self.patterns
+            .iter()
+            .filter(|p| p.custom)
+            .map(|p| p.meta)
+            .collect()
+    }
+
+    /// Is `value` a non-secret for pattern `pat` (allowlists, entropy, placeholders)?
+    fn rejects(&self, pat: &Pattern, value: &str) -> bool {
+        if value.is_empty()
+            || pat.allow.iter().any(|a| a.is_match(value))
+            || self.allow.regexes.iter().any(|a| a.is_match(value))
+            || pat.entropy.is_some_and(|min| entropy(value) < min)
+            || is_placeholder(value)
+        {
+            return true;
+        }
+        if pat.stopwords.is_empty() && self.allow.stopwords.is_empty() {
+            return false;
+        }
+        let lower = value.to_ascii_lowercase();
+        pat.stopwords
+            .iter()
+            .chain(&self.allow.stopwords)
+            .any(|w| lower.contains(w.as_str()))
     }
 
     /// Every credential in `text`, in order, one per credential.
     pub fn scan(&self, text: &str) -> Vec<Hit> {
+        self.scan_file("", text)
+    }
+
+    /// Every credential in the text of the file at `path` (for patterns limited to paths).
+    pub fn scan_file(&self, path: &str, text: &str) -> Vec<Hit> {
+        let applies = |pat: &Pattern| pat.path.as_ref().is_none_or(|r| r.is_match(path));
         let bytes = text.as_bytes();
-        // (line start, pattern) pairs to run.
-        let mut work: BTreeSet<(usize, usize)> = BTreeSet::new();
-        for m in self.keywords.find_overlapping_iter(bytes) {
-            let line_start = bytes[..m.start()]
+        let line_start_of = |at: usize| {
+            bytes[..at]
                 .iter()
                 .rposition(|&b| b == b'\n')
-                .map_or(0, |i| i + 1);
-            for &p in &self.owners[m.pattern().as_usize()] {
-                work.insert((line_start, p));
+                .map_or(0, |i| i + 1)
+        };
+        let line_end_of = |at: usize| {
+            bytes[at..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |i| at + i)
+        };
+        let line_allows = |start: usize| {
+            let line = text.get(start..line_end_of(start)).unwrap_or("");
+            line.contains("octolint:allow") || line.contains("gitleaks:allow")
+        };
+        // (line start, pattern) pairs to run.
+        let mut work: BTreeSet<(usize, usize)> = BTreeSet::new();
+        // Find the first keyword (the automaton's fast prefilter skips most of the text),
+        // then collect every keyword of that line and go on after it.
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let Some(m) = self
+                .keywords
+                .find(aho_corasick::Input::new(bytes).range(pos..))
+            else {
+                break;
+            };
+            let line_start = line_start_of(m.start());
+            let line_end = line_end_of(m.end().min(bytes.len()));
+            for k in self
+                .keywords
+                .find_overlapping_iter(&bytes[line_start..line_end])
+            {
+                for &p in &self.owners[k.pattern().as_usize()] {
+                    work.insert((line_start, p));
+                }
             }
+            pos = line_end + 1;
         }
         let mut candidates: Vec<(usize, Span, String, bool)> = Vec::new();
         for (line_start, p) in work {
-            let line_end = bytes[line_start..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(bytes.len(), |i| line_start + i);
-            let Some(line) = text.get(line_start..line_end) else {
+            let Some(line) = text.get(line_start..line_end_of(line_start)) else {
                 continue;
             };
             let allowed = line.contains("octolint:allow") || line.contains("gitleaks:allow");
             let pat = &self.patterns[p];
+            if !applies(pat) {
+                continue;
+            }
             for caps in pat.regex.captures_iter(line) {
                 let Some(secret) = caps.get(pat.secret_group) else {
                     continue;
                 };
                 let value = secret.as_str();
-                if pat.allow.iter().any(|a| a.is_match(value))
-                    || pat.entropy.is_some_and(|min| entropy(value) < min)
-                    || is_placeholder(value)
-                {
+                if self.rejects(pat, value) {
                     continue;
                 }
                 if pat.generic {
@@ -370,6 +644,23 @@ reference it. octolint shows at most the first 4 characters of a secret, in ever
                     continue;
                 }
                 candidates.push((p, span, redact(value), allowed));
+            }
+        }
+        for &p in &self.always {
+            let pat = &self.patterns[p];
+            if !applies(pat) {
+                continue;
+            }
+            for caps in pat.regex.captures_iter(text) {
+                let Some(secret) = caps.get(pat.secret_group) else {
+                    continue;
+                };
+                if self.rejects(pat, secret.as_str()) {
+                    continue;
+                }
+                let span = Span::new(secret.start(), secret.end());
+                let allowed = line_allows(line_start_of(secret.start()));
+                candidates.push((p, span, redact(secret.as_str()), allowed));
             }
         }
         // Most specific pattern first; drop anything overlapping an accepted credential.
@@ -394,19 +685,120 @@ reference it. octolint shows at most the first 4 characters of a secret, in ever
     }
 }
 
-/// The compiled scanner (built once).
+/// The compiled embedded scanner (built once).
 pub fn scanner() -> &'static Scanner {
     static SCANNER: OnceLock<Scanner> = OnceLock::new();
-    SCANNER.get_or_init(|| match Scanner::load(PATTERNS_TOML) {
-        Ok(s) => s,
-        // The table is compiled into the binary and checked by the test suite.
-        Err(e) => panic!("invalid embedded secret patterns: {e}"),
+    SCANNER.get_or_init(|| {
+        match embedded_specs().and_then(|specs| Scanner::build(specs, Allowlist::default(), &[])) {
+            Ok(s) => s,
+            // The table is compiled into the binary and checked by the test suite.
+            Err(e) => panic!("invalid embedded secret patterns: {e}"),
+        }
     })
 }
 
-/// Metadata of every secret pattern, in table order.
+/// Metadata of every embedded secret pattern, in table order.
 pub fn metas() -> Vec<&'static RuleMeta> {
     scanner().patterns.iter().map(|p| p.meta).collect()
+}
+
+/// Patterns and allowlists read from a gitleaks configuration file (`.gitleaks.toml`).
+#[derive(Default)]
+pub struct GitleaksConfig {
+    pub patterns: Vec<UserPattern>,
+    pub allow_regexes: Vec<String>,
+    pub stopwords: Vec<String>,
+    /// Regexes on file paths that are never scanned.
+    pub allow_paths: Vec<String>,
+    /// Rules that could not be used, with the reason.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct GlFile {
+    #[serde(default)]
+    rules: Vec<GlRule>,
+    allowlist: Option<GlAllow>,
+    #[serde(default)]
+    allowlists: Vec<GlAllow>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GlRule {
+    id: String,
+    description: Option<String>,
+    regex: Option<String>,
+    secret_group: Option<usize>,
+    entropy: Option<f64>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    path: Option<String>,
+    allowlist: Option<GlAllow>,
+    #[serde(default)]
+    allowlists: Vec<GlAllow>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct GlAllow {
+    #[serde(default)]
+    regexes: Vec<String>,
+    #[serde(default)]
+    stopwords: Vec<String>,
+    #[serde(default)]
+    paths: Vec<String>,
+}
+
+/// Read a gitleaks configuration: its rules become custom patterns (ids prefixed with
+/// `gitleaks.`), its allowlists apply to every pattern.
+pub fn from_gitleaks(text: &str) -> Result<GitleaksConfig, String> {
+    let file: GlFile = toml::from_str(text).map_err(|e| e.message().trim().to_string())?;
+    let mut out = GitleaksConfig::default();
+    for a in file.allowlist.into_iter().chain(file.allowlists) {
+        out.allow_regexes.extend(a.regexes);
+        out.stopwords.extend(a.stopwords);
+        out.allow_paths.extend(a.paths);
+    }
+    for r in file.rules {
+        let Some(regex) = r.regex else {
+            out.skipped.push(format!(
+                "{}: a rule without `regex` (file-name rules are not supported)",
+                r.id
+            ));
+            continue;
+        };
+        let mut allow = Vec::new();
+        let mut stopwords = Vec::new();
+        let mut rule_paths = Vec::new();
+        for a in r.allowlist.into_iter().chain(r.allowlists) {
+            allow.extend(a.regexes);
+            stopwords.extend(a.stopwords);
+            rule_paths.extend(a.paths);
+        }
+        if !rule_paths.is_empty() {
+            out.skipped.push(format!(
+                "{}: per-rule path allowlists are not supported (use the global allowlist)",
+                r.id
+            ));
+        }
+        let id = format!("gitleaks.{}", r.id);
+        out.patterns.push(UserPattern {
+            name: Some(id.clone()),
+            id,
+            title: r.description,
+            severity: None,
+            keywords: r.keywords,
+            regex,
+            secret_group: r.secret_group,
+            entropy: r.entropy,
+            allow,
+            stopwords,
+            revoke: None,
+            path: r.path,
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -483,5 +875,32 @@ mod tests {
         );
         assert_eq!(hits.len(), 1);
         assert!(hits[0].allowed);
+    }
+
+    #[test]
+    fn gitleaks_rules_become_patterns() {
+        let toml = r#"
+[[rules]]
+id = "a"
+regex = '''tok_([a-z0-9]{20})'''
+keywords = ["tok_"]
+[[rules.allowlists]]
+stopwords = ["test"]
+[[rules]]
+id = "p12"
+path = '''\.p12$'''
+[allowlist]
+regexes = ['''^x''']
+"#;
+        let cfg = from_gitleaks(toml).expect("valid");
+        assert_eq!(cfg.patterns.len(), 1);
+        assert_eq!(cfg.patterns[0].id, "gitleaks.a");
+        assert_eq!(cfg.patterns[0].stopwords, vec!["test".to_string()]);
+        assert_eq!(cfg.skipped.len(), 1);
+        assert_eq!(cfg.allow_regexes, vec!["^x".to_string()]);
+        let scanner = Scanner::with_config(&cfg.patterns, Allowlist::default()).expect("compiles");
+        let hits = scanner.scan("a: tok_a8f3k2m9x7q1w5e4r6t0\nb: tok_testa8f3k2m9x7q1w5e4\n");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(scanner.patterns[hits[0].pattern].meta.id, "gitleaks.a");
     }
 }
