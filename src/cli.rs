@@ -12,6 +12,7 @@ use crate::diagnostics::Severity;
 use crate::diagnostics::baseline::Baseline;
 use crate::diagnostics::suppress::selector_matches;
 use crate::pipeline::{self, RunOptions};
+use crate::policy::{Policies, PolicyOptions};
 use crate::report::{self, Format, ReportOptions};
 use crate::rules::{self, docs};
 
@@ -40,6 +41,35 @@ pub enum Command {
         /// Rule id or name (e.g. K8S001 or privileged-container)
         rule: String,
     },
+    /// Run the `test_*` rules of Rego policies (like `conftest verify`)
+    Verify(VerifyArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RegoVersion {
+    V0,
+    V1,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// Policy directory or file (repeatable)
+    #[arg(
+        short = 'p',
+        long = "policy",
+        value_name = "DIR",
+        default_value = "policy"
+    )]
+    pub policy: Vec<PathBuf>,
+    /// Data directory or file (repeatable)
+    #[arg(short = 'd', long = "data", value_name = "DIR")]
+    pub data: Vec<PathBuf>,
+    /// Rego syntax of the policies
+    #[arg(long, value_enum, default_value_t = RegoVersion::V1)]
+    pub rego_version: RegoVersion,
+    /// Verify octolint's bundled policies instead
+    #[arg(long)]
+    pub bundled: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -90,11 +120,11 @@ pub struct CheckArgs {
     /// Ignore any octolint.toml
     #[arg(long)]
     pub no_config: bool,
-    /// Run only these rules (ids, names or id prefixes; repeatable)
-    #[arg(long, value_name = "RULE")]
+    /// Run only these rules (ids, names or id prefixes; repeatable or comma-separated)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub select: Vec<String>,
-    /// Do not run these rules (ids, names or id prefixes; repeatable)
-    #[arg(long, value_name = "RULE")]
+    /// Do not run these rules (ids, names or id prefixes; repeatable or comma-separated)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub ignore: Vec<String>,
     /// Treat findings whose fingerprints are in FILE as suppressed
     #[arg(long, value_name = "FILE")]
@@ -114,6 +144,27 @@ pub struct CheckArgs {
     /// SARIF automationDetails.id (GitHub code scanning category)
     #[arg(long, value_name = "ID", default_value = "octolint/")]
     pub sarif_category: String,
+    /// Rego policy directory or file (repeatable) [default: ./policy when it exists]
+    #[arg(short = 'p', long = "policy", value_name = "DIR")]
+    pub policy: Vec<PathBuf>,
+    /// JSON/YAML data for the policies, placed under `data` by directory (repeatable)
+    #[arg(short = 'd', long = "data", value_name = "DIR")]
+    pub data: Vec<PathBuf>,
+    /// Policy namespaces to evaluate (globs allowed; repeatable) [default: main]
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespace: Vec<String>,
+    /// Evaluate every namespace of the policies
+    #[arg(long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// Evaluate the policies once over all documents as `[{path, contents}]`
+    #[arg(long)]
+    pub combine: bool,
+    /// Rego syntax of your policies
+    #[arg(long, value_enum, default_value_t = RegoVersion::V1)]
+    pub rego_version: RegoVersion,
+    /// Run only Rego policies: no built-in rules, bundled policies or secret scanning
+    #[arg(long)]
+    pub no_builtin: bool,
 }
 
 /// Run the CLI and return the process exit code.
@@ -128,6 +179,13 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Check(args) => match check(&args) {
+            Ok(code) => code,
+            Err(msg) => {
+                eprintln!("octolint: error: {msg}");
+                2
+            }
+        },
+        Command::Verify(args) => match verify(&args) {
             Ok(code) => code,
             Err(msg) => {
                 eprintln!("octolint: error: {msg}");
@@ -211,6 +269,84 @@ fn load_settings(args: &CheckArgs, first: &Path) -> Result<Settings, String> {
     Ok(settings)
 }
 
+/// Compile the user's and the bundled policies once.
+fn load_policies(args: &CheckArgs) -> Result<Option<std::sync::Arc<Policies>>, String> {
+    let mut dirs = args.policy.clone();
+    if dirs.is_empty() && Path::new("policy").is_dir() {
+        dirs.push(PathBuf::from("policy"));
+    }
+    for d in &dirs {
+        if std::fs::metadata(d).is_err() {
+            return Err(format!("policy path `{}` does not exist", d.display()));
+        }
+    }
+    let opts = PolicyOptions {
+        dirs,
+        data: args.data.clone(),
+        namespaces: args.namespace.clone(),
+        all_namespaces: args.all_namespaces,
+        combine: args.combine,
+        rego_v0: args.rego_version == RegoVersion::V0,
+        bundled: !args.no_builtin,
+        tests: false,
+    };
+    let started = std::time::Instant::now();
+    let loaded = Policies::load(&opts)
+        .map(|p| p.map(std::sync::Arc::new))
+        .map_err(|e| format!("policy error: {e}"));
+    if std::env::var_os("OCTOLINT_TIMINGS").is_some() {
+        eprintln!(
+            "octolint: {:<10} {:>8.1} ms",
+            "policy load",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    loaded
+}
+
+fn verify(args: &VerifyArgs) -> Result<i32, String> {
+    let opts = PolicyOptions {
+        dirs: if args.bundled {
+            Vec::new()
+        } else {
+            args.policy.clone()
+        },
+        data: args.data.clone(),
+        all_namespaces: true,
+        rego_v0: args.rego_version == RegoVersion::V0,
+        bundled: args.bundled,
+        tests: true,
+        ..PolicyOptions::default()
+    };
+    if !args.bundled {
+        for d in &opts.dirs {
+            if std::fs::metadata(d).is_err() {
+                return Err(format!("policy path `{}` does not exist", d.display()));
+            }
+        }
+    }
+    let policies = Policies::load(&opts)
+        .map_err(|e| format!("policy error: {e}"))?
+        .ok_or("no policies found")?;
+    let results = crate::policy::verify::run(&policies);
+    let mut out = std::io::stdout().lock();
+    let (mut passed, mut failed) = (0, 0);
+    for r in &results {
+        let status = if r.passed { "PASS" } else { "FAIL" };
+        let _ = match &r.error {
+            Some(e) => writeln!(out, "{status} - {} - {}: {e}", r.file, r.name),
+            None => writeln!(out, "{status} - {} - {}", r.file, r.name),
+        };
+        if r.passed {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    let _ = writeln!(out, "\n{passed} passed, {failed} failed");
+    Ok(i32::from(failed > 0))
+}
+
 fn check(args: &CheckArgs) -> Result<i32, String> {
     for p in &args.paths {
         if std::fs::symlink_metadata(p).is_err() {
@@ -250,6 +386,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
                 .unwrap_or(1)
         })
         .max(1);
+    let policies = load_policies(args)?;
     let opts = RunOptions {
         paths: args.paths.clone(),
         base,
@@ -257,6 +394,8 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         jobs,
         exclude: args.exclude.clone(),
         baseline,
+        policies,
+        no_builtin: args.no_builtin,
     };
     let outcome = pipeline::run(&opts, &settings)?;
 

@@ -10,6 +10,7 @@ pub mod discover;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod source;

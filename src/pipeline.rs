@@ -17,6 +17,7 @@ use crate::model::k8s::{K8sObject, objects_in};
 use crate::model::node::{Node, Scalar, Style, Value};
 use crate::model::repo::{ObjectRef, Repo, RepoOrigin, normalize_repo_url};
 use crate::parse::{hcl, yaml};
+use crate::policy::Policies;
 use crate::rules::builtin::engine;
 use crate::rules::{Ctx, Rule, RuleMeta, new_finding, registry, secrets};
 use crate::source::{SourceFile, Span, dir_of, normalize_join};
@@ -84,6 +85,10 @@ pub struct RunOptions {
     pub jobs: usize,
     pub exclude: Vec<String>,
     pub baseline: Option<Baseline>,
+    /// Rego policies to evaluate (user and bundled).
+    pub policies: Option<Arc<Policies>>,
+    /// Run only the policies: no built-in rules, no secret scanning.
+    pub no_builtin: bool,
 }
 
 pub struct Outcome {
@@ -144,11 +149,12 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     })?;
 
     timer.lap("discover");
-    let scan_secrets = settings
-        .secrets
-        .metas()
-        .iter()
-        .any(|m| settings.rule_enabled(m.id, m.name));
+    let scan_secrets = !opts.no_builtin
+        && settings
+            .secrets
+            .metas()
+            .iter()
+            .any(|m| settings.rule_enabled(m.id, m.name));
     let load_opts = LoadOptions {
         max_size: settings.max_file_size,
         secrets: scan_secrets.then_some(&settings.secrets),
@@ -164,7 +170,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     let rules: Vec<&'static dyn Rule> = registry()
         .iter()
         .copied()
-        .filter(|r| settings.rule_enabled(r.meta().id, r.meta().name))
+        .filter(|r| !opts.no_builtin && settings.rule_enabled(r.meta().id, r.meta().name))
         .collect();
     files.par_iter_mut().for_each(|f| {
         let is_patch = partial.contains(f.path.as_ref());
@@ -175,6 +181,10 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         check_documents(f, &rules, is_patch, &settings.options, scanner);
     });
     timer.lap("doc rules");
+    if let Some(policies) = &opts.policies {
+        crate::policy::run::evaluate(policies, &mut files, settings);
+        timer.lap("policies");
+    }
     let repo_findings = check_repo(
         &mut timer,
         &files,
@@ -249,11 +259,36 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         opts.baseline.as_ref(),
     );
     timer.lap("finalize");
-    let mut enabled: Vec<&'static RuleMeta> = crate::rules::all_meta()
+    let builtin: Vec<&'static RuleMeta> = if opts.no_builtin {
+        crate::rules::builtin::ENGINE_RULES.to_vec()
+    } else {
+        crate::rules::all_meta()
+            .into_iter()
+            .chain(settings.secrets.scanner().custom_metas())
+            .collect()
+    };
+    let policy_metas = match &opts.policies {
+        Some(p) => {
+            let used: std::collections::HashSet<&str> =
+                findings.iter().map(|f| f.rule_id.as_ref()).collect();
+            let mut v = p.metas();
+            v.extend(
+                crate::policy::interned_metas()
+                    .into_iter()
+                    .filter(|m| used.contains(m.id)),
+            );
+            v
+        }
+        None => Vec::new(),
+    };
+    let mut enabled: Vec<&'static RuleMeta> = builtin
         .into_iter()
-        .chain(settings.secrets.scanner().custom_metas())
+        .filter(|m| !policy_metas.iter().any(|p| p.id == m.id))
+        .chain(policy_metas.iter().copied())
         .filter(|m| settings.rule_enabled(m.id, m.name))
         .collect();
+    enabled.sort_by_key(|m| m.id);
+    enabled.dedup_by_key(|m| m.id);
     enabled.sort_by_key(|m| m.id);
     Ok(Outcome {
         findings,

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use octolint::config::Settings;
 use octolint::pipeline::{self, RunOptions};
+use octolint::policy::{Policies, PolicyOptions};
 use octolint::report::{ReportOptions, text};
 use octolint::rules::{all_meta, docs};
 
@@ -70,6 +71,15 @@ fn every_rule_fixture_behaves() {
     let mut checked = 0;
     for meta in &metas {
         let dir = root().join("fixtures").join(meta.id);
+        // The bundled policies always; a rule about policies keeps its own in `policy/`.
+        let own = dir.join("policy");
+        let policies = Policies::load(&PolicyOptions {
+            bundled: true,
+            dirs: if own.is_dir() { vec![own] } else { Vec::new() },
+            ..PolicyOptions::default()
+        })
+        .expect("policies load")
+        .map(std::sync::Arc::new);
         for kind in ["pass", "fail"] {
             let base = dir.join(kind);
             let list = cases(&base);
@@ -99,6 +109,8 @@ fn every_rule_fixture_behaves() {
                     jobs: 2,
                     exclude: Vec::new(),
                     baseline: None,
+                    policies: policies.clone(),
+                    no_builtin: false,
                 };
                 let outcome = pipeline::run(&opts, &settings).expect("runs");
                 let active: Vec<_> = outcome

@@ -80,7 +80,7 @@ impl Location {
 /// Why a finding is not counted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Suppression {
-    /// `inline`, `annotation`, `config` or `baseline`.
+    /// `inline`, `annotation`, `config`, `exception` (a policy's exception rule) or `baseline`.
     pub kind: &'static str,
     pub reason: Option<String>,
 }
@@ -100,6 +100,8 @@ pub struct Finding {
     pub suppressed: Option<Suppression>,
     /// The primary span is a secret: reporters must never print its text.
     pub redact: bool,
+    /// Extra keys of a policy result (JSON `metadata`, SARIF `properties`).
+    pub metadata: Option<Box<serde_json::Value>>,
 }
 
 impl Finding {

@@ -60,6 +60,8 @@ struct JFinding<'a> {
     logical_location: Option<&'a str>,
     fingerprint: &'a str,
     suppression: Option<&'a crate::diagnostics::Suppression>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<&'a serde_json::Value>,
 }
 
 fn loc(l: &Location) -> JLocation<'_> {
@@ -89,6 +91,7 @@ fn finding(f: &Finding) -> JFinding<'_> {
         logical_location: f.logical.as_deref(),
         fingerprint: &f.fingerprint,
         suppression: f.suppressed.as_ref(),
+        metadata: f.metadata.as_deref(),
     }
 }
 

@@ -142,6 +142,9 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         "partialFingerprints".into(),
         json!({ "octolint/v1": f.fingerprint }),
     );
+    if let Some(m) = &f.metadata {
+        r.insert("properties".into(), json!({ "metadata": m }));
+    }
     if let Some(s) = &f.suppressed {
         let mut sup = Map::new();
         sup.insert(

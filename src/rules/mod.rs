@@ -139,6 +139,7 @@ pub fn new_finding(meta: &'static RuleMeta, location: Location, message: String)
         fingerprint: String::new(),
         suppressed: None,
         redact: false,
+        metadata: None,
     }
 }
 
@@ -152,6 +153,7 @@ pub fn all_meta() -> Vec<&'static RuleMeta> {
     let mut v: Vec<&'static RuleMeta> = builtin::ENGINE_RULES.to_vec();
     v.extend(registry().iter().map(|r| r.meta()));
     v.extend(secrets::metas());
+    v.extend(crate::policy::bundled_metas());
     v.sort_by_key(|m| m.id);
     v
 }

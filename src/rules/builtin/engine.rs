@@ -73,3 +73,20 @@ reason.",
     security_severity: None,
     since: "0.1.0",
 };
+
+pub static POLICY_ERROR: RuleMeta = RuleMeta {
+    id: "OCT004",
+    name: "policy-error",
+    severity: Severity::Error,
+    category: "octolint",
+    tags: &["policy"],
+    summary: "A Rego policy failed while evaluating a document",
+    explanation: "A policy rule raised an error for this input (for example a builtin called with \
+a value of the wrong type), so its verdict on this document is unknown. The other rules and \
+documents are still checked. The message names the rule and the place in the policy.",
+    help: "fix the policy so it handles this input (check types before calling builtins), or exclude the file",
+    fail_example: "# policy/main.rego\npackage main\ndeny contains msg if { msg := concat(\", \", input.metadata.name) }\n",
+    pass_example: "# policy/main.rego\npackage main\ndeny contains msg if { is_array(input.tags); msg := concat(\", \", input.tags) }\n",
+    security_severity: None,
+    since: "0.1.0",
+};

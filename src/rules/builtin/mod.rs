@@ -50,5 +50,6 @@ pub static ENGINE_RULES: &[&RuleMeta] = &[
     &engine::PARSE_ERROR,
     &engine::DUPLICATE_KEY,
     &engine::SKIPPED_FILE,
+    &engine::POLICY_ERROR,
     &engine::SUPPRESSION_WITHOUT_REASON,
 ];
