@@ -270,7 +270,10 @@ fn load_settings(args: &CheckArgs, first: &Path) -> Result<Settings, String> {
 }
 
 /// Compile the user's and the bundled policies once.
-fn load_policies(args: &CheckArgs) -> Result<Option<std::sync::Arc<Policies>>, String> {
+fn load_policies(
+    args: &CheckArgs,
+    settings: &Settings,
+) -> Result<Option<std::sync::Arc<Policies>>, String> {
     let mut dirs = args.policy.clone();
     if dirs.is_empty() && Path::new("policy").is_dir() {
         dirs.push(PathBuf::from("policy"));
@@ -291,9 +294,16 @@ fn load_policies(args: &CheckArgs) -> Result<Option<std::sync::Arc<Policies>>, S
         tests: false,
     };
     let started = std::time::Instant::now();
-    let loaded = Policies::load(&opts)
-        .map(|p| p.map(std::sync::Arc::new))
-        .map_err(|e| format!("policy error: {e}"));
+    let loaded = match Policies::load(&opts) {
+        Ok(Some(mut p)) => {
+            // Rules whose id is selected by a result's `id` key are only known at run time,
+            // so a rule is dropped only when its own id and name are turned off.
+            let any = p.retain(|m| settings.rule_enabled(m.id, m.name));
+            Ok(any.then(|| std::sync::Arc::new(p)))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => Err(format!("policy error: {e}")),
+    };
     if std::env::var_os("OCTOLINT_TIMINGS").is_some() {
         eprintln!(
             "octolint: {:<10} {:>8.1} ms",
@@ -386,7 +396,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
                 .unwrap_or(1)
         })
         .max(1);
-    let policies = load_policies(args)?;
+    let policies = load_policies(args, &settings)?;
     let opts = RunOptions {
         paths: args.paths.clone(),
         base,

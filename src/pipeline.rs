@@ -182,7 +182,10 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     });
     timer.lap("doc rules");
     if let Some(policies) = &opts.policies {
-        crate::policy::run::evaluate(policies, &mut files, settings);
+        let inputs = crate::policy::run::evaluate(policies, &mut files, settings);
+        if timer.on {
+            eprintln!("octolint: policy inputs {inputs}");
+        }
         timer.lap("policies");
     }
     let repo_findings = check_repo(

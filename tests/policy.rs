@@ -467,3 +467,36 @@ fn every_bundled_policy_file_is_compiled_in() {
         "list every policies/ file in policy::BUNDLED"
     );
 }
+
+#[test]
+fn rules_limited_to_kinds_skip_other_inputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "policy/main.rego",
+        "package main\nimport rego.v1\n\n# METADATA\n# custom:\n#   kinds: [Service]\nwarn_svc contains \"a Service\" if { true }\n\nwarn_any contains \"anything\" if { true }\n",
+    );
+    write(
+        d,
+        "k8s.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    );
+    write(d, "main.tf", "variable \"x\" {}\n");
+    let o = run(&["check", ".", "--no-builtin", "--format", "json"], d);
+    let got: Vec<(String, u64)> = findings(&o)
+        .into_iter()
+        .map(|f| (format!("{}:{}", f.2, f.0), f.3))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("k8s.yaml:main.warn_any".to_string(), 1),
+            ("k8s.yaml:main.warn_svc".to_string(), 1),
+            ("k8s.yaml:main.warn_any".to_string(), 6),
+            ("main.tf:main.warn_any".to_string(), 1),
+        ],
+        "{}",
+        stdout(&o)
+    );
+}

@@ -10,6 +10,7 @@
 #   id: POL002
 #   name: cluster-admin-binding
 #   help: bind a Role or ClusterRole with only the verbs and resources the subject needs
+#   kinds: [ClusterRoleBinding, RoleBinding]
 #   fail: |
 #     kind: ClusterRoleBinding
 #     roleRef:

@@ -9,6 +9,7 @@
 #   id: POL003
 #   name: nodeport-service
 #   help: use type ClusterIP behind an Ingress or Gateway (or LoadBalancer); suppress with a reason when the node port is deliberate
+#   kinds: [Service]
 #   fail: |
 #     kind: Service
 #     spec:

@@ -347,3 +347,102 @@ fn locate_in_expr(e: &Expression, steps: &[Step]) -> Option<Span> {
         _ => to_span(e.span()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(src: &str) -> serde_json::Value {
+        let parsed = crate::parse::hcl::parse(src).expect("parses");
+        let v = from_hcl(&parsed.body, src);
+        serde_json::from_str(&v.to_json_str().expect("json")).expect("valid")
+    }
+
+    #[test]
+    fn terraform_in_conftest_hcl2_shape() {
+        let src = r#"
+provider "aws" {
+  version = "=2.46.0"
+  alias   = "one"
+}
+provider "aws" {
+  alias = "two"
+}
+resource "aws_elastic_beanstalk_environment" "example" {
+  name  = "test_environment"
+  count = 2
+  setting {
+    namespace = "aws:autoscaling:asg"
+    value     = "1"
+  }
+  dynamic "setting" {
+    for_each = data.consul_key_prefix.environment.var
+    content {
+      cond  = test3 > 2 ? 1 : 0
+      name  = setting.key
+      label = "env-${var.env}"
+    }
+  }
+}
+locals {
+  tags = { team = "core", "cost-center" = 42 }
+}
+"#;
+        let want = serde_json::json!({
+            "provider": {"aws": [
+                {"alias": "one", "version": "=2.46.0"},
+                {"alias": "two"}
+            ]},
+            "resource": {"aws_elastic_beanstalk_environment": {"example": [{
+                "name": "test_environment",
+                "count": 2,
+                "setting": [{"namespace": "aws:autoscaling:asg", "value": "1"}],
+                "dynamic": {"setting": [{
+                    "for_each": "${data.consul_key_prefix.environment.var}",
+                    "content": [{
+                        "cond": "${test3 > 2 ? 1 : 0}",
+                        "name": "${setting.key}",
+                        "label": "env-${var.env}"
+                    }]
+                }]}
+            }]}},
+            "locals": [{"tags": {"team": "core", "cost-center": 42}}]
+        });
+        assert_eq!(shape(src), want);
+    }
+
+    #[test]
+    fn paths_locate_terraform_and_yaml_nodes() {
+        let src = "resource \"aws_s3_bucket\" \"b\" {\n  acl = \"public-read\"\n  tags = { env = \"prod\" }\n}\n";
+        let parsed = crate::parse::hcl::parse(src).expect("parses");
+        let steps = |v: &[&str]| -> Vec<Step> {
+            v.iter()
+                .map(|s| match s.parse::<usize>() {
+                    Ok(i) => Step::Index(i),
+                    Err(_) => Step::Key(s.to_string()),
+                })
+                .collect()
+        };
+        let at = |p: &[&str]| {
+            locate_hcl(&parsed.body, &steps(p)).map(|s| &src[s.start as usize..s.end as usize])
+        };
+        assert_eq!(
+            at(&["resource", "aws_s3_bucket", "b", "0", "acl"]),
+            Some("\"public-read\"")
+        );
+        assert_eq!(
+            at(&["resource", "aws_s3_bucket", "b", "0", "tags", "env"]),
+            Some("\"prod\"")
+        );
+        let yaml = "spec:\n  containers:\n    - name: a\n      image: nginx\n";
+        let doc = crate::parse::yaml::parse(yaml);
+        let root = &doc.docs[0].root;
+        let (span, exact) = locate_node(root, &steps(&["spec", "containers", "0", "image"]));
+        assert!(exact);
+        assert_eq!(&yaml[span.start as usize..span.end as usize], "nginx");
+        assert_eq!(
+            path_steps(&Value::from("spec.containers[0].image")),
+            Some(steps(&["spec", "containers", "0", "image"]))
+        );
+    }
+}

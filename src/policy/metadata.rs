@@ -21,6 +21,10 @@ pub struct Meta {
     /// Snippets for the rule page (`custom.fail`, `custom.pass`).
     pub fail: Option<String>,
     pub pass: Option<String>,
+    /// The rule only reads Kubernetes objects of these kinds / apiVersions
+    /// (`custom.kinds`, `custom.api_versions`): other inputs skip it.
+    pub kinds: Option<Vec<String>>,
+    pub api_versions: Option<Vec<String>>,
 }
 
 impl Meta {
@@ -36,6 +40,8 @@ impl Meta {
             help: s(custom.and_then(|c| c.get("help"))),
             fail: s(custom.and_then(|c| c.get("fail"))),
             pass: s(custom.and_then(|c| c.get("pass"))),
+            kinds: list(custom.and_then(|c| c.get("kinds"))),
+            api_versions: list(custom.and_then(|c| c.get("api_versions"))),
         }
     }
 
@@ -49,8 +55,19 @@ impl Meta {
         self.help = self.help.or_else(|| other.help.clone());
         self.fail = self.fail.or_else(|| other.fail.clone());
         self.pass = self.pass.or_else(|| other.pass.clone());
+        self.kinds = self.kinds.or_else(|| other.kinds.clone());
+        self.api_versions = self.api_versions.or_else(|| other.api_versions.clone());
         self
     }
+}
+
+fn list(n: Option<&Node>) -> Option<Vec<String>> {
+    let items: Vec<String> = n?
+        .as_seq()?
+        .iter()
+        .filter_map(|i| i.as_str().map(str::to_string))
+        .collect();
+    Some(items)
 }
 
 /// Annotations of one policy file: the package's and each rule's (by name).

@@ -53,6 +53,13 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ),
 ];
 
+/// Data of the bundled policies: (place under `data`, JSON file).
+pub const BUNDLED_DATA: &[(&str, &str, &str)] = &[(
+    "octolint.removed_apis",
+    "policies/kubernetes/removed_apis.json",
+    include_str!("../../policies/kubernetes/removed_apis.json"),
+)];
+
 /// Category of rules that come from the bundled policies.
 pub const BUNDLED_CATEGORY: &str = "policy";
 /// Category of rules that come from the user's policies.
@@ -183,6 +190,25 @@ struct Query {
     meta: &'static RuleMeta,
     /// warn -> warning, deny/violation -> error (or the annotation's severity).
     severity: Severity,
+    /// Only Kubernetes objects of these kinds / apiVersions are evaluated.
+    kinds: Option<BTreeSet<String>>,
+    api_versions: Option<BTreeSet<String>>,
+}
+
+impl Query {
+    fn applies(&self, obj: Option<(&str, &str)>) -> bool {
+        if self.kinds.is_none() && self.api_versions.is_none() {
+            return true;
+        }
+        let Some((api_version, kind)) = obj else {
+            return false;
+        };
+        self.kinds.as_ref().is_none_or(|k| k.contains(kind))
+            && self
+                .api_versions
+                .as_ref()
+                .is_none_or(|a| a.contains(api_version))
+    }
 }
 
 /// A loaded, checked policy set.
@@ -545,6 +571,16 @@ impl Policies {
             packages.push((path.clone(), ns, *bundled));
         }
         engine.set_rego_v0(opts.rego_v0);
+        if opts.bundled {
+            for (place, file, text) in BUNDLED_DATA {
+                let value = Value::from_json_str(text)
+                    .map_err(|e| PolicyError::new(*file, format!("invalid JSON data: {e}")))?;
+                let nested = nest_data(&place.split('.').collect::<PathBuf>(), value);
+                engine
+                    .add_data(nested)
+                    .map_err(|e| PolicyError::new(*file, format!("cannot merge data: {e}")))?;
+            }
+        }
         load_data(&mut engine, &opts.data)?;
 
         let ast: serde_json::Value = engine
@@ -624,6 +660,8 @@ impl Policies {
                     suffix: suffix.to_string(),
                     meta,
                     severity,
+                    kinds: rule_meta.kinds.map(|k| k.into_iter().collect()),
+                    api_versions: rule_meta.api_versions.map(|a| a.into_iter().collect()),
                 });
             }
         }
@@ -636,6 +674,13 @@ impl Policies {
             tests,
             bundled_namespaces,
         }))
+    }
+
+    /// Keep only the rules `keep` accepts (rules turned off in the configuration are not
+    /// evaluated at all). Returns false when no rule is left.
+    pub fn retain(&mut self, keep: impl Fn(&RuleMeta) -> bool) -> bool {
+        self.queries.retain(|q| keep(q.meta));
+        !self.queries.is_empty()
     }
 
     /// A fresh engine for one worker (a cheap clone of the compiled one).
@@ -656,13 +701,42 @@ impl Policies {
         self.bundled_namespaces.contains(ns)
     }
 
+    /// Does any rule apply to an input that is a Kubernetes object `(apiVersion, kind)`
+    /// (or not one: `None`)? Inputs no rule reads are not even converted.
+    pub fn wants(&self, obj: Option<(&str, &str)>) -> bool {
+        self.queries.iter().any(|q| q.applies(obj))
+    }
+
     /// Evaluate every selected rule against one input. An error (for instance a type error
     /// in a builtin) is returned with the rule that raised it; other rules still run.
     pub fn eval(&self, engine: &mut Engine, input: Value) -> (Vec<Outcome>, Vec<String>) {
+        self.eval_for(engine, input, None, false)
+    }
+
+    /// [`Policies::eval`] for an input known to be the Kubernetes object `obj` (when
+    /// `filtered`), so rules limited to other kinds are skipped.
+    pub fn eval_for(
+        &self,
+        engine: &mut Engine,
+        input: Value,
+        obj: Option<(&str, &str)>,
+        filtered: bool,
+    ) -> (Vec<Outcome>, Vec<String>) {
+        let active: Vec<&Query> = self
+            .queries
+            .iter()
+            .filter(|q| !filtered || q.applies(obj))
+            .collect();
         engine.set_input(input);
         let mut errors = Vec::new();
         let mut excepted: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
         for (ns, path) in &self.exceptions {
+            if !active
+                .iter()
+                .any(|q| q.namespace == *ns && q.kind != Kind::Warn)
+            {
+                continue;
+            }
             match engine.eval_rule(path.clone()) {
                 Ok(v) => {
                     let set = excepted.entry(ns.as_str()).or_default();
@@ -689,7 +763,7 @@ impl Policies {
             }
         }
         let mut out = Vec::new();
-        for q in &self.queries {
+        for q in active {
             let v = match engine.eval_rule(q.path.clone()) {
                 Ok(v) => v,
                 Err(e) => {

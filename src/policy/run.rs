@@ -42,7 +42,19 @@ fn nth_line(src: &SourceFile, line: usize) -> Option<Span> {
     Some(line_span(text, start))
 }
 
-fn inputs<'a>(f: &'a ParsedFile) -> Vec<(Doc<'a>, Value)> {
+/// The `(apiVersion, kind)` of a document that is a Kubernetes object.
+fn object_of(root: &Node) -> Option<(&str, &str)> {
+    Some((
+        root.get("apiVersion")?.as_str()?,
+        root.get("kind")?.as_str()?,
+    ))
+}
+
+/// One input: the document, its Rego value and its `(apiVersion, kind)`.
+type Input<'a> = (Doc<'a>, Value, Option<(&'a str, &'a str)>);
+
+/// The inputs of a file that some rule reads, converted to Rego values.
+fn inputs<'a>(p: &Policies, f: &'a ParsedFile) -> Vec<Input<'a>> {
     let Some(src) = &f.source else {
         return Vec::new();
     };
@@ -50,18 +62,25 @@ fn inputs<'a>(f: &'a ParsedFile) -> Vec<(Doc<'a>, Value)> {
         Content::Docs(docs) => docs
             .iter()
             .filter(|d| !d.root.is_null())
-            .map(|d| {
-                (
+            .filter_map(|d| {
+                let obj = object_of(&d.root);
+                if !p.wants(obj) {
+                    return None;
+                }
+                Some((
                     Doc::Yaml {
                         root: &d.root,
                         start: d.root.span.start as usize,
                     },
                     input::from_node(&d.root),
-                )
+                    obj,
+                ))
             })
             .collect(),
-        Content::Hcl(body) => vec![(Doc::Hcl(body), input::from_hcl(body, &src.text))],
-        Content::Nothing => Vec::new(),
+        Content::Hcl(body) if p.wants(None) => {
+            vec![(Doc::Hcl(body), input::from_hcl(body, &src.text), None)]
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -105,13 +124,18 @@ fn error_finding(path: &Arc<str>, span: Option<Span>, errors: Vec<String>) -> Op
     ))
 }
 
-fn eval_file(p: &Policies, engine: &mut Engine, f: &ParsedFile) -> Vec<Finding> {
+fn eval_file(p: &Policies, engine: &mut Engine, f: &ParsedFile) -> (Vec<Finding>, usize) {
     let Some(src) = &f.source else {
-        return Vec::new();
+        return (Vec::new(), 0);
     };
     let mut out = Vec::new();
-    for (doc, value) in inputs(f) {
-        let (outcomes, errors) = p.eval(engine, value);
+    let docs = inputs(p, f);
+    let n = docs.len();
+    for (doc, value, obj) in docs {
+        let (outcomes, errors) = p.eval_for(engine, value, obj, true);
+        if outcomes.is_empty() && errors.is_empty() {
+            continue;
+        }
         let logical = match &doc {
             Doc::Yaml { root, .. } => K8sObject::from_node(root).map(|o| o.logical_name()),
             Doc::Hcl(_) => None,
@@ -135,23 +159,28 @@ fn eval_file(p: &Policies, engine: &mut Engine, f: &ParsedFile) -> Vec<Finding> 
             out.push(to_finding(o, &f.path, Some(span), logical.clone()));
         }
     }
-    out
+    (out, n)
 }
 
 /// Evaluate the policies over every file (in parallel, one engine clone per worker), or
 /// once over all documents with `--combine`. Findings go to the files they point at.
-pub fn evaluate(p: &Policies, files: &mut [ParsedFile], _settings: &Settings) {
+/// Returns the number of inputs evaluated.
+pub fn evaluate(p: &Policies, files: &mut [ParsedFile], _settings: &Settings) -> usize {
     if p.combine {
         combined(p, files);
-        return;
+        return 1;
     }
-    files.par_iter_mut().for_each_init(
-        || p.engine(),
-        |engine, f| {
-            let found = eval_file(p, engine, f);
-            f.findings.extend(found);
-        },
-    );
+    files
+        .par_iter_mut()
+        .map_init(
+            || p.engine(),
+            |engine, f| {
+                let (found, n) = eval_file(p, engine, f);
+                f.findings.extend(found);
+                n
+            },
+        )
+        .sum()
 }
 
 /// `--combine`: one input, `[{path, contents}]` with one element per document, sorted by
@@ -165,7 +194,7 @@ fn combined(p: &Policies, files: &mut [ParsedFile]) {
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by(|a, b| files[*a].path.cmp(&files[*b].path));
     for &i in &order {
-        for (doc, value) in inputs(&files[i]) {
+        for (doc, value, _) in inputs(p, &files[i]) {
             let mut m = std::collections::BTreeMap::new();
             m.insert(Value::from("path"), Value::from(files[i].path.as_ref()));
             m.insert(Value::from("contents"), value);
