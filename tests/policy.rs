@@ -357,7 +357,19 @@ fn policy_and_data_errors_name_file_line_and_reason() {
             "no network or host access",
         ),
     ];
-    for (policy, at, reason) in cases {
+    let conflicts: &[(&str, &str, &str)] = &[
+        (
+            "package main\nimport rego.v1\nx := 1\nx := 2\ndeny contains \"a\" if { x == 1 }\n",
+            "policy/main.rego:4:1",
+            "conflicts",
+        ),
+        (
+            "package main\nimport rego.v1\ndefault allow := false\ndefault allow := true\n",
+            "policy/main.rego:4:1",
+            "more than one default",
+        ),
+    ];
+    for (policy, at, reason) in cases.iter().chain(conflicts) {
         write(d, "policy/main.rego", policy);
         let o = run(&["check", ".", "--no-builtin"], d);
         assert_eq!(o.status.code(), Some(2), "{policy}");

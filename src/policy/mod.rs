@@ -599,6 +599,7 @@ impl Policies {
             per_module.push(names);
         }
         check_builtins(&engine, &modules, &packages, &defined)?;
+        check_conflicts(&engine, &modules, &packages, &per_module)?;
 
         let mut queries = Vec::new();
         let mut exceptions = BTreeMap::new();
@@ -900,6 +901,68 @@ fn package_meta(engine: &mut Engine, ns: &str) -> Meta {
         }
     }
     Meta::default()
+}
+
+/// Fail on conflicting rules: two `default` values for one rule, or complete rules whose
+/// bodies do not depend on the input and give different values (found by evaluating each
+/// rule once with an empty input, as OPA's compiler would reject them).
+fn check_conflicts(
+    engine: &Engine,
+    modules: &[serde_json::Value],
+    packages: &[(String, String, bool)],
+    names: &[Vec<(String, bool)>],
+) -> Result<(), PolicyError> {
+    let mut defaults: BTreeSet<(String, String)> = BTreeSet::new();
+    for (i, m) in modules.iter().enumerate() {
+        let Some((file, ns, _)) = packages.get(i) else {
+            continue;
+        };
+        for r in m
+            .pointer("/ast/rules")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let Some(d) = r.get("Default") else { continue };
+            let Some(name) = d.get("refr").and_then(ref_base) else {
+                continue;
+            };
+            if !defaults.insert((ns.clone(), name.clone())) {
+                let span = d.get("span");
+                let n = |k: &str| {
+                    span.and_then(|s| s.get(k))
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or(0)
+                };
+                return Err(PolicyError {
+                    file: file.clone(),
+                    line: n("line") as usize,
+                    col: n("col") as usize,
+                    message: format!("conflicting rules: `{name}` has more than one default value"),
+                });
+            }
+        }
+    }
+    let mut probe = engine.clone();
+    probe.set_input(Value::new_object());
+    let mut done = BTreeSet::new();
+    for (i, list) in names.iter().enumerate() {
+        let Some((file, ns, _)) = packages.get(i) else {
+            continue;
+        };
+        for (name, is_fn) in list {
+            let path = format!("data.{ns}.{name}");
+            if *is_fn || name.starts_with("test_") || !done.insert(path.clone()) {
+                continue;
+            }
+            if let Err(e) = probe.eval_rule(path)
+                && e.to_string().contains("conflict")
+            {
+                return Err(PolicyError::from_regorus(file, &e));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Fail on calls to functions that neither the policies define nor regorus (with octolint's
