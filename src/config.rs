@@ -34,6 +34,15 @@ struct RawConfig {
     argocd: RawArgocd,
     #[serde(default)]
     secrets: RawSecrets,
+    #[serde(default)]
+    terraform: RawTerraform,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTerraform {
+    required_tags: Option<Vec<String>>,
+    prod_min_backup_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -127,6 +136,10 @@ pub struct RuleOptions {
     /// directory of the config file. Without them, the Git remotes are used.
     pub repo_urls: Vec<String>,
     pub repo_root: Option<PathBuf>,
+    /// Tag (AWS) / label (GCP) keys every taggable Terraform resource must carry.
+    pub required_tags: Vec<String>,
+    /// Minimum backup retention in days for prod databases.
+    pub prod_min_backup_days: i64,
 }
 
 impl Default for RuleOptions {
@@ -139,6 +152,8 @@ impl Default for RuleOptions {
             prod_manual_sync: false,
             repo_urls: Vec::new(),
             repo_root: None,
+            required_tags: vec!["project".into(), "environment".into()],
+            prod_min_backup_days: 7,
         }
     }
 }
@@ -382,6 +397,24 @@ impl Settings {
                 .unwrap_or(defaults.prod_manual_sync),
             repo_urls: raw.argocd.repo_urls.clone().unwrap_or_default(),
             namespaces: raw.kubernetes.namespaces.clone().unwrap_or_default(),
+            required_tags: raw
+                .terraform
+                .required_tags
+                .clone()
+                .unwrap_or(defaults.required_tags.clone()),
+            prod_min_backup_days: match &raw.terraform.prod_min_backup_days {
+                Some(v) if *v.get_ref() < 0 => {
+                    return Err(err_at(
+                        Some(v.span()),
+                        format!(
+                            "prod-min-backup-days must be 0 or more, not {}",
+                            v.get_ref()
+                        ),
+                    ));
+                }
+                Some(v) => *v.get_ref(),
+                None => defaults.prod_min_backup_days,
+            },
             repo_root: path
                 .parent()
                 .map(|p| {

@@ -254,6 +254,39 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         });
     }
 
+    // One credential, one finding: the secret scanner's wins over TF013.
+    let secret_spans: HashMap<&str, Vec<Span>> = {
+        let mut m: HashMap<&str, Vec<Span>> = HashMap::new();
+        for f in findings
+            .iter()
+            .filter(|f| f.redact && f.rule_id.starts_with("SEC"))
+        {
+            if let Some(s) = f.location.span {
+                m.entry(f.location.path.as_ref()).or_default().push(s);
+            }
+        }
+        m
+    };
+    let findings: Vec<Finding> = if secret_spans.is_empty() {
+        findings
+    } else {
+        let keep: Vec<bool> = findings
+            .iter()
+            .map(|f| {
+                !(f.rule_id.as_ref() == "TF013"
+                    && f.location.span.is_some_and(|s| {
+                        secret_spans
+                            .get(f.location.path.as_ref())
+                            .is_some_and(|v| v.iter().any(|x| x.start < s.end && s.start < x.end))
+                    }))
+            })
+            .collect();
+        findings
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(f, k)| k.then_some(f))
+            .collect()
+    };
     let findings = finalize(
         findings,
         settings,
@@ -970,6 +1003,27 @@ fn check_repo(
             found
         })
         .collect();
+    // Terraform: resolve stacks once, then run the Terraform rules in parallel.
+    if rules.iter().any(|r| r.meta().category == "terraform") {
+        let mut model = terraform_model(files);
+        // A module directory that exists but was not walked (a symbolic link, an excluded
+        // path) is not missing.
+        model
+            .problems
+            .retain(|p| p.target.as_ref().is_none_or(|t| !base.join(t).is_dir()));
+        timer.lap("terraform model");
+        let tf_found: Vec<Finding> = rules
+            .par_iter()
+            .flat_map_iter(|rule| {
+                let mut found = Vec::new();
+                let mut ctx = Ctx::new(options, rule.meta(), &dummy, None, &mut found);
+                rule.check_terraform(&model, &mut ctx);
+                found
+            })
+            .collect();
+        out.extend(tf_found);
+        timer.lap("terraform rules");
+    }
     // Annotations on the objects the findings point at apply here too.
     let mut by_path: HashMap<&str, Vec<&ObjectRef<'_>>> = HashMap::new();
     for o in &repo.objects {
@@ -988,6 +1042,40 @@ fn check_repo(
         }
     }
     out
+}
+
+/// The Terraform model of every `.tf` file, with `.tfvars` / `.tfvars.json` values.
+fn terraform_model(files: &[ParsedFile]) -> crate::terraform::TfModel {
+    use crate::terraform::{TfFile, VarFile};
+    let mut tf = Vec::new();
+    let mut vars = Vec::new();
+    for f in files {
+        let Some(src) = &f.source else { continue };
+        match (&f.content, f.entry.kind) {
+            (Content::Hcl(body), FileKind::Terraform) => {
+                let file = TfFile {
+                    path: &f.path,
+                    body,
+                    text: &src.text,
+                };
+                if f.path.ends_with(".tfvars") {
+                    vars.push(VarFile::Hcl(file));
+                } else {
+                    tf.push(file);
+                }
+            }
+            (Content::Docs(docs), FileKind::TerraformJson) if f.path.ends_with(".tfvars.json") => {
+                if let Some(d) = docs.first() {
+                    vars.push(VarFile::Json {
+                        path: &f.path,
+                        root: &d.root,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    crate::terraform::build(&tf, &vars)
 }
 
 /// Apply config levels, inline suppressions and the baseline; add regions and

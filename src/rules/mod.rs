@@ -65,6 +65,10 @@ pub trait Rule: Send + Sync {
     /// Called once with the whole repository, after every per-document rule (cross-file
     /// rules). Report with [`Ctx::report_at`].
     fn check_repo(&self, _repo: &Repo<'_>, _ctx: &mut Ctx<'_>) {}
+
+    /// Called once with the Terraform model (stacks resolved). Report with
+    /// [`Ctx::report_at`].
+    fn check_terraform(&self, _tf: &crate::terraform::TfModel, _ctx: &mut Ctx<'_>) {}
 }
 
 /// Where a rule reports. The engine stamps id, name, severity and default help.

@@ -174,6 +174,8 @@ pub fn is_placeholder(secret: &str) -> bool {
         "your-",
         "yourkey",
         "dummy",
+        "mock",
+        "fake",
         "redacted",
         "xxxx",
         "****",

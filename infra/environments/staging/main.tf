@@ -1,5 +1,9 @@
 locals {
   name = "platform-${var.environment}"
+  labels = {
+    project     = var.project_id
+    environment = var.environment
+  }
 }
 
 module "networking" {
@@ -15,6 +19,8 @@ module "networking" {
 
 module "gke" {
   source = "../../modules/gke"
+
+  labels = local.labels
 
   project_id           = var.project_id
   name                 = local.name
@@ -36,6 +42,8 @@ module "gke" {
 module "database" {
   source = "../../modules/database"
 
+  labels = local.labels
+
   project_id            = var.project_id
   name                  = "${local.name}-pg"
   region                = var.region
@@ -51,6 +59,8 @@ module "database" {
 module "redis" {
   source = "../../modules/redis"
 
+  labels = local.labels
+
   project_id     = var.project_id
   name           = "${local.name}-cache"
   region         = var.region
@@ -62,6 +72,8 @@ module "redis" {
 
 module "artifacts" {
   source = "../../modules/storage"
+
+  labels = local.labels
 
   project_id     = var.project_id
   name           = "${var.project_id}-${var.environment}-artifacts"

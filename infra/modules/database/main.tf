@@ -7,6 +7,8 @@ resource "google_sql_database_instance" "this" {
   encryption_key_name = var.kms_key_id
 
   settings {
+    user_labels = var.labels
+
     tier              = var.tier
     edition           = "ENTERPRISE"
     availability_type = var.availability_type

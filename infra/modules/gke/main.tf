@@ -1,7 +1,8 @@
 resource "google_container_cluster" "this" {
-  project  = var.project_id
-  name     = var.name
-  location = var.location
+  project         = var.project_id
+  name            = var.name
+  resource_labels = var.labels
+  location        = var.location
 
   network    = var.network_id
   subnetwork = var.subnetwork_id

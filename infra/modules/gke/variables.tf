@@ -75,3 +75,9 @@ variable "deletion_protection" {
   type    = bool
   default = true
 }
+
+variable "labels" {
+  description = "Labels for every resource (project, environment, ...)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,4 +1,5 @@
 resource "google_redis_instance" "this" {
+  labels                  = var.labels
   project                 = var.project_id
   name                    = var.name
   region                  = var.region

@@ -28,3 +28,9 @@ variable "memory_size_gb" {
   type    = number
   default = 1
 }
+
+variable "labels" {
+  description = "Labels for every resource (project, environment, ...)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,6 +1,7 @@
 resource "google_storage_bucket" "this" {
   project                     = var.project_id
   name                        = var.name
+  labels                      = var.labels
   location                    = var.location
   storage_class               = "STANDARD"
   uniform_bucket_level_access = true

@@ -18,3 +18,9 @@ variable "retention_days" {
   type    = number
   default = 365
 }
+
+variable "labels" {
+  description = "Labels for every resource (project, environment, ...)."
+  type        = map(string)
+  default     = {}
+}

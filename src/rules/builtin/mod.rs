@@ -3,6 +3,7 @@
 pub mod argocd;
 pub mod engine;
 pub mod k8s;
+pub mod terraform;
 
 use super::{Rule, RuleMeta};
 
@@ -43,6 +44,22 @@ pub static ALL: &[&dyn Rule] = &[
     &k8s::dangling_reference::DanglingReference,
     &k8s::service_selector::ServiceSelector,
     &k8s::prod_ingress_tls::ProdIngressTls,
+    &terraform::network::OpenIngress,
+    &terraform::network::PublicDatabase,
+    &terraform::network::PublicBucket,
+    &terraform::network::PublicClusterEndpoint,
+    &terraform::data::Unencrypted,
+    &terraform::data::Backups,
+    &terraform::resilience::ProdHa,
+    &terraform::resilience::DeletionProtection,
+    &terraform::cluster::ClusterHardening,
+    &terraform::stack::StateBackend,
+    &terraform::stack::PinnedVersions,
+    &terraform::governance::RequiredTags,
+    &terraform::credentials::HardcodedCredential,
+    &terraform::stack::UndeclaredVariable,
+    &terraform::stack::MissingModule,
+    &terraform::stack::CircularLocal,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).

@@ -1,0 +1,176 @@
+//! Stack-level rules: TF010 state backend with locking, TF011 pinned versions, TF014
+//! undeclared variables, TF015 missing local modules, TF016 circular locals.
+
+use crate::diagnostics::Severity;
+use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::terraform::value::Tv;
+use crate::terraform::{ProblemKind, TfModel};
+
+pub struct StateBackend;
+
+static BACKEND: RuleMeta = RuleMeta {
+    id: "TF010",
+    name: "state-backend-locking",
+    severity: Severity::Warning,
+    category: "terraform",
+    tags: &["reliability", "state"],
+    summary: "A stack keeps its state locally, or in S3 without state locking",
+    explanation: "State on a laptop is lost with it and cannot be shared; remote state without \
+locking lets two `terraform apply` runs (a colleague and CI) write it at once and corrupt it. \
+Reported: root stacks without a `backend` block, and `s3` backends with neither `dynamodb_table` nor \
+`use_lockfile = true`.",
+    help: "configure a remote backend with locking (gcs, azurerm and remote lock natively; s3 needs use_lockfile = true or dynamodb_table)",
+    fail_example: "terraform {\n  backend \"s3\" {\n    bucket = \"acme-tfstate\"\n    key    = \"prod/terraform.tfstate\"\n    region = \"eu-west-1\"\n  }\n}\n",
+    pass_example: "terraform {\n  backend \"s3\" {\n    bucket       = \"acme-tfstate\"\n    key          = \"prod/terraform.tfstate\"\n    region       = \"eu-west-1\"\n    use_lockfile = true\n  }\n}\n",
+    security_severity: None,
+    since: "0.1.0",
+};
+
+impl Rule for StateBackend {
+    fn meta(&self) -> &'static RuleMeta {
+        &BACKEND
+    }
+
+    fn check_terraform(&self, tf: &TfModel, ctx: &mut Ctx<'_>) {
+        for s in &tf.stacks {
+            let dir = if s.dir.is_empty() { "." } else { &s.dir };
+            match &s.backend {
+                None => {
+                    let at = s.terraform_block.as_ref().unwrap_or(&s.first_file);
+                    ctx.report_at(&at.path, at.span, None, format!("stack `{dir}` has no backend: its state stays on the machine that applies it"));
+                }
+                Some((kind, body, at)) if kind == "s3" => {
+                    let lockfile = body.get("use_lockfile").and_then(Tv::as_bool) == Some(true);
+                    if !lockfile && body.get("dynamodb_table").is_none() {
+                        ctx.report_at(&at.path, at.span, None, format!("stack `{dir}` keeps state in S3 without locking (no use_lockfile or dynamodb_table)"));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+pub struct PinnedVersions;
+
+static PINNED: RuleMeta = RuleMeta {
+    id: "TF011",
+    name: "unpinned-versions",
+    severity: Severity::Warning,
+    category: "terraform",
+    tags: &["reliability", "supply-chain"],
+    summary: "A stack does not pin the Terraform version or a provider's version",
+    explanation: "Without `required_version` and provider `version` constraints, the next `init` can \
+pick up a major release with breaking changes, and two machines can apply with different \
+providers. Reported for root stacks: no `required_version` in a `terraform` block, and \
+`required_providers` entries without `version`.",
+    help: "add required_version = \"~> 1.9\" and a version constraint for every provider in required_providers (and commit .terraform.lock.hcl)",
+    fail_example: "terraform {\n  required_providers {\n    google = {\n      source = \"hashicorp/google\"\n    }\n  }\n}\n",
+    pass_example: "terraform {\n  required_version = \"~> 1.9\"\n  required_providers {\n    google = {\n      source  = \"hashicorp/google\"\n      version = \"~> 6.0\"\n    }\n  }\n}\n",
+    security_severity: None,
+    since: "0.1.0",
+};
+
+impl Rule for PinnedVersions {
+    fn meta(&self) -> &'static RuleMeta {
+        &PINNED
+    }
+
+    fn check_terraform(&self, tf: &TfModel, ctx: &mut Ctx<'_>) {
+        for s in &tf.stacks {
+            let dir = if s.dir.is_empty() { "." } else { &s.dir };
+            if !s.required_version {
+                let at = s.terraform_block.as_ref().unwrap_or(&s.first_file);
+                ctx.report_at(
+                    &at.path,
+                    at.span,
+                    None,
+                    format!("stack `{dir}` does not set required_version"),
+                );
+            }
+            for (p, at) in &s.unpinned_providers {
+                ctx.report_at(
+                    &at.path,
+                    at.span,
+                    None,
+                    format!("provider `{p}` of stack `{dir}` has no version constraint"),
+                );
+            }
+        }
+    }
+}
+
+macro_rules! problem_rule {
+    ($ty:ident, $meta:ident, $kind:expr) => {
+        pub struct $ty;
+
+        impl Rule for $ty {
+            fn meta(&self) -> &'static RuleMeta {
+                &$meta
+            }
+
+            fn check_terraform(&self, tf: &TfModel, ctx: &mut Ctx<'_>) {
+                for p in tf.problems.iter().filter(|p| p.kind == $kind) {
+                    ctx.report_at(&p.at.path, p.at.span, None, p.message.clone());
+                }
+            }
+        }
+    };
+}
+
+static UNDECLARED: RuleMeta = RuleMeta {
+    id: "TF014",
+    name: "undeclared-variable",
+    severity: Severity::Warning,
+    category: "terraform",
+    tags: &["correctness"],
+    summary: "A tfvars file or module call sets a variable the module does not declare",
+    explanation: "Terraform warns about (tfvars) or rejects (module arguments) values for variables \
+that do not exist; usually it is a typo, and the value the author meant to set silently stays at its \
+default.",
+    help: "fix the name, or declare the variable in the module",
+    fail_example: "# terraform.tfvars\ninstance_tpye = \"e2-standard-4\"\n",
+    pass_example: "# terraform.tfvars\ninstance_type = \"e2-standard-4\"\n",
+    security_severity: None,
+    since: "0.1.0",
+};
+
+static MISSING_MODULE: RuleMeta = RuleMeta {
+    id: "TF015",
+    name: "module-source-missing",
+    severity: Severity::Error,
+    category: "terraform",
+    tags: &["correctness"],
+    summary: "A module call's local source directory holds no Terraform files",
+    explanation: "`terraform init` fails on a local module source that does not exist, so the stack \
+cannot be planned at all; the resources it should create are not checked either.",
+    help: "fix the relative path in `source` (it is relative to the calling module's directory)",
+    fail_example: "module \"db\" {\n  source = \"../modules/databse\"\n}\n",
+    pass_example: "module \"db\" {\n  source = \"../modules/database\"\n}\n",
+    security_severity: None,
+    since: "0.1.0",
+};
+
+static CIRCULAR: RuleMeta = RuleMeta {
+    id: "TF016",
+    name: "circular-local",
+    severity: Severity::Error,
+    category: "terraform",
+    tags: &["correctness"],
+    summary: "A local value refers to itself",
+    explanation: "Terraform rejects a cycle between locals. octolint keeps such values unknown and \
+checks everything else.",
+    help: "break the cycle: compute the value from variables or other locals",
+    fail_example: "locals {\n  a = local.b\n  b = local.a\n}\n",
+    pass_example: "locals {\n  a = var.name\n  b = local.a\n}\n",
+    security_severity: None,
+    since: "0.1.0",
+};
+
+problem_rule!(
+    UndeclaredVariable,
+    UNDECLARED,
+    ProblemKind::UndeclaredVariable
+);
+problem_rule!(MissingModule, MISSING_MODULE, ProblemKind::MissingModule);
+problem_rule!(CircularLocal, CIRCULAR, ProblemKind::CircularLocal);

@@ -1,0 +1,236 @@
+//! The Terraform functions octolint evaluates. Others give an unknown value.
+
+use std::collections::BTreeMap;
+
+use hcl_edit::expr::Expression;
+
+use super::eval::{Eval, Failed};
+use super::value::{Loc, Tv, V, fmt_num};
+
+/// Call `name` with `args` (evaluated here, so `try` can catch failures).
+pub fn call(
+    ev: &Eval<'_, '_>,
+    name: &str,
+    args: &[&Expression],
+    here: Option<Loc>,
+) -> Result<Tv, Failed> {
+    if name == "try" {
+        for a in args {
+            if let Ok(v) = ev.eval(a) {
+                return Ok(v);
+            }
+        }
+        return Err(Failed);
+    }
+    if name == "can" {
+        let ok = args.first().map(|a| ev.eval(a));
+        return Ok(match ok {
+            Some(Ok(v)) if v.is_known() => Tv::new(V::Bool(true), here),
+            Some(Err(_)) => Tv::new(V::Bool(false), here),
+            _ => Tv::new(V::Unknown, here),
+        });
+    }
+    let vals: Vec<Tv> = args.iter().map(|a| ev.eval(a)).collect::<Result<_, _>>()?;
+    // The first known argument's origin stays the value's origin.
+    let origin = vals.iter().find_map(|v| v.origin.first().cloned());
+    let known = |v: V| -> Result<Tv, Failed> {
+        let mut t = Tv::new(v, here.clone());
+        if let Some(o) = &origin
+            && t.is_known()
+        {
+            t.origin.insert(0, o.clone());
+        }
+        Ok(t)
+    };
+    if name == "coalesce" {
+        for v in &vals {
+            if !v.is_known() {
+                return Ok(Tv::unknown());
+            }
+            if !matches!(&v.v, V::Null) && v.as_str() != Some("") {
+                return Ok(v.clone());
+            }
+        }
+        return Err(Failed);
+    }
+    if name == "lookup" {
+        let (Some(m), Some(k)) = (vals.first(), vals.get(1)) else {
+            return Err(Failed);
+        };
+        if !m.is_known() || !k.is_known() {
+            return Ok(Tv::unknown());
+        }
+        let key = k.to_str().ok_or(Failed)?;
+        return match (m.as_map().and_then(|m| m.get(&key)), vals.get(2)) {
+            (Some(v), _) => Ok(v.clone()),
+            (None, Some(d)) => Ok(d.clone()),
+            (None, None) => Err(Failed),
+        };
+    }
+    if name == "merge" {
+        let mut out = BTreeMap::new();
+        for v in &vals {
+            match &v.v {
+                V::Map(m) => out.extend(m.iter().map(|(k, v)| (k.clone(), v.clone()))),
+                V::Null => {}
+                _ => return Ok(Tv::unknown()),
+            }
+        }
+        return Ok(Tv::new(V::Map(out), here));
+    }
+    if name == "concat" {
+        let mut out = Vec::new();
+        for v in &vals {
+            match &v.v {
+                V::List(l) => out.extend(l.iter().cloned()),
+                _ => return Ok(Tv::unknown()),
+            }
+        }
+        return Ok(Tv::new(V::List(out), here));
+    }
+    if name == "element" {
+        return match (
+            vals.first().and_then(Tv::as_list),
+            vals.get(1).and_then(Tv::as_num),
+        ) {
+            (Some(l), Some(i)) if !l.is_empty() => Ok(l[(i as usize) % l.len()].clone()),
+            _ => Ok(Tv::unknown()),
+        };
+    }
+    if vals.iter().any(|v| !v.is_known()) {
+        return Ok(Tv::new(V::Unknown, here));
+    }
+    let s = |i: usize| vals.get(i).and_then(Tv::to_str);
+    let n = |i: usize| vals.get(i).and_then(Tv::as_num);
+    let v = match name {
+        "lower" => s(0).map(|x| V::Str(x.to_lowercase())),
+        "upper" => s(0).map(|x| V::Str(x.to_uppercase())),
+        "trimspace" => s(0).map(|x| V::Str(x.trim().to_string())),
+        "tostring" => s(0).map(V::Str),
+        "tonumber" => n(0).map(V::Num),
+        "tobool" => vals.first().and_then(Tv::as_bool).map(V::Bool),
+        "tomap" | "tolist" | "toset" => vals.first().map(|v| v.v.clone()),
+        "length" => vals.first().and_then(|v| match &v.v {
+            V::List(l) => Some(V::Num(l.len() as f64)),
+            V::Map(m) => Some(V::Num(m.len() as f64)),
+            V::Str(s) => Some(V::Num(s.chars().count() as f64)),
+            _ => None,
+        }),
+        "keys" => vals
+            .first()
+            .and_then(Tv::as_map)
+            .map(|m| V::List(m.keys().map(|k| Tv::new(V::Str(k.clone()), None)).collect())),
+        "values" => vals
+            .first()
+            .and_then(Tv::as_map)
+            .map(|m| V::List(m.values().cloned().collect())),
+        "join" => match (s(0), vals.get(1).and_then(Tv::as_list)) {
+            (Some(sep), Some(l)) => Some(V::Str(
+                l.iter()
+                    .filter_map(Tv::to_str)
+                    .collect::<Vec<_>>()
+                    .join(&sep),
+            )),
+            _ => None,
+        },
+        "split" => match (s(0), s(1)) {
+            (Some(sep), Some(x)) => Some(V::List(
+                x.split(sep.as_str())
+                    .map(|p| Tv::new(V::Str(p.to_string()), None))
+                    .collect(),
+            )),
+            _ => None,
+        },
+        "replace" => match (s(0), s(1), s(2)) {
+            (Some(x), Some(a), Some(b)) if !a.starts_with('/') => Some(V::Str(x.replace(&a, &b))),
+            _ => None,
+        },
+        "contains" => match (vals.first().and_then(Tv::as_list), vals.get(1)) {
+            (Some(l), Some(x)) => Some(V::Bool(l.iter().any(|i| i.v == x.v))),
+            _ => None,
+        },
+        "startswith" => match (s(0), s(1)) {
+            (Some(x), Some(p)) => Some(V::Bool(x.starts_with(&p))),
+            _ => None,
+        },
+        "endswith" => match (s(0), s(1)) {
+            (Some(x), Some(p)) => Some(V::Bool(x.ends_with(&p))),
+            _ => None,
+        },
+        "min" | "max" => {
+            let nums: Option<Vec<f64>> = (0..vals.len()).map(n).collect();
+            nums.filter(|v| !v.is_empty()).map(|v| {
+                V::Num(if name == "min" {
+                    v.into_iter().fold(f64::INFINITY, f64::min)
+                } else {
+                    v.into_iter().fold(f64::NEG_INFINITY, f64::max)
+                })
+            })
+        }
+        "abs" => n(0).map(|x| V::Num(x.abs())),
+        "ceil" => n(0).map(|x| V::Num(x.ceil())),
+        "floor" => n(0).map(|x| V::Num(x.floor())),
+        "format" => s(0).and_then(|f| format(&f, &vals[1..]).map(V::Str)),
+        "cidrsubnet" => match (s(0), n(1), n(2)) {
+            (Some(p), Some(b), Some(i)) => cidrsubnet(&p, b as u32, i as u64).map(V::Str),
+            _ => None,
+        },
+        _ => None,
+    };
+    match v {
+        Some(v) => known(v),
+        None => Ok(Tv::new(V::Unknown, here)),
+    }
+}
+
+/// `format` with `%s`, `%d`, `%v` and `%%`.
+fn format(f: &str, args: &[Tv]) -> Option<String> {
+    let mut out = String::new();
+    let mut it = args.iter();
+    let mut chars = f.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            's' | 'v' => out.push_str(&it.next()?.to_str()?),
+            'd' => out.push_str(&fmt_num(it.next()?.as_num()?.trunc())),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// IPv4 `cidrsubnet(prefix, newbits, netnum)`.
+fn cidrsubnet(prefix: &str, newbits: u32, netnum: u64) -> Option<String> {
+    let (addr, len) = prefix.split_once('/')?;
+    let ip: std::net::Ipv4Addr = addr.parse().ok()?;
+    let len: u32 = len.parse().ok()?;
+    let new_len = len + newbits;
+    if new_len > 32 || netnum >= (1u64 << newbits) {
+        return None;
+    }
+    let base = u32::from(ip) & if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    let net = base | ((netnum as u32) << (32 - new_len));
+    Some(format!("{}/{new_len}", std::net::Ipv4Addr::from(net)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrsubnet_matches_terraform() {
+        assert_eq!(
+            cidrsubnet("10.0.0.0/16", 8, 2).as_deref(),
+            Some("10.0.2.0/24")
+        );
+        assert_eq!(
+            cidrsubnet("172.16.0.0/12", 4, 15).as_deref(),
+            Some("172.31.0.0/16")
+        );
+        assert_eq!(cidrsubnet("10.0.0.0/30", 4, 1), None);
+    }
+}

@@ -1,0 +1,800 @@
+//! The Terraform model: stacks (root modules) with their variables, tfvars, locals and local
+//! modules resolved, and every resource instance evaluated with provenance.
+//!
+//! A stack is a directory of `.tf` files with a backend, provider blocks or module calls that
+//! no other directory calls as a module. Its variables come from defaults, then
+//! `terraform.tfvars`, then `*.auto.tfvars` (and `.tfvars.json`) in name order. Module calls
+//! with a local `source` are instantiated with the call's arguments, recursively; registry
+//! and Git sources are recorded as external. Modules no stack reaches are evaluated on their
+//! own with their defaults. Depends on `parse`, `model` and `source`.
+
+pub mod eval;
+pub mod funcs;
+pub mod value;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
+use rayon::prelude::*;
+
+use crate::model::env::Env;
+use crate::model::node::{Node, Value as NodeValue};
+use crate::source::Span;
+use eval::{Eval, FileRef, Scope};
+use value::{Loc, Tv, V};
+
+/// One resource instance.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// `module.db.google_sql_database_instance.main["a"]`
+    pub address: String,
+    pub rtype: String,
+    pub name: String,
+    /// The `resource "type" "name"` header.
+    pub at: Loc,
+    /// The evaluated body: attributes, and nested blocks as lists of maps. Each attribute's
+    /// origin ends at its place in the resource block.
+    pub body: Tv,
+    /// Environment of the stack it belongs to (none for modules checked on their own).
+    pub env: Option<Env>,
+    /// Directory of the stack (or of the module checked on its own).
+    pub stack: String,
+    /// Evaluated as part of a stack (not a module on its own with defaults).
+    pub in_stack: bool,
+}
+
+impl Resource {
+    pub fn attr(&self, keys: &[&str]) -> Option<&Tv> {
+        self.body.path(keys)
+    }
+}
+
+/// A root module directory.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub dir: String,
+    pub env: Option<Env>,
+    /// The `terraform` block of the stack, if any (first found).
+    pub terraform_block: Option<Loc>,
+    /// `backend "<type>"` with its evaluated body.
+    pub backend: Option<(String, Tv, Loc)>,
+    pub required_version: bool,
+    /// Providers in `required_providers` without a `version`, with their place.
+    pub unpinned_providers: Vec<(String, Loc)>,
+    /// A file of the stack (where stack-level findings go when nothing better exists).
+    pub first_file: Loc,
+}
+
+/// Something wrong with the configuration as a whole.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    /// For a missing module: the directory it points at (relative to the checked root).
+    pub target: Option<String>,
+    pub at: Loc,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    UndeclaredVariable,
+    MissingModule,
+    CircularLocal,
+}
+
+#[derive(Debug, Default)]
+pub struct TfModel {
+    pub resources: Vec<Resource>,
+    /// Provider blocks, evaluated like resources (`rtype` is the provider name).
+    pub providers: Vec<Resource>,
+    pub stacks: Vec<Stack>,
+    pub problems: Vec<Problem>,
+    /// Module sources not fetched (registry, Git): (call place, source).
+    pub external_modules: Vec<(Loc, String)>,
+}
+
+/// A parsed `.tf` file.
+pub struct TfFile<'a> {
+    pub path: &'a Arc<str>,
+    pub body: &'a Body,
+    pub text: &'a str,
+}
+
+/// A variables file: `.tfvars` (HCL) or `.tfvars.json` (JSON document).
+pub enum VarFile<'a> {
+    Hcl(TfFile<'a>),
+    Json { path: &'a Arc<str>, root: &'a Node },
+}
+
+impl VarFile<'_> {
+    fn path(&self) -> &Arc<str> {
+        match self {
+            VarFile::Hcl(f) => f.path,
+            VarFile::Json { path, .. } => path,
+        }
+    }
+}
+
+fn dir_of(path: &str) -> String {
+    match path.rfind('/') {
+        Some(i) => path[..i].to_string(),
+        None => String::new(),
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// `dir` joined with a relative module source, normalised (`a/b` + `../c` = `a/c`).
+fn join(dir: &str, source: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for seg in source.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn label(l: &BlockLabel) -> &str {
+    match l {
+        BlockLabel::Ident(i) => i.as_str(),
+        BlockLabel::String(s) => s.as_str(),
+    }
+}
+
+fn blocks<'b>(body: &'b Body, ident: &'b str) -> impl Iterator<Item = &'b Block> + 'b {
+    body.iter().filter_map(move |s| match s {
+        Structure::Block(b) if b.ident.as_str() == ident => Some(b),
+        _ => None,
+    })
+}
+
+fn attr<'b>(body: &'b Body, key: &str) -> Option<&'b Expression> {
+    body.iter().find_map(|s| match s {
+        Structure::Attribute(a) if a.key.as_str() == key => Some(&a.value),
+        _ => None,
+    })
+}
+
+fn loc(path: &Arc<str>, r: Option<std::ops::Range<usize>>) -> Loc {
+    let r = r.unwrap_or(0..0);
+    Loc {
+        path: path.clone(),
+        span: Span::new(r.start, r.end),
+    }
+}
+
+/// The header of a block (`resource "a" "b"`), for locations.
+fn header(path: &Arc<str>, b: &Block) -> Loc {
+    let start = b.span().map_or(0, |r| r.start);
+    let end = b.body.span().map_or(start, |r| r.start).max(start);
+    let end = b
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .map_or(end, |r| r.end);
+    loc(path, Some(start..end))
+}
+
+struct Module<'a> {
+    files: Vec<&'a TfFile<'a>>,
+}
+
+impl<'a> Module<'a> {
+    fn variables(&self) -> Vec<(&'a str, &'a Block, &'a TfFile<'a>)> {
+        let mut out = Vec::new();
+        for f in &self.files {
+            for b in blocks(f.body, "variable") {
+                if let Some(l) = b.labels.first() {
+                    out.push((label(l), b, *f));
+                }
+            }
+        }
+        out
+    }
+
+    fn locals(&self) -> HashMap<String, (&'a Expression, FileRef<'a>)> {
+        let mut out = HashMap::new();
+        for f in &self.files {
+            for b in blocks(f.body, "locals") {
+                for s in b.body.iter() {
+                    if let Structure::Attribute(a) = s {
+                        out.insert(
+                            a.key.as_str().to_string(),
+                            (
+                                &a.value,
+                                FileRef {
+                                    path: f.path,
+                                    body: f.body,
+                                    text: f.text,
+                                },
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Local module calls: (call block, file, resolved directory or the bad source).
+    fn calls(&self, dir: &str) -> Vec<(&'a Block, &'a TfFile<'a>, Result<String, String>)> {
+        let mut out = Vec::new();
+        for f in &self.files {
+            for b in blocks(f.body, "module") {
+                let source = attr(&b.body, "source").and_then(|e| match e {
+                    Expression::String(s) => Some(s.as_str().to_string()),
+                    _ => None,
+                });
+                let Some(source) = source else { continue };
+                let resolved = if source.starts_with("./") || source.starts_with("../") {
+                    join(dir, &source).ok_or(source)
+                } else {
+                    Err(source)
+                };
+                out.push((b, *f, resolved));
+            }
+        }
+        out
+    }
+}
+
+fn fref<'a>(f: &'a TfFile<'a>) -> FileRef<'a> {
+    FileRef {
+        path: f.path,
+        body: f.body,
+        text: f.text,
+    }
+}
+
+/// A JSON node (from `.tfvars.json`) as a value written at its span.
+fn from_node(path: &Arc<str>, n: &Node) -> Tv {
+    let at = Some(Loc {
+        path: path.clone(),
+        span: n.span,
+    });
+    let v = match &n.value {
+        NodeValue::Scalar { .. } => {
+            if n.is_null() {
+                V::Null
+            } else if let Some(b) = n.as_bool() {
+                V::Bool(b)
+            } else if let Some(f) = n.as_f64() {
+                if matches!(
+                    n.value,
+                    NodeValue::Scalar {
+                        kind: crate::model::node::Scalar::Str,
+                        ..
+                    }
+                ) {
+                    V::Str(n.as_str().unwrap_or("").to_string())
+                } else {
+                    V::Num(f)
+                }
+            } else {
+                V::Str(n.as_str().unwrap_or("").to_string())
+            }
+        }
+        NodeValue::Seq(items) => V::List(items.iter().map(|i| from_node(path, i)).collect()),
+        NodeValue::Map(entries) => V::Map(
+            entries
+                .iter()
+                .filter_map(|(k, v)| Some((k.key_text()?.to_string(), from_node(path, v))))
+                .collect(),
+        ),
+    };
+    Tv::new(v, at)
+}
+
+struct Builder<'a> {
+    modules: BTreeMap<String, Module<'a>>,
+    var_files: BTreeMap<String, Vec<&'a VarFile<'a>>>,
+}
+
+/// Everything one stack (or standalone module) evaluation produced.
+#[derive(Default)]
+struct Out {
+    resources: Vec<Resource>,
+    providers: Vec<Resource>,
+    problems: Vec<Problem>,
+    external: Vec<(Loc, String)>,
+}
+
+const MAX_DEPTH: usize = 12;
+
+impl<'a> Builder<'a> {
+    /// Instantiate the module in `dir` with `vars`, under `prefix` (`module.a.`).
+    #[allow(clippy::too_many_arguments)]
+    fn instantiate(
+        &self,
+        dir: &str,
+        vars: HashMap<String, Tv>,
+        prefix: &str,
+        stack: &str,
+        env: Option<Env>,
+        in_stack: bool,
+        depth: usize,
+        out: &mut Out,
+    ) {
+        let Some(module) = self.modules.get(dir) else {
+            return;
+        };
+        let scope = Scope::new(vars, module.locals());
+        for f in &module.files {
+            for b in blocks(f.body, "resource") {
+                let (Some(t), Some(n)) = (b.labels.first(), b.labels.get(1)) else {
+                    continue;
+                };
+                let (rtype, name) = (label(t), label(n));
+                for (suffix, count_index, each) in instances(&scope, f, &b.body) {
+                    let mut ev = Eval::new(&scope, fref(f));
+                    ev.count_index = count_index;
+                    ev.each = each;
+                    out.resources.push(Resource {
+                        address: format!("{prefix}{rtype}.{name}{suffix}"),
+                        rtype: rtype.to_string(),
+                        name: name.to_string(),
+                        at: header(f.path, b),
+                        body: eval_body(&ev, &b.body),
+                        env,
+                        stack: stack.to_string(),
+                        in_stack,
+                    });
+                }
+            }
+        }
+        for f in &module.files {
+            for b in blocks(f.body, "provider") {
+                let Some(t) = b.labels.first() else { continue };
+                let ev = Eval::new(&scope, fref(f));
+                out.providers.push(Resource {
+                    address: format!("{prefix}provider.{}", label(t)),
+                    rtype: label(t).to_string(),
+                    name: String::new(),
+                    at: header(f.path, b),
+                    body: eval_body(&ev, &b.body),
+                    env,
+                    stack: stack.to_string(),
+                    in_stack,
+                });
+            }
+        }
+        for (call, f, target) in module.calls(dir) {
+            let call_name = call.labels.first().map(label).unwrap_or("?");
+            let child = match target {
+                Ok(d) if self.modules.contains_key(&d) => d,
+                Ok(d) => {
+                    let source = attr(&call.body, "source");
+                    out.problems.push(Problem {
+                        kind: ProblemKind::MissingModule,
+                        target: Some(d.clone()),
+                        at: loc(f.path, source.and_then(|s| s.span())),
+                        message: format!(
+                            "module `{call_name}` points at `{d}`, which holds no Terraform files"
+                        ),
+                    });
+                    continue;
+                }
+                Err(source) => {
+                    out.external.push((header(f.path, call), source));
+                    continue;
+                }
+            };
+            if depth >= MAX_DEPTH {
+                continue;
+            }
+            let child_mod = &self.modules[&child];
+            let declared: BTreeSet<&str> =
+                child_mod.variables().iter().map(|(n, _, _)| *n).collect();
+            for s in call.body.iter() {
+                if let Structure::Attribute(a) = s {
+                    let k = a.key.as_str();
+                    let meta = matches!(
+                        k,
+                        "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                    );
+                    if !meta && !declared.contains(k) {
+                        out.problems.push(Problem {
+                            kind: ProblemKind::UndeclaredVariable,
+                            target: None,
+                            at: loc(f.path, a.key.span()),
+                            message: format!(
+                                "module `{call_name}` sets `{k}`, which `{child}` does not declare as a variable"
+                            ),
+                        });
+                    }
+                }
+            }
+            for (suffix, count_index, each) in instances(&scope, f, &call.body) {
+                let mut ev = Eval::new(&scope, fref(f));
+                ev.count_index = count_index;
+                ev.each = each;
+                let mut child_vars = HashMap::new();
+                for (vname, vblock, vfile) in child_mod.variables() {
+                    let v = match attr(&call.body, vname) {
+                        Some(e) => ev.value(e).via(loc(f.path, e.span())),
+                        None => default_of(vblock, vfile),
+                    };
+                    child_vars.insert(vname.to_string(), v);
+                }
+                let child_prefix = format!("{prefix}module.{call_name}{suffix}.");
+                self.instantiate(
+                    &child,
+                    child_vars,
+                    &child_prefix,
+                    stack,
+                    env,
+                    in_stack,
+                    depth + 1,
+                    out,
+                );
+            }
+        }
+        scope.evaluate_locals();
+        for c in scope.cycles.borrow().iter() {
+            if let Some((e, f)) = scope.locals.get(c) {
+                out.problems.push(Problem {
+                    kind: ProblemKind::CircularLocal,
+                    target: None,
+                    at: f.loc(e.span()).unwrap_or_else(|| loc(f.path, None)),
+                    message: format!(
+                        "local `{c}` refers to itself (directly or through other locals)"
+                    ),
+                });
+            }
+        }
+    }
+
+    /// Root variables: defaults, then tfvars files in Terraform's order.
+    fn root_vars(&self, dir: &str, out: &mut Out) -> HashMap<String, Tv> {
+        let mut vars = HashMap::new();
+        let Some(module) = self.modules.get(dir) else {
+            return vars;
+        };
+        let declared = module.variables();
+        for (name, b, f) in &declared {
+            vars.insert(name.to_string(), default_of(b, f));
+        }
+        let mut files: Vec<&&VarFile<'_>> = self
+            .var_files
+            .get(dir)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        // terraform.tfvars(.json) first, then *.auto.tfvars(.json) in name order.
+        files.sort_by_key(|f| {
+            let n = file_name(f.path());
+            (!n.starts_with("terraform.tfvars"), n.to_string())
+        });
+        for vf in files {
+            let name = file_name(vf.path());
+            let auto = name.starts_with("terraform.tfvars") || name.contains(".auto.tfvars");
+            if !auto {
+                continue;
+            }
+            let entries: Vec<(String, Tv, Loc)> = match vf {
+                VarFile::Hcl(f) => f
+                    .body
+                    .iter()
+                    .filter_map(|s| match s {
+                        Structure::Attribute(a) => {
+                            let scope = Scope::new(HashMap::new(), HashMap::new());
+                            let v = Eval::new(&scope, fref(f)).value(&a.value);
+                            Some((a.key.as_str().to_string(), v, loc(f.path, a.key.span())))
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+                VarFile::Json { path, root } => root
+                    .as_map()
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        Some((
+                            k.key_text()?.to_string(),
+                            from_node(path, v),
+                            Loc {
+                                path: (*path).clone(),
+                                span: k.span,
+                            },
+                        ))
+                    })
+                    .collect(),
+            };
+            for (k, v, at) in entries {
+                if !declared.iter().any(|(n, _, _)| *n == k) {
+                    out.problems.push(Problem {
+                        kind: ProblemKind::UndeclaredVariable,
+                        target: None,
+                        at,
+                        message: format!(
+                            "`{k}` is set here but the stack `{dir}` declares no such variable"
+                        ),
+                    });
+                    continue;
+                }
+                vars.insert(k, v);
+            }
+        }
+        vars
+    }
+}
+
+fn default_of(b: &Block, f: &TfFile<'_>) -> Tv {
+    match attr(&b.body, "default") {
+        Some(e) => {
+            let scope = Scope::new(HashMap::new(), HashMap::new());
+            Eval::new(&scope, fref(f)).value(e)
+        }
+        None => Tv::unknown(),
+    }
+}
+
+type Instance = (String, Option<Tv>, Option<(Tv, Tv)>);
+
+/// The instances of a block: one, `count` of them, or one per `for_each` key. An unknown
+/// count or collection gives one instance whose index/key is unknown.
+fn instances(scope: &Scope<'_>, f: &TfFile<'_>, body: &Body) -> Vec<Instance> {
+    let ev = Eval::new(scope, fref(f));
+    if let Some(c) = attr(body, "count") {
+        let v = ev.value(c);
+        return match v.as_num() {
+            Some(n) if n >= 0.0 => (0..(n as usize).min(1000))
+                .map(|i| {
+                    (
+                        format!("[{i}]"),
+                        Some(Tv::new(V::Num(i as f64), None)),
+                        None,
+                    )
+                })
+                .collect(),
+            _ => vec![("[?]".into(), Some(Tv::unknown()), None)],
+        };
+    }
+    if let Some(fe) = attr(body, "for_each") {
+        let v = ev.value(fe);
+        return match &v.v {
+            V::Map(m) => m
+                .iter()
+                .map(|(k, val)| {
+                    (
+                        format!("[\"{k}\"]"),
+                        None,
+                        Some((Tv::new(V::Str(k.clone()), None), val.clone())),
+                    )
+                })
+                .collect(),
+            V::List(l) if l.iter().all(|x| x.to_str().is_some()) => l
+                .iter()
+                .filter_map(|x| {
+                    let k = x.to_str()?;
+                    Some((
+                        format!("[\"{k}\"]"),
+                        None,
+                        Some((Tv::new(V::Str(k), None), x.clone())),
+                    ))
+                })
+                .collect(),
+            _ => vec![("[?]".into(), None, Some((Tv::unknown(), Tv::unknown())))],
+        };
+    }
+    vec![(String::new(), None, None)]
+}
+
+/// A block body as a map: attributes evaluated (their origin ending at the attribute),
+/// nested blocks as lists of maps, `dynamic` blocks as unknown.
+fn eval_body(ev: &Eval<'_, '_>, body: &Body) -> Tv {
+    let mut m: BTreeMap<String, Tv> = BTreeMap::new();
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                let v = ev.value(&a.value);
+                let site = ev.file.loc(a.value.span());
+                let v = match site {
+                    Some(site) => v.via(site),
+                    None => v,
+                };
+                m.insert(a.key.as_str().to_string(), v);
+            }
+            Structure::Block(b) if b.ident.as_str() == "dynamic" => {
+                if let Some(l) = b.labels.first() {
+                    m.insert(label(l).to_string(), Tv::unknown());
+                }
+            }
+            Structure::Block(b) => {
+                let inner = eval_body(ev, &b.body);
+                let inner = Tv {
+                    origin: ev.file.loc(b.span()).into_iter().collect(),
+                    ..inner
+                };
+                match m.get_mut(b.ident.as_str()) {
+                    Some(Tv { v: V::List(l), .. }) => l.push(inner),
+                    _ => {
+                        let site = ev.file.loc(b.span());
+                        m.insert(
+                            b.ident.as_str().to_string(),
+                            Tv::new(V::List(vec![inner]), site),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Tv::new(V::Map(m), ev.file.loc(body.span()))
+}
+
+/// Build the model from the parsed Terraform and variables files.
+pub fn build(tf: &[TfFile<'_>], var_files: &[VarFile<'_>]) -> TfModel {
+    let mut modules: BTreeMap<String, Module<'_>> = BTreeMap::new();
+    for f in tf {
+        modules
+            .entry(dir_of(f.path))
+            .or_insert_with(|| Module { files: Vec::new() })
+            .files
+            .push(f);
+    }
+    let mut by_dir: BTreeMap<String, Vec<&VarFile<'_>>> = BTreeMap::new();
+    for v in var_files {
+        by_dir.entry(dir_of(v.path())).or_default().push(v);
+    }
+    let b = Builder {
+        modules,
+        var_files: by_dir,
+    };
+    // Which directories are called as modules, from where.
+    let mut called: BTreeSet<String> = BTreeSet::new();
+    for (dir, m) in &b.modules {
+        for (_, _, target) in m.calls(dir) {
+            if let Ok(d) = target {
+                called.insert(d);
+            }
+        }
+    }
+    let is_root = |dir: &str, m: &Module<'_>| {
+        !called.contains(dir)
+            && m.files.iter().any(|f| {
+                blocks(f.body, "provider").next().is_some()
+                    || blocks(f.body, "module").next().is_some()
+                    || blocks(f.body, "terraform")
+                        .any(|t| blocks(&t.body, "backend").next().is_some())
+            })
+    };
+    let roots: Vec<String> = b
+        .modules
+        .iter()
+        .filter(|(d, m)| is_root(d, m))
+        .map(|(d, _)| d.clone())
+        .collect();
+    // Modules reached from a root.
+    let mut reached: BTreeSet<String> = BTreeSet::new();
+    let mut stack: Vec<String> = roots.clone();
+    while let Some(d) = stack.pop() {
+        if !reached.insert(d.clone()) {
+            continue;
+        }
+        if let Some(m) = b.modules.get(&d) {
+            for (_, _, t) in m.calls(&d) {
+                if let Ok(c) = t
+                    && b.modules.contains_key(&c)
+                {
+                    stack.push(c);
+                }
+            }
+        }
+    }
+    let standalone: Vec<String> = b
+        .modules
+        .keys()
+        .filter(|d| !reached.contains(*d))
+        .cloned()
+        .collect();
+
+    let jobs: Vec<(String, bool)> = roots
+        .iter()
+        .map(|d| (d.clone(), true))
+        .chain(standalone.iter().map(|d| (d.clone(), false)))
+        .collect();
+    let outs: Vec<Out> = jobs
+        .par_iter()
+        .map(|(dir, is_stack)| {
+            let mut out = Out::default();
+            let env = if *is_stack {
+                Env::from_path(&format!("{dir}/"))
+            } else {
+                None
+            };
+            let vars = if *is_stack {
+                b.root_vars(dir, &mut out)
+            } else {
+                let mut vars = HashMap::new();
+                if let Some(m) = b.modules.get(dir) {
+                    for (n, blk, f) in m.variables() {
+                        vars.insert(n.to_string(), default_of(blk, f));
+                    }
+                }
+                vars
+            };
+            b.instantiate(dir, vars, "", dir, env, *is_stack, 0, &mut out);
+            out
+        })
+        .collect();
+    let mut model = TfModel::default();
+    for o in outs {
+        model.resources.extend(o.resources);
+        model.providers.extend(o.providers);
+        model.problems.extend(o.problems);
+        model.external_modules.extend(o.external);
+    }
+    // A module reached from several stacks reports the same problem once.
+    model.problems.sort_by(|a, b| {
+        (&a.at.path, a.at.span, &a.message).cmp(&(&b.at.path, b.at.span, &b.message))
+    });
+    model
+        .problems
+        .dedup_by(|a, b| a.at == b.at && a.message == b.message);
+    for dir in &roots {
+        if let Some(m) = b.modules.get(dir) {
+            model.stacks.push(stack_info(dir, m));
+        }
+    }
+    model
+}
+
+fn stack_info(dir: &str, m: &Module<'_>) -> Stack {
+    let first = m.files[0];
+    let mut s = Stack {
+        dir: dir.to_string(),
+        env: Env::from_path(&format!("{dir}/")),
+        terraform_block: None,
+        backend: None,
+        required_version: false,
+        unpinned_providers: Vec::new(),
+        first_file: loc(first.path, Some(0..0)),
+    };
+    for f in &m.files {
+        for t in blocks(f.body, "terraform") {
+            s.terraform_block.get_or_insert_with(|| header(f.path, t));
+            if attr(&t.body, "required_version").is_some() {
+                s.required_version = true;
+            }
+            for be in blocks(&t.body, "backend") {
+                let scope = Scope::new(HashMap::new(), HashMap::new());
+                let ev = Eval::new(&scope, fref(f));
+                let kind = be.labels.first().map(label).unwrap_or("").to_string();
+                s.backend = Some((kind, eval_body(&ev, &be.body), header(f.path, be)));
+            }
+            for rp in blocks(&t.body, "required_providers") {
+                for st in rp.body.iter() {
+                    let Structure::Attribute(a) = st else {
+                        continue;
+                    };
+                    let pinned = match &a.value {
+                        Expression::Object(o) => o.iter().any(|(k, _)| match k {
+                            hcl_edit::expr::ObjectKey::Ident(i) => i.as_str() == "version",
+                            hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => {
+                                s.as_str() == "version"
+                            }
+                            _ => false,
+                        }),
+                        // Terraform 0.12 form: `aws = "~> 5.0"`.
+                        Expression::String(_) => true,
+                        _ => true,
+                    };
+                    if !pinned {
+                        s.unpinned_providers
+                            .push((a.key.as_str().to_string(), loc(f.path, a.span())));
+                    }
+                }
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,207 @@
+//! Terraform stacks end to end: values resolved through tfvars and module calls with
+//! provenance (the finding at the tfvars line, the module argument and the resource as SARIF
+//! related locations), and bad input that must not stop the run.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_octolint"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("octolint runs")
+}
+
+fn write(dir: &Path, rel: &str, content: &str) {
+    let p = dir.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(p, content).expect("write");
+}
+
+fn stack(d: &Path) {
+    write(
+        d,
+        "environments/prod/main.tf",
+        r#"terraform {
+  required_version = "~> 1.9"
+  backend "gcs" {
+    bucket = "acme-tfstate"
+  }
+}
+
+variable "redis_tier" {
+  type = string
+}
+
+module "redis" {
+  source = "../../modules/redis"
+  tier   = var.redis_tier
+}
+"#,
+    );
+    write(
+        d,
+        "environments/prod/terraform.tfvars",
+        "# prod sizing\nredis_tier = \"BASIC\"\n",
+    );
+    write(
+        d,
+        "modules/redis/main.tf",
+        r#"variable "tier" {
+  type    = string
+  default = "STANDARD_HA"
+}
+
+resource "google_redis_instance" "this" {
+  name           = "cache"
+  memory_size_gb = 4
+  tier           = var.tier
+  labels = {
+    project     = "shop"
+    environment = "prod"
+  }
+}
+"#,
+    );
+}
+
+#[test]
+fn findings_point_at_the_tfvars_line_with_the_resource_related() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    stack(d);
+    let o = run(&["check", ".", "--select", "TF007", "--format", "sarif"], d);
+    let sarif: serde_json::Value = serde_json::from_slice(&o.stdout).expect("sarif");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1, "{sarif}");
+    let r = &results[0];
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        "environments/prod/terraform.tfvars"
+    );
+    assert_eq!(loc["region"]["startLine"], 2);
+    let related: Vec<(String, u64)> = r["relatedLocations"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|l| {
+            (
+                l["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+                l["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        vec![
+            ("environments/prod/main.tf".to_string(), 14),
+            ("modules/redis/main.tf".to_string(), 9),
+            ("modules/redis/main.tf".to_string(), 6),
+        ]
+    );
+    assert!(
+        r["message"]["text"]
+            .as_str()
+            .is_some_and(|m| m.contains("module.redis.google_redis_instance.this")),
+        "{r}"
+    );
+
+    // The module alone (its default is STANDARD_HA) and dev are fine.
+    write(
+        d,
+        "environments/prod/terraform.tfvars",
+        "redis_tier = \"STANDARD_HA\"\n",
+    );
+    let o = run(&["check", ".", "--select", "TF", "--format", "json"], d);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+fn bad_terraform_is_reported_and_the_rest_is_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    stack(d);
+    write(d, "broken/main.tf", "resource \"x\" \"y\" {\n  a = \n}\n");
+    write(
+        d,
+        "odd/main.tf",
+        r#"locals {
+  a = local.b
+  b = local.a
+  c = totally_unknown_function(1)
+  d = <<-EOT
+    heredoc ${var.x}
+  EOT
+}
+
+variable "x" {
+  default = "y"
+}
+
+resource "aws_security_group" "dyn" {
+  dynamic "ingress" {
+    for_each = var.rules
+    content {
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+}
+
+resource "aws_instance" "many" {
+  count         = length(var.unknown)
+  instance_type = "t3.micro"
+}
+"#,
+    );
+    write(
+        d,
+        "json/main.tf.json",
+        r#"{"resource": {"aws_s3_bucket": {"b": {"bucket": "x", "acl": "public-read"}}}}"#,
+    );
+    write(d, "environments/prod/extra.auto.tfvars", "nope = 1\n");
+    let o = run(
+        &["check", ".", "--select", "TF,OCT000", "--format", "json"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let ids: Vec<String> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["rule_id"].as_str().unwrap_or(""),
+                f["location"]["path"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    for want in [
+        "OCT000:broken/main.tf",
+        "TF016:odd/main.tf",
+        "TF007:environments/prod/terraform.tfvars",
+        "TF014:environments/prod/extra.auto.tfvars",
+    ] {
+        assert!(ids.iter().any(|i| i == want), "{want} missing from {ids:?}");
+    }
+    // Dynamic blocks and unknown counts are unknown, never reported as open ingress.
+    assert!(!ids.iter().any(|i| i.starts_with("TF001")), "{ids:?}");
+}
