@@ -43,6 +43,7 @@ struct RawConfig {
 struct RawTerraform {
     required_tags: Option<Vec<String>>,
     prod_min_backup_days: Option<Spanned<i64>>,
+    naming: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,6 +141,8 @@ pub struct RuleOptions {
     pub required_tags: Vec<String>,
     /// Minimum backup retention in days for prod databases.
     pub prod_min_backup_days: i64,
+    /// Naming convention for Terraform resource names (`{project}-{env}-{service}`), if any.
+    pub naming: Option<String>,
 }
 
 impl Default for RuleOptions {
@@ -154,6 +157,7 @@ impl Default for RuleOptions {
             repo_root: None,
             required_tags: vec!["project".into(), "environment".into()],
             prod_min_backup_days: 7,
+            naming: None,
         }
     }
 }
@@ -402,6 +406,26 @@ impl Settings {
                 .required_tags
                 .clone()
                 .unwrap_or(defaults.required_tags.clone()),
+            naming: match &raw.terraform.naming {
+                Some(t) => {
+                    let ok = crate::rules::builtin::terraform::governance::naming_regex(
+                        t.get_ref(),
+                        None,
+                    )
+                    .is_some();
+                    if !ok {
+                        return Err(err_at(
+                            Some(t.span()),
+                            format!(
+                                "invalid naming convention `{}`: use literal text and {{placeholders}}",
+                                t.get_ref()
+                            ),
+                        ));
+                    }
+                    Some(t.get_ref().clone())
+                }
+                None => None,
+            },
             prod_min_backup_days: match &raw.terraform.prod_min_backup_days {
                 Some(v) if *v.get_ref() < 0 => {
                     return Err(err_at(

@@ -205,3 +205,46 @@ resource "aws_instance" "many" {
     // Dynamic blocks and unknown counts are unknown, never reported as open ingress.
     assert!(!ids.iter().any(|i| i.starts_with("TF001")), "{ids:?}");
 }
+
+#[test]
+fn module_outputs_flow_between_local_modules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "prod/main.tf",
+        r#"terraform {
+  backend "gcs" {
+    bucket = "acme-tfstate"
+  }
+}
+
+module "sizing" {
+  source = "../modules/sizing"
+  tier   = "BASIC"
+}
+
+module "cache" {
+  source = "../modules/cache"
+  tier   = module.sizing.cache_tier
+}
+"#,
+    );
+    write(
+        d,
+        "modules/sizing/main.tf",
+        "variable \"tier\" {\n  type = string\n}\n\noutput \"cache_tier\" {\n  value = var.tier\n}\n",
+    );
+    write(
+        d,
+        "modules/cache/main.tf",
+        "variable \"tier\" {\n  type = string\n}\n\nresource \"google_redis_instance\" \"this\" {\n  name           = \"cache\"\n  memory_size_gb = 1\n  tier           = var.tier\n}\n",
+    );
+    let o = run(&["check", ".", "--select", "TF007", "--format", "json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let f = &v["findings"][0];
+    assert_eq!(f["location"]["path"], "prod/main.tf", "{v}");
+    assert_eq!(f["location"]["region"]["start_line"], 9);
+    let related = f["related"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(related >= 3, "module argument, output, resource: {v}");
+}

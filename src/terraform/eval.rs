@@ -46,6 +46,8 @@ pub struct Scope<'a> {
     active: RefCell<HashSet<String>>,
     /// Locals that refer to themselves (reported by the caller).
     pub cycles: RefCell<Vec<String>>,
+    /// Outputs of the module calls instantiated so far (`module.<name>` → map of outputs).
+    pub modules: RefCell<HashMap<String, Tv>>,
 }
 
 impl<'a> Scope<'a> {
@@ -59,6 +61,7 @@ impl<'a> Scope<'a> {
             cache: RefCell::new(HashMap::new()),
             active: RefCell::new(HashSet::new()),
             cycles: RefCell::new(Vec::new()),
+            modules: RefCell::new(HashMap::new()),
         }
     }
 
@@ -237,6 +240,10 @@ impl<'s, 'a> Eval<'s, 'a> {
                     None => return Ok(Tv::new(V::Unknown, here)),
                 },
                 ("local", Some(n)) => (self.scope.local(n), 1),
+                ("module", Some(n)) => match self.scope.modules.borrow().get(n) {
+                    Some(v) => (v.clone(), 1),
+                    None => return Ok(Tv::new(V::Unknown, here)),
+                },
                 ("count", Some("index")) => match &self.count_index {
                     Some(i) => (i.clone(), 1),
                     None => return Ok(Tv::new(V::Unknown, here)),

@@ -324,50 +324,11 @@ impl<'a> Builder<'a> {
         in_stack: bool,
         depth: usize,
         out: &mut Out,
-    ) {
+    ) -> Tv {
         let Some(module) = self.modules.get(dir) else {
-            return;
+            return Tv::unknown();
         };
         let scope = Scope::new(vars, module.locals());
-        for f in &module.files {
-            for b in blocks(f.body, "resource") {
-                let (Some(t), Some(n)) = (b.labels.first(), b.labels.get(1)) else {
-                    continue;
-                };
-                let (rtype, name) = (label(t), label(n));
-                for (suffix, count_index, each) in instances(&scope, f, &b.body) {
-                    let mut ev = Eval::new(&scope, fref(f));
-                    ev.count_index = count_index;
-                    ev.each = each;
-                    out.resources.push(Resource {
-                        address: format!("{prefix}{rtype}.{name}{suffix}"),
-                        rtype: rtype.to_string(),
-                        name: name.to_string(),
-                        at: header(f.path, b),
-                        body: eval_body(&ev, &b.body),
-                        env,
-                        stack: stack.to_string(),
-                        in_stack,
-                    });
-                }
-            }
-        }
-        for f in &module.files {
-            for b in blocks(f.body, "provider") {
-                let Some(t) = b.labels.first() else { continue };
-                let ev = Eval::new(&scope, fref(f));
-                out.providers.push(Resource {
-                    address: format!("{prefix}provider.{}", label(t)),
-                    rtype: label(t).to_string(),
-                    name: String::new(),
-                    at: header(f.path, b),
-                    body: eval_body(&ev, &b.body),
-                    env,
-                    stack: stack.to_string(),
-                    in_stack,
-                });
-            }
-        }
         for (call, f, target) in module.calls(dir) {
             let call_name = call.labels.first().map(label).unwrap_or("?");
             let child = match target {
@@ -414,7 +375,9 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            for (suffix, count_index, each) in instances(&scope, f, &call.body) {
+            let insts = instances(&scope, f, &call.body);
+            let single = insts.len() == 1 && insts[0].0.is_empty();
+            for (suffix, count_index, each) in insts {
                 let mut ev = Eval::new(&scope, fref(f));
                 ev.count_index = count_index;
                 ev.each = each;
@@ -427,7 +390,7 @@ impl<'a> Builder<'a> {
                     child_vars.insert(vname.to_string(), v);
                 }
                 let child_prefix = format!("{prefix}module.{call_name}{suffix}.");
-                self.instantiate(
+                let outputs = self.instantiate(
                     &child,
                     child_vars,
                     &child_prefix,
@@ -437,6 +400,51 @@ impl<'a> Builder<'a> {
                     depth + 1,
                     out,
                 );
+                if single {
+                    scope
+                        .modules
+                        .borrow_mut()
+                        .insert(call_name.to_string(), outputs);
+                }
+            }
+        }
+        for f in &module.files {
+            for b in blocks(f.body, "resource") {
+                let (Some(t), Some(n)) = (b.labels.first(), b.labels.get(1)) else {
+                    continue;
+                };
+                let (rtype, name) = (label(t), label(n));
+                for (suffix, count_index, each) in instances(&scope, f, &b.body) {
+                    let mut ev = Eval::new(&scope, fref(f));
+                    ev.count_index = count_index;
+                    ev.each = each;
+                    out.resources.push(Resource {
+                        address: format!("{prefix}{rtype}.{name}{suffix}"),
+                        rtype: rtype.to_string(),
+                        name: name.to_string(),
+                        at: header(f.path, b),
+                        body: eval_body(&ev, &b.body),
+                        env,
+                        stack: stack.to_string(),
+                        in_stack,
+                    });
+                }
+            }
+        }
+        for f in &module.files {
+            for b in blocks(f.body, "provider") {
+                let Some(t) = b.labels.first() else { continue };
+                let ev = Eval::new(&scope, fref(f));
+                out.providers.push(Resource {
+                    address: format!("{prefix}provider.{}", label(t)),
+                    rtype: label(t).to_string(),
+                    name: String::new(),
+                    at: header(f.path, b),
+                    body: eval_body(&ev, &b.body),
+                    env,
+                    stack: stack.to_string(),
+                    in_stack,
+                });
             }
         }
         scope.evaluate_locals();
@@ -452,6 +460,23 @@ impl<'a> Builder<'a> {
                 });
             }
         }
+        // Outputs, for the calling module (`module.<name>.<output>`).
+        let mut outputs = BTreeMap::new();
+        for f in &module.files {
+            for b in blocks(f.body, "output") {
+                let (Some(l), Some(e)) = (b.labels.first(), attr(&b.body, "value")) else {
+                    continue;
+                };
+                let v = Eval::new(&scope, fref(f)).value(e);
+                let v = if v.is_known() {
+                    v.via(loc(f.path, e.span()))
+                } else {
+                    v
+                };
+                outputs.insert(label(l).to_string(), v);
+            }
+        }
+        Tv::new(V::Map(outputs), None)
     }
 
     /// Root variables: defaults, then tfvars files in Terraform's order.

@@ -60,6 +60,7 @@ pub static ALL: &[&dyn Rule] = &[
     &terraform::stack::UndeclaredVariable,
     &terraform::stack::MissingModule,
     &terraform::stack::CircularLocal,
+    &terraform::governance::NamingConvention,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).

@@ -109,3 +109,97 @@ impl Rule for RequiredTags {
         }
     }
 }
+
+pub struct NamingConvention;
+
+static NAMING: RuleMeta = RuleMeta {
+    id: "TF017",
+    name: "naming-convention",
+    severity: Severity::Warning,
+    category: "terraform",
+    tags: &["governance"],
+    summary: "A resource name does not follow `[terraform] naming` (off unless configured)",
+    explanation: "A naming convention such as `{project}-{env}-{service}` makes ownership, \
+environment and purpose readable from a name in the console, in bills and in alerts. Configure it \
+with `[terraform] naming`: literal text and `{placeholders}`; `{env}` must be the stack's \
+environment (`dev`, `staging`, `prod`), any other placeholder is one or more lower-case letters or \
+digits (words joined by `-` are allowed in the last one). Checked: the `name` (or S3 `bucket`, RDS \
+`identifier`) of taggable resources in stacks, when it is known.",
+    help: "rename the resource to match the convention (renaming usually replaces the resource: plan it)",
+    fail_example: "# naming = \"{project}-{env}-{service}\"\n# environments/prod/main.tf\nresource \"google_storage_bucket\" \"assets\" {\n  name = \"assets-bucket\"\n}\n",
+    pass_example: "# naming = \"{project}-{env}-{service}\"\n# environments/prod/main.tf\nresource \"google_storage_bucket\" \"assets\" {\n  name = \"shop-prod-assets\"\n}\n",
+    security_severity: None,
+    since: "0.1.0",
+};
+
+/// The regex of a naming template for an environment (`None` env: any word).
+pub fn naming_regex(template: &str, env: Option<&str>) -> Option<regex::Regex> {
+    let mut re = String::from("^");
+    let mut rest = template;
+    let mut placeholders = 0;
+    while let Some(open) = rest.find('{') {
+        re.push_str(&regex::escape(&rest[..open]));
+        let close = rest[open..].find('}')? + open;
+        let name = &rest[open + 1..close];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        placeholders += 1;
+        rest = &rest[close + 1..];
+        if name == "env" {
+            match env {
+                Some(e) => re.push_str(&regex::escape(e)),
+                None => re.push_str("[a-z0-9]+"),
+            }
+        } else if rest.is_empty() {
+            re.push_str("[a-z0-9]+(?:-[a-z0-9]+)*");
+        } else {
+            re.push_str("[a-z0-9]+");
+        }
+    }
+    if placeholders == 0 {
+        return None;
+    }
+    re.push_str(&regex::escape(rest));
+    re.push('$');
+    regex::Regex::new(&re).ok()
+}
+
+impl Rule for NamingConvention {
+    fn meta(&self) -> &'static RuleMeta {
+        &NAMING
+    }
+
+    fn check_terraform(&self, tf: &TfModel, ctx: &mut Ctx<'_>) {
+        let Some(template) = ctx.options.naming.clone() else {
+            return;
+        };
+        for r in tf.resources.iter().filter(|r| r.in_stack) {
+            if tag_path(&r.rtype).is_none() {
+                continue;
+            }
+            let Some(v) = ["name", "bucket", "identifier"]
+                .iter()
+                .find_map(|k| r.attr(&[k]))
+            else {
+                continue;
+            };
+            let Some(name) = v.as_str() else { continue };
+            let env = r.env.map(|e| e.as_str());
+            let Some(re) = naming_regex(&template, env) else {
+                return;
+            };
+            if !re.is_match(name) {
+                report_value(
+                    ctx,
+                    r,
+                    v,
+                    format!(
+                        "`{}` is named `{name}`, which does not follow `{template}`",
+                        r.address
+                    ),
+                );
+            }
+        }
+    }
+}
