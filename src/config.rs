@@ -36,6 +36,8 @@ struct RawConfig {
     secrets: RawSecrets,
     #[serde(default)]
     terraform: RawTerraform,
+    #[serde(default)]
+    environments: BTreeMap<String, crate::model::environments::RawEnv>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -143,6 +145,8 @@ pub struct RuleOptions {
     pub prod_min_backup_days: i64,
     /// Naming convention for Terraform resource names (`{project}-{env}-{service}`), if any.
     pub naming: Option<String>,
+    /// Environments: names, path globs, ceilings and sizing limits.
+    pub environments: crate::model::environments::Environments,
 }
 
 impl Default for RuleOptions {
@@ -158,6 +162,7 @@ impl Default for RuleOptions {
             required_tags: vec!["project".into(), "environment".into()],
             prod_min_backup_days: 7,
             naming: None,
+            environments: crate::model::environments::Environments::default(),
         }
     }
 }
@@ -406,6 +411,16 @@ impl Settings {
                 .required_tags
                 .clone()
                 .unwrap_or(defaults.required_tags.clone()),
+            environments: crate::model::environments::Environments::build(&raw.environments)
+                .map_err(|e| {
+                    let at = raw
+                        .environments
+                        .keys()
+                        .find(|k| e.contains(&format!("[environments.{k}]")))
+                        .and_then(|k| text.find(&format!("[environments.{k}]")))
+                        .map(|i| i..i + 1);
+                    err_at(at, e)
+                })?,
             naming: match &raw.terraform.naming {
                 Some(t) => {
                     let ok = crate::rules::builtin::terraform::governance::naming_regex(

@@ -756,7 +756,7 @@ fn check_documents(
         let Some(obj) = K8sObject::from_node(node) else {
             continue;
         };
-        let mut obj = obj.with_env_from(&f.path);
+        let mut obj = obj.with_env_in(&f.path, &options.environments);
         obj.partial = is_patch;
         let logical = obj.logical_name();
         let start = f.findings.len();
@@ -970,7 +970,7 @@ fn check_repo(
                     Some(ObjectRef {
                         path: &f.path,
                         doc_span: node.span,
-                        obj: obj.with_env_from(&f.path),
+                        obj: obj.with_env_in(&f.path, &options.environments),
                     })
                 })
         })
@@ -1005,7 +1005,7 @@ fn check_repo(
         .collect();
     // Terraform: resolve stacks once, then run the Terraform rules in parallel.
     if rules.iter().any(|r| r.meta().category == "terraform") {
-        let mut model = terraform_model(files);
+        let mut model = terraform_model(files, &options.environments);
         // A module directory that exists but was not walked (a symbolic link, an excluded
         // path) is not missing.
         model
@@ -1045,7 +1045,10 @@ fn check_repo(
 }
 
 /// The Terraform model of every `.tf` file, with `.tfvars` / `.tfvars.json` values.
-fn terraform_model(files: &[ParsedFile]) -> crate::terraform::TfModel {
+fn terraform_model(
+    files: &[ParsedFile],
+    envs: &crate::model::environments::Environments,
+) -> crate::terraform::TfModel {
     use crate::terraform::{TfFile, VarFile};
     let mut tf = Vec::new();
     let mut vars = Vec::new();
@@ -1075,7 +1078,7 @@ fn terraform_model(files: &[ParsedFile]) -> crate::terraform::TfModel {
             _ => {}
         }
     }
-    crate::terraform::build(&tf, &vars)
+    crate::terraform::build(&tf, &vars, envs)
 }
 
 /// Apply config levels, inline suppressions and the baseline; add regions and

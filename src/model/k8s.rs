@@ -112,6 +112,19 @@ impl<'a> K8sObject<'a> {
         self
     }
 
+    /// Like [`K8sObject::with_env_from`], with configured environment globs first.
+    pub fn with_env_in(self, path: &str, envs: &crate::model::environments::Environments) -> Self {
+        let configured = envs
+            .resolve(path)
+            .0
+            .filter(|s| s.globs.is_some() || Env::from_name(&s.name).is_none());
+        let mut obj = self.with_env_from(path);
+        if let Some(spec) = configured {
+            obj.env = Some(spec.class);
+        }
+        obj
+    }
+
     /// API group (`apps`, `argoproj.io`, or empty for the core group).
     pub fn group(&self) -> &'a str {
         match self.api_version.rsplit_once('/') {

@@ -2,6 +2,7 @@
 //! Depends on `source` and `parse`; knows nothing of rules or output.
 
 pub mod env;
+pub mod environments;
 pub mod k8s;
 pub mod node;
 pub mod repo;

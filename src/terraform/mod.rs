@@ -38,8 +38,10 @@ pub struct Resource {
     /// The evaluated body: attributes, and nested blocks as lists of maps. Each attribute's
     /// origin ends at its place in the resource block.
     pub body: Tv,
-    /// Environment of the stack it belongs to (none for modules checked on their own).
+    /// Environment class of the stack it belongs to (none for modules checked on their own).
     pub env: Option<Env>,
+    /// Environment name (`prod`, `qa`, …).
+    pub env_name: Option<Arc<str>>,
     /// Directory of the stack (or of the module checked on its own).
     pub stack: String,
     /// Evaluated as part of a stack (not a module on its own with defaults).
@@ -57,6 +59,7 @@ impl Resource {
 pub struct Stack {
     pub dir: String,
     pub env: Option<Env>,
+    pub env_name: Option<Arc<str>>,
     /// The `terraform` block of the stack, if any (first found).
     pub terraform_block: Option<Loc>,
     /// `backend "<type>"` with its evaluated body.
@@ -295,6 +298,13 @@ fn from_node(path: &Arc<str>, n: &Node) -> Tv {
     Tv::new(v, at)
 }
 
+/// The environment of a stack: class and name.
+#[derive(Clone, Default)]
+struct EnvTag {
+    class: Option<Env>,
+    name: Option<Arc<str>>,
+}
+
 struct Builder<'a> {
     modules: BTreeMap<String, Module<'a>>,
     var_files: BTreeMap<String, Vec<&'a VarFile<'a>>>,
@@ -320,7 +330,7 @@ impl<'a> Builder<'a> {
         vars: HashMap<String, Tv>,
         prefix: &str,
         stack: &str,
-        env: Option<Env>,
+        env: &EnvTag,
         in_stack: bool,
         depth: usize,
         out: &mut Out,
@@ -424,7 +434,8 @@ impl<'a> Builder<'a> {
                         name: name.to_string(),
                         at: header(f.path, b),
                         body: eval_body(&ev, &b.body),
-                        env,
+                        env: env.class,
+                        env_name: env.name.clone(),
                         stack: stack.to_string(),
                         in_stack,
                     });
@@ -441,7 +452,8 @@ impl<'a> Builder<'a> {
                     name: String::new(),
                     at: header(f.path, b),
                     body: eval_body(&ev, &b.body),
-                    env,
+                    env: env.class,
+                    env_name: env.name.clone(),
                     stack: stack.to_string(),
                     in_stack,
                 });
@@ -657,7 +669,20 @@ fn eval_body(ev: &Eval<'_, '_>, body: &Body) -> Tv {
 }
 
 /// Build the model from the parsed Terraform and variables files.
-pub fn build(tf: &[TfFile<'_>], var_files: &[VarFile<'_>]) -> TfModel {
+pub fn build(
+    tf: &[TfFile<'_>],
+    var_files: &[VarFile<'_>],
+    envs: &crate::model::environments::Environments,
+) -> TfModel {
+    let tag_of = |dir: &str| -> EnvTag {
+        match envs.resolve(&format!("{dir}/")).0 {
+            Some(s) => EnvTag {
+                class: Some(s.class),
+                name: Some(Arc::from(s.name.as_str())),
+            },
+            None => EnvTag::default(),
+        }
+    };
     let mut modules: BTreeMap<String, Module<'_>> = BTreeMap::new();
     for f in tf {
         modules
@@ -732,9 +757,9 @@ pub fn build(tf: &[TfFile<'_>], var_files: &[VarFile<'_>]) -> TfModel {
         .map(|(dir, is_stack)| {
             let mut out = Out::default();
             let env = if *is_stack {
-                Env::from_path(&format!("{dir}/"))
+                tag_of(dir)
             } else {
-                None
+                EnvTag::default()
             };
             let vars = if *is_stack {
                 b.root_vars(dir, &mut out)
@@ -747,7 +772,7 @@ pub fn build(tf: &[TfFile<'_>], var_files: &[VarFile<'_>]) -> TfModel {
                 }
                 vars
             };
-            b.instantiate(dir, vars, "", dir, env, *is_stack, 0, &mut out);
+            b.instantiate(dir, vars, "", dir, &env, *is_stack, 0, &mut out);
             out
         })
         .collect();
@@ -767,7 +792,11 @@ pub fn build(tf: &[TfFile<'_>], var_files: &[VarFile<'_>]) -> TfModel {
         .dedup_by(|a, b| a.at == b.at && a.message == b.message);
     for dir in &roots {
         if let Some(m) = b.modules.get(dir) {
-            model.stacks.push(stack_info(dir, m));
+            let tag = tag_of(dir);
+            let mut info = stack_info(dir, m);
+            info.env = tag.class;
+            info.env_name = tag.name;
+            model.stacks.push(info);
         }
     }
     model
@@ -777,7 +806,8 @@ fn stack_info(dir: &str, m: &Module<'_>) -> Stack {
     let first = m.files[0];
     let mut s = Stack {
         dir: dir.to_string(),
-        env: Env::from_path(&format!("{dir}/")),
+        env: None,
+        env_name: None,
         terraform_block: None,
         backend: None,
         required_version: false,
