@@ -43,6 +43,32 @@ pub enum Command {
     },
     /// Run the `test_*` rules of Rego policies (like `conftest verify`)
     Verify(VerifyArgs),
+    /// Estimate the monthly cost of each environment's Terraform stacks (offline)
+    Cost(CostArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CostFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CostArgs {
+    /// Repository or directory to estimate
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[arg(short, long, value_enum, default_value_t = CostFormat::Text)]
+    pub format: CostFormat,
+    /// Use this config file instead of searching for octolint.toml
+    #[arg(short, long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any octolint.toml
+    #[arg(long)]
+    pub no_config: bool,
+    /// Worker threads [default: number of CPUs]
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -185,6 +211,13 @@ pub fn main() -> i32 {
                 2
             }
         },
+        Command::Cost(args) => match cost(&args) {
+            Ok(code) => code,
+            Err(msg) => {
+                eprintln!("octolint: error: {msg}");
+                2
+            }
+        },
         Command::Verify(args) => match verify(&args) {
             Ok(code) => code,
             Err(msg) => {
@@ -312,6 +345,62 @@ fn load_policies(
         );
     }
     loaded
+}
+
+fn cost(args: &CostArgs) -> Result<i32, String> {
+    if std::fs::symlink_metadata(&args.path).is_err() {
+        return Err(format!("path `{}` does not exist", args.path.display()));
+    }
+    let cfg = if args.no_config {
+        None
+    } else if let Some(p) = &args.config {
+        Some(p.clone())
+    } else {
+        config::discover(&args.path)
+    };
+    let settings = match cfg {
+        Some(p) => Settings::load(&p).map_err(|e| format!("invalid config: {e}"))?,
+        None => Settings::defaults(),
+    };
+    let base = if args.path.is_dir() {
+        args.path.clone()
+    } else {
+        PathBuf::from(".")
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
+    let opts = RunOptions {
+        paths: vec![args.path.clone()],
+        base,
+        follow_links: false,
+        jobs,
+        exclude: Vec::new(),
+        baseline: None,
+        policies: None,
+        no_builtin: false,
+    };
+    let tf = pipeline::terraform_only(&opts, &settings)?;
+    let envs = crate::cost::estimate(
+        &tf.model,
+        &settings.options.environments,
+        &settings.options.prices,
+    );
+    for f in &tf.failed {
+        eprintln!("octolint: {f} does not parse; its resources are not estimated");
+    }
+    let out = match args.format {
+        CostFormat::Json => report::cost::json(&envs, &tf.sources),
+        CostFormat::Text => report::cost::text(&envs, &tf.sources, &settings.options.prices.tables),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    Ok(0)
 }
 
 fn verify(args: &VerifyArgs) -> Result<i32, String> {

@@ -38,6 +38,8 @@ struct RawConfig {
     terraform: RawTerraform,
     #[serde(default)]
     environments: BTreeMap<String, crate::model::environments::RawEnv>,
+    #[serde(default)]
+    prices: Vec<crate::cost::prices::PriceOverride>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -147,6 +149,8 @@ pub struct RuleOptions {
     pub naming: Option<String>,
     /// Environments: names, path globs, ceilings and sizing limits.
     pub environments: crate::model::environments::Environments,
+    /// Price tables with the configuration's overrides.
+    pub prices: crate::cost::prices::PriceTable,
 }
 
 impl Default for RuleOptions {
@@ -163,6 +167,7 @@ impl Default for RuleOptions {
             prod_min_backup_days: 7,
             naming: None,
             environments: crate::model::environments::Environments::default(),
+            prices: crate::cost::prices::embedded().clone(),
         }
     }
 }
@@ -421,6 +426,7 @@ impl Settings {
                         .map(|i| i..i + 1);
                     err_at(at, e)
                 })?,
+            prices: crate::cost::prices::PriceTable::with_overrides(&raw.prices),
             naming: match &raw.terraform.naming {
                 Some(t) => {
                     let ok = crate::rules::builtin::terraform::governance::naming_regex(

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod cost;
 pub mod diagnostics;
 pub mod discover;
 pub mod model;

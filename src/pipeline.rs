@@ -111,6 +111,63 @@ pub fn run(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
     pool.install(|| run_in_pool(opts, settings))
 }
 
+/// What `octolint cost` needs: the Terraform model and the sources (for line numbers), plus
+/// files that did not parse.
+pub struct TerraformOnly {
+    pub model: crate::terraform::TfModel,
+    pub sources: HashMap<Arc<str>, Arc<SourceFile>>,
+    pub failed: Vec<String>,
+}
+
+/// Walk, parse only Terraform files (in parallel) and build the Terraform model.
+pub fn terraform_only(opts: &RunOptions, settings: &Settings) -> Result<TerraformOnly, String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    pool.install(|| {
+        let mut exclude = settings.exclude.clone();
+        exclude.extend(opts.exclude.iter().cloned());
+        let discovery = discover::walk(&discover::Options {
+            paths: opts.paths.clone(),
+            base: opts.base.clone(),
+            exclude,
+            follow_links: opts.follow_links,
+            threads: opts.jobs,
+        })?;
+        let load_opts = LoadOptions {
+            max_size: settings.max_file_size,
+            secrets: None,
+        };
+        let files: Vec<ParsedFile> = discovery
+            .entries
+            .into_par_iter()
+            .filter(|e| matches!(e.kind, FileKind::Terraform | FileKind::TerraformJson))
+            .map(|e| load(e, &load_opts))
+            .collect();
+        let mut model = terraform_model(&files, &settings.options.environments);
+        model.problems.retain(|p| {
+            p.target
+                .as_ref()
+                .is_none_or(|t| !opts.base.join(t).is_dir())
+        });
+        let failed = files
+            .iter()
+            .filter(|f| f.status == Status::Failed)
+            .map(|f| f.path.to_string())
+            .collect();
+        let sources = files
+            .iter()
+            .filter_map(|f| Some((f.path.clone(), f.source.clone()?)))
+            .collect();
+        Ok(TerraformOnly {
+            model,
+            sources,
+            failed,
+        })
+    })
+}
+
 /// Stage timings on stderr when `OCTOLINT_TIMINGS` is set (for benchmarks).
 struct Timer {
     on: bool,
@@ -749,7 +806,29 @@ fn check_documents(
     let Content::Docs(docs) = &f.content else {
         return;
     };
-    if f.entry.kind == FileKind::Kustomization || f.entry.kind == FileKind::HelmValues {
+    // Values files outside a chart (`helm/values/prod/app.yaml`, `values-prod.yaml` next to
+    // an Argo CD Application) are read like a chart's values when they hold no objects.
+    let values_like = f.entry.kind == FileKind::Yaml
+        && f.path
+            .split('/')
+            .any(|seg| seg == "values" || seg.starts_with("values-") || seg.starts_with("values."))
+        && docs.iter().all(|d| d.root.get("kind").is_none());
+    if f.entry.kind == FileKind::HelmValues || values_like {
+        let env = options
+            .environments
+            .resolve(&f.path)
+            .0
+            .map(|s| s.class)
+            .or_else(|| crate::model::env::Env::from_path(&f.path));
+        for d in docs {
+            for rule in rules {
+                let mut ctx = Ctx::new(options, rule.meta(), &f.path, None, &mut f.findings);
+                rule.check_values(&d.root, env, &mut ctx);
+            }
+        }
+        return;
+    }
+    if f.entry.kind == FileKind::Kustomization {
         return;
     }
     for node in docs.iter().flat_map(|d| objects_in(&d.root)) {
@@ -1004,7 +1083,10 @@ fn check_repo(
         })
         .collect();
     // Terraform: resolve stacks once, then run the Terraform rules in parallel.
-    if rules.iter().any(|r| r.meta().category == "terraform") {
+    if rules
+        .iter()
+        .any(|r| matches!(r.meta().category, "terraform" | "cost" | "environments"))
+    {
         let mut model = terraform_model(files, &options.environments);
         // A module directory that exists but was not walked (a symbolic link, an excluded
         // path) is not missing.

@@ -156,7 +156,7 @@ impl Environments {
         let custom = path.rsplit('/').find_map(|seg| {
             self.specs
                 .iter()
-                .find(|s| Env::from_name(&s.name).is_none() && s.name == seg)
+                .find(|s| !matches!(s.name.as_str(), "dev" | "staging" | "prod") && s.name == seg)
         });
         if let Some(s) = custom {
             return (Some(s), Vec::new());

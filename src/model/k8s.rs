@@ -114,10 +114,9 @@ impl<'a> K8sObject<'a> {
 
     /// Like [`K8sObject::with_env_from`], with configured environment globs first.
     pub fn with_env_in(self, path: &str, envs: &crate::model::environments::Environments) -> Self {
-        let configured = envs
-            .resolve(path)
-            .0
-            .filter(|s| s.globs.is_some() || Env::from_name(&s.name).is_none());
+        let configured = envs.resolve(path).0.filter(|s| {
+            s.globs.is_some() || !matches!(s.name.as_str(), "dev" | "staging" | "prod")
+        });
         let mut obj = self.with_env_from(path);
         if let Some(spec) = configured {
             obj.env = Some(spec.class);

@@ -1,6 +1,7 @@
 //! Reporters: turn an [`Outcome`] into text, JSON, SARIF or GitHub annotations. Reporters
 //! never parse or evaluate; they only format. Depends on `pipeline`, `diagnostics`, `rules`.
 
+pub mod cost;
 pub mod github;
 pub mod json;
 pub mod sarif;

@@ -66,6 +66,15 @@ pub trait Rule: Send + Sync {
     /// rules). Report with [`Ctx::report_at`].
     fn check_repo(&self, _repo: &Repo<'_>, _ctx: &mut Ctx<'_>) {}
 
+    /// Called for every document of a Helm values file, with the file's environment.
+    fn check_values(
+        &self,
+        _doc: &crate::model::node::Node,
+        _env: Option<crate::model::env::Env>,
+        _ctx: &mut Ctx<'_>,
+    ) {
+    }
+
     /// Called once with the Terraform model (stacks resolved). Report with
     /// [`Ctx::report_at`].
     fn check_terraform(&self, _tf: &crate::terraform::TfModel, _ctx: &mut Ctx<'_>) {}

@@ -97,6 +97,8 @@ pub struct TfModel {
     pub problems: Vec<Problem>,
     /// Module sources not fetched (registry, Git): (call place, source).
     pub external_modules: Vec<(Loc, String)>,
+    /// Module calls of root stacks with an environment: (environment, call name, place).
+    pub module_calls: Vec<(Env, String, Loc)>,
 }
 
 /// A parsed `.tf` file.
@@ -793,6 +795,17 @@ pub fn build(
     for dir in &roots {
         if let Some(m) = b.modules.get(dir) {
             let tag = tag_of(dir);
+            if let Some(e) = tag.class {
+                for f in &m.files {
+                    for c in blocks(f.body, "module") {
+                        if let Some(l) = c.labels.first() {
+                            model
+                                .module_calls
+                                .push((e, label(l).to_string(), header(f.path, c)));
+                        }
+                    }
+                }
+            }
             let mut info = stack_info(dir, m);
             info.env = tag.class;
             info.env_name = tag.name;

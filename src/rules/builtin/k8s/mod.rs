@@ -58,3 +58,4 @@ pub(crate) fn require_flag(
         format!("{} of {} {what}", c.display_name(), obj.logical_name()),
     );
 }
+pub mod values_replicas;

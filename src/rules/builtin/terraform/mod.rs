@@ -4,10 +4,12 @@
 //! Unknown values are never reported.
 
 pub mod cluster;
+pub mod cost;
 pub mod credentials;
 pub mod data;
 pub mod governance;
 pub mod network;
+pub mod parity;
 pub mod resilience;
 pub mod stack;
 
