@@ -384,6 +384,19 @@ impl Settings {
             });
         }
         let defaults = RuleOptions::default();
+        let environments = crate::model::environments::Environments::build(&raw.environments)
+            .map_err(|e| {
+                let at = raw
+                    .environments
+                    .keys()
+                    .find(|k| e.contains(&format!("[environments.{k}]")))
+                    .and_then(|k| text.find(&format!("[environments.{k}]")))
+                    .map(|i| i..i + 1);
+                err_at(at, e)
+            })?;
+        // Prod minimums: [kubernetes]/[terraform] keys when set, else [environments.prod]
+        // (rules/environments.toml).
+        let env_prod = environments.get("prod");
         let prod_min_replicas = match &raw.kubernetes.prod_min_replicas {
             Some(v) if *v.get_ref() < 1 => {
                 return Err(err_at(
@@ -392,7 +405,9 @@ impl Settings {
                 ));
             }
             Some(v) => *v.get_ref(),
-            None => defaults.prod_min_replicas,
+            None => env_prod
+                .and_then(|p| p.min_replicas)
+                .unwrap_or(defaults.prod_min_replicas),
         };
         let options = RuleOptions {
             allowed_registries: raw
@@ -416,16 +431,7 @@ impl Settings {
                 .required_tags
                 .clone()
                 .unwrap_or(defaults.required_tags.clone()),
-            environments: crate::model::environments::Environments::build(&raw.environments)
-                .map_err(|e| {
-                    let at = raw
-                        .environments
-                        .keys()
-                        .find(|k| e.contains(&format!("[environments.{k}]")))
-                        .and_then(|k| text.find(&format!("[environments.{k}]")))
-                        .map(|i| i..i + 1);
-                    err_at(at, e)
-                })?,
+            environments: environments.clone(),
             prices: crate::cost::prices::PriceTable::with_overrides(&raw.prices),
             naming: match &raw.terraform.naming {
                 Some(t) => {
@@ -458,7 +464,9 @@ impl Settings {
                     ));
                 }
                 Some(v) => *v.get_ref(),
-                None => defaults.prod_min_backup_days,
+                None => env_prod
+                    .and_then(|p| p.min_backup_days)
+                    .unwrap_or(defaults.prod_min_backup_days),
             },
             repo_root: path
                 .parent()

@@ -1160,6 +1160,23 @@ fn terraform_model(
             _ => {}
         }
     }
+    // Conflicting environment globs: say which one wins, once per stack directory.
+    let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    for f in &tf {
+        dirs.insert(f.path.rsplit_once('/').map_or("", |(d, _)| d));
+    }
+    for d in dirs {
+        let (chosen, others) = envs.resolve(&format!("{d}/"));
+        if let (Some(c), false) = (chosen, others.is_empty()) {
+            eprintln!(
+                "octolint: warning: `{}` matches the paths of environments {} and {}; using {} (dev, staging and prod come first, then the others by name)",
+                if d.is_empty() { "." } else { d },
+                c.name,
+                others.join(", "),
+                c.name
+            );
+        }
+    }
     crate::terraform::build(&tf, &vars, envs)
 }
 

@@ -97,8 +97,8 @@ pub struct TfModel {
     pub problems: Vec<Problem>,
     /// Module sources not fetched (registry, Git): (call place, source).
     pub external_modules: Vec<(Loc, String)>,
-    /// Module calls of root stacks with an environment: (environment, call name, place).
-    pub module_calls: Vec<(Env, String, Loc)>,
+    /// Module calls of root stacks with an environment: (environment name, call name, place).
+    pub module_calls: Vec<(Arc<str>, String, Loc)>,
 }
 
 /// A parsed `.tf` file.
@@ -795,13 +795,15 @@ pub fn build(
     for dir in &roots {
         if let Some(m) = b.modules.get(dir) {
             let tag = tag_of(dir);
-            if let Some(e) = tag.class {
+            if let Some(e) = tag.name.clone() {
                 for f in &m.files {
                     for c in blocks(f.body, "module") {
                         if let Some(l) = c.labels.first() {
-                            model
-                                .module_calls
-                                .push((e, label(l).to_string(), header(f.path, c)));
+                            model.module_calls.push((
+                                e.clone(),
+                                label(l).to_string(),
+                                header(f.path, c),
+                            ));
                         }
                     }
                 }
