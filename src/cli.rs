@@ -347,6 +347,16 @@ fn load_policies(
     loaded
 }
 
+/// `-j N`, or the number of CPUs.
+fn jobs_or_cpus(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+    .max(1)
+}
+
 fn cost(args: &CostArgs) -> Result<i32, String> {
     if std::fs::symlink_metadata(&args.path).is_err() {
         return Err(format!("path `{}` does not exist", args.path.display()));
@@ -367,14 +377,7 @@ fn cost(args: &CostArgs) -> Result<i32, String> {
     } else {
         PathBuf::from(".")
     };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1);
+    let jobs = jobs_or_cpus(args.jobs);
     let opts = RunOptions {
         paths: vec![args.path.clone()],
         base,
@@ -477,14 +480,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         }
         _ => None,
     };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1);
+    let jobs = jobs_or_cpus(args.jobs);
     let policies = load_policies(args, &settings)?;
     let opts = RunOptions {
         paths: args.paths.clone(),

@@ -102,13 +102,17 @@ pub struct Outcome {
     pub files: Vec<ParsedFile>,
 }
 
+/// A worker pool of `jobs` threads.
+fn pool(jobs: usize) -> Result<rayon::ThreadPool, String> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))
+}
+
 /// Run a whole check.
 pub fn run(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    pool.install(|| run_in_pool(opts, settings))
+    pool(opts.jobs)?.install(|| run_in_pool(opts, settings))
 }
 
 /// What `octolint cost` needs: the Terraform model and the sources (for line numbers), plus
@@ -121,11 +125,7 @@ pub struct TerraformOnly {
 
 /// Walk, parse only Terraform files (in parallel) and build the Terraform model.
 pub fn terraform_only(opts: &RunOptions, settings: &Settings) -> Result<TerraformOnly, String> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    pool.install(|| {
+    pool(opts.jobs)?.install(|| {
         let mut exclude = settings.exclude.clone();
         exclude.extend(opts.exclude.iter().cloned());
         let discovery = discover::walk(&discover::Options {

@@ -1,27 +1,12 @@
 //! `octolint cost`: the example stacks in `infra/` against the hand calculation in
 //! docs/cost.md, the JSON shape, unpriced items, and environments from configuration.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+mod common;
+use common::{run, write};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_octolint"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("octolint runs")
-}
-
-fn write(dir: &Path, rel: &str, content: &str) {
-    let p = dir.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(p, content).expect("write");
 }
 
 /// Hand calculation from list prices (docs/cost.md), 730 hours a month.

@@ -3,34 +3,13 @@
 //! Terraform in conftest's HCL2 shape), rule ids and SARIF rules, errors with positions,
 //! `octolint verify`, and the bundled policies' own tests.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
+
+mod common;
+use common::{run, stderr, stdout, write};
 
 use octolint::policy::{Policies, PolicyOptions, verify};
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_octolint"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("octolint runs")
-}
-
-fn write(dir: &Path, rel: &str, content: &str) {
-    let p = dir.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(p, content).expect("write");
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// (rule id, severity, path, line, suppressed kind) of every finding, in output order.
 fn findings(o: &Output) -> Vec<(String, String, String, u64, String)> {

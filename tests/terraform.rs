@@ -3,23 +3,8 @@
 //! related locations), and bad input that must not stop the run.
 
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_octolint"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("octolint runs")
-}
-
-fn write(dir: &Path, rel: &str, content: &str) {
-    let p = dir.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(p, content).expect("write");
-}
+mod common;
+use common::{run, write};
 
 fn stack(d: &Path) {
     write(

@@ -203,8 +203,7 @@ impl Pricer<'_> {
                     let zones = zones(r);
                     let per_zone = num(&["initial_node_count"]).or(Some(1.0));
                     let count = zones.and_then(|z| per_zone.map(|n| n * z));
-                    let spot = a(&["node_config", "spot"]).and_then(Tv::as_bool) == Some(true)
-                        || a(&["node_config", "preemptible"]).and_then(Tv::as_bool) == Some(true);
+                    let spot = gke_spot(r);
                     self.machine(
                         r,
                         "gcp",
@@ -232,8 +231,7 @@ impl Pricer<'_> {
                     };
                     (n.and_then(|n| zones.map(|z| n * z)), at_of(r, per))
                 };
-                let spot = a(&["node_config", "spot"]).and_then(Tv::as_bool) == Some(true)
-                    || a(&["node_config", "preemptible"]).and_then(Tv::as_bool) == Some(true);
+                let spot = gke_spot(r);
                 self.machine(
                     r,
                     "gcp",
@@ -545,6 +543,13 @@ impl Pricer<'_> {
             }
         }
     }
+}
+
+/// GKE nodes on spot or preemptible VMs.
+fn gke_spot(r: &Resource) -> bool {
+    ["spot", "preemptible"]
+        .iter()
+        .any(|k| r.attr(&["node_config", k]).and_then(Tv::as_bool) == Some(true))
 }
 
 /// Zones a GKE node pool spans: `node_locations`, else one for a zonal location, else 3.
