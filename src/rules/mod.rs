@@ -107,6 +107,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The current file.
+    pub fn path(&self) -> &str {
+        self.path
+    }
+
     /// Report a finding at `span` in the current file.
     pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Finding {
         let (path, logical) = (self.path.clone(), self.logical.map(str::to_string));

@@ -48,6 +48,7 @@ pub static ALL: &[&dyn Rule] = &[
     &terraform::parity::Parity,
     &terraform::cost::DevOversized,
     &k8s::values_replicas::ValuesReplicas,
+    &k8s::dev_requests::DevRequests,
     &terraform::network::OpenIngress,
     &terraform::network::PublicDatabase,
     &terraform::network::PublicBucket,

@@ -58,4 +58,5 @@ pub(crate) fn require_flag(
         format!("{} of {} {what}", c.display_name(), obj.logical_name()),
     );
 }
+pub mod dev_requests;
 pub mod values_replicas;
