@@ -151,6 +151,9 @@ pub struct RuleOptions {
     pub environments: crate::model::environments::Environments,
     /// Price tables with the configuration's overrides.
     pub prices: crate::cost::prices::PriceTable,
+    /// Directories deployed by Argo CD Applications of a known environment (set per run):
+    /// objects there without an environment of their own take it.
+    pub app_envs: Vec<(String, crate::model::env::Env)>,
 }
 
 impl Default for RuleOptions {
@@ -168,6 +171,7 @@ impl Default for RuleOptions {
             naming: None,
             environments: crate::model::environments::Environments::default(),
             prices: crate::cost::prices::embedded().clone(),
+            app_envs: Vec::new(),
         }
     }
 }
@@ -433,6 +437,7 @@ impl Settings {
                 .unwrap_or(defaults.required_tags.clone()),
             environments: environments.clone(),
             prices: crate::cost::prices::PriceTable::with_overrides(&raw.prices),
+            app_envs: Vec::new(),
             naming: match &raw.terraform.naming {
                 Some(t) => {
                     let ok = crate::rules::builtin::terraform::governance::naming_regex(

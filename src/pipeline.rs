@@ -223,6 +223,9 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         .collect();
 
     timer.lap("parse");
+    let mut options = settings.options.clone();
+    options.app_envs = argo_app_envs(&files, &options.environments);
+    let options = &options;
     let partial = kustomize_patches(&files);
     let rules: Vec<&'static dyn Rule> = registry()
         .iter()
@@ -235,7 +238,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
             .secrets
             .filter(|s| !s.path_allowed(&f.path))
             .map(|s| s.scanner());
-        check_documents(f, &rules, is_patch, &settings.options, scanner);
+        check_documents(f, &rules, is_patch, options, scanner);
     });
     timer.lap("doc rules");
     if let Some(policies) = &opts.policies {
@@ -245,14 +248,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         }
         timer.lap("policies");
     }
-    let repo_findings = check_repo(
-        &mut timer,
-        &files,
-        &partial,
-        &rules,
-        &settings.options,
-        &opts.base,
-    );
+    let repo_findings = check_repo(&mut timer, &files, &partial, &rules, options, &opts.base);
 
     timer.lap("repo rules");
     let mut coverage = Coverage::default();
@@ -835,7 +831,7 @@ fn check_documents(
         let Some(obj) = K8sObject::from_node(node) else {
             continue;
         };
-        let mut obj = obj.with_env_in(&f.path, &options.environments);
+        let mut obj = obj.with_env_in(&f.path, &options.environments, &options.app_envs);
         obj.partial = is_patch;
         let logical = obj.logical_name();
         let start = f.findings.len();
@@ -1049,7 +1045,7 @@ fn check_repo(
                     Some(ObjectRef {
                         path: &f.path,
                         doc_span: node.span,
-                        obj: obj.with_env_in(&f.path, &options.environments),
+                        obj: obj.with_env_in(&f.path, &options.environments, &options.app_envs),
                     })
                 })
         })
@@ -1124,6 +1120,62 @@ fn check_repo(
         }
     }
     out
+}
+
+/// Directories deployed by Argo CD Applications whose environment is known (from the
+/// Application file's path, its name or its destination namespace). A directory deployed to
+/// two environments is left out.
+fn argo_app_envs(
+    files: &[ParsedFile],
+    envs: &crate::model::environments::Environments,
+) -> Vec<(String, crate::model::env::Env)> {
+    use crate::model::env::Env;
+    let mut map: BTreeMap<String, Option<Env>> = BTreeMap::new();
+    for f in files {
+        let Content::Docs(docs) = &f.content else {
+            continue;
+        };
+        for node in docs.iter().flat_map(|d| objects_in(&d.root)) {
+            let Some(obj) = K8sObject::from_node(node) else {
+                continue;
+            };
+            if obj.group() != "argoproj.io" || obj.kind != "Application" {
+                continue;
+            }
+            let spec_node = node.get("spec");
+            let dest_ns = spec_node
+                .and_then(|s| s.path(&["destination", "namespace"]))
+                .and_then(Node::as_str);
+            let env = envs
+                .resolve(&f.path)
+                .0
+                .map(|s| s.class)
+                .or_else(|| Env::from_path(&f.path))
+                .or_else(|| obj.name.and_then(Env::from_name))
+                .or_else(|| dest_ns.and_then(Env::from_name));
+            let Some(env) = env else { continue };
+            let sources = spec_node.and_then(|s| s.get("source")).into_iter().chain(
+                spec_node
+                    .and_then(|s| s.get("sources"))
+                    .into_iter()
+                    .flat_map(Node::items),
+            );
+            for src in sources {
+                let Some(p) = src.get("path").and_then(Node::as_str) else {
+                    continue;
+                };
+                let dir = p.trim_start_matches("./").trim_end_matches('/').to_string();
+                if dir.is_empty() || dir == "." {
+                    continue;
+                }
+                let slot = map.entry(dir).or_insert(Some(env));
+                if *slot != Some(env) {
+                    *slot = None;
+                }
+            }
+        }
+    }
+    map.into_iter().filter_map(|(d, e)| Some((d, e?))).collect()
 }
 
 /// The Terraform model of every `.tf` file, with `.tfvars` / `.tfvars.json` values.

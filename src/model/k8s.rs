@@ -112,14 +112,32 @@ impl<'a> K8sObject<'a> {
         self
     }
 
-    /// Like [`K8sObject::with_env_from`], with configured environment globs first.
-    pub fn with_env_in(self, path: &str, envs: &crate::model::environments::Environments) -> Self {
+    /// Like [`K8sObject::with_env_from`], with configured environment globs first and, for
+    /// objects whose path and namespace name no environment, the environment of the Argo CD
+    /// Application that deploys their directory (`app_envs`: directory, environment).
+    pub fn with_env_in(
+        self,
+        path: &str,
+        envs: &crate::model::environments::Environments,
+        app_envs: &[(String, Env)],
+    ) -> Self {
         let configured = envs.resolve(path).0.filter(|s| {
             s.globs.is_some() || !matches!(s.name.as_str(), "dev" | "staging" | "prod")
         });
         let mut obj = self.with_env_from(path);
         if let Some(spec) = configured {
             obj.env = Some(spec.class);
+        }
+        if obj.env.is_none() {
+            obj.env = app_envs
+                .iter()
+                // Argo CD paths are relative to the repository root, ours to the checked
+                // directory: match the directory anywhere in the path.
+                .filter(|(dir, _)| {
+                    path.starts_with(&format!("{dir}/")) || path.contains(&format!("/{dir}/"))
+                })
+                .max_by_key(|(dir, _)| dir.len())
+                .map(|(_, e)| *e);
         }
         obj
     }
