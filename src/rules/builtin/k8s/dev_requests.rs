@@ -69,8 +69,7 @@ impl Rule for DevRequests {
             .resolve(ctx.path())
             .0
             .filter(|s| s.class == Env::Dev)
-            .or_else(|| envs.get("dev"))
-            .cloned();
+            .or_else(|| envs.get("dev"));
         let Some(spec) = spec else { return };
         for c in obj.containers() {
             let Some(req) = c.node.path(&["resources", "requests"]) else {

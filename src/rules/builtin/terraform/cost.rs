@@ -109,13 +109,14 @@ impl Rule for DevOversized {
     }
 
     fn check_terraform(&self, tf: &TfModel, ctx: &mut Ctx<'_>) {
-        let prices = ctx.options.prices.clone();
+        // The options outlive the context's borrow: no copies of the tables.
+        let options = ctx.options;
+        let prices = &options.prices;
         for r in tf.resources.iter().filter(|r| r.env == Some(Env::Dev)) {
             let Some(spec) = r
                 .env_name
                 .as_deref()
-                .and_then(|n| ctx.options.environments.get(n))
-                .cloned()
+                .and_then(|n| options.environments.get(n))
             else {
                 continue;
             };
