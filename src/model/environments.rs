@@ -44,6 +44,13 @@ pub struct EnvSpec {
     pub min_zones: Option<i64>,
 }
 
+impl EnvSpec {
+    /// A configured name other than dev, staging and prod (`qa`, `prod-eu`).
+    pub fn is_custom(&self) -> bool {
+        !matches!(self.name.as_str(), "dev" | "staging" | "prod")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Environments {
     pub specs: Vec<EnvSpec>,
@@ -153,11 +160,9 @@ impl Environments {
             let conflicts = matching[1..].iter().map(|s| s.name.as_str()).collect();
             return (Some(first), conflicts);
         }
-        let custom = path.rsplit('/').find_map(|seg| {
-            self.specs
-                .iter()
-                .find(|s| !matches!(s.name.as_str(), "dev" | "staging" | "prod") && s.name == seg)
-        });
+        let custom = path
+            .rsplit('/')
+            .find_map(|seg| self.specs.iter().find(|s| s.is_custom() && s.name == seg));
         if let Some(s) = custom {
             return (Some(s), Vec::new());
         }

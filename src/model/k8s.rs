@@ -121,9 +121,10 @@ impl<'a> K8sObject<'a> {
         envs: &crate::model::environments::Environments,
         app_envs: &[(String, Env)],
     ) -> Self {
-        let configured = envs.resolve(path).0.filter(|s| {
-            s.globs.is_some() || !matches!(s.name.as_str(), "dev" | "staging" | "prod")
-        });
+        let configured = envs
+            .resolve(path)
+            .0
+            .filter(|s| s.globs.is_some() || s.is_custom());
         let mut obj = self.with_env_from(path);
         if let Some(spec) = configured {
             obj.env = Some(spec.class);

@@ -222,7 +222,6 @@ pub struct Policies {
     pub files: Vec<String>,
     /// `test_*` rules, for `verify`: (file, `data.<ns>.<rule>`).
     pub tests: Vec<(String, String)>,
-    bundled_namespaces: BTreeSet<String>,
 }
 
 /// One result of a policy for one input.
@@ -605,7 +604,6 @@ impl Policies {
         let mut exceptions = BTreeMap::new();
         let mut tests = Vec::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut bundled_namespaces = BTreeSet::new();
         for (i, (file, ns, bundled)) in packages.iter().enumerate() {
             let names = per_module.get(i).cloned().unwrap_or_default();
             for (name, is_fn) in &names {
@@ -616,9 +614,6 @@ impl Policies {
             let selected = *bundled || filter.as_ref().is_none_or(|g| g.is_match(ns));
             if !selected {
                 continue;
-            }
-            if *bundled {
-                bundled_namespaces.insert(ns.clone());
             }
             let text = &sources[i].1;
             let notes = metadata::annotations(text);
@@ -673,7 +668,6 @@ impl Policies {
             combine: opts.combine,
             files: sources.into_iter().map(|s| s.0).collect(),
             tests,
-            bundled_namespaces,
         }))
     }
 
@@ -695,11 +689,6 @@ impl Policies {
         v.sort_by_key(|m| m.id);
         v.dedup_by_key(|m| m.id);
         v
-    }
-
-    /// Is this a namespace of the bundled policies?
-    pub fn is_bundled(&self, ns: &str) -> bool {
-        self.bundled_namespaces.contains(ns)
     }
 
     /// Does any rule apply to an input that is a Kubernetes object `(apiVersion, kind)`
