@@ -45,6 +45,41 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Estimate the monthly cost of each environment's Terraform stacks (offline)
     Cost(CostArgs),
+    /// Print what a Helm chart or a Kustomize overlay renders to (like `helm template` or
+    /// `kubectl kustomize`), in-process
+    Render(RenderArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RenderOutput {
+    Yaml,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RenderArgs {
+    /// Chart directory (with Chart.yaml) or kustomization directory
+    pub dir: PathBuf,
+    /// Helm values file (repeatable, applied in order)
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Helm value KEY=VALUE (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Helm release name [default: release-name]
+    #[arg(long, value_name = "NAME")]
+    pub release_name: Option<String>,
+    /// Release namespace [default: default]
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Kubernetes version for `.Capabilities` (1.31 or 1.31.0) [default: 1.31]
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// Environment whose values files apply
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    #[arg(long, value_enum, default_value_t = RenderOutput::Yaml)]
+    pub format: RenderOutput,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -218,6 +253,28 @@ pub fn main() -> i32 {
                 2
             }
         },
+        Command::Render(args) => {
+            let req = crate::render::command::RenderRequest {
+                dir: args.dir,
+                values: args.values,
+                set: args.set,
+                release_name: args.release_name,
+                namespace: args.namespace,
+                kube_version: args.kube_version,
+                env: args.env,
+                format: match args.format {
+                    RenderOutput::Yaml => crate::render::command::RenderFormat::Yaml,
+                    RenderOutput::Json => crate::render::command::RenderFormat::Json,
+                },
+            };
+            match crate::render::command::run(&req) {
+                Ok(code) => code,
+                Err(msg) => {
+                    eprintln!("octolint: error: {msg}");
+                    2
+                }
+            }
+        }
         Command::Verify(args) => match verify(&args) {
             Ok(code) => code,
             Err(msg) => {

@@ -12,6 +12,7 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod policy;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod source;
