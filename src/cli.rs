@@ -14,7 +14,7 @@ use crate::diagnostics::suppress::selector_matches;
 use crate::pipeline::{self, RunOptions};
 use crate::policy::{Policies, PolicyOptions};
 use crate::report::{self, Format, ReportOptions};
-use crate::rules::{self, docs};
+use crate::rules::docs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -283,7 +283,7 @@ pub fn main() -> i32 {
             }
         },
         Command::Rules { format } => {
-            let mut metas = rules::all_meta();
+            let mut metas = crate::catalog::all_meta();
             metas.extend(cwd_custom_metas());
             metas.sort_by_key(|m| m.id);
             let out = match format {
@@ -294,7 +294,7 @@ pub fn main() -> i32 {
             print!("{out}");
             0
         }
-        Command::Explain { rule } => match rules::find_meta(&rule).or_else(|| {
+        Command::Explain { rule } => match crate::catalog::find_meta(&rule).or_else(|| {
             cwd_custom_metas()
                 .into_iter()
                 .find(|m| m.id.eq_ignore_ascii_case(&rule) || m.name == rule)
@@ -314,7 +314,7 @@ pub fn main() -> i32 {
 }
 
 /// Secret patterns added by the `octolint.toml` of the current directory (or above).
-fn cwd_custom_metas() -> Vec<&'static rules::RuleMeta> {
+fn cwd_custom_metas() -> Vec<&'static crate::diagnostics::RuleMeta> {
     config::discover(Path::new("."))
         .and_then(|p| Settings::load(&p).ok())
         .map(|s| s.secrets.scanner().custom_metas())
@@ -325,7 +325,7 @@ fn check_selectors(list: &[String], flag: &str, settings: &Settings) -> Result<(
     let custom = settings.secrets.scanner().custom_metas();
     for s in list {
         let known = s.eq_ignore_ascii_case("all")
-            || rules::all_meta()
+            || crate::catalog::all_meta()
                 .iter()
                 .chain(&custom)
                 .any(|m| selector_matches(s, m.id, m.name));
@@ -347,7 +347,9 @@ fn load_settings(args: &CheckArgs, first: &Path) -> Result<Settings, String> {
         config::discover(first)
     };
     let mut settings = match path {
-        Some(p) => Settings::load(&p).map_err(|e| format!("invalid config: {e}"))?,
+        Some(p) => Settings::load(&p)
+            .and_then(|s| crate::catalog::validate(&s).map(|()| s))
+            .map_err(|e| format!("invalid config: {e}"))?,
         None => Settings::defaults(),
     };
     check_selectors(&args.select, "--select", &settings)?;
@@ -426,7 +428,9 @@ fn cost(args: &CostArgs) -> Result<i32, String> {
         config::discover(&args.path)
     };
     let settings = match cfg {
-        Some(p) => Settings::load(&p).map_err(|e| format!("invalid config: {e}"))?,
+        Some(p) => Settings::load(&p)
+            .and_then(|s| crate::catalog::validate(&s).map(|()| s))
+            .map_err(|e| format!("invalid config: {e}"))?,
         None => Settings::defaults(),
     };
     let base = if args.path.is_dir() {

@@ -3,11 +3,13 @@
 //! Data flows one way: `cli` -> `config` -> `discover` -> `parse` -> `model` -> `rules`
 //! -> `diagnostics` (suppress, fingerprint) -> `report`. See `DESIGN` notes in each module.
 
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod cost;
 pub mod diagnostics;
 pub mod discover;
+pub mod finalize;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
@@ -15,5 +17,6 @@ pub mod policy;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod secrets;
 pub mod source;
 pub mod terraform;

@@ -12,7 +12,8 @@ use octolint::config::Settings;
 use octolint::pipeline::{self, RunOptions};
 use octolint::policy::{Policies, PolicyOptions};
 use octolint::report::{ReportOptions, text};
-use octolint::rules::{all_meta, docs};
+use octolint::catalog::all_meta;
+use octolint::rules::docs;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -8,7 +8,7 @@ pub mod prices;
 
 use std::collections::BTreeMap;
 
-use crate::model::environments::Environments;
+use crate::config::environments::Environments;
 use crate::terraform::value::{Loc, Tv};
 use crate::terraform::{Resource, TfModel};
 use prices::PriceTable;

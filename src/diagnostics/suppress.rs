@@ -4,6 +4,9 @@
 
 use crate::source::SourceFile;
 
+/// The Kubernetes annotation that suppresses findings on an object.
+pub const IGNORE_ANNOTATION: &str = "octolint.io/ignore";
+
 /// One parsed suppression directive.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Directive {

@@ -1,9 +1,9 @@
 //! A typed view of one Kubernetes object in a YAML/JSON document: identity, and where each
 //! workload kind keeps its pod spec and containers. Rules use these views instead of walking
-//! raw trees. Depends on `model::node` and `source`.
+//! raw trees. Depends on `parse::node` and `source`.
 
-use crate::model::env::Env;
-use crate::model::node::Node;
+use crate::config::env::Env;
+use crate::parse::node::Node;
 use crate::source::Span;
 
 /// One Kubernetes object (a document with string `apiVersion` and `kind`).
@@ -110,37 +110,6 @@ impl<'a> K8sObject<'a> {
     pub fn with_env_from(mut self, path: &str) -> Self {
         self.env = Env::from_path(path).or_else(|| self.namespace.and_then(Env::from_name));
         self
-    }
-
-    /// Like [`K8sObject::with_env_from`], with configured environment globs first and, for
-    /// objects whose path and namespace name no environment, the environment of the Argo CD
-    /// Application that deploys their directory (`app_envs`: directory, environment).
-    pub fn with_env_in(
-        self,
-        path: &str,
-        envs: &crate::model::environments::Environments,
-        app_envs: &[(String, Env)],
-    ) -> Self {
-        let configured = envs
-            .resolve(path)
-            .0
-            .filter(|s| s.globs.is_some() || s.is_custom());
-        let mut obj = self.with_env_from(path);
-        if let Some(spec) = configured {
-            obj.env = Some(spec.class);
-        }
-        if obj.env.is_none() {
-            obj.env = app_envs
-                .iter()
-                // Argo CD paths are relative to the repository root, ours to the checked
-                // directory: match the directory anywhere in the path.
-                .filter(|(dir, _)| {
-                    path.starts_with(&format!("{dir}/")) || path.contains(&format!("/{dir}/"))
-                })
-                .max_by_key(|(dir, _)| dir.len())
-                .map(|(_, e)| *e);
-        }
-        obj
     }
 
     /// API group (`apps`, `argoproj.io`, or empty for the core group).

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::model::k8s::K8sObject;
-use crate::model::node::Node;
+use crate::parse::node::Node;
 use crate::source::Span;
 
 /// One object and where it lives.

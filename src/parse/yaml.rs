@@ -3,11 +3,11 @@
 //! Built on `saphyr-parser`'s event stream rather than a ready-made loader so that we keep
 //! our own compact nodes, resolve plain scalars as YAML 1.1 (what the Kubernetes API server
 //! sees), report duplicate keys as findings instead of aborting, apply `<<` merge keys, and
-//! bound alias expansion. Depends on `source` and `model::node`.
+//! bound alias expansion. Depends on `source` and `parse::node`.
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 
-use crate::model::node::{Node, Scalar, Style, Value, resolve_plain};
+use crate::parse::node::{Node, Scalar, Style, Value, resolve_plain};
 use crate::source::{CharToByte, Span};
 
 /// Hard limit on nodes produced by alias expansion in one file (alias bombs).

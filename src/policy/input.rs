@@ -13,7 +13,7 @@ use hcl_edit::structure::{BlockLabel, Body, Structure};
 use hcl_edit::template::{Element, Template};
 use regorus::Value;
 
-use crate::model::node::{Node, Scalar, Value as NodeValue};
+use crate::parse::node::{Node, Scalar, Value as NodeValue};
 use crate::source::Span;
 
 /// A YAML/JSON node as a Rego value.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::node::Node;
+use crate::parse::node::Node;
 use crate::parse::yaml;
 
 #[derive(Debug, Clone, Default, PartialEq)]

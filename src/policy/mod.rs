@@ -21,7 +21,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regorus::{Engine, Value};
 
 use crate::diagnostics::Severity;
-use crate::rules::RuleMeta;
+use crate::diagnostics::RuleMeta;
 use metadata::Meta;
 
 /// The bundled policies (`policies/`), compiled into the binary. A test checks that every

@@ -11,11 +11,11 @@ use super::{Outcome, Policies};
 use crate::config::Settings;
 use crate::diagnostics::{Finding, Location, Suppression};
 use crate::model::k8s::K8sObject;
-use crate::model::node::Node;
+use crate::parse::node::Node;
 use crate::parse::hcl;
-use crate::pipeline::{Content, ParsedFile};
-use crate::rules::builtin::engine::POLICY_ERROR;
-use crate::rules::new_finding;
+use crate::parse::file::{Content, ParsedFile};
+use crate::diagnostics::engine::POLICY_ERROR;
+use crate::diagnostics::new_finding;
 use crate::source::{SourceFile, Span};
 
 /// One input and how to find places in it.

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use super::helm::{self, HelmOptions};
 use super::{DiskFs, Fs, RenderUnit, UnitKind, UnitStatus, kustomize};
-use crate::model::node::{Node, Scalar, Value};
+use crate::parse::node::{Node, Scalar, Value};
 
 /// Output format of `octolint render`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,7 +13,7 @@
 //! locations). Rules never know an object was rendered.
 //!
 //! Renderers read the repository through [`Fs`], which never leaves the checked root.
-//! This module depends on `source`, `model::node` and `parse` only; it must not depend on
+//! This module depends on `source`, `parse::node` and `parse` only; it must not depend on
 //! rules, policies, reports or the pipeline.
 
 use std::path::{Component, Path, PathBuf};

@@ -11,7 +11,8 @@ use serde_json::{Map, Value, json};
 use super::{ReportOptions, VERSION};
 use crate::diagnostics::{Finding, Location};
 use crate::pipeline::Outcome;
-use crate::rules::{RuleMeta, docs};
+use crate::diagnostics::RuleMeta;
+use crate::rules::docs;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";

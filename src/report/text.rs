@@ -11,7 +11,7 @@ use crate::diagnostics::{Finding, Severity};
 use crate::pipeline::Outcome;
 use std::collections::HashMap;
 
-use crate::rules::secrets::redact;
+use crate::secrets::redact;
 use crate::source::{SourceFile, Span};
 
 /// At most this many source lines are shown for one span.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::RuleMeta;
+use crate::diagnostics::RuleMeta;
 
 fn fence_lang(meta: &RuleMeta) -> &'static str {
     match meta.category {

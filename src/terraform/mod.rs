@@ -10,6 +10,7 @@
 
 pub mod eval;
 pub mod funcs;
+pub mod input;
 pub mod value;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,8 +21,8 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use rayon::prelude::*;
 
-use crate::model::env::Env;
-use crate::model::node::{Node, Value as NodeValue};
+use crate::config::env::Env;
+use crate::parse::node::{Node, Value as NodeValue};
 use crate::source::Span;
 use eval::{Eval, FileRef, Scope};
 use value::{Loc, Tv, V};
@@ -277,7 +278,7 @@ fn from_node(path: &Arc<str>, n: &Node) -> Tv {
                 if matches!(
                     n.value,
                     NodeValue::Scalar {
-                        kind: crate::model::node::Scalar::Str,
+                        kind: crate::parse::node::Scalar::Str,
                         ..
                     }
                 ) {
@@ -674,7 +675,7 @@ fn eval_body(ev: &Eval<'_, '_>, body: &Body) -> Tv {
 pub fn build(
     tf: &[TfFile<'_>],
     var_files: &[VarFile<'_>],
-    envs: &crate::model::environments::Environments,
+    envs: &crate::config::environments::Environments,
 ) -> TfModel {
     let tag_of = |dir: &str| -> EnvTag {
         match envs.resolve(&format!("{dir}/")).0 {

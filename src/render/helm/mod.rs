@@ -1,6 +1,6 @@
 //! Helm charts rendered in-process: a Go `text/template` engine with Helm's and Sprig's
 //! functions, chart loading (dependencies, values merging) and the origin of every output
-//! byte. Depends on `render` (the contract), `source`, `model::node` and `parse` only.
+//! byte. Depends on `render` (the contract), `source`, `parse::node` and `parse` only.
 
 use super::{Fs, RenderUnit, UnitKind, UnitStatus};
 

@@ -1,6 +1,6 @@
 //! Kustomize overlays built in-process (kustomize v5 semantics): resources, components,
 //! patches, transformers and generators, with the origin of every output field. Depends on
-//! `render` (the contract), `source`, `model::node` and `parse` only.
+//! `render` (the contract), `source`, `parse::node` and `parse` only.
 
 use super::{Fs, RenderUnit, UnitKind, UnitStatus};
 

@@ -1,11 +1,11 @@
 //! Built-in rules, one file per rule, grouped by domain. `ALL` is the explicit registry.
 
 pub mod argocd;
-pub mod engine;
 pub mod k8s;
 pub mod terraform;
 
-use super::{Rule, RuleMeta};
+use super::rule::Rule;
+use crate::diagnostics::{RuleMeta, engine};
 
 /// The registry of built-in rules, sorted by id (a unit test checks the order).
 pub static ALL: &[&dyn Rule] = &[

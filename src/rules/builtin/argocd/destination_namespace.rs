@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 
 use super::app_spec;
 use crate::diagnostics::Severity;
-use crate::model::node::Node;
+use crate::parse::node::Node;
 use crate::model::repo::Repo;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct DestinationNamespace;
 

@@ -3,9 +3,10 @@
 
 use super::{app_spec, sources};
 use crate::diagnostics::Severity;
-use crate::model::node::Node;
+use crate::parse::node::Node;
 use crate::model::repo::{Repo, normalize_repo_url};
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 use crate::source::normalize_join;
 
 pub struct MissingSource;

@@ -6,9 +6,9 @@ pub mod missing_source;
 pub mod prod_revision;
 pub mod project_wildcards;
 
-use crate::model::env::Env;
+use crate::config::env::Env;
 use crate::model::k8s::K8sObject;
-use crate::model::node::Node;
+use crate::parse::node::Node;
 
 /// An Argo CD Application's spec (an ApplicationSet's template spec).
 pub fn app_spec<'a>(obj: &K8sObject<'a>) -> Option<&'a Node> {

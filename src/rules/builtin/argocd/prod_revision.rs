@@ -4,9 +4,10 @@
 
 use super::{app_env, app_spec, sources};
 use crate::diagnostics::Severity;
-use crate::model::env::Env;
+use crate::config::env::Env;
 use crate::model::k8s::K8sObject;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct ProdRevision;
 

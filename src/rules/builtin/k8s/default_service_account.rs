@@ -2,8 +2,9 @@
 
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::model::node::Node;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::parse::node::Node;
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct DefaultServiceAccount;
 

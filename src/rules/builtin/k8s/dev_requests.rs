@@ -1,10 +1,11 @@
 //! SIZE003: a dev workload requests more CPU or memory than a dev node has.
 
 use crate::diagnostics::Severity;
-use crate::model::env::Env;
+use crate::config::env::Env;
 use crate::model::k8s::K8sObject;
-use crate::model::node::Node;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::parse::node::Node;
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct DevRequests;
 

@@ -2,7 +2,8 @@
 
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct ImageRegistry;
 

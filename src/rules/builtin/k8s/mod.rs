@@ -29,8 +29,8 @@ pub mod unsafe_sysctl;
 pub mod writable_root_fs;
 
 use crate::model::k8s::{Container, K8sObject};
-use crate::model::node::Node;
-use crate::rules::Ctx;
+use crate::parse::node::Node;
+use crate::rules::rule::Ctx;
 
 /// Check a boolean security setting that must be `want`: report the value where it is the
 /// opposite, and the container's name where it is missing (not on partial objects). The

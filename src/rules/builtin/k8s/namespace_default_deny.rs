@@ -6,9 +6,10 @@
 //! and only for the directions it denies: a direction listed in `policyTypes` with no rules.
 
 use crate::diagnostics::{Location, Severity};
-use crate::model::node::Node;
+use crate::parse::node::Node;
 use crate::model::repo::{ObjectRef, Repo};
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct NamespaceDefaultDeny;
 

@@ -2,7 +2,8 @@
 
 use crate::diagnostics::Severity;
 use crate::model::repo::Repo;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct NamespaceLimitRange;
 

@@ -6,9 +6,10 @@
 //! nearest to it in the directory tree, so a quota in dev never hides a missing one in prod.
 
 use crate::diagnostics::{Location, Severity};
-use crate::model::node::Node;
+use crate::parse::node::Node;
 use crate::model::repo::Repo;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct NamespaceQuota;
 

@@ -1,9 +1,10 @@
 //! K8S029: a prod Ingress serves plain HTTP (no `spec.tls`).
 
 use crate::diagnostics::Severity;
-use crate::model::env::Env;
+use crate::config::env::Env;
 use crate::model::k8s::K8sObject;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct ProdIngressTls;
 

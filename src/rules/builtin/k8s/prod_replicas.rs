@@ -2,10 +2,11 @@
 //! (its HPA's `minReplicas` when an HPA scales it). Repo-wide, to see the HPAs.
 
 use crate::diagnostics::{Location, Severity};
-use crate::model::env::Env;
-use crate::model::node::Node;
+use crate::config::env::Env;
+use crate::parse::node::Node;
 use crate::model::repo::{ObjectRef, Repo};
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct ProdReplicas;
 

@@ -5,7 +5,8 @@
 
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct SeccompUnconfined;
 

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostics::Severity;
-use crate::model::node::Node;
+use crate::parse::node::Node;
 use crate::model::repo::{ObjectRef, Repo, selector_matches};
 
 /// A custom resource that looks like it makes pods (a `*template*` key near the top of its
@@ -25,7 +25,8 @@ fn creates_pods(o: &ObjectRef<'_>) -> bool {
     }
     o.obj.root.get("spec").is_some_and(|s| has_template(s, 2))
 }
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct ServiceSelector;
 

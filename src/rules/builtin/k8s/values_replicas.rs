@@ -1,9 +1,10 @@
 //! SIZE002: a prod Helm values file runs fewer replicas than the prod minimum.
 
 use crate::diagnostics::Severity;
-use crate::model::env::Env;
-use crate::model::node::Node;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::config::env::Env;
+use crate::parse::node::Node;
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 
 pub struct ValuesReplicas;
 

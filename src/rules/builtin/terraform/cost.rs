@@ -3,8 +3,9 @@
 use super::report_value;
 use crate::cost::{estimate, fmt_usd, sql_shape};
 use crate::diagnostics::{Location, Severity};
-use crate::model::env::Env;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::config::env::Env;
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::Tv;
 

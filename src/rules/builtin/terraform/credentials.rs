@@ -2,8 +2,9 @@
 
 use super::report_value;
 use crate::diagnostics::Severity;
-use crate::rules::secrets::{is_placeholder, redact};
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::secrets::{is_placeholder, redact};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 
 pub struct HardcodedCredential;

@@ -2,7 +2,8 @@
 
 use super::{absent_or_false, is_false, is_prod, is_true, report_resource, report_value};
 use crate::diagnostics::Severity;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::Tv;
 

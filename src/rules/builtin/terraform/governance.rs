@@ -2,7 +2,8 @@
 
 use super::{report_resource, report_value};
 use crate::diagnostics::Severity;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::Tv;
 
@@ -132,39 +133,6 @@ digits (words joined by `-` are allowed in the last one). Checked: the `name` (o
     since: "0.1.0",
 };
 
-/// The regex of a naming template for an environment (`None` env: any word).
-pub fn naming_regex(template: &str, env: Option<&str>) -> Option<regex::Regex> {
-    let mut re = String::from("^");
-    let mut rest = template;
-    let mut placeholders = 0;
-    while let Some(open) = rest.find('{') {
-        re.push_str(&regex::escape(&rest[..open]));
-        let close = rest[open..].find('}')? + open;
-        let name = &rest[open + 1..close];
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return None;
-        }
-        placeholders += 1;
-        rest = &rest[close + 1..];
-        if name == "env" {
-            match env {
-                Some(e) => re.push_str(&regex::escape(e)),
-                None => re.push_str("[a-z0-9]+"),
-            }
-        } else if rest.is_empty() {
-            re.push_str("[a-z0-9]+(?:-[a-z0-9]+)*");
-        } else {
-            re.push_str("[a-z0-9]+");
-        }
-    }
-    if placeholders == 0 {
-        return None;
-    }
-    re.push_str(&regex::escape(rest));
-    re.push('$');
-    regex::Regex::new(&re).ok()
-}
-
 impl Rule for NamingConvention {
     fn meta(&self) -> &'static RuleMeta {
         &NAMING
@@ -186,7 +154,7 @@ impl Rule for NamingConvention {
             };
             let Some(name) = v.as_str() else { continue };
             let env = r.env.map(|e| e.as_str());
-            let Some(re) = naming_regex(&template, env) else {
+            let Some(re) = crate::config::naming::naming_regex(&template, env) else {
                 return;
             };
             if !re.is_match(name) {

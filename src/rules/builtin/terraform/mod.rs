@@ -14,8 +14,8 @@ pub mod resilience;
 pub mod stack;
 
 use crate::diagnostics::{Finding, Location};
-use crate::model::env::Env;
-use crate::rules::Ctx;
+use crate::config::env::Env;
+use crate::rules::rule::Ctx;
 use crate::terraform::Resource;
 use crate::terraform::value::{Loc, Tv};
 

@@ -3,7 +3,8 @@
 
 use super::{is_true, report_resource, report_value};
 use crate::diagnostics::Severity;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::{Tv, V};
 

@@ -3,9 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::Severity;
-use crate::model::env::Env;
+use crate::config::env::Env;
 use crate::model::repo::Repo;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::Loc;
 

@@ -2,7 +2,8 @@
 //! undeclared variables, TF015 missing local modules, TF016 circular locals.
 
 use crate::diagnostics::Severity;
-use crate::rules::{Ctx, Rule, RuleMeta};
+use crate::diagnostics::RuleMeta;
+use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::value::Tv;
 use crate::terraform::{ProblemKind, TfModel};
 

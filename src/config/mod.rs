@@ -1,6 +1,9 @@
 //! `octolint.toml`: found at the checked path or above it, parsed strictly (unknown keys and
 //! bad values are errors naming the key, file and line), turned into immutable [`Settings`].
-//! Depends on `rules` (to validate selectors) and `diagnostics`.
+//! It is read before any rule exists, so it does not know the rule catalogue: rule selectors
+//! are kept with their positions and checked by `catalog::validate`. Environments (`env`,
+//! `environments`) and naming conventions (`naming`) are configuration too. Depends on
+//! `secrets` (to compile added patterns), `diagnostics` and `source`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,8 +14,12 @@ use toml::Spanned;
 
 use crate::diagnostics::Severity;
 use crate::diagnostics::suppress::selector_matches;
-use crate::rules::{all_meta, secrets};
+use crate::secrets;
 use crate::source::SourceFile;
+
+pub mod env;
+pub mod environments;
+pub mod naming;
 
 pub const CONFIG_NAME: &str = "octolint.toml";
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -37,7 +44,7 @@ struct RawConfig {
     #[serde(default)]
     terraform: RawTerraform,
     #[serde(default)]
-    environments: BTreeMap<String, crate::model::environments::RawEnv>,
+    environments: BTreeMap<String, crate::config::environments::RawEnv>,
     #[serde(default)]
     prices: Vec<crate::cost::prices::PriceOverride>,
 }
@@ -94,11 +101,6 @@ impl SecretSettings {
         self.custom.as_ref().unwrap_or_else(|| secrets::scanner())
     }
 
-    /// Metadata of every secret pattern (embedded and added).
-    pub fn metas(&self) -> Vec<&'static crate::rules::RuleMeta> {
-        self.scanner().patterns.iter().map(|p| p.meta).collect()
-    }
-
     /// Is the file at `path` allowlisted (never scanned)?
     pub fn path_allowed(&self, path: &str) -> bool {
         self.allow_paths.as_ref().is_some_and(|g| g.is_match(path))
@@ -148,12 +150,9 @@ pub struct RuleOptions {
     /// Naming convention for Terraform resource names (`{project}-{env}-{service}`), if any.
     pub naming: Option<String>,
     /// Environments: names, path globs, ceilings and sizing limits.
-    pub environments: crate::model::environments::Environments,
+    pub environments: crate::config::environments::Environments,
     /// Price tables with the configuration's overrides.
     pub prices: crate::cost::prices::PriceTable,
-    /// Directories deployed by Argo CD Applications of a known environment (set per run):
-    /// objects there without an environment of their own take it.
-    pub app_envs: Vec<(String, crate::model::env::Env)>,
 }
 
 impl Default for RuleOptions {
@@ -169,9 +168,8 @@ impl Default for RuleOptions {
             required_tags: vec!["project".into(), "environment".into()],
             prod_min_backup_days: 7,
             naming: None,
-            environments: crate::model::environments::Environments::default(),
+            environments: crate::config::environments::Environments::default(),
             prices: crate::cost::prices::embedded().clone(),
-            app_envs: Vec::new(),
         }
     }
 }
@@ -224,6 +222,8 @@ pub struct Settings {
     pub overrides: Vec<PathOverride>,
     pub options: RuleOptions,
     pub secrets: SecretSettings,
+    /// Every rule selector of the file with its line and column, for `catalog::validate`.
+    pub selectors: Vec<(String, Option<(usize, usize)>)>,
 }
 
 /// A configuration error: message plus `file:line:col` when known.
@@ -305,26 +305,14 @@ impl Settings {
         })?;
 
         let secret_settings = secret_settings(&raw.secrets, path, &err_at)?;
-        let custom_metas = secret_settings
-            .custom
-            .as_ref()
-            .map(|s| s.custom_metas())
-            .unwrap_or_default();
+        // Rule selectors are checked against the catalogue later (`catalog::validate`).
+        let selectors = std::cell::RefCell::new(Vec::new());
         let check_selector = |s: &Spanned<String>| -> Result<String, ConfigError> {
-            let sel = s.get_ref();
-            let known = sel.eq_ignore_ascii_case("all")
-                || all_meta()
-                    .iter()
-                    .chain(&custom_metas)
-                    .any(|m| selector_matches(sel, m.id, m.name));
-            if known {
-                Ok(sel.clone())
-            } else {
-                Err(err_at(
-                    Some(s.span()),
-                    format!("unknown rule `{sel}` (run `octolint rules` for the list)"),
-                ))
-            }
+            let lc = file.line_col(s.span().start);
+            selectors
+                .borrow_mut()
+                .push((s.get_ref().clone(), Some((lc.line, lc.col))));
+            Ok(s.get_ref().clone())
         };
         let check_severities = |m: &BTreeMap<Spanned<String>, Spanned<String>>| -> Result<Vec<(String, Level)>, ConfigError> {
             let mut out = Vec::new();
@@ -388,7 +376,7 @@ impl Settings {
             });
         }
         let defaults = RuleOptions::default();
-        let environments = crate::model::environments::Environments::build(&raw.environments)
+        let environments = crate::config::environments::Environments::build(&raw.environments)
             .map_err(|e| {
                 let at = raw
                     .environments
@@ -437,10 +425,9 @@ impl Settings {
                 .unwrap_or(defaults.required_tags.clone()),
             environments: environments.clone(),
             prices: crate::cost::prices::PriceTable::with_overrides(&raw.prices),
-            app_envs: Vec::new(),
             naming: match &raw.terraform.naming {
                 Some(t) => {
-                    let ok = crate::rules::builtin::terraform::governance::naming_regex(
+                    let ok = naming::naming_regex(
                         t.get_ref(),
                         None,
                     )
@@ -505,7 +492,27 @@ impl Settings {
                 .collect::<Result<_, _>>()?,
             severity: check_severities(&raw.rules.severity)?,
             overrides,
+            selectors: Vec::new(),
         })
+        .map(|mut s| {
+            s.selectors = selectors.take();
+            s
+        })
+    }
+
+    /// Check every rule selector of the file with `known` (the rule catalogue): an unknown
+    /// one is an error at its line.
+    pub fn check_selectors(&self, known: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
+        for (sel, lc) in &self.selectors {
+            if !sel.eq_ignore_ascii_case("all") && !known(sel) {
+                return Err(ConfigError {
+                    path: self.config_path.clone().unwrap_or_default(),
+                    line_col: *lc,
+                    message: format!("unknown rule `{sel}` (run `octolint rules` for the list)"),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Is the rule enabled at all (select/ignore)?
@@ -684,8 +691,12 @@ mod tests {
 
     #[test]
     fn unknown_rule_and_bad_severity() {
-        let err = parse("[rules]\nignore = [\"K9S999\"]\n").expect_err("unknown rule");
-        assert_eq!(err.line_col.map(|l| l.0), Some(2));
+        let s = parse("[rules]\nignore = [\"K9S999\"]\n").expect("parses");
+        let err = s
+            .check_selectors(|sel| sel == "K8S001")
+            .expect_err("unknown rule");
+        assert_eq!(err.line_col, Some((2, 11)));
+        assert!(err.message.contains("K9S999"), "{}", err.message);
         let err = parse("[rules.severity]\nK8S001 = \"fatal\"\n").expect_err("bad severity");
         assert!(err.message.contains("fatal"));
     }

@@ -1,8 +1,7 @@
 //! Metadata of the findings the engine reports itself: files that do not parse, duplicate
 //! keys, files that could not be checked, and suppressions without a reason.
 
-use crate::diagnostics::Severity;
-use crate::rules::RuleMeta;
+use super::{RuleMeta, Severity};
 
 pub static PARSE_ERROR: RuleMeta = RuleMeta {
     id: "OCT000",

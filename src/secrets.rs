@@ -13,10 +13,10 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::diagnostics::Severity;
-use crate::rules::RuleMeta;
+use crate::diagnostics::RuleMeta;
 use crate::source::Span;
 
-const PATTERNS_TOML: &str = include_str!("../../rules/secrets.toml");
+const PATTERNS_TOML: &str = include_str!("../rules/secrets.toml");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -416,7 +416,7 @@ reference it. octolint shows at most the first 4 characters of a secret, in ever
 }
 
 /// Category of patterns added from the configuration (their docs are the user's).
-pub const CUSTOM_CATEGORY: &str = "secrets (custom)";
+pub const CUSTOM_CATEGORY: &str = crate::diagnostics::meta::CUSTOM_SECRETS_CATEGORY;
 
 fn embedded_specs() -> Result<Vec<Spec>, String> {
     let raw: RawFile =
@@ -520,9 +520,6 @@ impl Scanner {
                 .patterns
                 .iter()
                 .any(|b| b.meta.id.eq_ignore_ascii_case(&p.id))
-                || crate::rules::registry()
-                    .iter()
-                    .any(|r| r.meta().id.eq_ignore_ascii_case(&p.id))
                 || specs.iter().any(|s| s.custom && s.id == p.id);
             if clash {
                 return Err(format!(

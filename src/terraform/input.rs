@@ -1,0 +1,62 @@
+//! The Terraform model's input: every parsed `.tf` file and `.tfvars` / `.tfvars.json`
+//! value file of the run. Depends on `parse`, `config` and `terraform`.
+
+use std::collections::BTreeSet;
+
+use crate::config::environments::Environments;
+use crate::discover::FileKind;
+use crate::parse::file::{Content, ParsedFile};
+
+/// The Terraform model of every `.tf` file, with `.tfvars` / `.tfvars.json` values.
+pub fn model_of(
+    files: &[ParsedFile],
+    envs: &Environments,
+) -> crate::terraform::TfModel {
+    use crate::terraform::{TfFile, VarFile};
+    let mut tf = Vec::new();
+    let mut vars = Vec::new();
+    for f in files {
+        let Some(src) = &f.source else { continue };
+        match (&f.content, f.entry.kind) {
+            (Content::Hcl(body), FileKind::Terraform) => {
+                let file = TfFile {
+                    path: &f.path,
+                    body,
+                    text: &src.text,
+                };
+                if f.path.ends_with(".tfvars") {
+                    vars.push(VarFile::Hcl(file));
+                } else {
+                    tf.push(file);
+                }
+            }
+            (Content::Docs(docs), FileKind::TerraformJson) if f.path.ends_with(".tfvars.json") => {
+                if let Some(d) = docs.first() {
+                    vars.push(VarFile::Json {
+                        path: &f.path,
+                        root: &d.root,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    // Conflicting environment globs: say which one wins, once per stack directory.
+    let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    for f in &tf {
+        dirs.insert(f.path.rsplit_once('/').map_or("", |(d, _)| d));
+    }
+    for d in dirs {
+        let (chosen, others) = envs.resolve(&format!("{d}/"));
+        if let (Some(c), false) = (chosen, others.is_empty()) {
+            eprintln!(
+                "octolint: warning: `{}` matches the paths of environments {} and {}; using {} (dev, staging and prod come first, then the others by name)",
+                if d.is_empty() { "." } else { d },
+                c.name,
+                others.join(", "),
+                c.name
+            );
+        }
+    }
+    crate::terraform::build(&tf, &vars, envs)
+}
