@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark octolint (release build) on the shared corpus and on a generated ~20k-file repo.
 # Prints wall-time medians (hyperfine, or repeated runs when it is absent) next to `cat` of
-# the same files measured in the same run, and peak RSS from /usr/bin/time -v.
+# the same files measured in the same run (the ratio is what to compare across machines),
+# the median time of each pipeline stage (OCTOLINT_TIMINGS, one thread, so stages do not
+# overlap), and peak RSS from /usr/bin/time -v.
 #
 #   scripts/bench.sh [SHARED_DIR]     (default: ../shared beside the repository)
 #
@@ -67,6 +69,19 @@ PY
     time_runs "octolint check" "$bin" check "$target" --format json --fail-on never -o /dev/null
     time_runs "cat of the same files" bash -c "cat_all $target"
   fi
+  echo "stages (-j 1, median of $runs runs):"
+  for _ in $(seq "$runs"); do
+    OCTOLINT_TIMINGS=1 "$bin" check "$target" --format json --fail-on never -o /dev/null -j 1 2>&1 >/dev/null || true
+  done | python3 -c '
+import re, sys, statistics
+t = {}
+for line in sys.stdin:
+    m = re.match(r"^octolint: (\S.*?)\s+([0-9.]+) ms$", line.rstrip())
+    if m:
+        t.setdefault(m.group(1), []).append(float(m.group(2)))
+for name, v in t.items():
+    print(f"  {name:<24} {statistics.median(v):8.1f} ms")
+'
   echo "peak RSS (-j default): $(peak_rss "$bin" check "$target" --format json --fail-on never -o /dev/null)"
   echo "peak RSS (-j 1):       $(peak_rss "$bin" check "$target" --format json --fail-on never -o /dev/null -j 1)"
 done

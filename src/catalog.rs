@@ -52,7 +52,6 @@ pub fn find_meta(selector: &str) -> Option<&'static RuleMeta> {
         .find(|m| m.id.eq_ignore_ascii_case(selector) || m.name == selector)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

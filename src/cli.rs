@@ -450,17 +450,14 @@ fn cost(args: &CostArgs) -> Result<i32, String> {
         no_builtin: false,
     };
     let tf = pipeline::terraform_only(&opts, &settings)?;
-    let envs = crate::cost::estimate(
-        &tf.model,
-        &settings.options.environments,
-        &settings.options.prices,
-    );
+    let prices = crate::cost::prices::table_for(&settings.options.price_overrides);
+    let envs = crate::cost::estimate(&tf.model, &settings.options.environments, &prices);
     for f in &tf.failed {
         eprintln!("octolint: {f} does not parse; its resources are not estimated");
     }
     let out = match args.format {
         CostFormat::Json => report::cost::json(&envs, &tf.sources),
-        CostFormat::Text => report::cost::text(&envs, &tf.sources, &settings.options.prices.tables),
+        CostFormat::Text => report::cost::text(&envs, &tf.sources, &prices.tables),
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
-use crate::config::expand_pattern;
+use crate::config::patterns::expand_pattern;
 
 /// What a file is, decided from its path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod discover;
 pub mod finalize;
 pub mod model;
+pub mod outcome;
 pub mod parse;
 pub mod pipeline;
 pub mod policy;

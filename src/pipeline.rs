@@ -11,7 +11,7 @@
 //! suppressions, fingerprints and sorts. Reports are written by `report` from the
 //! [`Outcome`]. Stage timings go to stderr when `OCTOLINT_TIMINGS` is set.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,39 +19,17 @@ use rayon::prelude::*;
 
 use crate::config::Settings;
 use crate::diagnostics::baseline::Baseline;
-use crate::diagnostics::suppress::Directive;
-use crate::diagnostics::{Finding, Location, RuleMeta, engine, new_finding};
-use crate::discover::{self, Discovery, FileKind};
+use crate::diagnostics::{Finding, RuleMeta};
+use crate::discover::{self, FileKind};
 use crate::model::envs::EnvIndex;
-use crate::model::k8s::objects_in;
 use crate::model::{argocd, build, kustomize};
-use crate::parse::file::{Content, LoadOptions, ParsedFile, Status, load};
+use crate::outcome::{Gathered, Outcome};
+use crate::parse::file::{LoadOptions, ParsedFile, Status, load};
 use crate::policy::Policies;
 use crate::rules::rule::Rule;
 use crate::rules::{registry, run as rules_run};
 use crate::source::SourceFile;
-use crate::{finalize, terraform};
-
-/// Files seen and what became of them (the coverage line).
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Coverage {
-    pub files: usize,
-    pub parsed: usize,
-    pub failed: usize,
-    pub text: usize,
-    pub templates: usize,
-    pub binary: usize,
-    pub documents: usize,
-    pub kubernetes_objects: usize,
-    pub by_kind: BTreeMap<&'static str, usize>,
-    pub skipped: Vec<Skipped>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Skipped {
-    pub path: String,
-    pub reason: String,
-}
+use crate::{finalize, outcome, terraform};
 
 pub struct RunOptions {
     pub paths: Vec<PathBuf>,
@@ -64,17 +42,6 @@ pub struct RunOptions {
     pub policies: Option<Arc<Policies>>,
     /// Run only the policies: no built-in rules, no secret scanning.
     pub no_builtin: bool,
-}
-
-pub struct Outcome {
-    /// Sorted; suppressed findings included (see `Finding::suppressed`).
-    pub findings: Vec<Finding>,
-    pub coverage: Coverage,
-    pub sources: HashMap<Arc<str>, Arc<SourceFile>>,
-    /// Metadata of every enabled rule, sorted by id.
-    pub rules: Vec<&'static RuleMeta>,
-    /// Every file with its parsed content (findings moved into `findings`).
-    pub files: Vec<ParsedFile>,
 }
 
 /// A worker pool of `jobs` threads.
@@ -238,9 +205,11 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         let mut model = terraform::input::model_of(&files, &options.environments);
         // A module directory that exists but was not walked (a symbolic link, an excluded
         // path) is not missing.
-        model
-            .problems
-            .retain(|p| p.target.as_ref().is_none_or(|t| !opts.base.join(t).is_dir()));
+        model.problems.retain(|p| {
+            p.target
+                .as_ref()
+                .is_none_or(|t| !opts.base.join(t).is_dir())
+        });
         timer.lap("terraform model");
         rule_findings.extend(rules_run::check_terraform(&model, &rules, options));
         timer.lap("terraform rules");
@@ -252,7 +221,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         findings,
         sources,
         directives,
-    } = gather(&discovery, &mut files, rule_findings);
+    } = outcome::gather(&discovery, &mut files, rule_findings);
     let findings = finalize::prefer_secret_findings(findings);
     let findings = finalize::finalize(
         findings,
@@ -269,80 +238,6 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         sources,
         files,
     })
-}
-
-/// Everything the files hold for finalize and the report.
-struct Gathered {
-    coverage: Coverage,
-    findings: Vec<Finding>,
-    sources: HashMap<Arc<str>, Arc<SourceFile>>,
-    directives: HashMap<Arc<str>, Vec<Directive>>,
-}
-
-/// Move the findings, sources and directives out of the files and count the coverage.
-fn gather(discovery: &Discovery, files: &mut [ParsedFile], rule_findings: Vec<Finding>) -> Gathered {
-    let mut coverage = Coverage::default();
-    let mut findings = Vec::new();
-    let mut sources = HashMap::new();
-    let mut directives: HashMap<Arc<str>, Vec<Directive>> = HashMap::new();
-    for p in &discovery.problems {
-        let path: Arc<str> = Arc::from(p.rel.as_str());
-        findings.push(new_finding(
-            &engine::SKIPPED_FILE,
-            Location::new(path, None),
-            format!("cannot read path: {}", p.message),
-        ));
-        coverage.skipped.push(Skipped {
-            path: p.rel.clone(),
-            reason: p.message.clone(),
-        });
-    }
-    findings.extend(rule_findings);
-    for f in files.iter_mut() {
-        coverage.files += 1;
-        *coverage.by_kind.entry(f.entry.kind.as_str()).or_default() += 1;
-        match &f.status {
-            Status::Parsed => coverage.parsed += 1,
-            Status::Failed => coverage.failed += 1,
-            Status::Text => coverage.text += 1,
-            Status::Template => coverage.templates += 1,
-            Status::Binary => coverage.binary += 1,
-            Status::Skipped(reason) => coverage.skipped.push(Skipped {
-                path: f.path.to_string(),
-                reason: reason.clone(),
-            }),
-        }
-        if let Content::Docs(docs) = &f.content {
-            coverage.documents += docs.len();
-            coverage.kubernetes_objects += docs
-                .iter()
-                .map(|d| objects_in(&d.root).len())
-                .sum::<usize>();
-        }
-        findings.append(&mut f.findings);
-        if !f.directives.is_empty() {
-            directives.insert(f.path.clone(), std::mem::take(&mut f.directives));
-        }
-        if let Some(src) = &f.source {
-            sources.insert(f.path.clone(), src.clone());
-        }
-    }
-    if discovery.symlinks_skipped > 0 {
-        coverage.skipped.push(Skipped {
-            path: "(symbolic links)".into(),
-            reason: format!(
-                "{} symbolic link(s) not followed (use --follow-links)",
-                discovery.symlinks_skipped
-            ),
-        });
-    }
-
-    Gathered {
-        coverage,
-        findings,
-        sources,
-        directives,
-    }
 }
 
 /// Metadata of every enabled rule (built-in, secret patterns, policies), sorted by id.

@@ -12,8 +12,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::diagnostics::Severity;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
 use crate::source::Span;
 
 const PATTERNS_TOML: &str = include_str!("../rules/secrets.toml");

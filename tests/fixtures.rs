@@ -8,11 +8,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use octolint::catalog::all_meta;
 use octolint::config::Settings;
 use octolint::pipeline::{self, RunOptions};
 use octolint::policy::{Policies, PolicyOptions};
 use octolint::report::{ReportOptions, text};
-use octolint::catalog::all_meta;
 use octolint::rules::docs;
 
 fn root() -> PathBuf {

@@ -117,7 +117,7 @@ impl Environments {
             } else {
                 let mut b = GlobSetBuilder::new();
                 for p in &patterns {
-                    for g in crate::config::expand_pattern(p) {
+                    for g in crate::config::patterns::expand_pattern(p) {
                         b.add(Glob::new(&g).map_err(|e| {
                             format!("[environments.{name}] invalid glob `{p}`: {e}")
                         })?);

@@ -20,6 +20,9 @@ use crate::source::SourceFile;
 pub mod env;
 pub mod environments;
 pub mod naming;
+pub mod patterns;
+
+use patterns::expand_pattern;
 
 pub const CONFIG_NAME: &str = "octolint.toml";
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -46,7 +49,22 @@ struct RawConfig {
     #[serde(default)]
     environments: BTreeMap<String, crate::config::environments::RawEnv>,
     #[serde(default)]
-    prices: Vec<crate::cost::prices::PriceOverride>,
+    prices: Vec<PriceOverride>,
+}
+
+/// A price override or addition from `[[prices]]` in `octolint.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PriceOverride {
+    pub provider: String,
+    pub kind: String,
+    pub sku: String,
+    pub hourly: Option<f64>,
+    pub monthly: Option<f64>,
+    #[serde(default)]
+    pub vcpu: f64,
+    #[serde(default)]
+    pub memory_gb: f64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,8 +169,8 @@ pub struct RuleOptions {
     pub naming: Option<String>,
     /// Environments: names, path globs, ceilings and sizing limits.
     pub environments: crate::config::environments::Environments,
-    /// Price tables with the configuration's overrides.
-    pub prices: crate::cost::prices::PriceTable,
+    /// Price overrides and additions (`[[prices]]`); the cost module applies them.
+    pub price_overrides: Vec<PriceOverride>,
 }
 
 impl Default for RuleOptions {
@@ -169,7 +187,7 @@ impl Default for RuleOptions {
             prod_min_backup_days: 7,
             naming: None,
             environments: crate::config::environments::Environments::default(),
-            prices: crate::cost::prices::embedded().clone(),
+            price_overrides: Vec::new(),
         }
     }
 }
@@ -424,14 +442,10 @@ impl Settings {
                 .clone()
                 .unwrap_or(defaults.required_tags.clone()),
             environments: environments.clone(),
-            prices: crate::cost::prices::PriceTable::with_overrides(&raw.prices),
+            price_overrides: raw.prices.clone(),
             naming: match &raw.terraform.naming {
                 Some(t) => {
-                    let ok = naming::naming_regex(
-                        t.get_ref(),
-                        None,
-                    )
-                    .is_some();
+                    let ok = naming::naming_regex(t.get_ref(), None).is_some();
                     if !ok {
                         return Err(err_at(
                             Some(t.span()),
@@ -651,27 +665,6 @@ fn secret_settings(
         allow_path_regexes,
         fingerprints: raw.allowlist.fingerprints.iter().cloned().collect(),
     })
-}
-
-/// Patterns without a `/` match at any depth, like `.gitignore`; `dir/` means everything below.
-pub fn expand_pattern(p: &str) -> Vec<String> {
-    let p = p.trim_start_matches("./");
-    let mut out = Vec::new();
-    if let Some(dir) = p.strip_suffix('/') {
-        out.push(format!("{dir}/**"));
-        if !dir.contains('/') {
-            out.push(format!("**/{dir}/**"));
-        }
-    } else {
-        out.push(p.to_string());
-        if !p.contains('/') {
-            out.push(format!("**/{p}"));
-        }
-        if !p.ends_with("/**") {
-            out.push(format!("{p}/**"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

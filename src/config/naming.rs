@@ -33,4 +33,3 @@ pub fn naming_regex(template: &str, env: Option<&str>) -> Option<regex::Regex> {
     re.push('$');
     regex::Regex::new(&re).ok()
 }
-

@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use crate::config::PriceOverride;
+
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
 const TABLES: &[(&str, &str)] = &[
@@ -44,21 +46,6 @@ struct RawGroup {
     #[serde(default)]
     monthly: bool,
     items: Vec<(String, f64, f64, f64)>,
-}
-
-/// A price override or addition from `[[prices]]` in `octolint.toml`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct PriceOverride {
-    pub provider: String,
-    pub kind: String,
-    pub sku: String,
-    pub hourly: Option<f64>,
-    pub monthly: Option<f64>,
-    #[serde(default)]
-    pub vcpu: f64,
-    #[serde(default)]
-    pub memory_gb: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +131,16 @@ impl PriceTable {
 }
 
 /// The embedded tables (checked by the test suite).
+/// The price table a configuration asks for: the embedded tables, with its `[[prices]]`
+/// overrides on top when it has any.
+pub fn table_for(overrides: &[PriceOverride]) -> std::borrow::Cow<'static, PriceTable> {
+    if overrides.is_empty() {
+        std::borrow::Cow::Borrowed(embedded())
+    } else {
+        std::borrow::Cow::Owned(PriceTable::with_overrides(overrides))
+    }
+}
+
 pub fn embedded() -> &'static PriceTable {
     static T: OnceLock<PriceTable> = OnceLock::new();
     T.get_or_init(|| PriceTable::embedded().unwrap_or_default())

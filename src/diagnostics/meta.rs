@@ -49,7 +49,6 @@ impl RuleMeta {
     }
 }
 
-
 /// A finding for `meta` with its defaults stamped.
 pub fn new_finding(meta: &'static RuleMeta, location: Location, message: String) -> Finding {
     Finding {
@@ -67,4 +66,3 @@ pub fn new_finding(meta: &'static RuleMeta, location: Location, message: String)
         metadata: None,
     }
 }
-

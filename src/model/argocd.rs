@@ -12,10 +12,7 @@ use crate::parse::node::Node;
 /// Directories deployed by Argo CD Applications whose environment is known (from the
 /// Application file's path, its name or its destination namespace). A directory deployed to
 /// two environments is left out.
-pub fn app_dirs(
-    files: &[ParsedFile],
-    envs: &Environments,
-) -> Vec<(String, Env)> {
+pub fn app_dirs(files: &[ParsedFile], envs: &Environments) -> Vec<(String, Env)> {
     let mut map: BTreeMap<String, Option<Env>> = BTreeMap::new();
     for f in files {
         let Content::Docs(docs) = &f.content else {

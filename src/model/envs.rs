@@ -132,7 +132,10 @@ mod tests {
             ],
         );
         assert_eq!(idx.app_env("apps/web/deploy.yaml"), Some(Env::Staging));
-        assert_eq!(idx.app_env("repo/apps/web/x/deploy.yaml"), Some(Env::Staging));
+        assert_eq!(
+            idx.app_env("repo/apps/web/x/deploy.yaml"),
+            Some(Env::Staging)
+        );
         assert_eq!(idx.app_env("apps/api/deploy.yaml"), Some(Env::Dev));
         assert_eq!(
             idx.app_env("clusters/eu/apps/web/deploy.yaml"),

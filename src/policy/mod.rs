@@ -20,8 +20,8 @@ use std::sync::{Mutex, OnceLock};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regorus::{Engine, Value};
 
-use crate::diagnostics::Severity;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
 use metadata::Meta;
 
 /// The bundled policies (`policies/`), compiled into the binary. A test checks that every

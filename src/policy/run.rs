@@ -9,13 +9,13 @@ use regorus::{Engine, Value};
 use super::input::{self, Step};
 use super::{Outcome, Policies};
 use crate::config::Settings;
-use crate::diagnostics::{Finding, Location, Suppression};
-use crate::model::k8s::K8sObject;
-use crate::parse::node::Node;
-use crate::parse::hcl;
-use crate::parse::file::{Content, ParsedFile};
 use crate::diagnostics::engine::POLICY_ERROR;
 use crate::diagnostics::new_finding;
+use crate::diagnostics::{Finding, Location, Suppression};
+use crate::model::k8s::K8sObject;
+use crate::parse::file::{Content, ParsedFile};
+use crate::parse::hcl;
+use crate::parse::node::Node;
 use crate::source::{SourceFile, Span};
 
 /// One input and how to find places in it.

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::ReportOptions;
 use crate::diagnostics::Severity;
-use crate::pipeline::Outcome;
+use crate::outcome::Outcome;
 
 fn escape_data(s: &str) -> String {
     s.replace('%', "%25")

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Counts, VERSION, counts};
 use crate::diagnostics::{Finding, Location};
-use crate::pipeline::{Coverage, Outcome};
+use crate::outcome::{Coverage, Outcome};
 
 pub const SCHEMA_VERSION: u32 = 1;
 

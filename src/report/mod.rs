@@ -10,7 +10,7 @@ pub mod text;
 use std::path::PathBuf;
 
 use crate::diagnostics::{Finding, Severity};
-use crate::pipeline::Outcome;
+use crate::outcome::Outcome;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

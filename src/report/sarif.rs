@@ -9,9 +9,9 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::{ReportOptions, VERSION};
-use crate::diagnostics::{Finding, Location};
-use crate::pipeline::Outcome;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::{Finding, Location};
+use crate::outcome::Outcome;
 use crate::rules::docs;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

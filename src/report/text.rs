@@ -8,7 +8,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet}
 
 use super::{ReportOptions, counts};
 use crate::diagnostics::{Finding, Severity};
-use crate::pipeline::Outcome;
+use crate::outcome::Outcome;
 use std::collections::HashMap;
 
 use crate::secrets::redact;

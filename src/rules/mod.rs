@@ -15,4 +15,3 @@ use rule::Rule;
 pub fn registry() -> &'static [&'static dyn Rule] {
     builtin::ALL
 }
-

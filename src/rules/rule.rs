@@ -97,4 +97,3 @@ impl<'a> Ctx<'a> {
         &mut self.out[last]
     }
 }
-

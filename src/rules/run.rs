@@ -284,4 +284,3 @@ pub fn check_terraform(
         })
         .collect()
 }
-

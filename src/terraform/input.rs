@@ -8,10 +8,7 @@ use crate::discover::FileKind;
 use crate::parse::file::{Content, ParsedFile};
 
 /// The Terraform model of every `.tf` file, with `.tfvars` / `.tfvars.json` values.
-pub fn model_of(
-    files: &[ParsedFile],
-    envs: &Environments,
-) -> crate::terraform::TfModel {
+pub fn model_of(files: &[ParsedFile], envs: &Environments) -> crate::terraform::TfModel {
     use crate::terraform::{TfFile, VarFile};
     let mut tf = Vec::new();
     let mut vars = Vec::new();

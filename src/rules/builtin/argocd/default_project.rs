@@ -1,9 +1,9 @@
 //! ARGO001: an Application uses Argo CD's `default` project.
 
 use super::app_spec;
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct DefaultProject;

@@ -2,10 +2,10 @@
 //! `valueFiles` entry that does not exist in it (repo-wide).
 
 use super::{app_spec, sources};
-use crate::diagnostics::Severity;
-use crate::parse::node::Node;
-use crate::model::repo::{Repo, normalize_repo_url};
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
+use crate::model::repo::{Repo, normalize_repo_url};
+use crate::parse::node::Node;
 use crate::rules::rule::{Ctx, Rule};
 use crate::source::normalize_join;
 

@@ -3,10 +3,10 @@
 //! manual promotion.
 
 use super::{app_env, app_spec, sources};
-use crate::diagnostics::Severity;
 use crate::config::env::Env;
-use crate::model::k8s::K8sObject;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
+use crate::model::k8s::K8sObject;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct ProdRevision;

@@ -1,10 +1,10 @@
 //! ARGO002: an AppProject allows any source repository, any destination or any cluster
 //! resource (`*`).
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
 use crate::parse::node::Node;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct ProjectWildcards;

@@ -2,10 +2,10 @@
 //! K8S011: a container does not drop all capabilities (restricted profile), or adds one other
 //! than `NET_BIND_SERVICE`.
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
 use crate::parse::node::Node;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 /// Capabilities the baseline profile allows a container to add.

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::diagnostics::Severity;
-use crate::parse::node::Node;
-use crate::model::repo::Repo;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
+use crate::model::repo::Repo;
+use crate::parse::node::Node;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct DanglingReference;

@@ -1,9 +1,9 @@
 //! K8S023: a workload runs as the `default` service account with its API token mounted.
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
 use crate::parse::node::Node;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct DefaultServiceAccount;

@@ -1,10 +1,10 @@
 //! SIZE003: a dev workload requests more CPU or memory than a dev node has.
 
-use crate::diagnostics::Severity;
 use crate::config::env::Env;
+use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
 use crate::parse::node::Node;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct DevRequests;

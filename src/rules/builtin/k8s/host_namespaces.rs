@@ -1,8 +1,8 @@
 //! K8S004: a pod shares the node's network, PID or IPC namespace.
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct HostNamespaces;

@@ -1,8 +1,8 @@
 //! K8S020: an image comes from a registry outside the configured allow-list.
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct ImageRegistry;

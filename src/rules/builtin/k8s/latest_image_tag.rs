@@ -1,8 +1,8 @@
 //! K8S002: a container image uses the `latest` tag or no tag at all.
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct LatestImageTag;

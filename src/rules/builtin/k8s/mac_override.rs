@@ -1,9 +1,9 @@
 //! K8S017: a pod or container disables AppArmor or sets custom SELinux options.
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
 use crate::parse::node::Node;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct MacOverride;

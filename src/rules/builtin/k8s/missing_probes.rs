@@ -1,8 +1,8 @@
 //! K8S022: a long-running container has no readiness or liveness probe.
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::{ContainerKind, K8sObject};
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct MissingProbes;

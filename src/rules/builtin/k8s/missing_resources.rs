@@ -1,8 +1,8 @@
 //! K8S003: a container lacks CPU or memory requests or limits.
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::{ContainerKind, K8sObject};
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct MissingResources;

@@ -5,10 +5,10 @@
 //! policy anywhere pass every namespace), only when it selects every pod (`podSelector: {}`),
 //! and only for the directions it denies: a direction listed in `policyTypes` with no rules.
 
-use crate::diagnostics::{Location, Severity};
-use crate::parse::node::Node;
-use crate::model::repo::{ObjectRef, Repo};
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::{Location, Severity};
+use crate::model::repo::{ObjectRef, Repo};
+use crate::parse::node::Node;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct NamespaceDefaultDeny;

@@ -1,8 +1,8 @@
 //! K8S006: a namespace declared in the repository has no LimitRange (repo-wide).
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::repo::Repo;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct NamespaceLimitRange;

@@ -5,10 +5,10 @@
 //! separate clusters). A ResourceQuota counts for the declaration of its namespace that is
 //! nearest to it in the directory tree, so a quota in dev never hides a missing one in prod.
 
-use crate::diagnostics::{Location, Severity};
-use crate::parse::node::Node;
-use crate::model::repo::Repo;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::{Location, Severity};
+use crate::model::repo::Repo;
+use crate::parse::node::Node;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct NamespaceQuota;

@@ -1,9 +1,9 @@
 //! K8S012: a container may gain more privileges than its parent process.
 
 use super::require_flag;
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct PrivilegeEscalation;

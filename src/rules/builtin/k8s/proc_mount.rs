@@ -1,8 +1,8 @@
 //! K8S015: a container unmasks `/proc` (`procMount` other than `Default`).
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct ProcMount;

@@ -1,9 +1,9 @@
 //! K8S029: a prod Ingress serves plain HTTP (no `spec.tls`).
 
-use crate::diagnostics::Severity;
 use crate::config::env::Env;
-use crate::model::k8s::K8sObject;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
+use crate::model::k8s::K8sObject;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct ProdIngressTls;

@@ -1,11 +1,11 @@
 //! K8S025: a multi-replica prod workload has no PodDisruptionBudget (repo-wide).
 
-use crate::diagnostics::Severity;
 use crate::config::env::Env;
-use crate::parse::node::Node;
-use crate::model::repo::{Repo, selector_matches};
-use crate::rules::builtin::k8s::prod_replicas::{hpa_for, is_scalable};
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
+use crate::model::repo::{Repo, selector_matches};
+use crate::parse::node::Node;
+use crate::rules::builtin::k8s::prod_replicas::{hpa_for, is_scalable};
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct ProdPdb;

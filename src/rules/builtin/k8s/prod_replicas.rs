@@ -1,11 +1,11 @@
 //! K8S024: a prod Deployment, StatefulSet or Rollout runs fewer replicas than the minimum
 //! (its HPA's `minReplicas` when an HPA scales it). Repo-wide, to see the HPAs.
 
-use crate::diagnostics::{Location, Severity};
 use crate::config::env::Env;
-use crate::parse::node::Node;
-use crate::model::repo::{ObjectRef, Repo};
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::{Location, Severity};
+use crate::model::repo::{ObjectRef, Repo};
+use crate::parse::node::Node;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct ProdReplicas;

@@ -1,9 +1,9 @@
 //! K8S021: a moving image tag with `imagePullPolicy: IfNotPresent` or `Never`.
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
 use crate::rules::builtin::k8s::latest_image_tag::tag_problem;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct PullPolicy;

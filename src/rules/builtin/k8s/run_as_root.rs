@@ -1,9 +1,9 @@
 //! K8S013: a container may run as root (no `runAsNonRoot: true`, or `runAsUser: 0`).
 
 use super::require_flag;
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct RunAsRoot;

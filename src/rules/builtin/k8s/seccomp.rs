@@ -3,9 +3,9 @@
 //! kubelets started with `--seccomp-default` and some managed platforms apply
 //! `RuntimeDefault` themselves).
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct SeccompUnconfined;

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use crate::diagnostics::Severity;
-use crate::parse::node::Node;
 use crate::model::repo::{ObjectRef, Repo, selector_matches};
+use crate::parse::node::Node;
 
 /// A custom resource that looks like it makes pods (a `*template*` key near the top of its
 /// spec), such as a LeaderWorkerSet or an operator's database cluster.

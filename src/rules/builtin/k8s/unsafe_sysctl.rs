@@ -1,9 +1,9 @@
 //! K8S016: a pod sets a sysctl outside the safe set.
 
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
 use crate::parse::node::Node;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct UnsafeSysctl;

@@ -1,9 +1,9 @@
 //! SIZE002: a prod Helm values file runs fewer replicas than the prod minimum.
 
-use crate::diagnostics::Severity;
 use crate::config::env::Env;
-use crate::parse::node::Node;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
+use crate::parse::node::Node;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct ValuesReplicas;

@@ -1,9 +1,9 @@
 //! K8S018: a container's root filesystem is writable (recommendation).
 
 use super::require_flag;
+use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::model::k8s::K8sObject;
-use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
 
 pub struct WritableRootFs;

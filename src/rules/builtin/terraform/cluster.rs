@@ -1,8 +1,8 @@
 //! TF009 managed Kubernetes hardening (GKE, EKS).
 
 use super::{is_false, is_true, report_resource, report_value};
-use crate::diagnostics::Severity;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
 use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::Tv;

@@ -1,10 +1,10 @@
 //! COST001 environments over their monthly ceiling, SIZE001 dev sized like prod.
 
 use super::report_value;
-use crate::cost::{estimate, fmt_usd, sql_shape};
-use crate::diagnostics::{Location, Severity};
 use crate::config::env::Env;
+use crate::cost::{estimate, fmt_usd, sql_shape};
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::{Location, Severity};
 use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::Tv;
@@ -38,7 +38,8 @@ impl Rule for CostCeiling {
     }
 
     fn check_terraform(&self, tf: &TfModel, ctx: &mut Ctx<'_>) {
-        let envs = estimate(tf, &ctx.options.environments, &ctx.options.prices);
+        let prices = crate::cost::prices::table_for(&ctx.options.price_overrides);
+        let envs = estimate(tf, &ctx.options.environments, &prices);
         for e in envs {
             let Some(ceiling) = e.ceiling_usd else {
                 continue;
@@ -112,7 +113,7 @@ impl Rule for DevOversized {
     fn check_terraform(&self, tf: &TfModel, ctx: &mut Ctx<'_>) {
         // The options outlive the context's borrow: no copies of the tables.
         let options = ctx.options;
-        let prices = &options.prices;
+        let prices = crate::cost::prices::table_for(&options.price_overrides);
         for r in tf.resources.iter().filter(|r| r.env == Some(Env::Dev)) {
             let Some(spec) = r
                 .env_name

@@ -1,10 +1,10 @@
 //! TF013 credentials written into Terraform (provider blocks and resource arguments).
 
 use super::report_value;
-use crate::diagnostics::Severity;
-use crate::secrets::{is_placeholder, redact};
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
 use crate::rules::rule::{Ctx, Rule};
+use crate::secrets::{is_placeholder, redact};
 use crate::terraform::TfModel;
 
 pub struct HardcodedCredential;

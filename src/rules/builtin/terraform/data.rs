@@ -1,8 +1,8 @@
 //! TF005 storage without encryption at rest, TF006 prod backups below the minimum.
 
 use super::{absent_or_false, is_false, is_prod, is_true, report_resource, report_value};
-use crate::diagnostics::Severity;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
 use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::Tv;

@@ -1,8 +1,8 @@
 //! TF012 required tags / labels.
 
 use super::{report_resource, report_value};
-use crate::diagnostics::Severity;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
 use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::Tv;

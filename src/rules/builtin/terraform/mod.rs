@@ -13,8 +13,8 @@ pub mod parity;
 pub mod resilience;
 pub mod stack;
 
-use crate::diagnostics::{Finding, Location};
 use crate::config::env::Env;
+use crate::diagnostics::{Finding, Location};
 use crate::rules::rule::Ctx;
 use crate::terraform::Resource;
 use crate::terraform::value::{Loc, Tv};

@@ -2,8 +2,8 @@
 //! endpoints.
 
 use super::{is_true, report_resource, report_value};
-use crate::diagnostics::Severity;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
 use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::{Tv, V};

@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostics::Severity;
 use crate::config::env::Env;
-use crate::model::repo::Repo;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
+use crate::model::repo::Repo;
 use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::Loc;

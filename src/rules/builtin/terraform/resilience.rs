@@ -1,8 +1,8 @@
 //! TF007 prod resources without high availability, TF008 prod without deletion protection.
 
 use super::{is_false, is_prod, report_resource, report_value};
-use crate::diagnostics::Severity;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
 use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::TfModel;
 use crate::terraform::value::Tv;

@@ -1,8 +1,8 @@
 //! Stack-level rules: TF010 state backend with locking, TF011 pinned versions, TF014
 //! undeclared variables, TF015 missing local modules, TF016 circular locals.
 
-use crate::diagnostics::Severity;
 use crate::diagnostics::RuleMeta;
+use crate::diagnostics::Severity;
 use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::value::Tv;
 use crate::terraform::{ProblemKind, TfModel};

@@ -1,0 +1,125 @@
+//! What a run produced: the findings, the coverage (files seen and what became of them),
+//! the sources (for line numbers and excerpts) and the parsed files. Reports read an
+//! [`Outcome`]; nothing here runs a stage. Depends on `parse`, `discover`, `model::k8s`,
+//! `diagnostics` and `source`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::diagnostics::suppress::Directive;
+use crate::diagnostics::{Finding, Location, RuleMeta, engine, new_finding};
+use crate::discover::Discovery;
+use crate::model::k8s::objects_in;
+use crate::parse::file::{Content, ParsedFile, Status};
+use crate::source::SourceFile;
+
+/// Files seen and what became of them (the coverage line).
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Coverage {
+    pub files: usize,
+    pub parsed: usize,
+    pub failed: usize,
+    pub text: usize,
+    pub templates: usize,
+    pub binary: usize,
+    pub documents: usize,
+    pub kubernetes_objects: usize,
+    pub by_kind: BTreeMap<&'static str, usize>,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// The result of a whole check.
+pub struct Outcome {
+    /// Sorted; suppressed findings included (see `Finding::suppressed`).
+    pub findings: Vec<Finding>,
+    pub coverage: Coverage,
+    pub sources: HashMap<Arc<str>, Arc<SourceFile>>,
+    /// Metadata of every enabled rule, sorted by id.
+    pub rules: Vec<&'static RuleMeta>,
+    /// Every file with its parsed content (findings moved into `findings`).
+    pub files: Vec<ParsedFile>,
+}
+
+/// Everything the files hold for finalize and the report.
+pub struct Gathered {
+    pub coverage: Coverage,
+    pub findings: Vec<Finding>,
+    pub sources: HashMap<Arc<str>, Arc<SourceFile>>,
+    pub directives: HashMap<Arc<str>, Vec<Directive>>,
+}
+
+/// Move the findings, sources and directives out of the files and count the coverage.
+pub fn gather(
+    discovery: &Discovery,
+    files: &mut [ParsedFile],
+    rule_findings: Vec<Finding>,
+) -> Gathered {
+    let mut coverage = Coverage::default();
+    let mut findings = Vec::new();
+    let mut sources = HashMap::new();
+    let mut directives: HashMap<Arc<str>, Vec<Directive>> = HashMap::new();
+    for p in &discovery.problems {
+        let path: Arc<str> = Arc::from(p.rel.as_str());
+        findings.push(new_finding(
+            &engine::SKIPPED_FILE,
+            Location::new(path, None),
+            format!("cannot read path: {}", p.message),
+        ));
+        coverage.skipped.push(Skipped {
+            path: p.rel.clone(),
+            reason: p.message.clone(),
+        });
+    }
+    findings.extend(rule_findings);
+    for f in files.iter_mut() {
+        coverage.files += 1;
+        *coverage.by_kind.entry(f.entry.kind.as_str()).or_default() += 1;
+        match &f.status {
+            Status::Parsed => coverage.parsed += 1,
+            Status::Failed => coverage.failed += 1,
+            Status::Text => coverage.text += 1,
+            Status::Template => coverage.templates += 1,
+            Status::Binary => coverage.binary += 1,
+            Status::Skipped(reason) => coverage.skipped.push(Skipped {
+                path: f.path.to_string(),
+                reason: reason.clone(),
+            }),
+        }
+        if let Content::Docs(docs) = &f.content {
+            coverage.documents += docs.len();
+            coverage.kubernetes_objects += docs
+                .iter()
+                .map(|d| objects_in(&d.root).len())
+                .sum::<usize>();
+        }
+        findings.append(&mut f.findings);
+        if !f.directives.is_empty() {
+            directives.insert(f.path.clone(), std::mem::take(&mut f.directives));
+        }
+        if let Some(src) = &f.source {
+            sources.insert(f.path.clone(), src.clone());
+        }
+    }
+    if discovery.symlinks_skipped > 0 {
+        coverage.skipped.push(Skipped {
+            path: "(symbolic links)".into(),
+            reason: format!(
+                "{} symbolic link(s) not followed (use --follow-links)",
+                discovery.symlinks_skipped
+            ),
+        });
+    }
+
+    Gathered {
+        coverage,
+        findings,
+        sources,
+        directives,
+    }
+}
