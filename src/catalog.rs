@@ -16,6 +16,7 @@ pub fn all_meta() -> Vec<&'static RuleMeta> {
     v.extend(registry().iter().map(|r| r.meta()));
     v.extend(secrets::metas());
     v.extend(crate::policy::bundled_metas());
+    v.extend(crate::render::stage::RENDER_RULES.iter().copied());
     v.sort_by_key(|m| m.id);
     v
 }

@@ -157,6 +157,9 @@ pub enum ColorChoice {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
+    /// Do not render Helm charts or build Kustomize overlays (check the files as written)
+    #[arg(long)]
+    pub no_render: bool,
     /// Files or directories to check
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
@@ -448,6 +451,7 @@ fn cost(args: &CostArgs) -> Result<i32, String> {
         baseline: None,
         policies: None,
         no_builtin: false,
+        render: false,
     };
     let tf = pipeline::terraform_only(&opts, &settings)?;
     let prices = crate::cost::prices::table_for(&settings.options.price_overrides);
@@ -549,6 +553,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         baseline,
         policies,
         no_builtin: args.no_builtin,
+        render: !args.no_render,
     };
     let outcome = pipeline::run(&opts, &settings)?;
 

@@ -26,6 +26,8 @@ pub struct Coverage {
     pub kubernetes_objects: usize,
     pub by_kind: BTreeMap<&'static str, usize>,
     pub skipped: Vec<Skipped>,
+    /// Charts and overlays rendered.
+    pub render: crate::render::stage::RenderCoverage,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -55,9 +57,12 @@ pub struct Gathered {
 }
 
 /// Move the findings, sources and directives out of the files and count the coverage.
+/// `real`: how many of `files` are real files (rendered ones follow them and are not
+/// counted as files).
 pub fn gather(
     discovery: &Discovery,
     files: &mut [ParsedFile],
+    real: usize,
     rule_findings: Vec<Finding>,
 ) -> Gathered {
     let mut coverage = Coverage::default();
@@ -77,7 +82,10 @@ pub fn gather(
         });
     }
     findings.extend(rule_findings);
-    for f in files.iter_mut() {
+    for f in files.iter_mut().skip(real) {
+        findings.append(&mut f.findings);
+    }
+    for f in files.iter_mut().take(real) {
         coverage.files += 1;
         *coverage.by_kind.entry(f.entry.kind.as_str()).or_default() += 1;
         match &f.status {

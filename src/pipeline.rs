@@ -29,7 +29,7 @@ use crate::policy::Policies;
 use crate::rules::rule::Rule;
 use crate::rules::{registry, run as rules_run};
 use crate::source::SourceFile;
-use crate::{finalize, outcome, terraform};
+use crate::{finalize, outcome, render, terraform};
 
 pub struct RunOptions {
     pub paths: Vec<PathBuf>,
@@ -42,6 +42,8 @@ pub struct RunOptions {
     pub policies: Option<Arc<Policies>>,
     /// Run only the policies: no built-in rules, no secret scanning.
     pub no_builtin: bool,
+    /// Render Helm charts and build Kustomize overlays, and check what they produce.
+    pub render: bool,
 }
 
 /// A worker pool of `jobs` threads.
@@ -159,10 +161,23 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     timer.lap("parse");
 
     let options = &settings.options;
+    let mut rendered = if opts.render {
+        let plans = render::plan::plan(&files, &options.environments);
+        let fs = render::stage::LoadedFs::new(&files, &opts.base);
+        render::stage::run(&plans, &fs, &opts.base, "")
+    } else {
+        render::stage::Rendered::default()
+    };
+    let render_coverage = render::stage::RenderCoverage::of(&rendered);
+    let real_files = files.len();
+    files.append(&mut rendered.files);
+    timer.lap("render");
+
     let envs = EnvIndex::new(
         &options.environments,
         argocd::app_dirs(&files, &options.environments),
-    );
+    )
+    .with_file_envs(rendered.file_envs());
     let partial = kustomize::kustomize_patches(&files);
     timer.lap("model: environments");
 
@@ -197,7 +212,15 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         timer.lap("policies");
     }
 
-    let repo = build::build_repo(&files, &partial, &envs, options, &opts.base);
+    let default_namespaces = rendered.default_namespaces();
+    let repo = build::build_repo(
+        &files,
+        &partial,
+        &envs,
+        options,
+        &opts.base,
+        &default_namespaces,
+    );
     timer.lap("repo model");
     let mut rule_findings = rules_run::check_repo(&repo, &rules, options);
     timer.lap("repo rules");
@@ -221,7 +244,13 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         findings,
         sources,
         directives,
-    } = outcome::gather(&discovery, &mut files, rule_findings);
+    } = outcome::gather(&discovery, &mut files, real_files, rule_findings);
+    let mut coverage = coverage;
+    coverage.render = render_coverage;
+    let mut findings = findings;
+    findings.append(&mut rendered.findings);
+    let findings = render::stage::remap(findings, &rendered);
+    files.truncate(real_files);
     let findings = finalize::prefer_secret_findings(findings);
     let findings = finalize::finalize(
         findings,

@@ -243,7 +243,7 @@ fn model_work(services: usize) -> (usize, usize) {
     let envs = EnvIndex::new(&environments, argocd::app_dirs(&files, &environments));
     let partial = kustomize::kustomize_patches(&files);
     let options = octolint::config::RuleOptions::default();
-    let repo = build::build_repo(&files, &partial, &envs, &options, tmp.path());
+    let repo = build::build_repo(&files, &partial, &envs, &options, tmp.path(), &[]);
     let with_env = repo
         .objects
         .iter()

@@ -112,6 +112,7 @@ fn every_rule_fixture_behaves() {
                     baseline: None,
                     policies: policies.clone(),
                     no_builtin: false,
+                    render: true,
                 };
                 let outcome = pipeline::run(&opts, &settings).expect("runs");
                 let active: Vec<_> = outcome

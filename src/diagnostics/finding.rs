@@ -102,6 +102,9 @@ pub struct Finding {
     pub redact: bool,
     /// Extra keys of a policy result (JSON `metadata`, SARIF `properties`).
     pub metadata: Option<Box<serde_json::Value>>,
+    /// The environments a finding on rendered objects holds in (sorted); empty for findings
+    /// on plain files.
+    pub environments: Vec<String>,
 }
 
 impl Finding {

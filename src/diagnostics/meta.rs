@@ -64,5 +64,6 @@ pub fn new_finding(meta: &'static RuleMeta, location: Location, message: String)
         suppressed: None,
         redact: false,
         metadata: None,
+        environments: Vec::new(),
     }
 }

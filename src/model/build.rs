@@ -28,8 +28,12 @@ pub fn build_repo<'a>(
     envs: &EnvIndex<'_>,
     options: &RuleOptions,
     base: &Path,
+    default_namespaces: &'a [(String, String)],
 ) -> Repo<'a> {
-    let kns = kustomize_namespaces(files);
+    let mut kns = kustomize_namespaces(files);
+    for (dir, ns) in default_namespaces {
+        kns.entry(dir.as_str()).or_insert(ns.as_str());
+    }
     let mut repo = Repo::with_paths(files.iter().map(|f| f.path.as_ref()).collect());
     for (_, root) in kustomizations(files) {
         for kind in ["configMapGenerator", "secretGenerator"] {

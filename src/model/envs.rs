@@ -22,6 +22,8 @@ pub struct EnvIndex<'a> {
     app_dirs: HashMap<String, Env>,
     longest_app_dir: usize,
     probes: AtomicUsize,
+    /// Environments of rendered (virtual) files, set by the render stage.
+    files: HashMap<String, Env>,
 }
 
 /// The path-derived part of a file's environment, computed once per file.
@@ -54,7 +56,14 @@ impl<'a> EnvIndex<'a> {
             app_dirs: app_dirs.into_iter().collect(),
             longest_app_dir,
             probes: AtomicUsize::new(0),
+            files: HashMap::new(),
         }
+    }
+
+    /// Files whose environment is known already (rendered for an environment).
+    pub fn with_file_envs(mut self, files: HashMap<String, Env>) -> Self {
+        self.files = files;
+        self
     }
 
     pub fn environments(&self) -> &'a Environments {
@@ -68,6 +77,12 @@ impl<'a> EnvIndex<'a> {
 
     /// The path-derived environment of the file at `path`.
     pub fn file_env(&self, path: &str) -> FileEnv {
+        if let Some(env) = self.files.get(path) {
+            return FileEnv {
+                configured: Some(*env),
+                ..FileEnv::default()
+            };
+        }
         let configured = self
             .envs
             .resolve(path)

@@ -24,6 +24,8 @@ use crate::source::{SourceFile, Span, normalize_join};
 pub mod command;
 pub mod helm;
 pub mod kustomize;
+pub mod plan;
+pub mod stage;
 
 /// What part an origin played in producing a piece of output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

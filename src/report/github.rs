@@ -41,6 +41,9 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
             escape_property(&format!("{} {}", f.rule_id, f.rule_name))
         );
         let mut msg = f.message.clone();
+        if !f.environments.is_empty() {
+            msg.push_str(&format!(" (in {})", f.environments.join(", ")));
+        }
         if let Some(h) = &f.help {
             msg.push_str("\nhelp: ");
             msg.push_str(h);

@@ -62,6 +62,8 @@ struct JFinding<'a> {
     suppression: Option<&'a crate::diagnostics::Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    environments: &'a [String],
 }
 
 fn loc(l: &Location) -> JLocation<'_> {
@@ -92,6 +94,7 @@ fn finding(f: &Finding) -> JFinding<'_> {
         fingerprint: &f.fingerprint,
         suppression: f.suppressed.as_ref(),
         metadata: f.metadata.as_deref(),
+        environments: &f.environments,
     }
 }
 

@@ -143,8 +143,15 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         "partialFingerprints".into(),
         json!({ "octolint/v1": f.fingerprint }),
     );
+    let mut props = Map::new();
     if let Some(m) = &f.metadata {
-        r.insert("properties".into(), json!({ "metadata": m }));
+        props.insert("metadata".into(), json!(m));
+    }
+    if !f.environments.is_empty() {
+        props.insert("environments".into(), json!(f.environments));
+    }
+    if !props.is_empty() {
+        r.insert("properties".into(), Value::Object(props));
     }
     if let Some(s) = &f.suppressed {
         let mut sup = Map::new();

@@ -85,7 +85,16 @@ fn render_one(
     secrets: &[Span],
     renderer: &Renderer,
 ) -> String {
-    let title_text = format!("{} [{}]", f.message, f.rule_name);
+    let title_text = if f.environments.is_empty() {
+        format!("{} [{}]", f.message, f.rule_name)
+    } else {
+        format!(
+            "{} [{}] (in {})",
+            f.message,
+            f.rule_name,
+            f.environments.join(", ")
+        )
+    };
     let title = level(f.severity)
         .primary_title(title_text)
         .id(f.rule_id.to_string());
@@ -219,6 +228,9 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
         cov.documents,
         cov.kubernetes_objects
     );
+    if let Some(r) = cov.render.summary() {
+        let _ = writeln!(out, "rendered: {r}");
+    }
     for s in &cov.skipped {
         let _ = writeln!(out, "  skipped {}: {}", s.path, s.reason);
     }

@@ -1,0 +1,338 @@
+//! Which charts and overlays to render, and with what: the render units of a repository.
+//!
+//! - **Argo CD Applications** whose source is a directory of this repository (a chart or a
+//!   kustomization) define a unit exactly: the chart's `helm.valueFiles`, `values`,
+//!   `valuesObject`, `parameters` and `releaseName`, or the kustomization, deployed to the
+//!   Application's environment and destination namespace.
+//! - **Charts** no Application covers render once per environment that has values in the
+//!   chart (`values-prod.yaml`, `values.prod.yaml`, `prod/values.yaml`, `values/prod.yaml`),
+//!   or once with their defaults when none has. Subcharts render with their parent; library
+//!   charts render nothing.
+//! - **Kustomizations** no Application covers and no other kustomization includes (the
+//!   overlays, not their bases) build once, in the environment their path names.
+//!
+//! Depends on `config` (environments), `model` (Argo CD objects), `parse` and `source`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::config::env::Env;
+use crate::config::environments::Environments;
+use crate::discover::FileKind;
+use crate::model::k8s::{K8sObject, objects_in};
+use crate::parse::file::{Content, ParsedFile};
+use crate::parse::node::Node;
+use crate::source::{Span, dir_of, normalize_join};
+
+use super::UnitKind;
+
+/// One unit to render.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub kind: UnitKind,
+    /// Chart or kustomization directory, relative to the root.
+    pub dir: String,
+    /// Environment name (`prod`, `qa`) and the class whose rules apply.
+    pub env: Option<(String, Env)>,
+    pub namespace: Option<String>,
+    /// Helm values files in order, relative to the root.
+    pub value_files: Vec<String>,
+    /// Helm `--set`-style parameters.
+    pub set: Vec<(String, String)>,
+    pub release_name: Option<String>,
+    /// The Application that defines the unit: its file and the span of its `source`.
+    pub application: Option<(Arc<str>, Span)>,
+}
+
+impl Plan {
+    fn new(kind: UnitKind, dir: &str) -> Self {
+        Plan {
+            kind,
+            dir: dir.to_string(),
+            env: None,
+            namespace: None,
+            value_files: Vec::new(),
+            set: Vec::new(),
+            release_name: None,
+            application: None,
+        }
+    }
+
+    /// The environment's name, for messages and virtual paths.
+    pub fn env_name(&self) -> Option<&str> {
+        self.env.as_ref().map(|(n, _)| n.as_str())
+    }
+}
+
+/// What a directory holds, by its files.
+struct Dirs<'a> {
+    charts: BTreeMap<&'a str, &'a ParsedFile>,
+    kustomizations: BTreeMap<&'a str, &'a ParsedFile>,
+    files: BTreeSet<&'a str>,
+}
+
+impl<'a> Dirs<'a> {
+    fn of(files: &'a [ParsedFile]) -> Self {
+        let mut d = Dirs {
+            charts: BTreeMap::new(),
+            kustomizations: BTreeMap::new(),
+            files: BTreeSet::new(),
+        };
+        for f in files {
+            d.files.insert(&f.path);
+            match f.entry.kind {
+                FileKind::HelmChart => {
+                    d.charts.insert(dir_of(&f.path), f);
+                }
+                FileKind::Kustomization => {
+                    d.kustomizations.insert(dir_of(&f.path), f);
+                }
+                _ => {}
+            }
+        }
+        d
+    }
+
+    /// A chart under another chart's `charts/` directory renders with its parent.
+    fn is_subchart(&self, dir: &str) -> bool {
+        let mut d = dir;
+        while let Some((parent, _)) = d.rsplit_once('/') {
+            if let Some(p) =
+                parent
+                    .strip_suffix("/charts")
+                    .or(if parent == "charts" { Some("") } else { None })
+                && self.charts.contains_key(p)
+            {
+                return true;
+            }
+            d = parent;
+        }
+        false
+    }
+}
+
+fn first_doc(f: &ParsedFile) -> Option<&Node> {
+    match &f.content {
+        Content::Docs(docs) => docs.first().map(|d| &d.root),
+        _ => None,
+    }
+}
+
+/// A library chart (`type: library`) renders nothing.
+fn is_library(chart: &ParsedFile) -> bool {
+    first_doc(chart)
+        .and_then(|d| d.get("type"))
+        .and_then(Node::as_str)
+        == Some("library")
+}
+
+/// Directories a kustomization includes (resources, components, bases that are directories).
+fn included_dirs(dir: &str, k: &ParsedFile, dirs: &Dirs<'_>) -> Vec<String> {
+    let Some(root) = first_doc(k) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for key in ["resources", "components", "bases"] {
+        for item in root.get(key).into_iter().flat_map(Node::items) {
+            if let Some(rel) = item.as_str() {
+                let target = normalize_join(dir, rel);
+                if dirs.kustomizations.contains_key(target.as_str()) {
+                    out.push(target);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The environment a path names (configured globs and names first, then conventions).
+fn env_of(envs: &Environments, path: &str) -> Option<(String, Env)> {
+    envs.resolve(path).0.map(|s| (s.name.clone(), s.class))
+}
+
+/// Every render unit of the repository, in a stable order.
+pub fn plan(files: &[ParsedFile], envs: &Environments) -> Vec<Plan> {
+    let dirs = Dirs::of(files);
+    let mut plans = application_plans(files, &dirs, envs);
+    let covered: BTreeSet<(String, Option<String>)> = plans
+        .iter()
+        .map(|p| (p.dir.clone(), p.env_name().map(str::to_string)))
+        .collect();
+    let app_dirs: BTreeSet<String> = plans.iter().map(|p| p.dir.clone()).collect();
+
+    for (dir, chart) in &dirs.charts {
+        if dirs.is_subchart(dir) || is_library(chart) || app_dirs.contains(*dir) {
+            continue;
+        }
+        // Values files of the chart that name an environment.
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut by_env: BTreeMap<String, (Env, Vec<String>)> = BTreeMap::new();
+        for f in dirs.files.range::<&str, _>(prefix.as_str()..) {
+            let Some(rel) = f.strip_prefix(prefix.as_str()) else {
+                break;
+            };
+            if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) || rel.starts_with("templates/") {
+                continue;
+            }
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            let in_env_dir = rel.contains('/') && !rel.starts_with("charts/");
+            let values_named = name.starts_with("values");
+            if !(values_named || in_env_dir) || rel.starts_with("ci/") || rel == "values.yaml" {
+                continue;
+            }
+            if let Some((env, class)) = env_of(envs, rel) {
+                by_env
+                    .entry(env)
+                    .or_insert((class, Vec::new()))
+                    .1
+                    .push(f.to_string());
+            }
+        }
+        if by_env.is_empty() {
+            if !covered.contains(&(dir.to_string(), None)) {
+                plans.push(Plan::new(UnitKind::Helm, dir));
+            }
+            continue;
+        }
+        for (env, (class, values)) in by_env {
+            if covered.contains(&(dir.to_string(), Some(env.clone()))) {
+                continue;
+            }
+            let mut p = Plan::new(UnitKind::Helm, dir);
+            p.env = Some((env, class));
+            p.value_files = values;
+            plans.push(p);
+        }
+    }
+
+    let included: BTreeSet<String> = dirs
+        .kustomizations
+        .iter()
+        .flat_map(|(dir, k)| included_dirs(dir, k, &dirs))
+        .collect();
+    for dir in dirs.kustomizations.keys() {
+        if included.contains(*dir) || app_dirs.contains(*dir) {
+            continue;
+        }
+        let mut p = Plan::new(UnitKind::Kustomize, dir);
+        p.env = env_of(envs, &format!("{dir}/kustomization.yaml"));
+        plans.push(p);
+    }
+    plans.sort_by(|a, b| {
+        (a.kind, &a.dir, a.env_name(), &a.application).cmp(&(
+            b.kind,
+            &b.dir,
+            b.env_name(),
+            &b.application,
+        ))
+    });
+    plans
+}
+
+/// Units defined by Argo CD Applications whose source is a chart or kustomization here.
+fn application_plans(files: &[ParsedFile], dirs: &Dirs<'_>, envs: &Environments) -> Vec<Plan> {
+    let mut plans = Vec::new();
+    for f in files {
+        let Content::Docs(docs) = &f.content else {
+            continue;
+        };
+        for node in docs.iter().flat_map(|d| objects_in(&d.root)) {
+            let Some(obj) = K8sObject::from_node(node) else {
+                continue;
+            };
+            if obj.group() != "argoproj.io" || obj.kind != "Application" {
+                continue;
+            }
+            let Some(spec) = node.get("spec") else {
+                continue;
+            };
+            let dest_ns = spec
+                .path(&["destination", "namespace"])
+                .and_then(Node::as_str);
+            let env = env_of(envs, &f.path)
+                .or_else(|| {
+                    obj.name
+                        .and_then(Env::from_name)
+                        .or_else(|| dest_ns.and_then(Env::from_name))
+                        .map(|e| (e.as_str().to_string(), e))
+                })
+                .map(|(n, c)| {
+                    // A custom environment's name is kept; otherwise the canonical one.
+                    envs.get(&n)
+                        .map_or((n.clone(), c), |s| (s.name.clone(), s.class))
+                });
+            let sources: Vec<&Node> = spec
+                .get("source")
+                .into_iter()
+                .chain(spec.get("sources").into_iter().flat_map(Node::items))
+                .collect();
+            // `$ref/path` in multi-source Applications: the ref's path in this repository.
+            let refs: BTreeMap<&str, String> = sources
+                .iter()
+                .filter_map(|s| {
+                    let r = s.get("ref").and_then(Node::as_str)?;
+                    let p = s.get("path").and_then(Node::as_str).unwrap_or("");
+                    Some((r, clean_dir(p)))
+                })
+                .collect();
+            for src in &sources {
+                let Some(path) = src.get("path").and_then(Node::as_str) else {
+                    continue;
+                };
+                let dir = clean_dir(path);
+                let kind = if dirs.charts.contains_key(dir.as_str()) {
+                    UnitKind::Helm
+                } else if dirs.kustomizations.contains_key(dir.as_str()) {
+                    UnitKind::Kustomize
+                } else {
+                    continue;
+                };
+                let mut p = Plan::new(kind, &dir);
+                p.env = env.clone();
+                p.namespace = dest_ns.map(str::to_string);
+                p.application = Some((f.path.clone(), src.span));
+                if let Some(helm) = src.get("helm") {
+                    for v in helm.get("valueFiles").into_iter().flat_map(Node::items) {
+                        let Some(v) = v.as_str() else { continue };
+                        let file = match v.strip_prefix('$') {
+                            Some(r) => {
+                                let (name, rest) = r.split_once('/').unwrap_or((r, ""));
+                                match refs.get(name) {
+                                    Some(base) => normalize_join(base, rest),
+                                    None => continue,
+                                }
+                            }
+                            None => normalize_join(&dir, v),
+                        };
+                        if dirs.files.contains(file.as_str()) {
+                            p.value_files.push(file);
+                        }
+                    }
+                    for param in helm.get("parameters").into_iter().flat_map(Node::items) {
+                        if let (Some(n), Some(v)) = (
+                            param.get("name").and_then(Node::key_text),
+                            param.get("value").and_then(Node::key_text),
+                        ) {
+                            p.set.push((n.to_string(), v.to_string()));
+                        }
+                    }
+                    p.release_name = helm
+                        .get("releaseName")
+                        .and_then(Node::as_str)
+                        .map(str::to_string);
+                }
+                plans.push(p);
+            }
+        }
+    }
+    plans
+}
+
+/// An Argo CD source path as a directory relative to the root.
+fn clean_dir(path: &str) -> String {
+    normalize_join("", path.trim_start_matches("./").trim_end_matches('/'))
+}

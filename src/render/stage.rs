@@ -1,0 +1,458 @@
+//! The render stage of `octolint check`: render every planned unit in parallel, turn each
+//! rendered text into a parsed file the rules check like any other (under a virtual path),
+//! and afterwards map the findings on those virtual files back to the real lines that
+//! caused them, once per finding, listing the environments it holds in.
+//!
+//! Depends on `render` (plans, renderers, origin maps), `parse`, `diagnostics` and `source`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::plan::Plan;
+use super::{DiskFs, Fs, RenderUnit, UnitKind, UnitStatus, helm, kustomize};
+use crate::config::env::Env;
+use crate::diagnostics::{Finding, Location, RuleMeta, Severity, new_finding};
+use crate::discover::{Entry, FileKind};
+use crate::parse::file::{Content, ParsedFile, Status};
+use crate::parse::yaml;
+use crate::source::SourceFile;
+
+pub static HELM_RENDER_ERROR: RuleMeta = RuleMeta {
+    id: "HELM001",
+    name: "chart-render-error",
+    severity: Severity::Error,
+    category: "helm",
+    tags: &["helm", "render"],
+    summary: "A Helm chart fails to render (template error, `required`, `fail`, missing template)",
+    explanation: "Argo CD renders a chart before it applies anything: a template that does not \
+parse, a `required` value that is missing in an environment, an explicit `fail`, or an \
+`include` of a template that does not exist stops the sync of that Application. octolint \
+renders every chart in-process, per environment, and reports the line that failed. The rest \
+of the chart and of the repository is still checked.",
+    help: "fix the template at this line, or give the value it requires in the environment's values file",
+    fail_example: "# templates/deployment.yaml\nimage: {{ required \"image.tag is required\" .Values.image.tag }}\n",
+    pass_example: "# values.yaml\nimage:\n  tag: \"1.4.2\"\n",
+    security_severity: None,
+    since: "0.2.0",
+};
+
+pub static KUSTOMIZE_BUILD_ERROR: RuleMeta = RuleMeta {
+    id: "KUST001",
+    name: "kustomize-build-error",
+    severity: Severity::Error,
+    category: "kustomize",
+    tags: &["kustomize", "render"],
+    summary: "A Kustomize overlay fails to build (missing resource, patch without target, cycle)",
+    explanation: "Argo CD builds a kustomization before it applies anything: a resource that \
+does not exist, a patch that matches no object, an overlay that includes itself, or a path \
+outside the repository stops the sync. octolint builds every overlay in-process and reports \
+the entry that failed; the rest is still checked.",
+    help: "fix the entry at this line: point it at an existing file or directory, or fix the patch's target",
+    fail_example: "# kustomization.yaml\nresources:\n  - ../base-that-does-not-exist\n",
+    pass_example: "# kustomization.yaml\nresources:\n  - ../base\n",
+    security_severity: None,
+    since: "0.2.0",
+};
+
+/// The rules the render stage reports itself.
+pub static RENDER_RULES: &[&RuleMeta] = &[&HELM_RENDER_ERROR, &KUSTOMIZE_BUILD_ERROR];
+
+/// A repository view for renderers that serves files the walk already read from memory
+/// and reads anything else (chart archives, files the walk skipped) from disk.
+pub struct LoadedFs<'a> {
+    loaded: HashMap<&'a str, &'a Arc<SourceFile>>,
+    disk: DiskFs,
+}
+
+impl<'a> LoadedFs<'a> {
+    pub fn new(files: &'a [ParsedFile], root: &Path) -> Self {
+        LoadedFs {
+            loaded: files
+                .iter()
+                .filter_map(|f| Some((f.path.as_ref(), f.source.as_ref()?)))
+                .collect(),
+            disk: DiskFs::new(root),
+        }
+    }
+}
+
+impl Fs for LoadedFs<'_> {
+    fn read(&self, rel: &str) -> Option<Arc<SourceFile>> {
+        match self.loaded.get(rel) {
+            Some(src) => Some(Arc::clone(src)),
+            None => self.disk.read(rel),
+        }
+    }
+    fn read_bytes(&self, rel: &str) -> Option<Vec<u8>> {
+        match self.loaded.get(rel) {
+            Some(src) => Some(src.text.as_bytes().to_vec()),
+            None => self.disk.read_bytes(rel),
+        }
+    }
+    fn list(&self, dir: &str) -> Vec<String> {
+        self.disk.list(dir)
+    }
+    fn is_dir(&self, rel: &str) -> bool {
+        self.disk.is_dir(rel)
+    }
+    fn is_file(&self, rel: &str) -> bool {
+        self.loaded.contains_key(rel) || self.disk.is_file(rel)
+    }
+}
+
+/// Render one planned unit.
+pub fn render(plan: &Plan, fs: &dyn Fs, kube_version: &str) -> RenderUnit {
+    let mut unit = match plan.kind {
+        UnitKind::Helm => helm::render_chart(
+            fs,
+            &plan.dir,
+            &helm::HelmOptions {
+                value_files: plan.value_files.clone(),
+                set: plan.set.clone(),
+                release_name: plan.release_name.clone().unwrap_or_default(),
+                namespace: plan.namespace.clone().unwrap_or_default(),
+                kube_version: kube_version.to_string(),
+                env: plan.env_name().map(str::to_string),
+            },
+        ),
+        UnitKind::Kustomize => kustomize::build(fs, &plan.dir),
+    };
+    unit.env = plan.env_name().map(str::to_string);
+    if unit.namespace.as_deref().is_none_or(str::is_empty) {
+        unit.namespace.clone_from(&plan.namespace);
+    }
+    unit.application.clone_from(&plan.application);
+    unit
+}
+
+/// Where a virtual (rendered) file came from.
+#[derive(Clone, Debug)]
+pub struct Virtual {
+    pub unit: usize,
+    pub output: usize,
+    pub env: Option<(String, Env)>,
+}
+
+/// What the render stage hands the rest of the pipeline.
+#[derive(Default)]
+pub struct Rendered {
+    pub units: Vec<RenderUnit>,
+    /// The rendered texts as parsed files, under virtual paths.
+    pub files: Vec<ParsedFile>,
+    pub virtuals: HashMap<Arc<str>, Virtual>,
+    /// Render errors as findings at the chart or kustomization line.
+    pub findings: Vec<Finding>,
+}
+
+impl Rendered {
+    /// The environment of every virtual file, for the environment index.
+    pub fn file_envs(&self) -> HashMap<String, Env> {
+        self.virtuals
+            .iter()
+            .filter_map(|(p, v)| Some((p.to_string(), v.env.as_ref()?.1)))
+            .collect()
+    }
+
+    /// The namespace objects of each virtual file deploy to when they name none (the
+    /// release or Application destination namespace), by virtual directory.
+    pub fn default_namespaces(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (path, v) in &self.virtuals {
+            if let Some(ns) = self.units[v.unit]
+                .namespace
+                .as_ref()
+                .filter(|n| !n.is_empty())
+            {
+                out.push((crate::source::dir_of(path).to_string(), ns.clone()));
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Render every plan (in parallel) and parse the outputs.
+pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rendered {
+    let units: Vec<RenderUnit> = plans
+        .par_iter()
+        .map(|p| render(p, fs, kube_version))
+        .collect();
+    let mut out = Rendered::default();
+    for (ui, (unit, plan)) in units.iter().zip(plans).enumerate() {
+        for e in &unit.errors {
+            let meta = match unit.kind {
+                UnitKind::Helm => &HELM_RENDER_ERROR,
+                UnitKind::Kustomize => &KUSTOMIZE_BUILD_ERROR,
+            };
+            let mut f = new_finding(
+                meta,
+                Location::new(e.path.clone(), e.span),
+                e.message.clone(),
+            );
+            if e.code == "unsupported" {
+                f.severity = Severity::Info;
+            }
+            if let Some(env) = plan.env_name() {
+                f.environments.push(env.to_string());
+            }
+            if let Some((app, span)) = &unit.application {
+                f.related.push(
+                    Location::new(app.clone(), Some(*span))
+                        .with_message("the Argo CD Application that deploys it"),
+                );
+            }
+            out.findings.push(f);
+        }
+        for (oi, src) in unit.outputs.iter().enumerate() {
+            let vpath: Arc<str> = Arc::from(format!(
+                "{}/.octolint-render/{ui}/{}",
+                if unit.dir.is_empty() { "." } else { &unit.dir },
+                src.name
+            ));
+            let parsed = yaml::parse(&src.text);
+            let source = Arc::new(SourceFile::new(
+                vpath.to_string(),
+                root.join(unit.dir.as_ref()),
+                src.text.clone(),
+            ));
+            let mut findings = Vec::new();
+            if let Some(err) = &parsed.error {
+                // Helm would refuse this too: report it at the causing line.
+                let span = crate::source::Span::new(err.offset, err.offset);
+                let mut f = new_finding(
+                    match unit.kind {
+                        UnitKind::Helm => &HELM_RENDER_ERROR,
+                        UnitKind::Kustomize => &KUSTOMIZE_BUILD_ERROR,
+                    },
+                    Location::new(vpath.clone(), Some(span)),
+                    format!("rendered output is not valid YAML: {}", err.message),
+                );
+                if let Some(env) = plan.env_name() {
+                    f.environments.push(env.to_string());
+                }
+                findings.push(f);
+            }
+            out.virtuals.insert(
+                vpath.clone(),
+                Virtual {
+                    unit: ui,
+                    output: oi,
+                    env: plan.env.clone(),
+                },
+            );
+            out.files.push(ParsedFile {
+                entry: Entry {
+                    rel: vpath.to_string(),
+                    abs: root.join(unit.dir.as_ref()),
+                    kind: FileKind::Yaml,
+                },
+                path: vpath,
+                source: Some(source),
+                content: Content::Docs(parsed.docs),
+                status: if parsed.error.is_some() {
+                    Status::Failed
+                } else {
+                    Status::Parsed
+                },
+                directives: Vec::new(),
+                findings,
+            });
+        }
+    }
+    out.units = units;
+    out
+}
+
+/// Map findings on rendered files back to the lines that caused them, with the other
+/// origins (template line, base resource, Application) as related locations; then report a
+/// finding that holds in several environments once, listing them.
+pub fn remap(findings: Vec<Finding>, rendered: &Rendered) -> Vec<Finding> {
+    if rendered.virtuals.is_empty() {
+        return findings;
+    }
+    let locate = |loc: &Location| -> Option<(Location, Vec<Location>)> {
+        let v = rendered.virtuals.get(&loc.path)?;
+        let unit = &rendered.units[v.unit];
+        let out = &unit.outputs[v.output];
+        let origins = loc.span.map(|s| out.origins.lookup(s)).unwrap_or_default();
+        let mut it = origins.into_iter();
+        let primary = match it.next() {
+            Some(o) => Location::new(o.path.clone(), Some(o.span)),
+            None => Location::new(out.fallback.clone(), None),
+        };
+        let mut related: Vec<Location> = it
+            .map(|o| {
+                Location::new(o.path.clone(), Some(o.span))
+                    .with_message(format!("{} line", o.role.as_str()))
+            })
+            .collect();
+        if let Some((app, span)) = &unit.application {
+            related.push(
+                Location::new(app.clone(), Some(*span))
+                    .with_message("the Argo CD Application that deploys it"),
+            );
+        }
+        Some((primary, related))
+    };
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    for mut f in findings {
+        if let Some(v) = rendered.virtuals.get(&f.location.path) {
+            let Some((primary, related)) = locate(&f.location) else {
+                continue;
+            };
+            let env = v.env.as_ref().map(|(n, _)| n.clone());
+            f.location = primary;
+            let mut rel: Vec<Location> = Vec::new();
+            for r in std::mem::take(&mut f.related) {
+                match locate(&r) {
+                    Some((p, _)) => rel.push(p.with_message(r.message.clone().unwrap_or_default())),
+                    None => rel.push(r),
+                }
+            }
+            rel.extend(related);
+            f.related = rel;
+            if let Some(env) = env
+                && !f.environments.contains(&env)
+            {
+                f.environments.push(env);
+            }
+        } else {
+            // A related location on a rendered file (a repository rule comparing objects).
+            let related = std::mem::take(&mut f.related);
+            f.related = related
+                .into_iter()
+                .map(|r| match locate(&r) {
+                    Some((p, _)) => p.with_message(r.message.clone().unwrap_or_default()),
+                    None => r,
+                })
+                .collect();
+        }
+        out.push(f);
+    }
+    merge_environments(out)
+}
+
+/// Rule, path, span and message of a finding.
+type MergeKey = (Arc<str>, Arc<str>, Option<crate::source::Span>, String);
+
+/// One finding per rule, place and message, with the environments of all of them.
+fn merge_environments(mut findings: Vec<Finding>) -> Vec<Finding> {
+    let key = |f: &Finding| {
+        (
+            f.rule_id.clone(),
+            f.location.path.clone(),
+            f.location.span,
+            f.message.clone(),
+        )
+    };
+    let mut index: HashMap<MergeKey, usize> = HashMap::new();
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
+        let k = key(&f);
+        match index.get(&k) {
+            Some(&i) => {
+                let envs: BTreeSet<String> = out[i]
+                    .environments
+                    .iter()
+                    .chain(&f.environments)
+                    .cloned()
+                    .collect();
+                out[i].environments = envs.into_iter().collect();
+                for r in f.related {
+                    if !out[i].related.contains(&r) {
+                        out[i].related.push(r);
+                    }
+                }
+            }
+            None => {
+                index.insert(k, out.len());
+                out.push(f);
+            }
+        }
+    }
+    for f in &mut out {
+        f.environments.sort();
+        f.environments.dedup();
+    }
+    out
+}
+
+/// Coverage of the render stage.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RenderCoverage {
+    pub charts: usize,
+    pub kustomizations: usize,
+    pub environments: usize,
+    pub failed: usize,
+    pub unsupported: usize,
+    pub objects: usize,
+}
+
+impl RenderCoverage {
+    pub fn of(rendered: &Rendered) -> Self {
+        let mut c = RenderCoverage::default();
+        let mut charts = BTreeSet::new();
+        let mut kusts = BTreeSet::new();
+        let mut envs = BTreeSet::new();
+        for u in &rendered.units {
+            match &u.status {
+                UnitStatus::Unsupported(_) => {
+                    c.unsupported += 1;
+                    continue;
+                }
+                UnitStatus::Failed => c.failed += 1,
+                UnitStatus::Rendered => {}
+            }
+            match u.kind {
+                UnitKind::Helm => charts.insert(u.dir.clone()),
+                UnitKind::Kustomize => kusts.insert(u.dir.clone()),
+            };
+            if let Some(e) = &u.env {
+                envs.insert(e.clone());
+            }
+        }
+        c.charts = charts.len();
+        c.kustomizations = kusts.len();
+        c.environments = envs.len();
+        c.objects = rendered
+            .files
+            .iter()
+            .map(|f| match &f.content {
+                Content::Docs(d) => d
+                    .iter()
+                    .map(|d| crate::model::k8s::objects_in(&d.root).len())
+                    .sum(),
+                _ => 0,
+            })
+            .sum();
+        c
+    }
+
+    /// "14 charts rendered for 3 environments, 1 failed, 2 not supported".
+    pub fn summary(&self) -> Option<String> {
+        if self.charts + self.kustomizations + self.failed + self.unsupported == 0 {
+            return None;
+        }
+        let mut s = format!(
+            "{} chart(s) and {} kustomization(s) rendered for {} environment(s), {} object(s)",
+            self.charts,
+            self.kustomizations,
+            self.environments.max(1),
+            self.objects
+        );
+        if self.failed > 0 {
+            s.push_str(&format!(", {} failed", self.failed));
+        }
+        if self.unsupported > 0 {
+            s.push_str(&format!(
+                ", {} not rendered (not supported)",
+                self.unsupported
+            ));
+        }
+        Some(s)
+    }
+}
