@@ -452,6 +452,7 @@ fn cost(args: &CostArgs) -> Result<i32, String> {
         policies: None,
         no_builtin: false,
         render: false,
+        prefixes: Default::default(),
     };
     let tf = pipeline::terraform_only(&opts, &settings)?;
     let prices = crate::cost::prices::table_for(&settings.options.price_overrides);
@@ -511,6 +512,29 @@ fn verify(args: &VerifyArgs) -> Result<i32, String> {
     Ok(i32::from(failed > 0))
 }
 
+/// The repository root (the Git work tree's top level, else the current directory when the
+/// checked directory is inside it, else the checked directory) and the checked directory's
+/// path inside it as a prefix.
+fn repository_root(base: &Path, cwd: &Path, display: &str) -> (PathBuf, String) {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let base_c = canon(base);
+    if let Some(top) = crate::model::origin::git(base, &["rev-parse", "--show-toplevel"]) {
+        let top_c = canon(Path::new(&top));
+        if let Ok(rel) = base_c.strip_prefix(&top_c) {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            return (top_c, crate::outcome::dir_prefix(&rel));
+        }
+    }
+    let cwd_c = canon(cwd);
+    match base_c.strip_prefix(&cwd_c) {
+        Ok(rel) if !display.starts_with('/') => {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            (cwd_c, crate::outcome::dir_prefix(&rel))
+        }
+        _ => (base_c, String::new()),
+    }
+}
+
 fn check(args: &CheckArgs) -> Result<i32, String> {
     for p in &args.paths {
         if std::fs::symlink_metadata(p).is_err() {
@@ -531,6 +555,16 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         PathBuf::from(".")
     };
     let root = std::path::absolute(&base).unwrap_or_else(|_| cwd.clone());
+    let display = if args.paths.len() == 1 && first.is_dir() {
+        crate::outcome::dir_prefix(&first.to_string_lossy())
+    } else {
+        String::new()
+    };
+    let (repo_root, repo_prefix) = repository_root(&root, &cwd, &display);
+    let prefixes = crate::outcome::PathPrefixes {
+        display,
+        repo: repo_prefix,
+    };
     let baseline = match &args.baseline {
         Some(p) if args.write_baseline.is_none() => {
             let text = std::fs::read_to_string(p)
@@ -554,6 +588,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         policies,
         no_builtin: args.no_builtin,
         render: !args.no_render,
+        prefixes: prefixes.clone(),
     };
     let outcome = pipeline::run(&opts, &settings)?;
 
@@ -579,7 +614,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
             }
         };
     let ropts = ReportOptions {
-        root,
+        root: repo_root,
         color,
         show_suppressed: args.show_suppressed,
         category: args.sarif_category.clone(),

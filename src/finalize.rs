@@ -13,6 +13,7 @@ use crate::config::{Level, Settings};
 use crate::diagnostics::baseline::Baseline;
 use crate::diagnostics::suppress::{self, Directive};
 use crate::diagnostics::{Finding, Suppression};
+use crate::outcome::PathPrefixes;
 use crate::source::{SourceFile, Span};
 
 /// One credential, one finding: where the secret scanner reported a value, a TF013
@@ -52,14 +53,48 @@ pub fn prefer_secret_findings(findings: Vec<Finding>) -> Vec<Finding> {
     }
 }
 
+/// Show every path as the user sees it (see [`PathPrefixes`]): findings, related
+/// locations, sources and skipped files.
+pub fn display_paths(
+    findings: &mut [Finding],
+    sources: &mut HashMap<Arc<str>, Arc<SourceFile>>,
+    skipped: &mut [crate::outcome::Skipped],
+    prefixes: &PathPrefixes,
+) {
+    if prefixes.display.is_empty() {
+        return;
+    }
+    let mut cache: HashMap<Arc<str>, Arc<str>> = HashMap::new();
+    let mut shown = |p: &Arc<str>| -> Arc<str> {
+        cache
+            .entry(p.clone())
+            .or_insert_with(|| Arc::from(prefixes.display(p)))
+            .clone()
+    };
+    for f in findings.iter_mut() {
+        f.location.path = shown(&f.location.path);
+        for r in &mut f.related {
+            r.path = shown(&r.path);
+        }
+    }
+    *sources = std::mem::take(sources)
+        .into_iter()
+        .map(|(k, v)| (shown(&k), v))
+        .collect();
+    for s in skipped {
+        s.path = prefixes.display(&s.path);
+    }
+}
+
 /// Apply config levels, inline suppressions and the baseline; add regions and
-/// fingerprints; sort and dedupe.
+/// fingerprints (on paths relative to the repository root); sort and dedupe.
 pub fn finalize(
     findings: Vec<Finding>,
     settings: &Settings,
     sources: &HashMap<Arc<str>, Arc<SourceFile>>,
     directives: &HashMap<Arc<str>, Vec<Directive>>,
     baseline: Option<&Baseline>,
+    prefixes: &PathPrefixes,
 ) -> Vec<Finding> {
     let mut out: Vec<Finding> = findings
         .into_par_iter()
@@ -108,7 +143,7 @@ pub fn finalize(
         let key = format!(
             "{}\0{}\0{}\0{}",
             f.rule_id,
-            f.location.path,
+            prefixes.repo(&f.location.path),
             f.logical.as_deref().unwrap_or(""),
             line_text
         );

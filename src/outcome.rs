@@ -46,6 +46,9 @@ pub struct Outcome {
     pub rules: Vec<&'static RuleMeta>,
     /// Every file with its parsed content (findings moved into `findings`).
     pub files: Vec<ParsedFile>,
+    /// How the paths of `findings` and `sources` are shown (SARIF needs them relative to
+    /// the repository root).
+    pub prefixes: PathPrefixes,
 }
 
 /// Everything the files hold for finalize and the report.
@@ -129,5 +132,48 @@ pub fn gather(
         findings,
         sources,
         directives,
+    }
+}
+
+/// How paths are shown. Internally every path is relative to the checked directory; the
+/// user sees it relative to where they stand, as they typed it (`display`), and SARIF and
+/// fingerprints see it relative to the repository root (`repo`), so that GitHub code
+/// scanning maps it and fingerprints stay the same from any directory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PathPrefixes {
+    /// The checked directory as typed, normalized, with a trailing `/` (empty for `.`).
+    pub display: String,
+    /// The checked directory relative to the repository root, with a trailing `/`.
+    pub repo: String,
+}
+
+impl PathPrefixes {
+    /// A path relative to the checked directory, as the user sees it.
+    pub fn display(&self, rel: &str) -> String {
+        format!("{}{rel}", self.display)
+    }
+
+    /// A path relative to the checked directory, relative to the repository root.
+    pub fn repo(&self, rel: &str) -> String {
+        format!("{}{rel}", self.repo)
+    }
+
+    /// A displayed path relative to the repository root.
+    pub fn repo_from_display(&self, shown: &str) -> String {
+        self.repo(shown.strip_prefix(self.display.as_str()).unwrap_or(shown))
+    }
+}
+
+/// `dir` as a prefix: `.` and `./` become empty, `./k8s` becomes `k8s/`.
+pub fn dir_prefix(dir: &str) -> String {
+    let mut d = dir.replace('\\', "/");
+    while let Some(rest) = d.strip_prefix("./") {
+        d = rest.to_string();
+    }
+    let d = d.trim_end_matches('/');
+    if d.is_empty() || d == "." {
+        String::new()
+    } else {
+        format!("{d}/")
     }
 }

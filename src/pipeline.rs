@@ -23,7 +23,7 @@ use crate::diagnostics::{Finding, RuleMeta};
 use crate::discover::{self, FileKind};
 use crate::model::envs::EnvIndex;
 use crate::model::{argocd, build, kustomize};
-use crate::outcome::{Gathered, Outcome};
+use crate::outcome::{Gathered, Outcome, PathPrefixes};
 use crate::parse::file::{LoadOptions, ParsedFile, Status, load};
 use crate::policy::Policies;
 use crate::rules::rule::Rule;
@@ -44,6 +44,8 @@ pub struct RunOptions {
     pub no_builtin: bool,
     /// Render Helm charts and build Kustomize overlays, and check what they produce.
     pub render: bool,
+    /// How paths are shown and fingerprinted.
+    pub prefixes: PathPrefixes,
 }
 
 /// A worker pool of `jobs` threads.
@@ -258,6 +260,15 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         &sources,
         &directives,
         opts.baseline.as_ref(),
+        &opts.prefixes,
+    );
+    let mut findings = findings;
+    let mut sources = sources;
+    finalize::display_paths(
+        &mut findings,
+        &mut sources,
+        &mut coverage.skipped,
+        &opts.prefixes,
     );
     timer.lap("finalize");
     Ok(Outcome {
@@ -266,6 +277,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         coverage,
         sources,
         files,
+        prefixes: opts.prefixes.clone(),
     })
 }
 

@@ -21,6 +21,12 @@ fn shared() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
+        // In CI the shared material is always beside the clone: a skip there would hide a
+        // test that no longer runs.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "../shared is absent but CI is set: tests that need it must not skip in CI"
+        );
         eprintln!(
             "SKIP: ../shared is absent (clone octolint beside the shared material to run this test)"
         );
@@ -866,4 +872,108 @@ paths = ['''^samples/''']
         "{}",
         stderr(&o)
     );
+}
+
+/// A Git repository with `k8s/bad.yaml` (a privileged Pod at line 10).
+fn repo_with_subdir() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let status = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(tmp.path())
+        .status()
+        .expect("git runs");
+    assert!(status.success());
+    write(
+        tmp.path(),
+        "k8s/bad.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.2\n      securityContext:\n        privileged: true\n",
+    );
+    tmp
+}
+
+#[test]
+fn paths_are_shown_from_where_the_user_stands() {
+    let tmp = repo_with_subdir();
+    let top = tmp.path();
+    // From the repository root, checking a subdirectory.
+    let o = run(
+        &["check", "k8s", "--select", "K8S001", "--format", "github"],
+        top,
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("::error file=k8s/bad.yaml,line=10,col=21,"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["check", "./k8s/", "--select", "K8S001"], top);
+    assert!(
+        stdout(&o).contains("--> k8s/bad.yaml:10:21"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["check", "k8s", "--select", "K8S001", "-f", "json"], top);
+    assert_eq!(json(&o)["findings"][0]["location"]["path"], "k8s/bad.yaml");
+    // From inside the subdirectory.
+    let o = run(
+        &["check", ".", "--select", "K8S001", "-f", "json"],
+        &top.join("k8s"),
+    );
+    assert_eq!(json(&o)["findings"][0]["location"]["path"], "bad.yaml");
+    // From outside the tree, with a relative and an absolute path.
+    let parent = top.parent().expect("parent");
+    let name = top.file_name().expect("name").to_string_lossy().to_string();
+    let rel = format!("{name}/k8s");
+    let o = run(&["check", &rel, "--select", "K8S001", "-f", "json"], parent);
+    assert_eq!(
+        json(&o)["findings"][0]["location"]["path"],
+        format!("{name}/k8s/bad.yaml")
+    );
+    let abs = top.join("k8s");
+    let abs = abs.to_string_lossy().to_string();
+    let o = run(&["check", &abs, "--select", "K8S001", "-f", "json"], parent);
+    assert_eq!(
+        json(&o)["findings"][0]["location"]["path"],
+        format!("{abs}/bad.yaml")
+    );
+}
+
+#[test]
+fn sarif_uris_and_fingerprints_are_relative_to_the_repository_root() {
+    let tmp = repo_with_subdir();
+    let top = tmp.path();
+    let sarif_from = |args: &[&str], cwd: &Path| {
+        let o = run(args, cwd);
+        let v = json(&o);
+        let result = v["runs"][0]["results"][0].clone();
+        (
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].clone(),
+            v["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"].clone(),
+            result["partialFingerprints"]["octolint/v1"].clone(),
+        )
+    };
+    let top_uri = format!(
+        "file://{}/",
+        std::fs::canonicalize(top)
+            .expect("canonical")
+            .to_string_lossy()
+    );
+    let a = sarif_from(&["check", "k8s", "--select", "K8S001", "-f", "sarif"], top);
+    let b = sarif_from(
+        &["check", ".", "--select", "K8S001", "-f", "sarif"],
+        &top.join("k8s"),
+    );
+    let abs = top.join("k8s").to_string_lossy().to_string();
+    let c = sarif_from(
+        &["check", &abs, "--select", "K8S001", "-f", "sarif"],
+        std::path::Path::new("/"),
+    );
+    for (uri, base, fp) in [&a, &b, &c] {
+        assert_eq!(uri, "k8s/bad.yaml");
+        assert_eq!(base.as_str(), Some(top_uri.as_str()));
+        let fp = fp.as_str().expect("fingerprint present");
+        assert_eq!(fp.len(), 18, "{fp}");
+    }
+    assert_eq!(a.2, b.2, "fingerprints stable across directories");
+    assert_eq!(a.2, c.2, "fingerprints stable across directories");
 }

@@ -113,6 +113,7 @@ fn every_rule_fixture_behaves() {
                     policies: policies.clone(),
                     no_builtin: false,
                     render: true,
+                    prefixes: Default::default(),
                 };
                 let outcome = pipeline::run(&opts, &settings).expect("runs");
                 let active: Vec<_> = outcome

@@ -9,7 +9,7 @@ use crate::discover;
 use crate::model::repo::{RepoOrigin, normalize_repo_url};
 
 /// Run `git` in `dir`; its trimmed standard output when it succeeds.
-fn git(dir: &Path, args: &[&str]) -> Option<String> {
+pub fn git(dir: &Path, args: &[&str]) -> Option<String> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)

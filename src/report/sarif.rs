@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::{ReportOptions, VERSION};
 use crate::diagnostics::RuleMeta;
 use crate::diagnostics::{Finding, Location};
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, PathPrefixes};
 use crate::rules::docs;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -81,11 +81,11 @@ fn rule_descriptor(m: &RuleMeta) -> Value {
     })
 }
 
-fn physical(l: &Location) -> Value {
+fn physical(l: &Location, prefixes: &PathPrefixes) -> Value {
     let mut pl = Map::new();
     pl.insert(
         "artifactLocation".into(),
-        json!({ "uri": uri(&l.path), "uriBaseId": SRCROOT }),
+        json!({ "uri": uri(&prefixes.repo_from_display(&l.path)), "uriBaseId": SRCROOT }),
     );
     if let Some(r) = l.region {
         pl.insert(
@@ -101,7 +101,7 @@ fn physical(l: &Location) -> Value {
     Value::Object(pl)
 }
 
-fn result(f: &Finding, rule_index: Option<usize>) -> Value {
+fn result(f: &Finding, rule_index: Option<usize>, prefixes: &PathPrefixes) -> Value {
     let mut r = Map::new();
     r.insert("ruleId".into(), json!(f.rule_id.as_ref()));
     if let Some(i) = rule_index {
@@ -114,7 +114,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     };
     r.insert("message".into(), json!({ "text": text }));
     let mut loc = Map::new();
-    loc.insert("physicalLocation".into(), physical(&f.location));
+    loc.insert("physicalLocation".into(), physical(&f.location, prefixes));
     if let Some(l) = &f.logical {
         loc.insert(
             "logicalLocations".into(),
@@ -130,7 +130,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
             .map(|(i, l)| {
                 let mut m = Map::new();
                 m.insert("id".into(), json!(i + 1));
-                m.insert("physicalLocation".into(), physical(l));
+                m.insert("physicalLocation".into(), physical(l, prefixes));
                 if let Some(msg) = &l.message {
                     m.insert("message".into(), json!({ "text": msg }));
                 }
@@ -183,7 +183,7 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
         .findings
         .iter()
         .filter(|f| f.suppressed.is_none() || opts.show_suppressed)
-        .map(|f| result(f, index.get(f.rule_id.as_ref()).copied()))
+        .map(|f| result(f, index.get(f.rule_id.as_ref()).copied(), &outcome.prefixes))
         .collect();
     let mut root_uri = String::from("file://");
     let root = opts.root.to_string_lossy().replace('\\', "/");
