@@ -65,6 +65,7 @@ pub static ALL: &[&dyn Rule] = &[
     &terraform::stack::UndeclaredVariable,
     &terraform::stack::MissingModule,
     &terraform::stack::CircularLocal,
+    &terraform::stack::EvalLimit,
     &terraform::governance::NamingConvention,
 ];
 
