@@ -38,7 +38,10 @@ pub fn call(
         total = total.saturating_add(size_capped(v, MAX_VALUE_SIZE));
     }
     let grown = match name {
-        "join" => match (vals.first().and_then(Tv::as_str), vals.get(1).and_then(Tv::as_list)) {
+        "join" => match (
+            vals.first().and_then(Tv::as_str),
+            vals.get(1).and_then(Tv::as_list),
+        ) {
             (Some(sep), Some(l)) => total.saturating_add(sep.len().saturating_mul(l.len())),
             _ => total,
         },
