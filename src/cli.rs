@@ -603,6 +603,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         color,
         show_suppressed: args.show_suppressed,
         category: args.sarif_category.clone(),
+        secrets: None,
     };
     let rendered = report::render(args.format, &outcome, &ropts);
     match &args.output {

@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod finding;
+pub mod redact;
 pub mod suppress;
 
 pub use finding::{Finding, Location, Severity, Suppression};

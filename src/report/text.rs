@@ -11,6 +11,7 @@ use crate::diagnostics::{Finding, Severity};
 use crate::pipeline::Outcome;
 use std::collections::HashMap;
 
+use crate::diagnostics::redact::{SecretSet, excerpt_spans};
 use crate::rules::secrets::redact;
 use crate::source::{SourceFile, Span};
 
@@ -83,6 +84,7 @@ fn render_one(
     f: &Finding,
     src: Option<&SourceFile>,
     secrets: &[Span],
+    known: Option<&SecretSet>,
     renderer: &Renderer,
 ) -> String {
     let title_text = format!("{} [{}]", f.message, f.rule_name);
@@ -107,8 +109,15 @@ fn render_one(
                     .map(|c| a + c.len_utf8())
                     .unwrap_or(a);
             }
-            // Secrets never reach the terminal: mask them in every excerpt.
-            let masked = Masked::new(raw, start, secrets);
+            // Secrets never reach the terminal: mask them in every excerpt, with every
+            // known secret value and every keyword-led high-entropy token (reported or not).
+            let mut hide: Vec<Span> = secrets.to_vec();
+            hide.extend(
+                excerpt_spans(raw, known)
+                    .into_iter()
+                    .map(|(x, y)| Span::new(start + x, start + y)),
+            );
+            let masked = Masked::new(raw, start, &hide);
             let a2 = masked.map(a, false);
             let b2 = masked.map(b, true).max(a2);
             let (a, b) = (a2, b2);
@@ -170,7 +179,13 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
             .get(f.location.path.as_ref())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        out.push_str(&render_one(f, src, file_secrets, &renderer));
+        out.push_str(&render_one(
+            f,
+            src,
+            file_secrets,
+            opts.secrets.as_deref(),
+            &renderer,
+        ));
         out.push_str("\n\n");
     }
     let c = counts(&outcome.findings);

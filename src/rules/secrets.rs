@@ -594,6 +594,60 @@ impl Scanner {
             .any(|w| lower.contains(w.as_str()))
     }
 
+    /// Byte ranges of tokens in `text` that look like credentials because a pattern's
+    /// keyword precedes them (or starts them), whether or not a pattern accepted them: high
+    /// entropy, letters and digits, not an identifier, path, URL or placeholder. The last line
+    /// of defence for source excerpts.
+    pub fn suspicious_spans(&self, text: &str) -> Vec<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let stop = |b: u8| b.is_ascii_whitespace() || b"\"'`,;()[]{}<>".contains(&b);
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for m in self.keywords.find_overlapping_iter(bytes) {
+            // The token the keyword is part of, or the one after `: `, `=`, `=> "`.
+            let mut start = m.start();
+            while start > 0 && !stop(bytes[start - 1]) && bytes[start - 1] != b'=' {
+                start -= 1;
+            }
+            let mut end = m.end();
+            while end < bytes.len() && !stop(bytes[end]) && bytes[end] != b'=' && bytes[end] != b':'
+            {
+                end += 1;
+            }
+            let mut spans = vec![(start, end)];
+            let mut v = end;
+            let mut skipped = 0;
+            while v < bytes.len()
+                && skipped < 6
+                && (bytes[v].is_ascii_whitespace() || b":=>\"'".contains(&bytes[v]))
+            {
+                v += 1;
+                skipped += 1;
+            }
+            if v > end {
+                let mut e = v;
+                while e < bytes.len() && !stop(bytes[e]) {
+                    e += 1;
+                }
+                spans.push((v, e));
+            }
+            for (a, b) in spans {
+                let Some(tok) = text.get(a..b) else { continue };
+                let tok = tok.trim_end_matches(['.', ':']);
+                let b = a + tok.len();
+                if tok.len() >= 8
+                    && entropy(tok) >= 3.5
+                    && !is_placeholder(tok)
+                    && !assignment_rejects("", tok, true)
+                    && !out.contains(&(a, b))
+                {
+                    out.push((a, b));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// Every credential in `text`, in order, one per credential.
     pub fn scan(&self, text: &str) -> Vec<Hit> {
         self.scan_file("", text)
