@@ -48,10 +48,18 @@ impl Masked {
             .filter(|(a, b)| a < b && excerpt.is_char_boundary(*a) && excerpt.is_char_boundary(*b))
             .collect();
         spans.sort_unstable();
+        // Overlapping spans mask their union (never less than any one of them).
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+        for (a, b) in spans {
+            match merged.last_mut() {
+                Some(last) if a < last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
         let mut text = String::with_capacity(excerpt.len());
         let mut edits = Vec::new();
         let mut pos = 0;
-        for (a, b) in spans {
+        for (a, b) in merged {
             if a < pos {
                 continue;
             }
@@ -115,7 +123,12 @@ fn render_one(
             hide.extend(
                 excerpt_spans(raw, known)
                     .into_iter()
-                    .map(|(x, y)| Span::new(start + x, start + y)),
+                    .map(|(x, y)| Span::new(start + x, start + y))
+                    .filter(|s| {
+                        !secrets
+                            .iter()
+                            .any(|k| k.start() < s.end() && s.start() < k.end())
+                    }),
             );
             let masked = Masked::new(raw, start, &hide);
             let a2 = masked.map(a, false);

@@ -609,11 +609,19 @@ impl Scanner {
                 start -= 1;
             }
             let mut end = m.end();
-            while end < bytes.len() && !stop(bytes[end]) && bytes[end] != b'=' && bytes[end] != b':'
-            {
-                end += 1;
+            let mut spans = Vec::new();
+            // A keyword ending in a separator (`accountkey=`) is followed by the value; one
+            // ending in a prefix (`ghp_`) is the start of it.
+            if !matches!(bytes[end - 1], b'=' | b':') {
+                while end < bytes.len()
+                    && !stop(bytes[end])
+                    && bytes[end] != b'='
+                    && bytes[end] != b':'
+                {
+                    end += 1;
+                }
+                spans.push((start, end));
             }
-            let mut spans = vec![(start, end)];
             let mut v = end;
             let mut skipped = 0;
             while v < bytes.len()

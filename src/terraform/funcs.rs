@@ -51,14 +51,16 @@ pub fn call(
             vals.get(2).and_then(Tv::as_str),
         ) {
             (Some(x), Some(a), Some(b)) => {
-                let n = if a.is_empty() {
-                    x.chars().count() + 1
+                // The result replaces each match of `a` by `b` (an empty `a` matches
+                // between every character).
+                let (n, removed) = if a.is_empty() {
+                    (x.chars().count() + 1, 0)
                 } else if b.len() > a.len() {
-                    x.matches(a).count()
+                    (x.matches(a).count(), a.len())
                 } else {
-                    0
+                    (0, 0)
                 };
-                total.saturating_add(n.saturating_mul(b.len()))
+                total.saturating_add(n.saturating_mul(b.len().saturating_sub(removed)))
             }
             _ => total,
         },
