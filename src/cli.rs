@@ -387,6 +387,7 @@ fn load_policies(
         rego_v0: args.rego_version == RegoVersion::V0,
         bundled: !args.no_builtin,
         tests: false,
+        limits: Default::default(),
     };
     let started = std::time::Instant::now();
     let loaded = match Policies::load(&opts) {
@@ -409,14 +410,39 @@ fn load_policies(
     loaded
 }
 
-/// `-j N`, or the number of CPUs.
+/// Most worker threads per CPU `-j` may ask for, and at most this many in all.
+const JOBS_PER_CPU: usize = 4;
+const MAX_JOBS: usize = 256;
+
+/// `-j N` clamped to [`JOBS_PER_CPU`] × CPUs (at most [`MAX_JOBS`]), or the number of CPUs.
 fn jobs_or_cpus(jobs: Option<usize>) -> usize {
-    jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    })
-    .max(1)
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let (n, note) = clamp_jobs(jobs, cpus);
+    if let Some(note) = note {
+        eprintln!("octolint: {note}");
+    }
+    n
+}
+
+/// The thread count for `-j jobs` on `cpus` CPUs, and a note when it was lowered.
+pub fn clamp_jobs(jobs: Option<usize>, cpus: usize) -> (usize, Option<String>) {
+    let cpus = cpus.max(1);
+    let Some(asked) = jobs else {
+        return (cpus.min(MAX_JOBS), None);
+    };
+    let cap = cpus.saturating_mul(JOBS_PER_CPU).min(MAX_JOBS);
+    if asked > cap {
+        (
+            cap,
+            Some(format!(
+                "-j {asked} is more than {JOBS_PER_CPU} threads per CPU ({cpus} CPUs); using -j {cap}"
+            )),
+        )
+    } else {
+        (asked.max(1), None)
+    }
 }
 
 fn cost(args: &CostArgs) -> Result<i32, String> {
@@ -618,6 +644,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         color,
         show_suppressed: args.show_suppressed,
         category: args.sarif_category.clone(),
+        secrets: Some(outcome.secrets.clone()),
     };
     let rendered = report::render(args.format, &outcome, &ropts);
     match &args.output {

@@ -165,10 +165,26 @@ pub fn walk(opts: &Options) -> Result<Discovery, String> {
             !excludes_for_filter.is_match(&rel)
         });
 
+    // The directories the walk may read: the given directories (and the directories of the
+    // given files), resolved. A followed link that leads elsewhere is reported, not read.
+    let roots: Vec<PathBuf> = opts
+        .paths
+        .iter()
+        .filter_map(|p| {
+            let c = std::fs::canonicalize(p).ok()?;
+            if c.is_dir() {
+                Some(c)
+            } else {
+                c.parent().map(Path::to_path_buf)
+            }
+        })
+        .collect();
+    let follow = opts.follow_links;
     let found: Mutex<Found> = Mutex::new((Vec::new(), Vec::new(), 0));
     builder.build_parallel().run(|| {
         let found = &found;
         let base = &base;
+        let roots = &roots;
         Box::new(move |res| {
             let mut guard = match found.lock() {
                 Ok(g) => g,
@@ -179,12 +195,46 @@ pub fn walk(opts: &Options) -> Result<Discovery, String> {
                     let Some(ft) = entry.file_type() else {
                         return WalkState::Continue;
                     };
+                    if follow && entry.path_is_symlink() && entry.depth() > 0 {
+                        let target = std::fs::canonicalize(entry.path()).ok();
+                        let inside = target
+                            .as_ref()
+                            .is_some_and(|t| roots.iter().any(|r| t.starts_with(r)));
+                        if !inside {
+                            guard.1.push(WalkProblem {
+                                rel: relative(base, entry.path()),
+                                message: format!(
+                                    "symbolic link points outside the checked tree{}: not followed",
+                                    target
+                                        .map(|t| format!(" (to `{}`)", t.display()))
+                                        .unwrap_or_default()
+                                ),
+                            });
+                            return if ft.is_dir() {
+                                WalkState::Skip
+                            } else {
+                                WalkState::Continue
+                            };
+                        }
+                    }
                     if ft.is_file() {
                         guard
                             .0
                             .push((relative(base, entry.path()), entry.into_path()));
                     } else if ft.is_symlink() {
                         guard.2 += 1;
+                    } else if !ft.is_dir() {
+                        // A FIFO, socket or device: reading it could block or never end.
+                        let rel = relative(base, entry.path());
+                        if classify(&rel, &BTreeSet::new()).is_config() {
+                            guard.1.push(WalkProblem {
+                                rel,
+                                message: format!(
+                                    "not a regular file ({}): not read",
+                                    special_kind(&ft)
+                                ),
+                            });
+                        }
                     }
                 }
                 Err(err) => {
@@ -227,6 +277,25 @@ pub fn walk(opts: &Options) -> Result<Discovery, String> {
         problems,
         symlinks_skipped: symlinks,
     })
+}
+
+/// What kind of special file a file type is.
+fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a named pipe";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = ft;
+    "a special file"
 }
 
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {

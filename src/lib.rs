@@ -15,6 +15,7 @@ pub mod outcome;
 pub mod parse;
 pub mod pipeline;
 pub mod policy;
+pub mod redact;
 pub mod render;
 pub mod report;
 pub mod rules;

@@ -49,6 +49,8 @@ pub struct Outcome {
     /// How the paths of `findings` and `sources` are shown (SARIF needs them relative to
     /// the repository root).
     pub prefixes: PathPrefixes,
+    /// Every secret value of the run: reporters mask them in source excerpts.
+    pub secrets: Arc<crate::redact::SecretSet>,
 }
 
 /// Everything the files hold for finalize and the report.

@@ -26,6 +26,7 @@ use crate::model::{argocd, build, kustomize};
 use crate::outcome::{Gathered, Outcome, PathPrefixes};
 use crate::parse::file::{LoadOptions, ParsedFile, Status, load};
 use crate::policy::Policies;
+use crate::redact::{SecretSet, redact_all};
 use crate::rules::rule::Rule;
 use crate::rules::{registry, run as rules_run};
 use crate::source::SourceFile;
@@ -251,7 +252,19 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     coverage.render = render_coverage;
     let mut findings = findings;
     findings.append(&mut rendered.findings);
-    let findings = render::stage::remap(findings, &rendered);
+    let mut findings = render::stage::remap(findings, &rendered);
+    // Redaction is a property of the output: every value a scanner hit or a Secret object
+    // (plain or rendered) marks as secret is masked wherever it appears.
+    let mut secrets = SecretSet::new();
+    secrets.add_findings(&findings, |p| sources.get(p).map(|s| s.text.as_str()));
+    for f in &files {
+        if let crate::parse::file::Content::Docs(docs) = &f.content {
+            for d in docs {
+                secrets.add_document(&d.root);
+            }
+        }
+    }
+    redact_all(&mut findings, &secrets);
     files.truncate(real_files);
     let findings = finalize::prefer_secret_findings(findings);
     let findings = finalize::finalize(
@@ -278,6 +291,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         sources,
         files,
         prefixes: opts.prefixes.clone(),
+        secrets: Arc::new(secrets),
     })
 }
 

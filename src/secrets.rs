@@ -38,6 +38,8 @@ struct RawPattern {
     allow: Vec<String>,
     revoke: String,
     sample: String,
+    /// Only files whose path matches this regex are scanned with the pattern.
+    path: Option<String>,
 }
 
 /// A pattern added by the user (`[[secrets.pattern]]` in `octolint.toml`, or a rule of a
@@ -91,6 +93,8 @@ pub struct Pattern {
     entropy: Option<f64>,
     allow: Vec<Regex>,
     generic: bool,
+    /// A `key = value` pattern whose key must name the secret itself (`tfvars-password`).
+    assignment: bool,
     /// A PEM header: only a key when a base64 body follows it.
     needs_body: bool,
     stopwords: Vec<String>,
@@ -158,6 +162,8 @@ pub fn entropy(s: &str) -> f64 {
 }
 
 /// Values that are obviously not credentials: templates, references, placeholders.
+/// Placeholder words match whole values or whole words (split at characters other than
+/// letters and digits), never inside a random token: `ghp_aTOdoX…` is not a placeholder.
 pub fn is_placeholder(secret: &str) -> bool {
     let lower = secret.to_ascii_lowercase();
     const MARKERS: &[&str] = &["${", "{{", "$(", "%{", "<", ">"];
@@ -166,33 +172,53 @@ pub fn is_placeholder(secret: &str) -> bool {
     ];
     const WORDS: &[&str] = &[
         "changeme",
-        "change_me",
-        "change-me",
         "placeholder",
         "example",
-        "your_",
-        "your-",
+        "examples",
+        "your",
         "yourkey",
+        "yourtoken",
+        "yoursecret",
+        "yourpassword",
         "dummy",
         "mock",
         "fake",
         "redacted",
-        "xxxx",
-        "****",
         "todo",
         "sample",
         "insert",
         "replace",
+        "replaceme",
         "fixme",
+        "test",
+        "testing",
     ];
     const WHOLE: &[&str] = &[
         "password", "passwd", "pass", "secret", "pwd", "token", "admin", "root", "user", "username",
+    ];
+    let words = || {
+        lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+    };
+    // Long markers are far too unlikely to occur by chance in a random token to need word
+    // boundaries (`…CYEXAMPLEKEY` in AWS' documentation key); short ones need them.
+    const LONG: &[&str] = &[
+        "example",
+        "placeholder",
+        "changeme",
+        "redacted",
+        "replaceme",
     ];
     WHOLE.contains(&lower.as_str())
         || MARKERS.iter().any(|m| secret.contains(m))
         || PREFIXES.iter().any(|p| lower.starts_with(p))
         || lower.contains(".result")
-        || WORDS.iter().any(|w| lower.contains(w))
+        || lower.contains("change_me")
+        || lower.contains("change-me")
+        || lower.contains("****")
+        || LONG.iter().any(|w| lower.contains(w))
+        || words().any(|w| WORDS.contains(&w) || (w.len() >= 4 && w.bytes().all(|b| b == b'x')))
         || secret
             .chars()
             .all(|c| c == secret.chars().next().unwrap_or(c))
@@ -215,8 +241,10 @@ fn has_key_body(text: &str, end: usize) -> bool {
         })
 }
 
-/// Extra checks for the generic `key = value` pattern.
-fn generic_rejects(key: &str, value: &str) -> bool {
+/// Checks for `key = value` patterns: keys that name something else than the secret itself
+/// (`password_length`, `secret_name`), and values shaped like identifiers, paths or URLs.
+/// `need_digit`: a value without both letters and digits is not taken for a secret.
+fn assignment_rejects(key: &str, value: &str, need_digit: bool) -> bool {
     let key = key.to_ascii_lowercase();
     const KEY_ENDINGS: &[&str] = &[
         "ref",
@@ -267,7 +295,7 @@ fn generic_rejects(key: &str, value: &str) -> bool {
     let v = value.trim_end_matches(['.', ':']);
     let has_digit = v.bytes().any(|b| b.is_ascii_digit());
     let has_alpha = v.bytes().any(|b| b.is_ascii_alphabetic());
-    if !has_digit || !has_alpha {
+    if need_digit && (!has_digit || !has_alpha) {
         return true;
     }
     // Identifiers (`prod-db-credentials-v2`), paths, URLs, hashes with their algorithm, UUIDs.
@@ -328,7 +356,7 @@ impl Spec {
             stopwords: Vec::new(),
             revoke: p.revoke,
             sample: Some(p.sample),
-            path: None,
+            path: p.path,
             custom: false,
         })
     }
@@ -490,6 +518,7 @@ impl Scanner {
                 entropy: p.entropy,
                 allow,
                 generic: !p.custom && p.name == "generic-secret",
+                assignment: !p.custom && p.name == "tfvars-password",
                 needs_body: !p.custom && p.name == "private-key",
                 stopwords: p.stopwords,
                 path,
@@ -562,13 +591,80 @@ impl Scanner {
             .any(|w| lower.contains(w.as_str()))
     }
 
+    /// Byte ranges of tokens in `text` that look like credentials because a pattern's
+    /// keyword precedes them (or starts them), whether or not a pattern accepted them: high
+    /// entropy, letters and digits, not an identifier, path, URL or placeholder. The last line
+    /// of defence for source excerpts.
+    pub fn suspicious_spans(&self, text: &str) -> Vec<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let stop = |b: u8| b.is_ascii_whitespace() || b"\"'`,;()[]{}<>".contains(&b);
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for m in self.keywords.find_overlapping_iter(bytes) {
+            // The token the keyword is part of, or the one after `: `, `=`, `=> "`.
+            let mut start = m.start();
+            while start > 0 && !stop(bytes[start - 1]) && bytes[start - 1] != b'=' {
+                start -= 1;
+            }
+            let mut end = m.end();
+            let mut spans = Vec::new();
+            // A keyword ending in a separator (`accountkey=`) is followed by the value; one
+            // ending in a prefix (`ghp_`) is the start of it.
+            if !matches!(bytes[end - 1], b'=' | b':') {
+                while end < bytes.len()
+                    && !stop(bytes[end])
+                    && bytes[end] != b'='
+                    && bytes[end] != b':'
+                {
+                    end += 1;
+                }
+                spans.push((start, end));
+            }
+            let mut v = end;
+            let mut skipped = 0;
+            while v < bytes.len()
+                && skipped < 6
+                && (bytes[v].is_ascii_whitespace() || b":=>\"'".contains(&bytes[v]))
+            {
+                v += 1;
+                skipped += 1;
+            }
+            if v > end {
+                let mut e = v;
+                while e < bytes.len() && !stop(bytes[e]) {
+                    e += 1;
+                }
+                spans.push((v, e));
+            }
+            for (a, b) in spans {
+                let Some(tok) = text.get(a..b) else { continue };
+                let tok = tok.trim_end_matches(['.', ':']);
+                let b = a + tok.len();
+                if tok.len() >= 8
+                    && entropy(tok) >= 3.5
+                    && !is_placeholder(tok)
+                    && !assignment_rejects("", tok, true)
+                    && !out.contains(&(a, b))
+                {
+                    out.push((a, b));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// Every credential in `text`, in order, one per credential.
     pub fn scan(&self, text: &str) -> Vec<Hit> {
         self.scan_file("", text)
     }
 
-    /// Every credential in the text of the file at `path` (for patterns limited to paths).
+    /// Every credential in the text of the file at `path` (for patterns limited to paths),
+    /// including credentials inside base64 values (reported at the encoded value).
     pub fn scan_file(&self, path: &str, text: &str) -> Vec<Hit> {
+        self.scan_depth(path, text, 0)
+    }
+
+    fn scan_depth(&self, path: &str, text: &str, depth: usize) -> Vec<Hit> {
         let applies = |pat: &Pattern| pat.path.as_ref().is_none_or(|r| r.is_match(path));
         let bytes = text.as_bytes();
         let line_start_of = |at: usize| {
@@ -629,12 +725,12 @@ impl Scanner {
                 if self.rejects(pat, value) {
                     continue;
                 }
-                if pat.generic {
+                if pat.generic || pat.assignment {
                     let key = pat
                         .key_group
                         .and_then(|g| caps.get(g))
                         .map_or("", |k| k.as_str());
-                    if generic_rejects(key, value) {
+                    if assignment_rejects(key, value, pat.generic) {
                         continue;
                     }
                 }
@@ -662,6 +758,22 @@ impl Scanner {
                 candidates.push((p, span, redact(secret.as_str()), allowed));
             }
         }
+        if depth < MAX_BASE64_DEPTH {
+            for (start, end) in base64_runs(bytes) {
+                let Some(decoded) = decode_base64(&text[start..end]) else {
+                    continue;
+                };
+                let allowed = line_allows(line_start_of(start));
+                for hit in self.scan_depth(path, &decoded, depth + 1) {
+                    candidates.push((
+                        hit.pattern,
+                        Span::new(start, end),
+                        hit.redacted,
+                        allowed || hit.allowed,
+                    ));
+                }
+            }
+        }
         // Most specific pattern first; drop anything overlapping an accepted credential.
         candidates.sort_by_key(|c| (c.0, c.1));
         let mut accepted: Vec<Hit> = Vec::new();
@@ -682,6 +794,59 @@ impl Scanner {
         accepted.sort_by_key(|h| h.span);
         accepted
     }
+}
+
+/// Base64 inside base64 is decoded this many levels deep.
+const MAX_BASE64_DEPTH: usize = 2;
+/// Shortest base64 run worth decoding (30 bytes of text).
+const MIN_BASE64_RUN: usize = 40;
+/// Longest base64 run decoded (larger blobs are rarely credentials and cost time).
+const MAX_BASE64_RUN: usize = 256 * 1024;
+
+/// Byte ranges of runs of the standard base64 alphabet (with padding) that are long enough
+/// and delimited by other characters.
+pub fn base64_runs(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_b64(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_b64(bytes[i]) {
+            i += 1;
+        }
+        let mut end = i;
+        while end < bytes.len() && end - i < 2 && bytes[end] == b'=' {
+            end += 1;
+        }
+        // A run glued to `-`/`_` is part of an identifier, not a value of its own.
+        let glued = |b: u8| b == b'_' || b == b'-';
+        let before_ok = start == 0 || !glued(bytes[start - 1]);
+        let after_ok = end >= bytes.len() || !glued(bytes[end]);
+        let len = end - start;
+        if (MIN_BASE64_RUN..=MAX_BASE64_RUN).contains(&len) && len % 4 == 0 && before_ok && after_ok
+        {
+            out.push((start, end));
+        }
+        i = end.max(i);
+    }
+    out
+}
+
+/// The text a base64 run decodes to, when it is printable UTF-8.
+fn decode_base64(run: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(run.as_bytes())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let printable = text
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'));
+    printable.then_some(text)
 }
 
 /// The compiled embedded scanner (built once).

@@ -103,9 +103,12 @@ impl SourceFile {
 
     fn line_starts(&self) -> &[u32] {
         self.lines.get_or_init(|| {
+            // Line breaks as YAML counts them: `\n`, `\r\n` and a lone `\r` (old Mac files).
             let mut starts = vec![0u32];
-            for (i, b) in self.text.bytes().enumerate() {
-                if b == b'\n' {
+            let bytes = self.text.as_bytes();
+            for (i, &b) in bytes.iter().enumerate() {
+                let brk = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+                if brk {
                     starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
                 }
             }
@@ -116,7 +119,11 @@ impl SourceFile {
     /// Number of lines (a trailing newline does not open a new line).
     pub fn line_count(&self) -> usize {
         let n = self.line_starts().len();
-        if self.text.ends_with('\n') { n - 1 } else { n }
+        if self.text.ends_with('\n') || self.text.ends_with('\r') {
+            n - 1
+        } else {
+            n
+        }
     }
 
     /// The 0-based line index holding byte `offset`.
@@ -233,6 +240,17 @@ mod tests {
 
     fn file(text: &str) -> SourceFile {
         SourceFile::new("t.yaml", PathBuf::from("t.yaml"), text.to_string())
+    }
+
+    #[test]
+    fn lone_carriage_returns_break_lines_as_in_yaml() {
+        let f = file("a: 1\rb: 2\r\nc: 3\rd: x\r");
+        assert_eq!(f.line_count(), 4);
+        assert_eq!(f.line_col(5).line, 2);
+        assert_eq!(f.line_col(11).line, 3);
+        assert_eq!(f.line_col(16).line, 4);
+        assert_eq!(f.line_text(2), "b: 2");
+        assert_eq!(f.line_text(4), "d: x");
     }
 
     #[test]

@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["cost"],
     &["rules"],
     &["policy"],
-    &["catalog", "outcome", "finalize"],
+    &["catalog", "outcome", "finalize", "redact"],
     &["pipeline"],
     &["report"],
     &["cli"],

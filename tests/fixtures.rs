@@ -168,6 +168,7 @@ fn every_rule_fixture_behaves() {
                     color: false,
                     show_suppressed: true,
                     category: "octolint/".into(),
+                    secrets: None,
                 };
                 let rendered = text::render(&outcome, &ropts);
                 let mut s = insta::Settings::clone_current();

@@ -322,6 +322,7 @@ impl Settings {
             err_at(e.span(), msg)
         })?;
 
+        validate(&raw, text, &err_at)?;
         let secret_settings = secret_settings(&raw.secrets, path, &err_at)?;
         // Rule selectors are checked against the catalogue later (`catalog::validate`).
         let selectors = std::cell::RefCell::new(Vec::new());
@@ -665,6 +666,134 @@ fn secret_settings(
         allow_path_regexes,
         fingerprints: raw.allowlist.fingerprints.iter().cloned().collect(),
     })
+}
+
+/// Byte range of `key = …` in the TOML text, searched after `after` (a table header) when
+/// given; for locating values that parse but make no sense.
+fn key_span(text: &str, after: Option<&str>, key: &str) -> Option<std::ops::Range<usize>> {
+    let from = after.and_then(|h| text.find(h)).unwrap_or(0);
+    let mut pos = from;
+    while let Some(i) = text[pos..].find(key) {
+        let at = pos + i;
+        let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+        let rest = text[at + key.len()..].trim_start_matches([' ', '\t', '"']);
+        if text[line_start..at]
+            .trim_matches([' ', '\t', '"'])
+            .is_empty()
+            && rest.starts_with('=')
+        {
+            return Some(at..at + key.len());
+        }
+        pos = at + key.len();
+    }
+    None
+}
+
+/// Values that parse but would make the check meaningless: `max-file-size = 0` (every file
+/// skipped), negative or non-finite money, negative counts.
+fn validate(
+    raw: &RawConfig,
+    text: &str,
+    err_at: &dyn Fn(Option<std::ops::Range<usize>>, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    if raw.max_file_size == Some(0) {
+        return Err(err_at(
+            key_span(text, None, "max-file-size"),
+            "`max-file-size = 0` would skip every file: give a size in bytes (default 10485760)"
+                .into(),
+        ));
+    }
+    for (name, env) in &raw.environments {
+        let header = format!("[environments.{name}]");
+        let money = [("monthly-ceiling", env.monthly_ceiling)];
+        for (key, v) in money {
+            if let Some(v) = v
+                && (!v.is_finite() || v < 0.0)
+            {
+                return Err(err_at(
+                    key_span(text, Some(&header), key),
+                    format!(
+                        "`{key}` of environment `{name}` must be a non-negative amount, not {v}"
+                    ),
+                ));
+            }
+        }
+        let sizes = [
+            ("max-vcpu", env.max_vcpu),
+            ("max-memory-gb", env.max_memory_gb),
+            ("max-nodes", env.max_nodes),
+            ("max-db-vcpu", env.max_db_vcpu),
+        ];
+        for (key, v) in sizes {
+            if let Some(v) = v
+                && (!v.is_finite() || v < 0.0)
+            {
+                return Err(err_at(
+                    key_span(text, Some(&header), key),
+                    format!("`{key}` of environment `{name}` must not be negative, not {v}"),
+                ));
+            }
+        }
+        let counts = [
+            ("min-replicas", env.min_replicas),
+            ("min-backup-days", env.min_backup_days),
+            ("min-zones", env.min_zones),
+        ];
+        for (key, v) in counts {
+            if let Some(v) = v
+                && v < 0
+            {
+                return Err(err_at(
+                    key_span(text, Some(&header), key),
+                    format!("`{key}` of environment `{name}` must not be negative, not {v}"),
+                ));
+            }
+        }
+    }
+    let counts = [
+        (
+            "prod-min-replicas",
+            raw.kubernetes.prod_min_replicas.as_ref(),
+        ),
+        (
+            "prod-min-backup-days",
+            raw.terraform.prod_min_backup_days.as_ref(),
+        ),
+    ];
+    for (key, v) in counts {
+        if let Some(v) = v
+            && *v.get_ref() < 0
+        {
+            return Err(err_at(
+                Some(v.span()),
+                format!("`{key}` must not be negative, not {}", v.get_ref()),
+            ));
+        }
+    }
+    for p in &raw.prices {
+        for (key, v) in [("hourly", p.hourly), ("monthly", p.monthly)] {
+            if let Some(v) = v
+                && (!v.is_finite() || v < 0.0)
+            {
+                return Err(err_at(
+                    key_span(text, Some("[[prices]]"), key),
+                    format!(
+                        "price `{key}` of `{}` must be a non-negative amount, not {v}",
+                        p.sku
+                    ),
+                ));
+            }
+        }
+        for (key, v) in [("vcpu", p.vcpu), ("memory-gb", p.memory_gb)] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(err_at(
+                    key_span(text, Some("[[prices]]"), key),
+                    format!("`{key}` of price `{}` must not be negative, not {v}", p.sku),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

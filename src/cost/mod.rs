@@ -580,6 +580,14 @@ pub fn sql_shape(tier: &str) -> Option<(f64, f64)> {
 }
 
 pub fn fmt_usd(v: f64) -> String {
+    // Beyond a trillion dollars a month the figure comes from a runaway count, not a plan:
+    // never print a saturated or impossible number.
+    if !v.is_finite() || v.abs() >= 1e12 {
+        return format!(
+            "{}more than $1,000,000,000,000",
+            if v < 0.0 { "-" } else { "" }
+        );
+    }
     let cents = (v * 100.0).round() as i64;
     let (whole, frac) = (cents / 100, (cents % 100).abs());
     let s = whole.abs().to_string();

@@ -9,6 +9,7 @@
 
 pub mod extensions;
 pub mod input;
+pub mod limits;
 pub mod metadata;
 pub mod run;
 pub mod verify;
@@ -82,6 +83,8 @@ pub struct PolicyOptions {
     pub bundled: bool,
     /// Load `*_test.rego` files too (for `verify`).
     pub tests: bool,
+    /// Time and memory budgets of each evaluation.
+    pub limits: limits::EvalLimits,
 }
 
 /// A policy or data problem that stops the run (exit 2): where and why.
@@ -534,6 +537,9 @@ impl Policies {
         engine.set_strict_builtin_errors(true);
         extensions::register(&mut engine)
             .map_err(|e| PolicyError::new("(octolint)", format!("extension: {e}")))?;
+        limits::register(&mut engine, &opts.limits)
+            .map_err(|e| PolicyError::new("(octolint)", format!("extension: {e}")))?;
+        opts.limits.apply(&mut engine);
         let filter = namespace_filter(opts)?;
         // (shown path, source, bundled)
         let mut sources: Vec<(String, String, bool)> = Vec::new();
@@ -597,6 +603,8 @@ impl Policies {
             defined.extend(names.iter().map(|(n, _)| n.clone()));
             per_module.push(names);
         }
+        let texts: Vec<&str> = sources.iter().map(|s| s.1.as_str()).collect();
+        limits::check_static(&modules, &packages, &texts, &opts.limits)?;
         check_builtins(&engine, &modules, &packages, &defined)?;
         check_conflicts(&engine, &modules, &packages, &per_module)?;
 
@@ -787,6 +795,13 @@ fn items(v: &Value) -> Vec<&Value> {
 }
 
 fn short_error(e: &anyhow::Error) -> String {
+    if format!("{e:#}").contains("execution exceeded time limit") {
+        let limit = limits::EvalLimits::default().time;
+        return format!(
+            "evaluation exceeded the time budget of {} ms (set OCTOLINT_POLICY_TIMEOUT_MS to change it)",
+            limit.as_millis()
+        );
+    }
     let text = e.to_string();
     let reason = text
         .lines()
@@ -934,6 +949,14 @@ fn check_conflicts(
     }
     let mut probe = engine.clone();
     probe.set_input(Value::new_object());
+    // The probe only looks for conflicts: a rule that is slow on an empty input is not one,
+    // and is evaluated with the full budget on real inputs later.
+    let budget = limits::EvalLimits::default();
+    limits::EvalLimits {
+        time: budget.time.min(std::time::Duration::from_millis(500)),
+        ..budget
+    }
+    .apply(&mut probe);
     let mut done = BTreeSet::new();
     for (i, list) in names.iter().enumerate() {
         let Some((file, ns, _)) = packages.get(i) else {

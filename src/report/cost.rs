@@ -73,7 +73,12 @@ pub fn text(
                 } else {
                     ""
                 };
-                format!(" of {} ceiling ({pct:.0} %){over}", fmt_usd(c))
+                let pct = if pct.is_finite() && pct < 100_000.0 {
+                    format!("{pct:.0} %")
+                } else {
+                    "over 100,000 %".to_string()
+                };
+                format!(" of {} ceiling ({pct}){over}", fmt_usd(c))
             }
             None => " (no ceiling)".to_string(),
         };

@@ -29,6 +29,9 @@ pub struct ReportOptions {
     pub show_suppressed: bool,
     /// SARIF `automationDetails.id`.
     pub category: String,
+    /// The secrets of the run: masked in source excerpts wherever they appear (findings'
+    /// texts are redacted earlier, by `diagnostics::redact::redact_all`).
+    pub secrets: Option<std::sync::Arc<crate::redact::SecretSet>>,
 }
 
 /// Counts of unsuppressed findings per severity, plus suppressed ones.

@@ -11,6 +11,7 @@ use crate::diagnostics::{Finding, Severity};
 use crate::outcome::Outcome;
 use std::collections::HashMap;
 
+use crate::redact::{SecretSet, excerpt_spans};
 use crate::secrets::redact;
 use crate::source::{SourceFile, Span};
 
@@ -47,10 +48,18 @@ impl Masked {
             .filter(|(a, b)| a < b && excerpt.is_char_boundary(*a) && excerpt.is_char_boundary(*b))
             .collect();
         spans.sort_unstable();
+        // Overlapping spans mask their union (never less than any one of them).
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+        for (a, b) in spans {
+            match merged.last_mut() {
+                Some(last) if a < last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
         let mut text = String::with_capacity(excerpt.len());
         let mut edits = Vec::new();
         let mut pos = 0;
-        for (a, b) in spans {
+        for (a, b) in merged {
             if a < pos {
                 continue;
             }
@@ -83,6 +92,7 @@ fn render_one(
     f: &Finding,
     src: Option<&SourceFile>,
     secrets: &[Span],
+    known: Option<&SecretSet>,
     renderer: &Renderer,
 ) -> String {
     let title_text = if f.environments.is_empty() {
@@ -116,8 +126,20 @@ fn render_one(
                     .map(|c| a + c.len_utf8())
                     .unwrap_or(a);
             }
-            // Secrets never reach the terminal: mask them in every excerpt.
-            let masked = Masked::new(raw, start, secrets);
+            // Secrets never reach the terminal: mask them in every excerpt, with every
+            // known secret value and every keyword-led high-entropy token (reported or not).
+            let mut hide: Vec<Span> = secrets.to_vec();
+            hide.extend(
+                excerpt_spans(raw, known)
+                    .into_iter()
+                    .map(|(x, y)| Span::new(start + x, start + y))
+                    .filter(|s| {
+                        !secrets
+                            .iter()
+                            .any(|k| k.start() < s.end() && s.start() < k.end())
+                    }),
+            );
+            let masked = Masked::new(raw, start, &hide);
             let a2 = masked.map(a, false);
             let b2 = masked.map(b, true).max(a2);
             let (a, b) = (a2, b2);
@@ -179,7 +201,13 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
             .get(f.location.path.as_ref())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        out.push_str(&render_one(f, src, file_secrets, &renderer));
+        out.push_str(&render_one(
+            f,
+            src,
+            file_secrets,
+            opts.secrets.as_deref(),
+            &renderer,
+        ));
         out.push_str("\n\n");
     }
     let c = counts(&outcome.findings);

@@ -3,8 +3,9 @@
 //! the common functions. References to resources, data sources and anything else are
 //! unknown. Every known value keeps the places that produced it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use hcl_edit::Span as _;
@@ -38,6 +39,86 @@ pub struct Failed;
 
 type R = Result<Tv, Failed>;
 
+/// Largest value one expression may produce, in size units (one per list element, map
+/// entry or scalar, plus one per byte of every string and key): about 16 MiB of memory.
+pub const MAX_VALUE_SIZE: usize = 1 << 20;
+/// Total size units one stack (with all its module instances) may evaluate.
+pub const MAX_STACK_WORK: u64 = 64 << 20;
+
+/// The evaluation budget of one stack, shared by all its module instances. Past the budget
+/// values become unknown and the places where that happened are recorded.
+#[derive(Default)]
+pub struct Budget {
+    work: Cell<u64>,
+    exhausted: Cell<bool>,
+    /// Where a value was too large or the stack ran out of work, with what happened.
+    pub hits: RefCell<Vec<(Loc, String)>>,
+}
+
+impl Budget {
+    pub fn new() -> Rc<Budget> {
+        Rc::new(Budget::default())
+    }
+
+    /// Is the stack's work budget used up?
+    pub fn exhausted(&self) -> bool {
+        self.exhausted.get()
+    }
+
+    /// Charge `units` of work; false (and a hit at `at`) once the budget is used up.
+    pub fn charge(&self, units: u64, at: Option<&Loc>) -> bool {
+        if self.exhausted.get() {
+            return false;
+        }
+        let w = self.work.get().saturating_add(units);
+        self.work.set(w);
+        if w > MAX_STACK_WORK {
+            self.exhausted.set(true);
+            if let Some(at) = at {
+                self.hit(
+                    at.clone(),
+                    format!(
+                        "evaluation stopped here: the stack exceeded octolint's evaluation budget of {MAX_STACK_WORK} units; later values are unknown"
+                    ),
+                );
+            }
+            return false;
+        }
+        true
+    }
+
+    pub fn hit(&self, at: Loc, message: String) {
+        let mut h = self.hits.borrow_mut();
+        if !h.iter().any(|(l, _)| *l == at) {
+            h.push((at, message));
+        }
+    }
+}
+
+/// The size of a value in units (see [`MAX_VALUE_SIZE`]), counting no further than `cap + 1`.
+pub fn size_capped(t: &Tv, cap: usize) -> usize {
+    let mut total = 0usize;
+    let mut stack: Vec<&Tv> = vec![t];
+    while let Some(t) = stack.pop() {
+        total += 1;
+        match &t.v {
+            V::Str(s) => total += s.len(),
+            V::List(l) => stack.extend(l.iter()),
+            V::Map(m) => {
+                for (k, v) in m {
+                    total += k.len();
+                    stack.push(v);
+                }
+            }
+            _ => {}
+        }
+        if total > cap {
+            return cap + 1;
+        }
+    }
+    total
+}
+
 /// The values a module instance sees: its variables and locals.
 pub struct Scope<'a> {
     pub vars: HashMap<String, Tv>,
@@ -48,6 +129,8 @@ pub struct Scope<'a> {
     pub cycles: RefCell<Vec<String>>,
     /// Outputs of the module calls instantiated so far (`module.<name>` → map of outputs).
     pub modules: RefCell<HashMap<String, Tv>>,
+    /// The evaluation budget of the stack this scope belongs to.
+    pub budget: Rc<Budget>,
 }
 
 impl<'a> Scope<'a> {
@@ -55,7 +138,17 @@ impl<'a> Scope<'a> {
         vars: HashMap<String, Tv>,
         locals: HashMap<String, (&'a Expression, FileRef<'a>)>,
     ) -> Self {
+        Self::with_budget(vars, locals, Budget::new())
+    }
+
+    /// A scope that charges its work to `budget` (shared by a whole stack).
+    pub fn with_budget(
+        vars: HashMap<String, Tv>,
+        locals: HashMap<String, (&'a Expression, FileRef<'a>)>,
+        budget: Rc<Budget>,
+    ) -> Self {
         Scope {
+            budget,
             vars,
             locals,
             cache: RefCell::new(HashMap::new()),
@@ -125,7 +218,56 @@ impl<'s, 'a> Eval<'s, 'a> {
         self.eval(e).unwrap_or_else(|_| Tv::unknown())
     }
 
+    /// Evaluate `e`. A value larger than [`MAX_VALUE_SIZE`], or any value once the stack's
+    /// work budget is used up, is unknown (and the place is recorded in the budget).
     pub fn eval(&self, e: &Expression) -> R {
+        let budget = &self.scope.budget;
+        if budget.exhausted() {
+            return Ok(Tv::unknown());
+        }
+        let v = self.eval_inner(e)?;
+        if !v.is_known() {
+            return Ok(v);
+        }
+        let size = match &v.v {
+            V::List(_) | V::Map(_) | V::Str(_) => size_capped(&v, MAX_VALUE_SIZE),
+            _ => 1,
+        };
+        let here = self.at(e);
+        if size > MAX_VALUE_SIZE {
+            if let Some(at) = here {
+                budget.hit(
+                    at,
+                    format!(
+                        "this value is larger than octolint's evaluation limit ({MAX_VALUE_SIZE} units): it is treated as unknown"
+                    ),
+                );
+            }
+            return Ok(Tv::unknown());
+        }
+        if !budget.charge(size as u64, here.as_ref()) {
+            return Ok(Tv::unknown());
+        }
+        Ok(v)
+    }
+
+    /// Would a value of `size` units be over the limit? Records the hit at `e`.
+    pub fn over_limit(&self, size: usize, e: Option<&Loc>) -> bool {
+        if size <= MAX_VALUE_SIZE {
+            return false;
+        }
+        if let Some(at) = e {
+            self.scope.budget.hit(
+                at.clone(),
+                format!(
+                    "this value would be larger than octolint's evaluation limit ({MAX_VALUE_SIZE} units): it is treated as unknown"
+                ),
+            );
+        }
+        true
+    }
+
+    fn eval_inner(&self, e: &Expression) -> R {
         let here = self.at(e);
         Ok(match e {
             Expression::Null(_) => Tv::new(V::Null, here),
@@ -133,11 +275,21 @@ impl<'s, 'a> Eval<'s, 'a> {
             Expression::Number(n) => Tv::new(n.value().as_f64().map_or(V::Unknown, V::Num), here),
             Expression::String(s) => Tv::new(V::Str(s.as_str().to_string()), here),
             Expression::Array(a) => {
-                let items: Vec<Tv> = a.iter().map(|x| self.value(x)).collect();
+                let mut items: Vec<Tv> = Vec::new();
+                let mut size = 1;
+                for x in a.iter() {
+                    let v = self.value(x);
+                    size += size_capped(&v, MAX_VALUE_SIZE);
+                    if self.over_limit(size, here.as_ref()) {
+                        return Ok(Tv::unknown());
+                    }
+                    items.push(v);
+                }
                 Tv::new(V::List(items), here)
             }
             Expression::Object(o) => {
                 let mut m = BTreeMap::new();
+                let mut size = 1;
                 for (k, v) in o.iter() {
                     let key = match k {
                         ObjectKey::Ident(i) => i.as_str().to_string(),
@@ -146,7 +298,12 @@ impl<'s, 'a> Eval<'s, 'a> {
                             None => return Ok(Tv::new(V::Unknown, here)),
                         },
                     };
-                    m.insert(key, self.value(v.expr()));
+                    let v = self.value(v.expr());
+                    size += key.len() + size_capped(&v, MAX_VALUE_SIZE);
+                    if self.over_limit(size, here.as_ref()) {
+                        return Ok(Tv::unknown());
+                    }
+                    m.insert(key, v);
                 }
                 Tv::new(V::Map(m), here)
             }
@@ -192,7 +349,16 @@ impl<'s, 'a> Eval<'s, 'a> {
                 }
                 out
             }
-            Expression::ForExpr(_) => Tv::new(V::Unknown, here),
+            Expression::ForExpr(f) => {
+                // Not evaluated, but the locals it reads are (so a local that refers to
+                // itself through a `for` expression is still found as a cycle).
+                let mut refs = LocalRefs(Vec::new());
+                hcl_edit::visit::Visit::visit_for_expr(&mut refs, f);
+                for name in refs.0 {
+                    self.scope.local(&name);
+                }
+                Tv::new(V::Unknown, here)
+            }
         })
     }
 
@@ -207,7 +373,11 @@ impl<'s, 'a> Eval<'s, 'a> {
                         if origin.is_none() {
                             origin = v.origin.first().cloned();
                         }
-                        s.push_str(&v.to_str().unwrap_or_default());
+                        let part = v.to_str().unwrap_or_default();
+                        if self.over_limit(s.len() + part.len(), here.as_ref()) {
+                            return Tv::unknown();
+                        }
+                        s.push_str(&part);
                     }
                     _ => return Tv::new(V::Unknown, here),
                 },
@@ -278,6 +448,21 @@ impl<'s, 'a> Eval<'s, 'a> {
             };
         }
         Ok(v)
+    }
+}
+
+/// The names of the locals an expression reads (`local.<name>`).
+struct LocalRefs(Vec<String>);
+
+impl hcl_edit::visit::Visit for LocalRefs {
+    fn visit_traversal(&mut self, t: &hcl_edit::expr::Traversal) {
+        if let Expression::Variable(v) = &t.expr
+            && v.as_str() == "local"
+            && let Some(TraversalOperator::GetAttr(a)) = t.operators.first().map(|o| o.value())
+        {
+            self.0.push(a.as_str().to_string());
+        }
+        hcl_edit::visit::visit_traversal(self, t);
     }
 }
 

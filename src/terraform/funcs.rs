@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use hcl_edit::expr::Expression;
 
-use super::eval::{Eval, Failed};
+use super::eval::{Eval, Failed, MAX_VALUE_SIZE, size_capped};
 use super::value::{Loc, Tv, V, fmt_num};
 
 /// Call `name` with `args` (evaluated here, so `try` can catch failures).
@@ -31,6 +31,44 @@ pub fn call(
         });
     }
     let vals: Vec<Tv> = args.iter().map(|a| ev.eval(a)).collect::<Result<_, _>>()?;
+    // Results are at most as large as their arguments together, except for the functions
+    // whose output grows faster (estimated before they run).
+    let mut total = 0usize;
+    for v in &vals {
+        total = total.saturating_add(size_capped(v, MAX_VALUE_SIZE));
+    }
+    let grown = match name {
+        "join" => match (
+            vals.first().and_then(Tv::as_str),
+            vals.get(1).and_then(Tv::as_list),
+        ) {
+            (Some(sep), Some(l)) => total.saturating_add(sep.len().saturating_mul(l.len())),
+            _ => total,
+        },
+        "replace" => match (
+            vals.first().and_then(Tv::as_str),
+            vals.get(1).and_then(Tv::as_str),
+            vals.get(2).and_then(Tv::as_str),
+        ) {
+            (Some(x), Some(a), Some(b)) => {
+                // The result replaces each match of `a` by `b` (an empty `a` matches
+                // between every character).
+                let (n, removed) = if a.is_empty() {
+                    (x.chars().count() + 1, 0)
+                } else if b.len() > a.len() {
+                    (x.matches(a).count(), a.len())
+                } else {
+                    (0, 0)
+                };
+                total.saturating_add(n.saturating_mul(b.len().saturating_sub(removed)))
+            }
+            _ => total,
+        },
+        _ => total,
+    };
+    if ev.over_limit(grown, here.as_ref()) {
+        return Ok(Tv::unknown());
+    }
     // The first known argument's origin stays the value's origin.
     let origin = vals.iter().find_map(|v| v.origin.first().cloned());
     let known = |v: V| -> Result<Tv, Failed> {

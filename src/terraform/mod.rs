@@ -25,7 +25,7 @@ use crate::config::env::Env;
 use crate::parse::node::{Node, Value as NodeValue};
 use crate::source::Span;
 use eval::{Eval, FileRef, Scope};
-use value::{Loc, Tv, V};
+use value::{Loc, Tv, V, fmt_num};
 
 /// One resource instance.
 #[derive(Debug, Clone)]
@@ -86,7 +86,10 @@ pub struct Problem {
 pub enum ProblemKind {
     UndeclaredVariable,
     MissingModule,
+    /// A local that refers to itself, or a module that calls itself.
     CircularLocal,
+    /// Evaluation stopped at a budget (value size, work per stack, instance count).
+    EvalLimit,
 }
 
 #[derive(Debug, Default)]
@@ -135,7 +138,8 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// `dir` joined with a relative module source, normalised (`a/b` + `../c` = `a/c`).
+/// `dir` joined with a relative module source, normalised (`a/b` + `../c` = `a/c`). An
+/// absolute `dir` (paths given as absolute on the command line) stays absolute.
 fn join(dir: &str, source: &str) -> Option<String> {
     let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
     for seg in source.split('/') {
@@ -147,7 +151,12 @@ fn join(dir: &str, source: &str) -> Option<String> {
             s => parts.push(s),
         }
     }
-    Some(parts.join("/"))
+    let joined = parts.join("/");
+    Some(if dir.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    })
 }
 
 fn label(l: &BlockLabel) -> &str {
@@ -320,9 +329,26 @@ struct Out {
     providers: Vec<Resource>,
     problems: Vec<Problem>,
     external: Vec<(Loc, String)>,
+    /// The evaluation budget of the stack.
+    budget: std::rc::Rc<eval::Budget>,
+    /// Module directories being instantiated (outermost first), to find module cycles.
+    chain: Vec<String>,
+}
+
+/// What [`Out`] hands back across threads (without the per-stack budget).
+struct Done {
+    resources: Vec<Resource>,
+    providers: Vec<Resource>,
+    problems: Vec<Problem>,
+    external: Vec<(Loc, String)>,
 }
 
 const MAX_DEPTH: usize = 12;
+/// Most instances one `count` or `for_each` gives; more are reported and not evaluated.
+pub const MAX_INSTANCES: usize = 1000;
+/// Work units charged per module instance and per resource instance (on top of the values
+/// they evaluate), so that wide fan-outs of empty blocks are bounded too.
+const INSTANCE_WORK: u64 = 256;
 
 impl<'a> Builder<'a> {
     /// Instantiate the module in `dir` with `vars`, under `prefix` (`module.a.`).
@@ -341,7 +367,11 @@ impl<'a> Builder<'a> {
         let Some(module) = self.modules.get(dir) else {
             return Tv::unknown();
         };
-        let scope = Scope::new(vars, module.locals());
+        if !out.budget.charge(INSTANCE_WORK, None) {
+            return Tv::unknown();
+        }
+        let scope = Scope::with_budget(vars, module.locals(), out.budget.clone());
+        out.chain.push(dir.to_string());
         for (call, f, target) in module.calls(dir) {
             let call_name = call.labels.first().map(label).unwrap_or("?");
             let child = match target {
@@ -363,6 +393,25 @@ impl<'a> Builder<'a> {
                     continue;
                 }
             };
+            if let Some(i) = out.chain.iter().position(|d| *d == child) {
+                let mut cycle: Vec<&str> = out.chain[i..].iter().map(|d| d.as_str()).collect();
+                cycle.push(&child);
+                let source = attr(&call.body, "source");
+                out.problems.push(Problem {
+                    kind: ProblemKind::CircularLocal,
+                    target: None,
+                    at: loc(f.path, source.and_then(|s| s.span())),
+                    message: format!(
+                        "module `{call_name}` calls a module that is already being instantiated: {}",
+                        cycle
+                            .iter()
+                            .map(|d| format!("`{}`", if d.is_empty() { "." } else { d }))
+                            .collect::<Vec<_>>()
+                            .join(" -> ")
+                    ),
+                });
+                continue;
+            }
             if depth >= MAX_DEPTH {
                 continue;
             }
@@ -388,9 +437,12 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            let insts = instances(&scope, f, &call.body);
+            let insts = instances(&scope, f, &call.body, &mut out.problems);
             let single = insts.len() == 1 && insts[0].0.is_empty();
             for (suffix, count_index, each) in insts {
+                if out.budget.exhausted() {
+                    break;
+                }
                 let mut ev = Eval::new(&scope, fref(f));
                 ev.count_index = count_index;
                 ev.each = each;
@@ -427,7 +479,11 @@ impl<'a> Builder<'a> {
                     continue;
                 };
                 let (rtype, name) = (label(t), label(n));
-                for (suffix, count_index, each) in instances(&scope, f, &b.body) {
+                for (suffix, count_index, each) in instances(&scope, f, &b.body, &mut out.problems)
+                {
+                    if !out.budget.charge(INSTANCE_WORK, Some(&header(f.path, b))) {
+                        break;
+                    }
                     let mut ev = Eval::new(&scope, fref(f));
                     ev.count_index = count_index;
                     ev.each = each;
@@ -491,6 +547,7 @@ impl<'a> Builder<'a> {
                 outputs.insert(label(l).to_string(), v);
             }
         }
+        out.chain.pop();
         Tv::new(V::Map(outputs), None)
     }
 
@@ -582,12 +639,37 @@ type Instance = (String, Option<Tv>, Option<(Tv, Tv)>);
 
 /// The instances of a block: one, `count` of them, or one per `for_each` key. An unknown
 /// count or collection gives one instance whose index/key is unknown.
-fn instances(scope: &Scope<'_>, f: &TfFile<'_>, body: &Body) -> Vec<Instance> {
+fn instances(
+    scope: &Scope<'_>,
+    f: &TfFile<'_>,
+    body: &Body,
+    problems: &mut Vec<Problem>,
+) -> Vec<Instance> {
     let ev = Eval::new(scope, fref(f));
+    let mut capped = |e: &Expression, what: &str, n: String| {
+        problems.push(Problem {
+            kind: ProblemKind::EvalLimit,
+            target: None,
+            at: loc(f.path, e.span()),
+            message: format!(
+                "{what} gives {n} instances; octolint evaluates the first {MAX_INSTANCES} only"
+            ),
+        });
+    };
     if let Some(c) = attr(body, "count") {
         let v = ev.value(c);
+        if let Some(n) = v.as_num()
+            && n > MAX_INSTANCES as f64
+        {
+            let shown = if n < 1e15 {
+                fmt_num(n.floor())
+            } else {
+                format!("{n:e}")
+            };
+            capped(c, "`count`", shown);
+        }
         return match v.as_num() {
-            Some(n) if n >= 0.0 => (0..(n as usize).min(1000))
+            Some(n) if n >= 0.0 && n.is_finite() => (0..(n as usize).min(MAX_INSTANCES))
                 .map(|i| {
                     (
                         format!("[{i}]"),
@@ -601,9 +683,18 @@ fn instances(scope: &Scope<'_>, f: &TfFile<'_>, body: &Body) -> Vec<Instance> {
     }
     if let Some(fe) = attr(body, "for_each") {
         let v = ev.value(fe);
+        let n = match &v.v {
+            V::Map(m) => m.len(),
+            V::List(l) => l.len(),
+            _ => 0,
+        };
+        if n > MAX_INSTANCES {
+            capped(fe, "`for_each`", n.to_string());
+        }
         return match &v.v {
             V::Map(m) => m
                 .iter()
+                .take(MAX_INSTANCES)
                 .map(|(k, val)| {
                     (
                         format!("[\"{k}\"]"),
@@ -614,6 +705,7 @@ fn instances(scope: &Scope<'_>, f: &TfFile<'_>, body: &Body) -> Vec<Instance> {
                 .collect(),
             V::List(l) if l.iter().all(|x| x.to_str().is_some()) => l
                 .iter()
+                .take(MAX_INSTANCES)
                 .filter_map(|x| {
                     let k = x.to_str()?;
                     Some((
@@ -755,7 +847,7 @@ pub fn build(
         .map(|d| (d.clone(), true))
         .chain(standalone.iter().map(|d| (d.clone(), false)))
         .collect();
-    let outs: Vec<Out> = jobs
+    let outs: Vec<Done> = jobs
         .par_iter()
         .map(|(dir, is_stack)| {
             let mut out = Out::default();
@@ -776,7 +868,34 @@ pub fn build(
                 vars
             };
             b.instantiate(dir, vars, "", dir, &env, *is_stack, 0, &mut out);
-            out
+            let hits = std::mem::take(&mut *out.budget.hits.borrow_mut());
+            for (at, message) in hits {
+                out.problems.push(Problem {
+                    kind: ProblemKind::EvalLimit,
+                    target: None,
+                    at,
+                    message,
+                });
+            }
+            if out.budget.exhausted()
+                && !out.problems.iter().any(|p| p.kind == ProblemKind::EvalLimit)
+                && let Some(first) = b.modules.get(dir).and_then(|m| m.files.first())
+            {
+                out.problems.push(Problem {
+                    kind: ProblemKind::EvalLimit,
+                    target: None,
+                    at: loc(first.path, Some(0..0)),
+                    message: format!(
+                        "evaluation of `{dir}` stopped: it exceeded octolint's evaluation budget; later values are unknown"
+                    ),
+                });
+            }
+            Done {
+                resources: out.resources,
+                providers: out.providers,
+                problems: out.problems,
+                external: out.external,
+            }
         })
         .collect();
     let mut model = TfModel::default();

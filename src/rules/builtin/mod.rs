@@ -66,6 +66,7 @@ pub static ALL: &[&dyn Rule] = &[
     &terraform::stack::MissingModule,
     &terraform::stack::CircularLocal,
     &terraform::governance::NamingConvention,
+    &terraform::stack::EvalLimit,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).

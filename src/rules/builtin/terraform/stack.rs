@@ -1,5 +1,6 @@
 //! Stack-level rules: TF010 state backend with locking, TF011 pinned versions, TF014
-//! undeclared variables, TF015 missing local modules, TF016 circular locals.
+//! undeclared variables, TF015 missing local modules, TF016 circular locals and modules, TF018
+//! evaluation limits.
 
 use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
@@ -158,10 +159,11 @@ static CIRCULAR: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: "terraform",
     tags: &["correctness"],
-    summary: "A local value refers to itself",
-    explanation: "Terraform rejects a cycle between locals. octolint keeps such values unknown and \
-checks everything else.",
-    help: "break the cycle: compute the value from variables or other locals",
+    summary: "A local value refers to itself, or a module calls itself",
+    explanation: "Terraform rejects a cycle between locals (also through a `for` expression) and a \
+module that calls itself, directly or through other modules. octolint keeps such values unknown, \
+does not instantiate the module again, and checks everything else.",
+    help: "break the cycle: compute the value from variables or other locals, or call a different module",
     fail_example: "locals {\n  a = local.b\n  b = local.a\n}\n",
     pass_example: "locals {\n  a = var.name\n  b = local.a\n}\n",
     security_severity: None,
@@ -175,3 +177,25 @@ problem_rule!(
 );
 problem_rule!(MissingModule, MISSING_MODULE, ProblemKind::MissingModule);
 problem_rule!(CircularLocal, CIRCULAR, ProblemKind::CircularLocal);
+
+static EVAL_LIMIT: RuleMeta = RuleMeta {
+    id: "TF018",
+    name: "evaluation-limit",
+    severity: Severity::Warning,
+    category: "terraform",
+    tags: &["coverage"],
+    summary: "An expression, `count` or `for_each` is beyond octolint's evaluation limits",
+    explanation: "octolint evaluates Terraform with a budget: a value may hold about a million \
+elements and characters, a stack may evaluate about 64 million, and a `count` or `for_each` gives \
+at most 1,000 instances. An expression past a limit (for example a string doubled forty times \
+through chained locals) is treated as unknown, so rules and cost estimates say nothing about it \
+rather than guess; this finding shows where that happened. Terraform itself would usually run out \
+of memory or hit provider quotas on such a configuration.",
+    help: "check the expression: a value this large is almost always a mistake (a self-concatenating local, a count of `1e300`)",
+    fail_example: "locals {\n  a = \"xxxxxxxxxxxxxxxx\"\n  b = \"${local.a}${local.a}\"\n  # ... doubled 40 times\n}\nresource \"null_resource\" \"n\" {\n  count = 1e300\n}\n",
+    pass_example: "resource \"null_resource\" \"n\" {\n  count = 3\n}\n",
+    security_severity: None,
+    since: "0.1.0",
+};
+
+problem_rule!(EvalLimit, EVAL_LIMIT, ProblemKind::EvalLimit);

@@ -1,0 +1,412 @@
+//! Redaction as a property of the output. Every value that the secret scanner or a Kubernetes
+//! `Secret` marks as secret in a run is collected into a [`SecretSet`] (with its derived forms:
+//! base64 decoded and encoded, JSON-escaped, each line of a multi-line value), and
+//! [`redact_all`] replaces it wherever it appears in a finding: message, help, related
+//! locations, logical name, suppression reason and policy metadata (so JSON, SARIF, GitHub and
+//! text output are all covered). Source excerpts are filtered by [`excerpt_spans`], which adds
+//! the last line of defence: a high-entropy token that a secret pattern's keyword precedes is
+//! masked whether or not it was reported. Depends on `diagnostics`, `parse::node`, `source`
+//! and the secret scanner's helpers.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use base64::Engine as _;
+
+use crate::diagnostics::Finding;
+use crate::parse::node::Node;
+use crate::secrets::{self, is_placeholder, redact};
+
+/// Shorter values are not redacted everywhere (they would mask ordinary words and numbers);
+/// the spans of findings still mask them in excerpts.
+pub const MIN_SECRET_LEN: usize = 6;
+/// Lines of a multi-line secret (a PEM body) are redacted on their own from this length.
+const MIN_LINE_LEN: usize = 16;
+
+/// The secret values of a run and their derived forms.
+#[derive(Default)]
+pub struct SecretSet {
+    values: BTreeSet<String>,
+    matcher: OnceLock<Option<AhoCorasick>>,
+}
+
+impl std::fmt::Debug for SecretSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the values themselves.
+        write!(f, "SecretSet({} values)", self.values.len())
+    }
+}
+
+/// Is `v` worth redacting wherever it appears?
+fn worth(v: &str) -> bool {
+    let t = v.trim();
+    t.chars().count() >= MIN_SECRET_LEN
+        && !is_placeholder(t)
+        && !matches!(t, "true" | "false" | "null")
+        && t.parse::<f64>().is_err()
+}
+
+/// The printable UTF-8 text base64 `s` decodes to (standard or URL-safe alphabet).
+fn decode(s: &str) -> Option<String> {
+    let compact: String = s.split_whitespace().collect();
+    if compact.len() < 8 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(compact.as_bytes()))
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(compact.as_bytes()))
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.chars()
+        .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        .then_some(text)
+}
+
+impl SecretSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    fn add_form(&mut self, v: &str) {
+        if worth(v) && !self.values.contains(v) {
+            self.values.insert(v.to_string());
+            self.matcher = OnceLock::new();
+        }
+    }
+
+    /// Add a secret value with its derived forms: trimmed, JSON-escaped, base64-encoded, and
+    /// each long line of a multi-line value.
+    pub fn insert(&mut self, value: &str) {
+        if !worth(value) {
+            return;
+        }
+        self.add_form(value);
+        self.add_form(value.trim());
+        let json = serde_json::to_string(value).unwrap_or_default();
+        if json.len() >= 2 {
+            self.add_form(&json[1..json.len() - 1]);
+        }
+        self.add_form(&base64::engine::general_purpose::STANDARD.encode(value.as_bytes()));
+        if value.contains('\n') {
+            for line in value.lines() {
+                let line = line.trim();
+                if line.len() >= MIN_LINE_LEN {
+                    self.add_form(line);
+                }
+            }
+        }
+    }
+
+    /// Add a value written base64-encoded (a `Secret`'s `data`): the encoded text and what it
+    /// decodes to are both secret.
+    pub fn insert_encoded(&mut self, encoded: &str) {
+        let compact: String = encoded.split_whitespace().collect();
+        self.add_form(encoded.trim());
+        self.add_form(&compact);
+        if let Some(decoded) = decode(&compact) {
+            self.insert(&decoded);
+        }
+    }
+
+    /// Add the values of a Kubernetes `Secret` (`data` decoded, `stringData`), or of every
+    /// `Secret` in a `List`. Other documents add nothing.
+    pub fn add_document(&mut self, root: &Node) {
+        for obj in crate::model::k8s::objects_in(root) {
+            let kind = obj.get("kind").and_then(Node::as_str);
+            let api = obj.get("apiVersion").and_then(Node::as_str);
+            if kind != Some("Secret") || api != Some("v1") {
+                continue;
+            }
+            for (_, v) in obj.get("data").and_then(Node::as_map).unwrap_or(&[]) {
+                if let Some(s) = v.as_str() {
+                    self.insert_encoded(s);
+                }
+            }
+            for (_, v) in obj.get("stringData").and_then(Node::as_map).unwrap_or(&[]) {
+                if let Some(s) = v.as_str() {
+                    self.insert(s);
+                }
+            }
+        }
+    }
+
+    /// Add the text under the primary span of every finding marked `redact` (the scanner's
+    /// hits), and what it decodes to when it is base64. `text_of` gives a file's text by path.
+    pub fn add_findings<'a>(
+        &mut self,
+        findings: &[Finding],
+        text_of: impl Fn(&str) -> Option<&'a str>,
+    ) {
+        for f in findings.iter().filter(|f| f.redact) {
+            let Some(span) = f.location.span else {
+                continue;
+            };
+            let Some(text) = text_of(&f.location.path) else {
+                continue;
+            };
+            let Some(value) = text.get(span.start()..span.end()) else {
+                continue;
+            };
+            self.insert(value);
+            if let Some(decoded) = decode(value) {
+                self.insert(&decoded);
+            }
+        }
+    }
+
+    fn matcher(&self) -> Option<&AhoCorasick> {
+        self.matcher
+            .get_or_init(|| {
+                if self.values.is_empty() {
+                    return None;
+                }
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&self.values)
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Byte ranges of every secret value in `s`, in order, not overlapping.
+    pub fn find_spans(&self, s: &str) -> Vec<(usize, usize)> {
+        match self.matcher() {
+            Some(m) => m.find_iter(s).map(|x| (x.start(), x.end())).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// `s` with every secret value replaced by its redacted form.
+    pub fn redact_text<'s>(&self, s: &'s str) -> Cow<'s, str> {
+        let spans = self.find_spans(s);
+        if spans.is_empty() {
+            return Cow::Borrowed(s);
+        }
+        let mut out = String::with_capacity(s.len());
+        let mut pos = 0;
+        for (a, b) in spans {
+            out.push_str(&s[pos..a]);
+            out.push_str(&redact(&s[a..b]));
+            pos = b;
+        }
+        out.push_str(&s[pos..]);
+        Cow::Owned(out)
+    }
+
+    fn redact_string(&self, s: &mut String) {
+        if let Cow::Owned(r) = self.redact_text(s) {
+            *s = r;
+        }
+    }
+
+    fn redact_json(&self, v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => self.redact_string(s),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| self.redact_json(x)),
+            serde_json::Value::Object(o) => {
+                let keys: Vec<String> = o.keys().cloned().collect();
+                for k in keys {
+                    let Some(mut val) = o.remove(&k) else {
+                        continue;
+                    };
+                    self.redact_json(&mut val);
+                    let key = self.redact_text(&k).into_owned();
+                    o.insert(key, val);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Redact every secret of `secrets` wherever it appears in the findings' text: message, help,
+/// related locations' messages, logical name, suppression reason and policy metadata.
+pub fn redact_all(findings: &mut [Finding], secrets: &SecretSet) {
+    if secrets.is_empty() {
+        return;
+    }
+    for f in findings {
+        secrets.redact_string(&mut f.message);
+        if let Some(h) = &mut f.help {
+            secrets.redact_string(h);
+        }
+        if let Some(m) = &mut f.location.message {
+            secrets.redact_string(m);
+        }
+        for r in &mut f.related {
+            if let Some(m) = &mut r.message {
+                secrets.redact_string(m);
+            }
+        }
+        if let Some(l) = &mut f.logical {
+            secrets.redact_string(l);
+        }
+        if let Some(s) = &mut f.suppressed
+            && let Some(r) = &mut s.reason
+        {
+            secrets.redact_string(r);
+        }
+        if let Some(m) = &mut f.metadata {
+            secrets.redact_json(m);
+        }
+    }
+}
+
+/// Byte ranges of `excerpt` that a source excerpt must not show: every known secret value,
+/// and every high-entropy token a secret pattern's keyword precedes (reported or not).
+pub fn excerpt_spans(excerpt: &str, secrets: Option<&SecretSet>) -> Vec<(usize, usize)> {
+    let mut out = secrets::scanner().suspicious_spans(excerpt);
+    if let Some(s) = secrets {
+        out.extend(s.find_spans(excerpt));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::{Location, Severity};
+    use std::sync::Arc;
+
+    fn finding(message: &str) -> Finding {
+        Finding {
+            rule_id: Arc::from("OCT004"),
+            rule_name: Arc::from("policy-error"),
+            severity: Severity::Error,
+            message: message.to_string(),
+            help: None,
+            location: Location::new(Arc::from("a.yaml"), None),
+            related: Vec::new(),
+            logical: None,
+            fingerprint: String::new(),
+            suppressed: None,
+            redact: false,
+            metadata: None,
+            environments: Vec::new(),
+        }
+    }
+
+    // Random values in the shape of secrets, not real credentials.
+    const PASSWORD: &str = "Zk7Lq2Vx9Pw4"; // octolint:allow
+    const PEM_LINE: &str = "MIIEowIBAAKCAQEAzKGVf2pQ8sLw3mXr5tYb"; // octolint:allow
+
+    #[test]
+    fn secret_objects_give_decoded_and_encoded_forms() {
+        let enc = base64::engine::general_purpose::STANDARD.encode(PASSWORD);
+        let yaml = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: {enc}\n  user: YWRtaW4=\nstringData:\n  token: tok-8fK2mQ9xLp\n"
+        );
+        let parsed = crate::parse::yaml::parse(&yaml);
+        let mut set = SecretSet::new();
+        for d in &parsed.docs {
+            set.add_document(&d.root);
+        }
+        let mut fs = vec![finding(&format!(
+            "input was {{\"data\": {{\"password\": \"{enc}\"}}, \"decoded\": \"{PASSWORD}\", \"t\": \"tok-8fK2mQ9xLp\", \"user\": \"admin\"}}"
+        ))];
+        fs[0].metadata = Some(Box::new(serde_json::json!({
+            "input": { "password": PASSWORD, "nested": [enc.clone()] }
+        })));
+        redact_all(&mut fs, &set);
+        let out = format!(
+            "{} {}",
+            fs[0].message,
+            fs[0]
+                .metadata
+                .as_deref()
+                .map(|m| m.to_string())
+                .unwrap_or_default()
+        );
+        assert!(!out.contains(PASSWORD), "{out}");
+        assert!(!out.contains(&enc), "{out}");
+        assert!(!out.contains("tok-8fK2mQ9xLp"), "{out}");
+        // `admin` is too short and a common word: left alone.
+        assert!(out.contains("\"admin\""), "{out}");
+        assert!(out.contains("Zk7L****") || out.contains("Zk7****"), "{out}");
+    }
+
+    #[test]
+    fn multi_line_values_are_redacted_line_by_line_and_json_escaped() {
+        let pem =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{PEM_LINE}\n-----END RSA PRIVATE KEY-----\n");
+        let mut set = SecretSet::new();
+        set.insert(&pem);
+        let json_form = serde_json::to_string(&pem).unwrap_or_default();
+        let mut fs = vec![finding(&format!("value {json_form}")), finding(PEM_LINE)];
+        fs[1].help = Some(format!("see {PEM_LINE}"));
+        redact_all(&mut fs, &set);
+        for f in &fs {
+            assert!(!f.message.contains(PEM_LINE), "{}", f.message);
+            assert!(!f.help.as_deref().unwrap_or("").contains(PEM_LINE));
+        }
+    }
+
+    #[test]
+    fn scanner_hits_and_their_base64_decoded_form() {
+        let text = format!(
+            "token: {}\n",
+            base64::engine::general_purpose::STANDARD.encode(PASSWORD)
+        );
+        let start = 7;
+        let end = text.len() - 1;
+        let mut f = finding("x");
+        f.redact = true;
+        f.location = Location::new(
+            Arc::from("a.yaml"),
+            Some(crate::source::Span::new(start, end)),
+        );
+        let mut set = SecretSet::new();
+        set.add_findings(&[f], |p| (p == "a.yaml").then_some(text.as_str()));
+        assert_eq!(set.redact_text(&format!("is {PASSWORD}!")), "is Zk7L****!");
+    }
+
+    #[test]
+    fn short_and_placeholder_values_are_not_collected() {
+        let mut set = SecretSet::new();
+        for v in [
+            "admin", "true", "12345678", "changeme", "password", "${VAR}",
+        ] {
+            set.insert(v);
+        }
+        assert!(set.is_empty(), "{set:?}");
+        assert_eq!(set.redact_text("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn excerpt_filter_masks_keyword_tokens_even_when_unreported() {
+        let line = "  api_token: Q3xv8Rk2Lw9ZpTOdo4Mn  # some note"; // octolint:allow
+        let spans = excerpt_spans(line, None);
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        let (a, b) = spans[0];
+        assert_eq!(&line[a..b], "Q3xv8Rk2Lw9ZpTOdo4Mn");
+        // Identifiers, references and prose stay visible.
+        for quiet in [
+            "  secretName: prod-db-credentials-v2",
+            "  password: {{ .Values.password }}",
+            "  token_path: /var/run/secrets/token",
+            "  replicas: 3",
+        ] {
+            assert!(excerpt_spans(quiet, None).is_empty(), "{quiet}");
+        }
+        let mut set = SecretSet::new();
+        set.insert(PASSWORD);
+        let l2 = format!("  note: {PASSWORD}");
+        assert_eq!(
+            excerpt_spans(&l2, Some(&set)),
+            vec![(8, 8 + PASSWORD.len())]
+        );
+    }
+}
