@@ -120,6 +120,10 @@ struct RawKubernetes {
     prod_min_replicas: Option<Spanned<i64>>,
     check_references: Option<bool>,
     namespaces: Option<Vec<String>>,
+    /// Target Kubernetes version for schema validation (`1.30`).
+    version: Option<Spanned<String>>,
+    /// Directories of CRD JSON schemas (`<group>/<kind>_<version>.json`).
+    crd_schemas: Option<Vec<String>>,
 }
 
 /// Options that rules read (from the `[kubernetes]` table and friends).
@@ -154,6 +158,15 @@ pub struct RuleOptions {
     /// Directories deployed by Argo CD Applications of a known environment (set per run):
     /// objects there without an environment of their own take it.
     pub app_envs: Vec<(String, crate::model::env::Env)>,
+    /// Target Kubernetes version for schema validation (`[kubernetes] version`).
+    pub kubernetes_version: String,
+    /// Per-environment target versions (`[environments.<name>] kubernetes-version`).
+    pub kubernetes_versions: BTreeMap<String, String>,
+    /// Extra CRD schema directories (`[kubernetes] crd-schemas`), absolute.
+    pub crd_schemas: Vec<PathBuf>,
+    /// The checked directory (set per run), for rules that read a chart's
+    /// `values.schema.json` through a confined file view.
+    pub checked_root: Option<PathBuf>,
 }
 
 impl Default for RuleOptions {
@@ -172,6 +185,10 @@ impl Default for RuleOptions {
             environments: crate::model::environments::Environments::default(),
             prices: crate::cost::prices::embedded().clone(),
             app_envs: Vec::new(),
+            kubernetes_version: crate::validate::k8s::DEFAULT_VERSION.to_string(),
+            kubernetes_versions: BTreeMap::new(),
+            crd_schemas: Vec::new(),
+            checked_root: None,
         }
     }
 }
@@ -413,7 +430,42 @@ impl Settings {
                 .and_then(|p| p.min_replicas)
                 .unwrap_or(defaults.prod_min_replicas),
         };
+        let check_version = |v: &str, at: Option<std::ops::Range<usize>>| {
+            if crate::validate::k8s::is_version(v) {
+                Ok(v.trim_start_matches('v').to_string())
+            } else {
+                Err(err_at(
+                    at,
+                    format!("invalid Kubernetes version `{v}`: expected `1.30` or similar"),
+                ))
+            }
+        };
+        let kubernetes_version = match &raw.kubernetes.version {
+            Some(v) => check_version(v.get_ref(), Some(v.span()))?,
+            None => defaults.kubernetes_version.clone(),
+        };
+        let mut kubernetes_versions = BTreeMap::new();
+        for (name, env) in &raw.environments {
+            if let Some(v) = &env.kubernetes_version {
+                let at = text
+                    .find(&format!("[environments.{name}]"))
+                    .map(|i| i..i + 1);
+                kubernetes_versions.insert(name.clone(), check_version(v, at)?);
+            }
+        }
+        let config_dir = path.parent().unwrap_or(Path::new(""));
+        let crd_schemas = raw
+            .kubernetes
+            .crd_schemas
+            .iter()
+            .flatten()
+            .map(|d| config_dir.join(d))
+            .collect();
         let options = RuleOptions {
+            kubernetes_version,
+            kubernetes_versions,
+            crd_schemas,
+            checked_root: None,
             allowed_registries: raw
                 .kubernetes
                 .allowed_registries

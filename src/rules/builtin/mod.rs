@@ -4,6 +4,7 @@ pub mod argocd;
 pub mod engine;
 pub mod k8s;
 pub mod terraform;
+pub mod validation;
 
 use super::{Rule, RuleMeta};
 
@@ -66,6 +67,13 @@ pub static ALL: &[&dyn Rule] = &[
     &terraform::stack::MissingModule,
     &terraform::stack::CircularLocal,
     &terraform::governance::NamingConvention,
+    &validation::UnknownField,
+    &validation::WrongType,
+    &validation::MissingRequired,
+    &validation::InvalidValue,
+    &validation::UnknownApi,
+    &validation::CustomResource,
+    &validation::ValuesSchema,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).
