@@ -241,8 +241,9 @@ impl<'a> Compiler<'a> {
             Some(Value::Bool(true)) => Additional::Any,
             Some(s @ Value::Object(_)) => Additional::Schema(self.compile(s)),
             _ => {
-                let object_like = n.types & T_OBJ != 0 || !n.properties.is_empty();
-                if self.dialect == Dialect::Structural && object_like && !preserve {
+                // A structural object that declares properties knows all its fields; one that
+                // declares none (`metadata: {type: object}`) accepts any.
+                if self.dialect == Dialect::Structural && !n.properties.is_empty() && !preserve {
                     Additional::Forbid
                 } else {
                     Additional::Any

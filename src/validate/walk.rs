@@ -264,6 +264,10 @@ impl<'s, 'n> Walker<'s, 'n> {
                     if s.embedded && matches!(key, "apiVersion" | "kind" | "metadata") {
                         continue;
                     }
+                    // Strategic merge patch directives (`$patch: delete`, `$retainKeys`).
+                    if self.opts.partial && key.starts_with('$') {
+                        continue;
+                    }
                     self.path.push(Seg::Key(key));
                     let suggestion = checks::suggest(
                         key,
