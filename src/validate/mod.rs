@@ -144,13 +144,22 @@ thread_local! {
     static LAST: RefCell<Option<(CacheKey, Arc<Outcome>)>> = const { RefCell::new(None) };
 }
 
-#[derive(Clone, PartialEq, Eq)]
 struct CacheKey {
-    path: Arc<str>,
     node: usize,
     span: Span,
-    version: String,
     partial: bool,
+    path: String,
+    version: String,
+}
+
+impl CacheKey {
+    fn is(&self, path: &str, root: &Node, version: &str, partial: bool) -> bool {
+        self.node == root as *const Node as usize
+            && self.span == root.span
+            && self.partial == partial
+            && self.path == path
+            && self.version == version
+    }
 }
 
 /// [`validate_builtin`] memoized for the object last validated on this thread: the VAL001
@@ -163,22 +172,23 @@ pub fn validate_builtin_cached(
     version: &str,
     partial: bool,
 ) -> Arc<Outcome> {
-    let key = CacheKey {
-        path: Arc::from(path),
-        node: root as *const Node as usize,
-        span: root.span,
-        version: version.to_string(),
-        partial,
-    };
-    if let Some(hit) = LAST.with(|l| {
+    let hit = LAST.with(|l| {
         l.borrow()
             .as_ref()
-            .filter(|(k, _)| *k == key)
+            .filter(|(k, _)| k.is(path, root, version, partial))
             .map(|(_, o)| o.clone())
-    }) {
+    });
+    if let Some(hit) = hit {
         return hit;
     }
     let out = Arc::new(validate_builtin(root, api_version, kind, version, partial));
+    let key = CacheKey {
+        node: root as *const Node as usize,
+        span: root.span,
+        partial,
+        path: path.to_string(),
+        version: version.to_string(),
+    };
     LAST.with(|l| *l.borrow_mut() = Some((key, out.clone())));
     out
 }
