@@ -476,10 +476,9 @@ impl<'s, 'n> Walker<'s, 'n> {
 /// `512MB` -> `512M`, `1GiB` -> `1Gi`.
 fn quantity_fix(t: &str) -> Option<String> {
     let fixed = t.strip_suffix('B').or_else(|| t.strip_suffix('b'))?;
-    let fixed = if fixed.ends_with('K') {
-        format!("{}k", &fixed[..fixed.len() - 1])
-    } else {
-        fixed.to_string()
+    let fixed = match fixed.strip_suffix('K') {
+        Some(number) => format!("{number}k"),
+        None => fixed.to_string(),
     };
     checks::is_quantity(&fixed).then_some(fixed)
 }
