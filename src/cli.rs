@@ -572,7 +572,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let settings = load_settings(args, &first)?;
+    let mut settings = load_settings(args, &first)?;
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let base = if args.paths.len() == 1 && first.is_dir() {
@@ -591,6 +591,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         display,
         repo: repo_prefix,
     };
+    settings.options.checked_root = Some(root.clone());
     let baseline = match &args.baseline {
         Some(p) if args.write_baseline.is_none() => {
             let text = std::fs::read_to_string(p)

@@ -22,3 +22,4 @@ pub mod rules;
 pub mod secrets;
 pub mod source;
 pub mod terraform;
+pub mod validate;

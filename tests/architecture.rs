@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["discover"],
     &["parse"],
     &["model", "terraform", "render"],
-    &["cost"],
+    &["cost", "validate"],
     &["rules"],
     &["policy"],
     &["catalog", "outcome", "finalize", "redact"],

@@ -103,6 +103,7 @@ fn every_rule_fixture_behaves() {
                     Settings::defaults()
                 };
                 settings.select = vec![meta.id.to_string()];
+                settings.options.checked_root = Some(base.clone());
                 let opts = RunOptions {
                     paths: vec![case.clone()],
                     base: base.clone(),

@@ -26,6 +26,8 @@ pub struct RawEnv {
     pub min_replicas: Option<i64>,
     pub min_backup_days: Option<i64>,
     pub min_zones: Option<i64>,
+    /// Target Kubernetes version of this environment's clusters (schema validation).
+    pub kubernetes_version: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +76,10 @@ fn merge(base: &RawEnv, over: &RawEnv) -> RawEnv {
         min_replicas: over.min_replicas.or(base.min_replicas),
         min_backup_days: over.min_backup_days.or(base.min_backup_days),
         min_zones: over.min_zones.or(base.min_zones),
+        kubernetes_version: over
+            .kubernetes_version
+            .clone()
+            .or_else(|| base.kubernetes_version.clone()),
     }
 }
 

@@ -26,6 +26,8 @@ use patterns::expand_pattern;
 
 pub const CONFIG_NAME: &str = "octolint.toml";
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// The Kubernetes version checked against when `[kubernetes] version` is not set.
+pub const DEFAULT_KUBERNETES_VERSION: &str = "1.35";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -140,6 +142,10 @@ struct RawKubernetes {
     prod_min_replicas: Option<Spanned<i64>>,
     check_references: Option<bool>,
     namespaces: Option<Vec<String>>,
+    /// Target Kubernetes version for schema validation (`1.30`).
+    version: Option<Spanned<String>>,
+    /// Directories of CRD JSON schemas (`<group>/<kind>_<version>.json`).
+    crd_schemas: Option<Vec<String>>,
 }
 
 /// Options that rules read (from the `[kubernetes]` table and friends).
@@ -171,6 +177,15 @@ pub struct RuleOptions {
     pub environments: crate::config::environments::Environments,
     /// Price overrides and additions (`[[prices]]`); the cost module applies them.
     pub price_overrides: Vec<PriceOverride>,
+    /// Target Kubernetes version for schema validation (`[kubernetes] version`).
+    pub kubernetes_version: String,
+    /// Per-environment target versions (`[environments.<name>] kubernetes-version`).
+    pub kubernetes_versions: BTreeMap<String, String>,
+    /// Extra CRD schema directories (`[kubernetes] crd-schemas`), absolute.
+    pub crd_schemas: Vec<PathBuf>,
+    /// The checked directory (set per run), for rules that read a chart's
+    /// `values.schema.json` through a confined file view.
+    pub checked_root: Option<PathBuf>,
 }
 
 impl Default for RuleOptions {
@@ -188,6 +203,10 @@ impl Default for RuleOptions {
             naming: None,
             environments: crate::config::environments::Environments::default(),
             price_overrides: Vec::new(),
+            kubernetes_version: DEFAULT_KUBERNETES_VERSION.to_string(),
+            kubernetes_versions: BTreeMap::new(),
+            crd_schemas: Vec::new(),
+            checked_root: None,
         }
     }
 }
@@ -259,6 +278,20 @@ impl std::fmt::Display for ConfigError {
             None => write!(f, "{}: {}", self.path.display(), self.message),
         }
     }
+}
+
+/// The major and minor of a Kubernetes version (`1.30`, `v1.30`, `1.30.2`).
+pub fn kube_minor(v: &str) -> Option<(u32, u32)> {
+    let v = v.trim().trim_start_matches('v');
+    let mut it = v.split('.');
+    let major = it.next()?.parse().ok()?;
+    let minor = it.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// Is `v` a Kubernetes version octolint understands (`1.30`, `v1.30`, `1.30.2`)?
+pub fn is_kube_version(v: &str) -> bool {
+    kube_minor(v).is_some()
 }
 
 /// Find `octolint.toml` in `start` or the nearest directory above it.
@@ -420,7 +453,42 @@ impl Settings {
                 .and_then(|p| p.min_replicas)
                 .unwrap_or(defaults.prod_min_replicas),
         };
+        let check_version = |v: &str, at: Option<std::ops::Range<usize>>| {
+            if is_kube_version(v) {
+                Ok(v.trim_start_matches('v').to_string())
+            } else {
+                Err(err_at(
+                    at,
+                    format!("invalid Kubernetes version `{v}`: expected `1.30` or similar"),
+                ))
+            }
+        };
+        let kubernetes_version = match &raw.kubernetes.version {
+            Some(v) => check_version(v.get_ref(), Some(v.span()))?,
+            None => defaults.kubernetes_version.clone(),
+        };
+        let mut kubernetes_versions = BTreeMap::new();
+        for (name, env) in &raw.environments {
+            if let Some(v) = &env.kubernetes_version {
+                let at = text
+                    .find(&format!("[environments.{name}]"))
+                    .map(|i| i..i + 1);
+                kubernetes_versions.insert(name.clone(), check_version(v, at)?);
+            }
+        }
+        let config_dir = path.parent().unwrap_or(Path::new(""));
+        let crd_schemas = raw
+            .kubernetes
+            .crd_schemas
+            .iter()
+            .flatten()
+            .map(|d| config_dir.join(d))
+            .collect();
         let options = RuleOptions {
+            kubernetes_version,
+            kubernetes_versions,
+            crd_schemas,
+            checked_root: None,
             allowed_registries: raw
                 .kubernetes
                 .allowed_registries

@@ -3,6 +3,7 @@
 pub mod argocd;
 pub mod k8s;
 pub mod terraform;
+pub mod validation;
 
 use super::rule::Rule;
 use crate::diagnostics::{RuleMeta, engine};
@@ -67,6 +68,13 @@ pub static ALL: &[&dyn Rule] = &[
     &terraform::stack::CircularLocal,
     &terraform::governance::NamingConvention,
     &terraform::stack::EvalLimit,
+    &validation::UnknownField,
+    &validation::WrongType,
+    &validation::MissingRequired,
+    &validation::InvalidValue,
+    &validation::UnknownApi,
+    &validation::CustomResource,
+    &validation::ValuesSchema,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).
