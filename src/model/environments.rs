@@ -26,6 +26,8 @@ pub struct RawEnv {
     pub min_replicas: Option<i64>,
     pub min_backup_days: Option<i64>,
     pub min_zones: Option<i64>,
+    /// Cloud region the environment runs in (`eu-west-1`), for `octolint cost`.
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +44,7 @@ pub struct EnvSpec {
     pub min_replicas: Option<i64>,
     pub min_backup_days: Option<i64>,
     pub min_zones: Option<i64>,
+    pub region: Option<String>,
 }
 
 impl EnvSpec {
@@ -74,6 +77,7 @@ fn merge(base: &RawEnv, over: &RawEnv) -> RawEnv {
         min_replicas: over.min_replicas.or(base.min_replicas),
         min_backup_days: over.min_backup_days.or(base.min_backup_days),
         min_zones: over.min_zones.or(base.min_zones),
+        region: over.region.clone(),
     }
 }
 
@@ -138,6 +142,7 @@ impl Environments {
                 min_replicas: raw.min_replicas,
                 min_backup_days: raw.min_backup_days,
                 min_zones: raw.min_zones,
+                region: raw.region,
             });
         }
         Ok(Environments { specs })
