@@ -132,16 +132,15 @@ impl ChangeKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub kind: ChangeKind,
+    /// The line that identifies the change (the new one, or the removed one).
+    pub at: SnapLine,
     pub old: Option<SnapLine>,
     pub new: Option<SnapLine>,
 }
 
 impl Change {
     pub fn line(&self) -> &SnapLine {
-        match (&self.new, &self.old) {
-            (Some(l), _) | (None, Some(l)) => l,
-            (None, None) => unreachable!("a change has at least one side"),
-        }
+        &self.at
     }
 
     pub fn delta(&self) -> f64 {
@@ -211,6 +210,7 @@ pub fn compare(base: &[SnapEnv], head: &[SnapEnv]) -> Vec<EnvDelta> {
             match o.get(k) {
                 None => changes.push(Change {
                     kind: ChangeKind::Added,
+                    at: nl.clone(),
                     old: None,
                     new: Some(nl.clone()),
                 }),
@@ -224,6 +224,7 @@ pub fn compare(base: &[SnapEnv], head: &[SnapEnv]) -> Vec<EnvDelta> {
                     };
                     changes.push(Change {
                         kind,
+                        at: nl.clone(),
                         old: Some(ol.clone()),
                         new: Some(nl.clone()),
                     });
@@ -234,6 +235,7 @@ pub fn compare(base: &[SnapEnv], head: &[SnapEnv]) -> Vec<EnvDelta> {
             if !n.contains_key(k) {
                 changes.push(Change {
                     kind: ChangeKind::Removed,
+                    at: ol.clone(),
                     old: Some(ol.clone()),
                     new: None,
                 });

@@ -145,6 +145,9 @@ pub fn gcp_shape(name: &str) -> Option<GcpShape> {
         };
         let vcpu: f64 = parts.get(i + 1)?.parse().ok()?;
         let mb: f64 = parts.get(i + 2)?.parse().ok()?;
+        if !plausible(vcpu, mb / 1024.0) {
+            return None;
+        }
         match parts.get(i + 3) {
             None | Some(&"ext") if parts.len() <= i + 4 => {}
             _ => return None,
@@ -184,21 +187,25 @@ pub fn gcp_accelerator(family: &str) -> bool {
 /// `db-n1-standard-N`, `db-n1-highmem-N`, `db-perf-optimized-N-V` (Enterprise Plus, 8 GB per
 /// vCPU). Shared-core tiers (`db-f1-micro`, `db-g1-small`) have list prices instead.
 pub fn sql_shape(tier: &str) -> Option<(f64, f64)> {
-    if let Some(rest) = tier.strip_prefix("db-custom-") {
+    let shape = if let Some(rest) = tier.strip_prefix("db-custom-") {
         let (cpu, mem) = rest.split_once('-')?;
-        return Some((cpu.parse().ok()?, mem.parse::<f64>().ok()? / 1024.0));
-    }
-    if let Some(n) = tier.strip_prefix("db-perf-optimized-N-") {
+        (cpu.parse().ok()?, mem.parse::<f64>().ok()? / 1024.0)
+    } else if let Some(n) = tier.strip_prefix("db-perf-optimized-N-") {
         let n: f64 = n.parse().ok()?;
-        return Some((n, n * 8.0));
-    }
-    for (prefix, gb_per_cpu) in [("db-n1-standard-", 3.75), ("db-n1-highmem-", 6.5)] {
-        if let Some(n) = tier.strip_prefix(prefix) {
-            let n: f64 = n.parse().ok()?;
-            return Some((n, n * gb_per_cpu));
-        }
-    }
-    None
+        (n, n * 8.0)
+    } else {
+        let (n, gb_per_cpu) = [("db-n1-standard-", 3.75), ("db-n1-highmem-", 6.5)]
+            .iter()
+            .find_map(|(prefix, r)| Some((tier.strip_prefix(prefix)?, *r)))?;
+        let n: f64 = n.parse().ok()?;
+        (n, n * gb_per_cpu)
+    };
+    plausible(shape.0, shape.1).then_some(shape)
+}
+
+/// A shape a real machine can have (hostile names must not make impossible figures).
+fn plausible(vcpu: f64, gb: f64) -> bool {
+    (0.0..=1024.0).contains(&vcpu) && vcpu > 0.0 && (0.0..=32768.0).contains(&gb)
 }
 
 #[cfg(test)]
@@ -240,5 +247,8 @@ mod tests {
         assert_eq!(sql_shape("db-perf-optimized-N-8"), Some((8.0, 64.0)));
         assert_eq!(sql_shape("db-n1-standard-4"), Some((4.0, 15.0)));
         assert_eq!(sql_shape("db-f1-micro"), None);
+        assert_eq!(sql_shape("db-custom-4-1e300"), None);
+        assert_eq!(sql_shape("db-custom-NaN-1024"), None);
+        assert_eq!(gcp_shape("n2-custom-2-99999999999"), None);
     }
 }
