@@ -19,6 +19,8 @@ pub struct SnapLine {
     pub sku: String,
     pub quantity: f64,
     pub monthly_usd: f64,
+    /// Derived from a unit or family rate (see `Line::estimated`).
+    pub estimated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +68,7 @@ pub fn from_json(text: &str) -> Result<Vec<SnapEnv>, String> {
                 sku: s(l, "sku"),
                 quantity: q,
                 monthly_usd: m,
+                estimated: l.get("estimated").and_then(Value::as_bool) == Some(true),
             });
         }
         out.push(SnapEnv {
@@ -103,6 +106,7 @@ pub fn from_estimate(envs: &[EnvCost]) -> Vec<SnapEnv> {
                     sku: l.sku.clone(),
                     quantity: l.quantity,
                     monthly_usd: r2(l.monthly_usd),
+                    estimated: l.estimated,
                 })
                 .collect(),
             unpriced: e.unpriced.len(),
@@ -351,6 +355,7 @@ mod tests {
             sku: sku.into(),
             quantity: q,
             monthly_usd: m,
+            estimated: false,
         }
     }
 

@@ -31,6 +31,32 @@ fn split(text: &str) -> (Meta, impl Iterator<Item = &str>) {
     (meta, text.lines().filter(|l| !l.starts_with('#')))
 }
 
+/// Header facts of the generated tables without parsing their rows: (provider label,
+/// regions, as_of).
+pub fn summaries() -> Vec<(String, String, String)> {
+    let regions = |text: &str| -> Vec<String> {
+        text.lines()
+            .find(|l| !l.starts_with('#'))
+            .map(|h| h.split('\t').skip(1).map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let aws = regions(AWS_EC2);
+    let azure = regions(AZURE_VM);
+    vec![
+        ("aws EC2".into(), aws.join(", "), split(AWS_EC2).0.as_of),
+        (
+            "azure VMs".into(),
+            format!("{} regions", azure.len()),
+            split(AZURE_VM).0.as_of,
+        ),
+        (
+            "gcp Compute".into(),
+            "us-central1".into(),
+            split(GCP_RATES).0.as_of,
+        ),
+    ]
+}
+
 /// Names × regions, USD per hour.
 #[derive(Debug, Default)]
 pub struct Wide {

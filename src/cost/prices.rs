@@ -200,24 +200,7 @@ impl PriceTable {
             }
             t.tables.push((raw.provider, raw.region, raw.as_of));
         }
-        let aws = generated::aws_ec2();
-        let az = generated::azure_vm();
-        let gcp = generated::gcp();
-        t.tables.push((
-            "aws EC2".into(),
-            aws.regions.join(", "),
-            aws.meta.as_of.clone(),
-        ));
-        t.tables.push((
-            "azure VMs".into(),
-            format!("{} regions", az.regions.len()),
-            az.meta.as_of.clone(),
-        ));
-        t.tables.push((
-            "gcp Compute".into(),
-            "us-central1".into(),
-            gcp.meta.as_of.clone(),
-        ));
+        t.tables.extend(generated::summaries());
         Ok(t)
     }
 

@@ -252,10 +252,11 @@ fn side(l: Option<&crate::cost::compare::SnapLine>) -> String {
         || "—".to_string(),
         |l| {
             format!(
-                "{} × {} = {}",
+                "{} × {} = {}{}",
                 trim_qty(l.quantity),
                 l.sku,
-                fmt_usd(l.monthly_usd)
+                fmt_usd(l.monthly_usd),
+                if l.estimated { " (estimated)" } else { "" }
             )
         },
     )
@@ -329,6 +330,7 @@ pub fn compare_json(deltas: &[EnvDelta], failures: &[String]) -> String {
                 "sku": l.sku,
                 "quantity": l.quantity,
                 "monthly_usd": l.monthly_usd,
+                "estimated": l.estimated,
             })
         })
     };
