@@ -931,7 +931,7 @@ pub fn estimate(model: &TfModel, envs: &Environments, table: &PriceTable) -> Vec
         }
         let e = by_env.entry(name).or_default();
         if let Some(reg) = &p.region
-            && (!p.lines.is_empty() || !p.unpriced.is_empty())
+            && !p.lines.is_empty()
         {
             e.2.insert(reg.clone());
         }

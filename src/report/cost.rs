@@ -131,10 +131,22 @@ pub fn text(envs: &[EnvCost], sources: &Sources, tables: &[(String, String, Stri
         let priced = e.resources.len();
         let total = priced + e.unpriced.len();
         let _ = writeln!(s, "  coverage: {priced} of {total} cost lines priced");
+        // An address priced in several stacks names its stack.
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for l in &e.resources {
+            *seen.entry(l.address.as_str()).or_default() += 1;
+        }
+        let label = |l: &crate::cost::Line| {
+            if seen.get(l.address.as_str()).is_some_and(|n| *n > 1) && !l.stack.is_empty() {
+                format!("{} [{}]", l.address, l.stack)
+            } else {
+                l.address.clone()
+            }
+        };
         let w_addr = e
             .resources
             .iter()
-            .map(|l| l.address.len())
+            .map(|l| label(l).chars().count())
             .max()
             .unwrap_or(8)
             .clamp(8, 70);
@@ -157,7 +169,7 @@ pub fn text(envs: &[EnvCost], sources: &Sources, tables: &[(String, String, Stri
             let _ = writeln!(
                 s,
                 "  {:<w_addr$}  {:<w_sku$}  {:>8}  {:>12}{}  {}:{}",
-                l.address,
+                label(l),
                 l.sku,
                 trim_qty(l.quantity),
                 fmt_usd(l.monthly_usd),
