@@ -579,3 +579,92 @@ fn shared_corpus_skus_are_priced() {
         "{unpriced_sku:?}"
     );
 }
+
+/// Linode pools are separate lines; ElastiCache by engine; Autopilot is usage-based with
+/// its rates; GPU and metal classes stay unpriced.
+#[test]
+fn linode_caches_autopilot_and_unpriceable_classes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "staging/main.tf",
+        r#"provider "linode" {}
+
+resource "linode_lke_cluster" "k" {
+  control_plane {
+    high_availability = true
+  }
+  pool {
+    type  = "g6-standard-4"
+    count = 3
+  }
+  pool {
+    type  = "g6-dedicated-8"
+    count = 2
+  }
+}
+
+resource "aws_elasticache_replication_group" "cache" {
+  engine             = "valkey"
+  node_type          = "cache.r6g.large"
+  num_cache_clusters = 2
+}
+
+resource "aws_db_instance" "metal" {
+  instance_class    = "db.r5.metal"
+  allocated_storage = 20
+}
+
+resource "google_container_cluster" "auto" {
+  enable_autopilot = true
+  location         = "us-central1"
+}
+"#,
+    );
+    let v = json_of(&run(&["cost", ".", "--format", "json"], d));
+    let st = env(&v, "staging");
+    let lines: Vec<(String, String, f64)> = st["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|l| {
+            (
+                l["component"].as_str().unwrap_or("").to_string(),
+                l["sku"].as_str().unwrap_or("").to_string(),
+                l["monthly_usd"].as_f64().unwrap_or(-1.0),
+            )
+        })
+        .collect();
+    let has = |c: &str, s: &str, m: f64| {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.0 == c && l.1 == s && (l.2 - m).abs() < 0.006),
+            "{c} {s} {m} not in {lines:?}"
+        );
+    };
+    has("pool[0]", "g6-standard-4", 144.0);
+    has("pool[1]", "g6-dedicated-8", 288.0);
+    has("fee", "ha-control-plane", 60.0);
+    // Valkey: Redis OSS $0.206/h × 0.8 × 2 nodes.
+    has("cache", "cache.r6g.large valkey", 0.206 * 0.8 * 2.0 * 730.0);
+    has("fee", "cluster-management-fee", 73.0);
+    let reasons: Vec<&str> = st["unpriced"]
+        .as_array()
+        .expect("unpriced")
+        .iter()
+        .filter_map(|u| u["reason"].as_str())
+        .collect();
+    assert!(
+        reasons
+            .contains(&"RDS class `db.r5.metal`: bare-metal sizes are not priced from unit rates"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("usage-based") && r.contains("$0.0445 per requested vCPU-hour")),
+        "{reasons:?}"
+    );
+}

@@ -520,6 +520,36 @@ mod tests {
         );
     }
 
+    /// Every hand-kept group names its source page and date.
+    #[test]
+    fn hand_kept_entries_have_source_and_date() {
+        let t = t();
+        assert!(t.map.len() > 100, "{}", t.map.len());
+        for ((p, k, s), price) in &t.map {
+            assert!(
+                price.source.starts_with("https://"),
+                "{p} {k} {s}: {}",
+                price.source
+            );
+            assert!(price.as_of.len() >= 7, "{p} {k} {s}: {}", price.as_of);
+        }
+        // The unit rates: ElastiCache r6g from cache.r6g.large $0.206 / 4 units.
+        let p = t
+            .quote("aws", "elasticache:redis", "cache.r6g.xlarge", None)
+            .expect("r6g");
+        assert!(p.estimated);
+        assert!((p.monthly - 0.206 / 4.0 * 8.0 * HOURS_PER_MONTH).abs() < 1e-9);
+        // A listed size is not estimated.
+        let p = t
+            .quote("aws", "rds:mysql", "db.t3.micro", Some("eu-west-1"))
+            .expect("t3");
+        assert!(!p.estimated);
+        assert_eq!(
+            p.note.as_deref(),
+            Some("no eu-west-1 prices: priced in us-east-1")
+        );
+    }
+
     #[test]
     fn unpriceable_sizes_stay_unpriced() {
         let t = t();
