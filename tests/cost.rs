@@ -373,7 +373,7 @@ resource "azurerm_kubernetes_cluster_node_pool" "pool" {
     write(
         d,
         "prod/main.tf",
-        "provider \"aws\" {\n  region = \"us-gov-west-1\"\n}\n\nresource \"aws_instance\" \"a\" {\n  instance_type = \"m5.large\"\n}\n\nresource \"aws_instance\" \"b\" {\n  instance_type = \"m5.large\"\n  provider      = aws\n}\n",
+        "provider \"aws\" {\n  region = \"us-gov-west-1\"\n}\n\nprovider \"aws\" {\n  alias  = \"east\"\n  region = \"us-east-1\"\n}\n\nresource \"aws_instance\" \"a\" {\n  instance_type = \"m5.large\"\n}\n\nresource \"aws_instance\" \"b\" {\n  instance_type = \"m5.large\"\n  provider      = aws.east\n}\n",
     );
     let v = json_of(&run(&["cost", ".", "--format", "json"], d));
     let names: Vec<&str> = v["environments"]
@@ -392,6 +392,11 @@ resource "azurerm_kubernetes_cluster_node_pool" "pool" {
     assert_eq!(first("prod")["region"], "us-gov-west-1");
     assert_eq!(first("prod")["monthly_usd"], 88.33, "0.121 × 730");
     assert_eq!(first("prod")["note"], serde_json::Value::Null);
+    // `provider = aws.east` takes the aliased configuration's region.
+    let b = &env(&v, "prod")["resources"][1];
+    assert_eq!(b["address"], "aws_instance.b");
+    assert_eq!(b["region"], "us-east-1");
+    assert_eq!(b["monthly_usd"], 70.08);
 }
 
 fn compare_fixture() -> (PathBuf, tempfile::TempDir) {

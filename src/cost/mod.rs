@@ -857,7 +857,7 @@ fn provider_of(rtype: &str) -> Option<&'static str> {
 fn region_of(
     r: &Resource,
     env_region: Option<&str>,
-    provider_regions: &BTreeMap<(String, &'static str), String>,
+    provider_regions: &BTreeMap<(String, String), String>,
 ) -> Option<String> {
     let provider = provider_of(&r.rtype)?;
     if matches!(provider, "gcp" | "azure") {
@@ -874,7 +874,17 @@ fn region_of(
     if let Some(e) = env_region {
         return Some(e.to_string());
     }
-    provider_regions.get(&(r.stack.clone(), provider)).cloned()
+    // `provider = aws.west` (kept as text by the evaluator), else the default configuration.
+    let default = r.rtype.split('_').next().unwrap_or_default();
+    let name = r
+        .attr(&["provider"])
+        .and_then(Tv::as_str)
+        .filter(|n| n.split('.').next() == Some(default))
+        .unwrap_or(default);
+    provider_regions
+        .get(&(r.stack.clone(), name.to_string()))
+        .or_else(|| provider_regions.get(&(r.stack.clone(), default.to_string())))
+        .cloned()
 }
 
 /// Environments in promotion order: dev, staging, prod, then the others by name, and
@@ -893,19 +903,18 @@ fn promotion_rank(name: &str) -> (u8, &str) {
 /// under `(no environment)` without a ceiling.
 pub fn estimate(model: &TfModel, envs: &Environments, table: &PriceTable) -> Vec<EnvCost> {
     // Provider blocks' regions per stack (the default, non-aliased block of each provider).
-    let mut provider_regions: BTreeMap<(String, &'static str), String> = BTreeMap::new();
+    // Keys: (stack, `aws` or `aws.ALIAS`).
+    let mut provider_regions: BTreeMap<(String, String), String> = BTreeMap::new();
     for p in &model.providers {
-        if p.attr(&["alias"]).is_some() {
-            continue;
-        }
-        let (Some(prov), Some(region)) = (
-            provider_of(&format!("{}_", p.rtype)),
-            p.attr(&["region"]).and_then(Tv::as_str),
-        ) else {
+        let Some(region) = p.attr(&["region"]).and_then(Tv::as_str) else {
             continue;
         };
+        let name = match p.attr(&["alias"]).and_then(Tv::as_str) {
+            Some(alias) => format!("{}.{alias}", p.rtype),
+            None => p.rtype.clone(),
+        };
         provider_regions
-            .entry((p.stack.clone(), prov))
+            .entry((p.stack.clone(), name))
             .or_insert_with(|| region.to_string());
     }
     type Acc = (Vec<Line>, Vec<Unpriced>, BTreeSet<String>, Option<String>);
