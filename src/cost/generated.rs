@@ -57,29 +57,24 @@ pub fn summaries() -> Vec<(String, String, String)> {
     ]
 }
 
-/// Names × regions, USD per hour.
+/// Names × regions, USD per hour. Rows are indexed by name and their cells parsed only when
+/// looked up (the Azure table has ~97,000 cells).
 #[derive(Debug, Default)]
 pub struct Wide {
     pub meta: Meta,
     pub regions: Vec<String>,
-    rows: HashMap<String, Vec<Option<f64>>>,
+    /// name → the row's price cells (tab-separated, one per region).
+    rows: HashMap<&'static str, &'static str>,
 }
 
 impl Wide {
-    fn parse(text: &str) -> Wide {
+    fn parse(text: &'static str) -> Wide {
         let (meta, mut lines) = split(text);
         let regions: Vec<String> = lines
             .next()
             .map(|h| h.split('\t').skip(1).map(str::to_string).collect())
             .unwrap_or_default();
-        let rows = lines
-            .filter_map(|l| {
-                let mut cells = l.split('\t');
-                let name = cells.next()?.to_string();
-                let prices = cells.map(|c| c.parse::<f64>().ok()).collect();
-                Some((name, prices))
-            })
-            .collect();
+        let rows = lines.filter_map(|l| l.split_once('\t')).collect();
         Wide {
             meta,
             regions,
@@ -90,7 +85,7 @@ impl Wide {
     /// The hourly price of `name` in `region`.
     pub fn hourly(&self, name: &str, region: &str) -> Option<f64> {
         let i = self.regions.iter().position(|r| r == region)?;
-        self.rows.get(name)?.get(i).copied().flatten()
+        self.rows.get(name)?.split('\t').nth(i)?.parse().ok()
     }
 
     pub fn has_region(&self, region: &str) -> bool {
