@@ -501,6 +501,17 @@ mod tests {
         let p = t.get("gcp", "machine", "n2-highcpu-12").expect("derived");
         assert!(p.estimated);
         assert!((p.monthly - (12.0 * 0.031611 + 12.0 * 0.004237) * h).abs() < 1e-9);
+        // Custom types use the custom rates.
+        let p = t
+            .get("gcp", "machine", "n2-custom-4-16384")
+            .expect("custom");
+        assert!(p.estimated);
+        assert!((p.monthly - (4.0 * 0.033174 + 16.0 * 0.004446) * h).abs() < 1e-9);
+        // Spot: the listed preemptible price.
+        let p = t
+            .quote("gcp", "machine-spot", "n2-highcpu-4", None)
+            .expect("spot");
+        assert!((p.monthly - 0.0347 * h).abs() < 1e-9);
         // Azure Standard_D4s_v5: $0.192/h in eastus, $0.23/h in westeurope.
         let p = t.get("azure", "machine", "Standard_D4s_v5").expect("d4s");
         assert!((p.monthly - 0.192 * h).abs() < 1e-9);
