@@ -86,6 +86,7 @@ pub struct RenderArgs {
 pub enum CostFormat {
     Text,
     Json,
+    Markdown,
 }
 
 #[derive(clap::Args, Debug)]
@@ -104,6 +105,12 @@ pub struct CostArgs {
     /// Worker threads [default: number of CPUs]
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Compare with a previous `octolint cost --format json` (e.g. from the base branch)
+    #[arg(long, value_name = "BASE.json")]
+    pub compare: Option<PathBuf>,
+    /// With --compare: exit 1 when an environment's cost rises by more than PERCENT% or USD
+    #[arg(long, value_name = "PERCENT%|USD", requires = "compare")]
+    pub fail_on_increase: Option<crate::cost::compare::Gate>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -486,13 +493,35 @@ fn cost(args: &CostArgs) -> Result<i32, String> {
     for f in &tf.failed {
         eprintln!("octolint: {f} does not parse; its resources are not estimated");
     }
-    let out = match args.format {
-        CostFormat::Json => report::cost::json(&envs, &tf.sources),
-        CostFormat::Text => report::cost::text(&envs, &tf.sources, &prices.tables),
+    let mut code = 0;
+    let out = if let Some(base) = &args.compare {
+        use crate::cost::compare;
+        let text = std::fs::read_to_string(base)
+            .map_err(|e| format!("cannot read `{}`: {e}", base.display()))?;
+        let old = compare::from_json(&text).map_err(|e| format!("`{}`: {e}", base.display()))?;
+        let deltas = compare::compare(&old, &compare::from_estimate(&envs));
+        let failures = args
+            .fail_on_increase
+            .map(|g| g.failures(&deltas))
+            .unwrap_or_default();
+        if !failures.is_empty() {
+            code = 1;
+        }
+        match args.format {
+            CostFormat::Json => report::cost::compare_json(&deltas, &failures),
+            CostFormat::Text => report::cost::compare_text(&deltas, &failures),
+            CostFormat::Markdown => report::cost::compare_markdown(&deltas, &failures),
+        }
+    } else {
+        match args.format {
+            CostFormat::Json => report::cost::json(&envs, &tf.sources),
+            CostFormat::Text => report::cost::text(&envs, &tf.sources, &prices.tables),
+            CostFormat::Markdown => report::cost::markdown(&envs),
+        }
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
-    Ok(0)
+    Ok(code)
 }
 
 fn verify(args: &VerifyArgs) -> Result<i32, String> {

@@ -28,6 +28,8 @@ pub struct RawEnv {
     pub min_zones: Option<i64>,
     /// Target Kubernetes version of this environment's clusters (schema validation).
     pub kubernetes_version: Option<String>,
+    /// Cloud region the environment runs in (`eu-west-1`), for `octolint cost`.
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +46,7 @@ pub struct EnvSpec {
     pub min_replicas: Option<i64>,
     pub min_backup_days: Option<i64>,
     pub min_zones: Option<i64>,
+    pub region: Option<String>,
 }
 
 impl EnvSpec {
@@ -80,6 +83,7 @@ fn merge(base: &RawEnv, over: &RawEnv) -> RawEnv {
             .kubernetes_version
             .clone()
             .or_else(|| base.kubernetes_version.clone()),
+        region: over.region.clone(),
     }
 }
 
@@ -144,6 +148,7 @@ impl Environments {
                 min_replicas: raw.min_replicas,
                 min_backup_days: raw.min_backup_days,
                 min_zones: raw.min_zones,
+                region: raw.region,
             });
         }
         Ok(Environments { specs })

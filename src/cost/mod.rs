@@ -2,24 +2,47 @@
 //! tables: node pools × nodes × zones, managed control planes, databases by tier with HA and
 //! storage, caches by size, NAT gateways, load balancers and disks. 730 hours a month.
 //! Anything whose size or SKU is unknown is listed as unpriced with the reason — never counted
-//! as zero. Depends on `terraform` and `model::environments`.
+//! as zero. Lines are keyed by stack, address and component, so two stacks of one environment
+//! with the same addresses both count. Depends on `terraform` and `model::environments`.
 
+pub mod compare;
+pub mod generated;
 pub mod prices;
+pub mod shapes;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::environments::Environments;
 use crate::terraform::value::{Loc, Tv};
 use crate::terraform::{Resource, TfModel};
-use prices::PriceTable;
+use prices::{Price, PriceTable};
+
+pub use shapes::sql_shape;
+
+/// Most instances octolint expands from one `count` (the evaluator's cap): a resource at
+/// the cap stands for an unknown number of instances.
+pub const COUNT_CAP: usize = 1000;
+/// Largest quantity (nodes, GB) a line may have before it is reported as unknown.
+const MAX_QUANTITY: f64 = 1.0e6;
 
 /// One priced resource.
 #[derive(Debug, Clone)]
 pub struct Line {
+    /// Directory of the root stack.
+    pub stack: String,
     pub address: String,
+    /// Which part of the resource: `compute`, `disk`, `fee`, `database`, `storage`, `cache`,
+    /// `network`. With stack and address, it identifies the line across runs.
+    pub component: String,
     pub sku: String,
     pub quantity: f64,
     pub monthly_usd: f64,
+    /// Derived from a unit or family rate rather than a listed price.
+    pub estimated: bool,
+    /// Region whose price was used.
+    pub region: String,
+    /// How the price was derived, or why its region differs from the environment's.
+    pub note: Option<String>,
     /// Where the SKU or size is set (tfvars line, module argument or the resource).
     pub at: Loc,
     /// The resource block.
@@ -28,6 +51,7 @@ pub struct Line {
 
 #[derive(Debug, Clone)]
 pub struct Unpriced {
+    pub stack: String,
     pub address: String,
     pub reason: String,
     pub at: Loc,
@@ -36,8 +60,13 @@ pub struct Unpriced {
 #[derive(Debug, Clone)]
 pub struct EnvCost {
     pub name: String,
+    /// Sum of the priced lines.
     pub monthly_usd: f64,
     pub ceiling_usd: Option<f64>,
+    /// Region configured for the environment or set by its stacks' provider blocks.
+    pub regions: Vec<String>,
+    /// Why the total is not known (a `count` at octolint's cap): the figure is then a floor.
+    pub unknown_total: Option<String>,
     /// Sorted by cost, highest first.
     pub resources: Vec<Line>,
     pub unpriced: Vec<Unpriced>,
@@ -45,15 +74,18 @@ pub struct EnvCost {
     pub stacks: Vec<Loc>,
 }
 
-/// Resource types that cost money by size; others are ignored (free or usage-based ones are
-/// listed as unpriced so nothing disappears silently).
+/// Usage-based resource types: listed as unpriced so nothing disappears silently, and not
+/// counted in the coverage target.
 const USAGE_BASED: &[&str] = &[
     "google_storage_bucket",
     "aws_s3_bucket",
     "google_bigquery_dataset",
     "aws_cloudwatch_log_group",
     "google_pubsub_topic",
+    "google_compute_router_nat",
 ];
+
+pub const USAGE_REASON: &str = "usage-based (storage, requests, traffic): not estimated";
 
 fn at_of(r: &Resource, v: Option<&Tv>) -> Loc {
     v.and_then(|v| v.origin.first().cloned())
@@ -62,17 +94,52 @@ fn at_of(r: &Resource, v: Option<&Tv>) -> Loc {
 
 struct Pricer<'a> {
     t: &'a PriceTable,
+    /// Region of the resource: its own attribute, the environment's, or its provider's.
+    region: Option<String>,
     lines: Vec<Line>,
     unpriced: Vec<Unpriced>,
+    saturated: Option<String>,
+    /// Component name for the next machine line (LKE pools: `pool[N]`).
+    component: Option<String>,
+}
+
+/// How a machine is priced: provider and kind in the tables, spot.
+struct Machine<'a> {
+    provider: &'a str,
+    kind: &'a str,
+    spot: bool,
 }
 
 impl Pricer<'_> {
-    fn line(&mut self, r: &Resource, sku: &str, qty: f64, unit: f64, at: Loc) {
+    #[allow(clippy::too_many_arguments)]
+    fn line(
+        &mut self,
+        r: &Resource,
+        component: &str,
+        sku: &str,
+        qty: f64,
+        p: &Price,
+        unit: f64,
+        at: Loc,
+    ) {
+        let monthly = qty * unit;
+        if !qty.is_finite() || !(0.0..=MAX_QUANTITY).contains(&qty) || !monthly.is_finite() {
+            return self.unpriced(
+                r,
+                format!("{sku}: quantity {qty} is beyond any real deployment: cost unknown"),
+                Some(at),
+            );
+        }
         self.lines.push(Line {
+            stack: r.stack.clone(),
             address: r.address.clone(),
+            component: component.to_string(),
             sku: sku.to_string(),
             quantity: qty,
-            monthly_usd: qty * unit,
+            monthly_usd: monthly,
+            estimated: p.estimated,
+            region: p.region.clone(),
+            note: p.note.clone(),
             at,
             resource: r.at.clone(),
         });
@@ -80,10 +147,15 @@ impl Pricer<'_> {
 
     fn unpriced(&mut self, r: &Resource, reason: String, at: Option<Loc>) {
         self.unpriced.push(Unpriced {
+            stack: r.stack.clone(),
             address: r.address.clone(),
             reason,
             at: at.unwrap_or_else(|| r.at.clone()),
         });
+    }
+
+    fn quote(&self, provider: &str, kind: &str, sku: &str) -> Result<Price, String> {
+        self.t.quote(provider, kind, sku, self.region.as_deref())
     }
 
     /// A machine SKU × count (spot when asked).
@@ -91,14 +163,13 @@ impl Pricer<'_> {
     fn machine(
         &mut self,
         r: &Resource,
-        provider: &str,
-        kind: &str,
+        m: Machine<'_>,
         sku: Option<&Tv>,
         default: Option<&str>,
         count: Option<f64>,
         count_at: Loc,
-        spot: bool,
     ) {
+        let component = self.component.take().unwrap_or_else(|| "compute".into());
         let name = match sku {
             Some(v) => match v.as_str() {
                 Some(s) => s.to_string(),
@@ -123,19 +194,23 @@ impl Pricer<'_> {
                 Some(count_at),
             );
         };
-        let Some(p) = self.t.get(provider, kind, &name) else {
-            return self.unpriced(
-                r,
-                format!("unknown SKU `{name}` (add it under [[prices]] in octolint.toml)"),
-                Some(at_of(r, sku)),
-            );
+        // GCP has listed preemptible prices; the others a spot factor.
+        let gcp_spot = m.spot && m.provider == "gcp" && m.kind == "machine";
+        let kind = if gcp_spot { "machine-spot" } else { m.kind };
+        let p = match self.quote(m.provider, kind, &name) {
+            Ok(p) => p,
+            Err(why) => return self.unpriced(r, why, Some(at_of(r, sku))),
         };
-        let unit = if spot {
-            p.monthly * self.t.spot_factor(provider)
+        let unit = if m.spot && !gcp_spot {
+            p.monthly * self.t.spot_factor(m.provider)
         } else {
             p.monthly
         };
-        let label = if spot { format!("{name} (spot)") } else { name };
+        let label = if m.spot {
+            format!("{name} (spot)")
+        } else {
+            name
+        };
         // The count is what usually drives the cost when it was set explicitly.
         let at = if count_at != r.at && count > 1.0 {
             count_at
@@ -144,16 +219,17 @@ impl Pricer<'_> {
         } else {
             count_at
         };
-        self.line(r, &label, count, unit, at);
+        self.line(r, &component, &label, count, &p, unit, at);
     }
 
     fn fixed(&mut self, r: &Resource, provider: &str, kind: &str, sku: &str, qty: f64) {
-        match self.t.get(provider, kind, sku) {
-            Some(p) => {
+        let component = if kind == "network" { "network" } else { "fee" };
+        match self.quote(provider, kind, sku) {
+            Ok(p) => {
                 let unit = p.monthly;
-                self.line(r, sku, qty, unit, r.at.clone());
+                self.line(r, component, sku, qty, &p, unit, r.at.clone());
             }
-            None => self.unpriced(r, format!("no price for {kind} `{sku}`"), None),
+            Err(why) => self.unpriced(r, why, None),
         }
     }
 
@@ -175,44 +251,134 @@ impl Pricer<'_> {
             },
             None => default_gb,
         };
-        match self.t.get(provider, kind, dtype) {
-            Some(p) => {
+        let component = if kind == "disk" { "disk" } else { "storage" };
+        match self.quote(provider, kind, dtype) {
+            Ok(p) => {
                 let unit = p.monthly;
                 let at = at_of(r, gb);
-                self.line(r, &format!("{dtype} GB"), size * mult, unit, at);
+                self.line(
+                    r,
+                    component,
+                    &format!("{dtype} GB"),
+                    size * mult,
+                    &p,
+                    unit,
+                    at,
+                );
             }
-            None => self.unpriced(r, format!("no price for disk type `{dtype}`"), None),
+            Err(_) => self.unpriced(r, format!("no price for disk type `{dtype}`"), None),
+        }
+    }
+
+    /// An RDS instance or ElastiCache node type by engine (× `mult` for Multi-AZ).
+    #[allow(clippy::too_many_arguments)]
+    fn aws_db(
+        &mut self,
+        r: &Resource,
+        family_kind: &str,
+        engine: Result<&str, String>,
+        class: Option<&Tv>,
+        qty: f64,
+        mult: f64,
+        suffix: &str,
+    ) {
+        let c = match class.map(Tv::as_str) {
+            Some(Some(c)) => c.to_string(),
+            _ => {
+                return self.unpriced(
+                    r,
+                    "instance class is not known (set from a value octolint cannot resolve)".into(),
+                    None,
+                );
+            }
+        };
+        let engine = match engine {
+            Ok(e) => e,
+            Err(why) => return self.unpriced(r, format!("{c}: {why}"), Some(at_of(r, class))),
+        };
+        let (kind, factor) = match engine {
+            "valkey" => (format!("{family_kind}:redis"), 0.8),
+            "memcached" => (format!("{family_kind}:redis"), 1.0),
+            e => (format!("{family_kind}:{e}"), 1.0),
+        };
+        match self.quote("aws", &kind, &c) {
+            Ok(mut p) => {
+                if factor != 1.0 {
+                    p.estimated = true;
+                    p.note = Some("Valkey: Redis OSS price − 20 %".into());
+                }
+                let unit = p.monthly * mult * factor;
+                let component = if family_kind == "rds" {
+                    "database"
+                } else {
+                    "cache"
+                };
+                let label = format!("{c} {engine}{suffix}");
+                self.line(r, component, &label, qty, &p, unit, at_of(r, class));
+            }
+            Err(why) => self.unpriced(r, why, Some(at_of(r, class))),
         }
     }
 
     fn price(&mut self, r: &Resource) {
         let a = |k: &[&str]| r.attr(k);
         let num = |k: &[&str]| r.attr(k).and_then(Tv::as_num);
+        if let Some(n) = num(&["count"])
+            && n >= COUNT_CAP as f64
+        {
+            let Some(base) = r.address.strip_suffix("[0]") else {
+                // One entry for the whole resource, on its first instance.
+                return;
+            };
+            self.saturated = Some(format!(
+                "`{base}` has count = {n}, at or above octolint's limit of {COUNT_CAP} instances"
+            ));
+            return self.unpriced(
+                r,
+                format!("count = {n} is at or above octolint's limit of {COUNT_CAP}: cost unknown"),
+                Some(at_of(r, a(&["count"]))),
+            );
+        }
+        let gcp_m = |spot| Machine {
+            provider: "gcp",
+            kind: "machine",
+            spot,
+        };
         match r.rtype.as_str() {
             "google_container_cluster" => {
                 self.fixed(r, "gcp", "gke-cluster", "cluster-management-fee", 1.0);
                 let removed = a(&["remove_default_node_pool"]).and_then(Tv::as_bool) == Some(true);
                 let autopilot = a(&["enable_autopilot"]).and_then(Tv::as_bool) == Some(true);
                 if autopilot {
+                    let rates = match (
+                        self.t.get("gcp", "gke-autopilot", "vcpu"),
+                        self.t.get("gcp", "gke-autopilot", "memory-gb"),
+                    ) {
+                        (Some(c), Some(m)) => format!(
+                            " at ${:.4} per requested vCPU-hour and ${:.7} per GB-hour",
+                            c.monthly / prices::HOURS_PER_MONTH,
+                            m.monthly / prices::HOURS_PER_MONTH
+                        ),
+                        _ => String::new(),
+                    };
                     self.unpriced(
                         r,
-                        "Autopilot pods are billed by their requests (not estimated)".into(),
+                        format!(
+                            "{USAGE_REASON}: Autopilot bills the pods' requests{rates}, which Terraform does not set"
+                        ),
                         None,
                     );
                 } else if !removed {
                     let zones = zones(r);
                     let per_zone = num(&["initial_node_count"]).or(Some(1.0));
                     let count = zones.and_then(|z| per_zone.map(|n| n * z));
-                    let spot = gke_spot(r);
                     self.machine(
                         r,
-                        "gcp",
-                        "machine",
+                        gcp_m(gke_spot(r)),
                         a(&["node_config", "machine_type"]),
                         Some("e2-medium"),
                         count,
                         r.at.clone(),
-                        spot,
                     );
                 }
             }
@@ -231,16 +397,13 @@ impl Pricer<'_> {
                     };
                     (n.and_then(|n| zones.map(|z| n * z)), at_of(r, per))
                 };
-                let spot = gke_spot(r);
                 self.machine(
                     r,
-                    "gcp",
-                    "machine",
+                    gcp_m(gke_spot(r)),
                     a(&["node_config", "machine_type"]),
                     Some("e2-medium"),
                     count,
                     count_at,
-                    spot,
                 );
                 if let Some(c) = count {
                     let dtype = a(&["node_config", "disk_type"])
@@ -264,114 +427,44 @@ impl Pricer<'_> {
                     || a(&["scheduling", "preemptible"]).and_then(Tv::as_bool) == Some(true);
                 self.machine(
                     r,
-                    "gcp",
-                    "machine",
+                    gcp_m(spot),
                     a(&["machine_type"]),
                     None,
                     Some(1.0),
                     r.at.clone(),
-                    spot,
                 );
             }
-            "google_compute_disk" => {
+            "google_compute_disk" | "google_compute_region_disk" => {
                 let dtype = a(&["type"])
                     .and_then(Tv::as_str)
                     .unwrap_or("pd-standard")
                     .to_string();
-                self.disk(r, "gcp", "disk", &dtype, a(&["size"]), 10.0, 1.0);
+                let replicas = if r.rtype == "google_compute_region_disk" {
+                    2.0
+                } else {
+                    1.0
+                };
+                self.disk(r, "gcp", "disk", &dtype, a(&["size"]), 10.0, replicas);
             }
-            "google_sql_database_instance" => {
-                let tier = a(&["settings", "tier"]);
-                let ha =
-                    a(&["settings", "availability_type"]).and_then(Tv::as_str) == Some("REGIONAL");
-                let mult = if ha { 2.0 } else { 1.0 };
-                match tier.and_then(Tv::as_str) {
-                    Some(t) => match sql_shape(t) {
-                        Some((vcpu, mem)) => {
-                            let (Some(pv), Some(pm)) = (
-                                self.t.get("gcp", "cloudsql-unit", "vcpu"),
-                                self.t.get("gcp", "cloudsql-unit", "memory-gb"),
-                            ) else {
-                                return self.unpriced(r, "no Cloud SQL unit prices".into(), None);
-                            };
-                            let unit = (vcpu * pv.monthly + mem * pm.monthly) * mult;
-                            let label = format!("{t}{}", if ha { " (HA)" } else { "" });
-                            self.line(r, &label, 1.0, unit, at_of(r, tier));
-                        }
-                        None => match self.t.get("gcp", "cloudsql-unit", t) {
-                            Some(p) => {
-                                let unit = p.monthly * mult;
-                                self.line(r, t, 1.0, unit, at_of(r, tier));
-                            }
-                            None => self.unpriced(
-                                r,
-                                format!("unknown Cloud SQL tier `{t}`"),
-                                Some(at_of(r, tier)),
-                            ),
-                        },
-                    },
-                    None => self.unpriced(r, "tier is not known".into(), None),
-                }
-                let dtype = a(&["settings", "disk_type"])
-                    .and_then(Tv::as_str)
-                    .unwrap_or("PD_SSD")
-                    .to_string();
-                self.disk(
-                    r,
-                    "gcp",
-                    "cloudsql-storage",
-                    &dtype,
-                    a(&["settings", "disk_size"]),
-                    10.0,
-                    mult,
-                );
+            "google_compute_forwarding_rule" | "google_compute_global_forwarding_rule" => {
+                self.fixed(r, "gcp", "network", "forwarding-rule", 1.0);
             }
-            "google_redis_instance" => {
-                let tier = a(&["tier"])
-                    .and_then(Tv::as_str)
-                    .unwrap_or("BASIC")
-                    .to_string();
-                let size = a(&["memory_size_gb"]);
-                match size.and_then(Tv::as_num) {
-                    Some(gb) => {
-                        let band = match gb {
-                            g if g <= 4.0 => "M1",
-                            g if g <= 10.0 => "M2",
-                            g if g <= 35.0 => "M3",
-                            g if g <= 100.0 => "M4",
-                            _ => "M5",
-                        };
-                        match self.t.get("gcp", "memorystore", &format!("{tier}-{band}")) {
-                            Some(p) => {
-                                let unit = p.monthly;
-                                self.line(
-                                    r,
-                                    &format!("{tier} {band} GB"),
-                                    gb,
-                                    unit,
-                                    at_of(r, size),
-                                );
-                            }
-                            None => {
-                                self.unpriced(r, format!("unknown Memorystore tier `{tier}`"), None)
-                            }
-                        }
-                    }
-                    None => self.unpriced(r, "memory_size_gb is not known".into(), None),
-                }
-            }
+            "google_sql_database_instance" => self.cloud_sql(r),
+            "google_redis_instance" => self.memorystore(r),
             "aws_instance" => {
                 let spot = a(&["instance_market_options", "market_type"]).and_then(Tv::as_str)
                     == Some("spot");
                 self.machine(
                     r,
-                    "aws",
-                    "machine",
+                    Machine {
+                        provider: "aws",
+                        kind: "machine",
+                        spot,
+                    },
                     a(&["instance_type"]),
                     None,
                     Some(1.0),
                     r.at.clone(),
-                    spot,
                 );
             }
             "aws_eks_cluster" => self.fixed(r, "aws", "eks-cluster", "cluster", 1.0),
@@ -392,34 +485,23 @@ impl Pricer<'_> {
                 };
                 self.machine(
                     r,
-                    "aws",
-                    "machine",
+                    Machine {
+                        provider: "aws",
+                        kind: "machine",
+                        spot,
+                    },
                     sku,
                     Some("t3.medium"),
                     count,
                     at_of(r, size),
-                    spot,
                 );
             }
             "aws_db_instance" | "aws_rds_cluster_instance" => {
-                let class = a(&["instance_class"]);
                 let multi = a(&["multi_az"]).and_then(Tv::as_bool) == Some(true);
                 let mult = if multi { 2.0 } else { 1.0 };
-                match class.and_then(Tv::as_str) {
-                    Some(c) => match self.t.get("aws", "rds", c) {
-                        Some(p) => {
-                            let unit = p.monthly * mult;
-                            let label = format!("{c}{}", if multi { " (Multi-AZ)" } else { "" });
-                            self.line(r, &label, 1.0, unit, at_of(r, class));
-                        }
-                        None => self.unpriced(
-                            r,
-                            format!("unknown RDS class `{c}`"),
-                            Some(at_of(r, class)),
-                        ),
-                    },
-                    None => self.unpriced(r, "instance_class is not known".into(), None),
-                }
+                let engine = rds_engine(a(&["engine"]), r.rtype == "aws_rds_cluster_instance");
+                let suffix = if multi { " (Multi-AZ)" } else { "" };
+                self.aws_db(r, "rds", engine, a(&["instance_class"]), 1.0, mult, suffix);
                 if r.rtype == "aws_db_instance" {
                     let st = a(&["storage_type"])
                         .and_then(Tv::as_str)
@@ -443,20 +525,19 @@ impl Pricer<'_> {
                         let groups = num(&["num_node_groups"])?;
                         Some(groups * (num(&["replicas_per_node_group"]).unwrap_or(0.0) + 1.0))
                     })
-                    .or(Some(1.0));
-                self.machine(
-                    r,
-                    "aws",
-                    "elasticache",
-                    a(&["node_type"]),
-                    None,
-                    nodes,
-                    r.at.clone(),
-                    false,
-                );
+                    .unwrap_or(1.0);
+                let engine = match a(&["engine"]).map(Tv::as_str) {
+                    None => Ok("redis"),
+                    Some(Some(e @ ("redis" | "valkey"))) => Ok(e),
+                    Some(Some("memcached")) => Ok("memcached"),
+                    Some(Some(e)) => Err(format!("unknown engine `{e}`")),
+                    Some(None) => Err("engine is not known".to_string()),
+                };
+                self.aws_db(r, "elasticache", engine, a(&["node_type"]), nodes, 1.0, "");
             }
             "aws_nat_gateway" => self.fixed(r, "aws", "network", "nat-gateway", 1.0),
             "aws_lb" | "aws_alb" => self.fixed(r, "aws", "network", "load-balancer", 1.0),
+            "aws_elb" => self.fixed(r, "aws", "network", "classic-load-balancer", 1.0),
             "aws_ebs_volume" => {
                 let t = a(&["type"])
                     .and_then(Tv::as_str)
@@ -465,21 +546,25 @@ impl Pricer<'_> {
                 self.disk(r, "aws", "disk", &t, a(&["size"]), 0.0, 1.0);
             }
             "azurerm_kubernetes_cluster" => {
-                if a(&["sku_tier"]).and_then(Tv::as_str) == Some("Standard") {
-                    self.fixed(r, "azure", "aks-cluster", "standard", 1.0);
+                match a(&["sku_tier"]).and_then(Tv::as_str) {
+                    Some("Standard") => self.fixed(r, "azure", "aks-cluster", "standard", 1.0),
+                    Some("Premium") => self.fixed(r, "azure", "aks-cluster", "premium", 1.0),
+                    _ => {}
                 }
                 let count = a(&["default_node_pool", "node_count"])
                     .or(a(&["default_node_pool", "min_count"]));
                 let n = count.map_or(Some(1.0), Tv::as_num);
                 self.machine(
                     r,
-                    "azure",
-                    "machine",
+                    Machine {
+                        provider: "azure",
+                        kind: "machine",
+                        spot: false,
+                    },
                     a(&["default_node_pool", "vm_size"]),
                     None,
                     n,
                     at_of(r, count),
-                    false,
                 );
             }
             "azurerm_kubernetes_cluster_node_pool" => {
@@ -488,40 +573,86 @@ impl Pricer<'_> {
                 let spot = a(&["priority"]).and_then(Tv::as_str) == Some("Spot");
                 self.machine(
                     r,
-                    "azure",
-                    "machine",
+                    Machine {
+                        provider: "azure",
+                        kind: "machine",
+                        spot,
+                    },
                     a(&["vm_size"]),
                     None,
                     n,
                     at_of(r, count),
-                    spot,
                 );
+            }
+            "azurerm_linux_virtual_machine" | "azurerm_windows_virtual_machine" => {
+                self.machine(
+                    r,
+                    Machine {
+                        provider: "azure",
+                        kind: "machine",
+                        spot: a(&["priority"]).and_then(Tv::as_str) == Some("Spot"),
+                    },
+                    a(&["size"]),
+                    None,
+                    Some(1.0),
+                    r.at.clone(),
+                );
+            }
+            "azurerm_nat_gateway" => self.fixed(r, "azure", "network", "nat-gateway", 1.0),
+            "azurerm_lb" if a(&["sku"]).and_then(Tv::as_str) != Some("Basic") => {
+                self.fixed(r, "azure", "network", "load-balancer", 1.0);
             }
             "linode_lke_cluster" => {
                 if a(&["control_plane", "high_availability"]).and_then(Tv::as_bool) == Some(true) {
                     self.fixed(r, "linode", "lke-cluster", "ha-control-plane", 1.0);
                 }
-                for pool in a(&["pool"]).and_then(Tv::as_list).unwrap_or(&[]) {
+                for (i, pool) in a(&["pool"])
+                    .and_then(Tv::as_list)
+                    .unwrap_or(&[])
+                    .iter()
+                    .enumerate()
+                {
                     let count = pool.get("count");
                     let n = count.and_then(Tv::as_num);
+                    self.component = Some(format!("pool[{i}]"));
                     self.machine(
                         r,
-                        "linode",
-                        "machine",
+                        Machine {
+                            provider: "linode",
+                            kind: "machine",
+                            spot: false,
+                        },
                         pool.get("type"),
                         None,
                         n,
                         at_of(r, count),
-                        false,
                     );
                 }
             }
+            "linode_instance" => self.machine(
+                r,
+                Machine {
+                    provider: "linode",
+                    kind: "machine",
+                    spot: false,
+                },
+                a(&["type"]),
+                None,
+                Some(1.0),
+                r.at.clone(),
+            ),
+            "linode_nodebalancer" => self.fixed(r, "linode", "network", "nodebalancer", 1.0),
+            "linode_volume" => self.disk(
+                r,
+                "linode",
+                "disk",
+                "block-storage",
+                a(&["size"]),
+                20.0,
+                1.0,
+            ),
             t if USAGE_BASED.contains(&t) => {
-                self.unpriced(
-                    r,
-                    "usage-based (storage, requests, traffic): not estimated".into(),
-                    None,
-                );
+                self.unpriced(r, USAGE_REASON.into(), None);
             }
             _ => {}
         }
@@ -541,8 +672,139 @@ impl Pricer<'_> {
                     None,
                 );
             }
+        } else if at_cap(&r.address) {
+            // An instance index at the cap: a module `count` that octolint stopped expanding.
+            self.saturated = Some(format!(
+                "`{}` is instance {} of a `count` octolint stops expanding at {COUNT_CAP}",
+                r.address, COUNT_CAP
+            ));
         }
     }
+
+    fn cloud_sql(&mut self, r: &Resource) {
+        let a = |k: &[&str]| r.attr(k);
+        let tier = a(&["settings", "tier"]);
+        let ha = a(&["settings", "availability_type"]).and_then(Tv::as_str) == Some("REGIONAL");
+        let mult = if ha { 2.0 } else { 1.0 };
+        let suffix = if ha { " (HA)" } else { "" };
+        match tier.and_then(Tv::as_str) {
+            Some(t) => match sql_shape(t) {
+                Some((vcpu, mem)) => {
+                    let plus = t.starts_with("db-perf-optimized-");
+                    let (kc, km) = if plus {
+                        ("plus-vcpu", "plus-memory-gb")
+                    } else {
+                        ("vcpu", "memory-gb")
+                    };
+                    let (Ok(pv), Ok(pm)) = (
+                        self.quote("gcp", "cloudsql-unit", kc),
+                        self.quote("gcp", "cloudsql-unit", km),
+                    ) else {
+                        return self.unpriced(r, "no Cloud SQL unit prices".into(), None);
+                    };
+                    let unit = (vcpu * pv.monthly + mem * pm.monthly) * mult;
+                    let p = Price {
+                        estimated: false,
+                        note: Some(format!(
+                            "{vcpu} vCPU × ${}/h + {mem} GB × ${}/h{}",
+                            pv.monthly / prices::HOURS_PER_MONTH,
+                            pm.monthly / prices::HOURS_PER_MONTH,
+                            if ha { ", × 2 for HA" } else { "" }
+                        )),
+                        ..pv
+                    };
+                    self.line(
+                        r,
+                        "database",
+                        &format!("{t}{suffix}"),
+                        1.0,
+                        &p,
+                        unit,
+                        at_of(r, tier),
+                    );
+                }
+                None => match self.quote("gcp", "cloudsql-unit", t) {
+                    Ok(p) => {
+                        let unit = p.monthly * mult;
+                        let label = format!("{t}{suffix}");
+                        self.line(r, "database", &label, 1.0, &p, unit, at_of(r, tier));
+                    }
+                    Err(_) => self.unpriced(
+                        r,
+                        format!("unknown Cloud SQL tier `{t}`"),
+                        Some(at_of(r, tier)),
+                    ),
+                },
+            },
+            None => self.unpriced(r, "tier is not known".into(), None),
+        }
+        let dtype = a(&["settings", "disk_type"])
+            .and_then(Tv::as_str)
+            .unwrap_or("PD_SSD")
+            .to_string();
+        self.disk(
+            r,
+            "gcp",
+            "cloudsql-storage",
+            &dtype,
+            a(&["settings", "disk_size"]),
+            10.0,
+            mult,
+        );
+    }
+
+    fn memorystore(&mut self, r: &Resource) {
+        let tier = r
+            .attr(&["tier"])
+            .and_then(Tv::as_str)
+            .unwrap_or("BASIC")
+            .to_string();
+        let size = r.attr(&["memory_size_gb"]);
+        let Some(gb) = size.and_then(Tv::as_num) else {
+            return self.unpriced(r, "memory_size_gb is not known".into(), None);
+        };
+        let band = match gb {
+            g if g <= 4.0 => "M1",
+            g if g <= 10.0 => "M2",
+            g if g <= 35.0 => "M3",
+            g if g <= 100.0 => "M4",
+            _ => "M5",
+        };
+        match self.quote("gcp", "memorystore", &format!("{tier}-{band}")) {
+            Ok(p) => {
+                let unit = p.monthly;
+                let label = format!("{tier} {band} GB");
+                self.line(r, "cache", &label, gb, &p, unit, at_of(r, size));
+            }
+            Err(_) => self.unpriced(r, format!("unknown Memorystore tier `{tier}`"), None),
+        }
+    }
+}
+
+/// The RDS engine's price table: `postgres`, `mysql` (MariaDB too), `aurora`. A cluster
+/// instance whose engine is not known is Aurora (what `aws_rds_cluster_instance` usually is).
+fn rds_engine(v: Option<&Tv>, cluster: bool) -> Result<&'static str, String> {
+    let e = match v.map(Tv::as_str) {
+        None if cluster => return Ok("aurora"),
+        None => return Ok("postgres"),
+        Some(None) if cluster => return Ok("aurora"),
+        Some(None) => return Err("the engine is not known".into()),
+        Some(Some(e)) => e,
+    };
+    match e {
+        "postgres" => Ok("postgres"),
+        "mysql" | "mariadb" => Ok("mysql"),
+        "aurora" | "aurora-mysql" | "aurora-postgresql" => Ok("aurora"),
+        other => Err(format!(
+            "engine `{other}` (licence-dependent prices) is not in the tables"
+        )),
+    }
+}
+
+/// Whether an address has an instance index at the count cap (`…[999]`).
+fn at_cap(address: &str) -> bool {
+    let last = format!("[{}]", COUNT_CAP - 1);
+    address.contains(&last)
 }
 
 /// GKE nodes on spot or preemptible VMs.
@@ -562,21 +824,6 @@ fn zones(r: &Resource) -> Option<f64> {
         Some(_) => Some(3.0),
         None => r.attr(&["location"]).map_or(Some(1.0), |_| None),
     }
-}
-
-/// vCPU and GB of a Cloud SQL tier (`db-custom-2-7680`, `db-n1-standard-4`).
-pub fn sql_shape(tier: &str) -> Option<(f64, f64)> {
-    if let Some(rest) = tier.strip_prefix("db-custom-") {
-        let (cpu, mem) = rest.split_once('-')?;
-        return Some((cpu.parse().ok()?, mem.parse::<f64>().ok()? / 1024.0));
-    }
-    for (prefix, gb_per_cpu) in [("db-n1-standard-", 3.75), ("db-n1-highmem-", 6.5)] {
-        if let Some(n) = tier.strip_prefix(prefix) {
-            let n: f64 = n.parse().ok()?;
-            return Some((n, n * gb_per_cpu));
-        }
-    }
-    None
 }
 
 pub fn fmt_usd(v: f64) -> String {
@@ -601,41 +848,146 @@ pub fn fmt_usd(v: f64) -> String {
     format!("{}${out}.{frac:02}", if v < 0.0 { "-" } else { "" })
 }
 
+/// The price-table provider of a Terraform resource type or provider name.
+fn provider_of(rtype: &str) -> Option<&'static str> {
+    let p = rtype.split('_').next()?;
+    Some(match p {
+        "aws" => "aws",
+        "google" => "gcp",
+        "azurerm" => "azure",
+        "linode" => "linode",
+        _ => return None,
+    })
+}
+
+/// The region a resource runs in: its own `region`/`zone`/`location` (GCP, Azure), the
+/// environment's configured region, or its stack's (non-aliased) provider block's `region`.
+fn region_of(
+    r: &Resource,
+    env_region: Option<&str>,
+    provider_regions: &BTreeMap<(String, String), String>,
+) -> Option<String> {
+    let provider = provider_of(&r.rtype)?;
+    if matches!(provider, "gcp" | "azure") {
+        for k in ["region", "location", "zone"] {
+            if let Some(v) = r.attr(&[k]).and_then(Tv::as_str) {
+                return Some(if provider == "gcp" {
+                    prices::gcp_region(v)
+                } else {
+                    v.to_string()
+                });
+            }
+        }
+    }
+    if let Some(e) = env_region {
+        return Some(e.to_string());
+    }
+    // `provider = aws.west` (kept as text by the evaluator), else the default configuration.
+    let default = r.rtype.split('_').next().unwrap_or_default();
+    let name = r
+        .attr(&["provider"])
+        .and_then(Tv::as_str)
+        .filter(|n| n.split('.').next() == Some(default))
+        .unwrap_or(default);
+    provider_regions
+        .get(&(r.stack.clone(), name.to_string()))
+        .or_else(|| provider_regions.get(&(r.stack.clone(), default.to_string())))
+        .cloned()
+}
+
+/// Environments in promotion order: dev, staging, prod, then the others by name, and
+/// `(no environment)` last.
+fn promotion_rank(name: &str) -> (u8, &str) {
+    match name {
+        "dev" => (0, ""),
+        "staging" => (1, ""),
+        "prod" => (2, ""),
+        "(no environment)" => (4, ""),
+        n => (3, n),
+    }
+}
+
 /// Estimate every environment. Resources outside any environment's stack are collected
 /// under `(no environment)` without a ceiling.
 pub fn estimate(model: &TfModel, envs: &Environments, table: &PriceTable) -> Vec<EnvCost> {
-    let mut by_env: BTreeMap<String, (Vec<Line>, Vec<Unpriced>)> = BTreeMap::new();
-    for r in model.resources.iter().filter(|r| r.in_stack) {
-        let mut p = Pricer {
-            t: table,
-            lines: Vec::new(),
-            unpriced: Vec::new(),
-        };
-        p.price(r);
-        if p.lines.is_empty() && p.unpriced.is_empty() {
+    // Provider blocks' regions per stack (the default, non-aliased block of each provider).
+    // Keys: (stack, `aws` or `aws.ALIAS`).
+    let mut provider_regions: BTreeMap<(String, String), String> = BTreeMap::new();
+    for p in &model.providers {
+        let Some(region) = p.attr(&["region"]).and_then(Tv::as_str) else {
             continue;
-        }
+        };
+        let name = match p.attr(&["alias"]).and_then(Tv::as_str) {
+            Some(alias) => format!("{}.{alias}", p.rtype),
+            None => p.rtype.clone(),
+        };
+        provider_regions
+            .entry((p.stack.clone(), name))
+            .or_insert_with(|| region.to_string());
+    }
+    type Acc = (Vec<Line>, Vec<Unpriced>, BTreeSet<String>, Option<String>);
+    let mut by_env: BTreeMap<String, Acc> = BTreeMap::new();
+    for r in model.resources.iter().filter(|r| r.in_stack) {
         let name = r
             .env_name
             .as_deref()
             .unwrap_or("(no environment)")
             .to_string();
+        let env_region = envs.get(&name).and_then(|s| s.region.as_deref());
+        let mut p = Pricer {
+            t: table,
+            region: region_of(r, env_region, &provider_regions),
+            lines: Vec::new(),
+            unpriced: Vec::new(),
+            saturated: None,
+            component: None,
+        };
+        p.price(r);
+        if p.lines.is_empty() && p.unpriced.is_empty() && p.saturated.is_none() {
+            continue;
+        }
         let e = by_env.entry(name).or_default();
+        if let Some(reg) = &p.region
+            && !p.lines.is_empty()
+        {
+            e.2.insert(reg.clone());
+        }
         e.0.extend(p.lines);
         e.1.extend(p.unpriced);
+        if e.3.is_none() {
+            e.3 = p.saturated;
+        }
     }
     let mut out = Vec::new();
-    for (name, (mut lines, mut unpriced)) in by_env {
-        // One line per address and SKU (a module reached twice is still one resource).
-        lines.sort_by(|a, b| (&a.address, &a.sku).cmp(&(&b.address, &b.sku)));
-        lines.dedup_by(|a, b| a.address == b.address && a.sku == b.sku);
+    for (name, (mut lines, mut unpriced, regions, saturated)) in by_env {
+        // One line per stack, address and component (a module reached twice in one stack is
+        // still one resource; the same address in two stacks is two).
+        lines.sort_by(|a, b| {
+            (&a.stack, &a.address, &a.component, &a.sku).cmp(&(
+                &b.stack,
+                &b.address,
+                &b.component,
+                &b.sku,
+            ))
+        });
+        lines.dedup_by(|a, b| {
+            a.stack == b.stack
+                && a.address == b.address
+                && a.component == b.component
+                && a.sku == b.sku
+        });
         lines.sort_by(|a, b| {
             b.monthly_usd
                 .total_cmp(&a.monthly_usd)
                 .then_with(|| a.address.cmp(&b.address))
+                .then_with(|| a.stack.cmp(&b.stack))
+                .then_with(|| a.component.cmp(&b.component))
         });
-        unpriced.sort_by(|a, b| a.address.cmp(&b.address));
-        unpriced.dedup_by(|a, b| a.address == b.address && a.reason == b.reason);
+        unpriced.sort_by(|a, b| {
+            (&a.address, &a.stack, &a.reason).cmp(&(&b.address, &b.stack, &b.reason))
+        });
+        unpriced
+            .dedup_by(|a, b| a.address == b.address && a.stack == b.stack && a.reason == b.reason);
         let total: f64 = lines.iter().map(|l| l.monthly_usd).sum();
         let spec = envs.get(&name);
         let stacks: Vec<Loc> = model
@@ -648,15 +1000,24 @@ pub fn estimate(model: &TfModel, envs: &Environments, table: &PriceTable) -> Vec
                     .unwrap_or_else(|| s.first_file.clone())
             })
             .collect();
+        let mut regions: Vec<String> = regions.into_iter().collect();
+        if let Some(r) = spec.and_then(|s| s.region.clone())
+            && !regions.contains(&r)
+        {
+            regions.insert(0, r);
+        }
         out.push(EnvCost {
             name,
             monthly_usd: (total * 100.0).round() / 100.0,
             ceiling_usd: spec.and_then(|s| s.monthly_ceiling),
+            regions,
+            unknown_total: saturated,
             resources: lines,
             unpriced,
             stacks,
         });
     }
+    out.sort_by(|a, b| promotion_rank(&a.name).cmp(&promotion_rank(&b.name)));
     out
 }
 
@@ -671,5 +1032,25 @@ mod tests {
         assert_eq!(sql_shape("db-f1-micro"), None);
         assert_eq!(fmt_usd(1234.5), "$1,234.50");
         assert_eq!(fmt_usd(73.0), "$73.00");
+        assert_eq!(fmt_usd(-12.5), "-$12.50");
+    }
+
+    #[test]
+    fn promotion_order() {
+        let mut v = vec!["qa", "(no environment)", "prod", "dev", "perf", "staging"];
+        v.sort_by(|a, b| promotion_rank(a).cmp(&promotion_rank(b)));
+        assert_eq!(
+            v,
+            ["dev", "staging", "prod", "perf", "qa", "(no environment)"]
+        );
+    }
+
+    #[test]
+    fn engines_and_caps() {
+        assert_eq!(rds_engine(None, false), Ok("postgres"));
+        assert_eq!(rds_engine(None, true), Ok("aurora"));
+        assert!(rds_engine(Some(&Tv::unknown()), false).is_err());
+        assert!(at_cap("module.x[999].aws_instance.a"));
+        assert!(!at_cap("aws_instance.a[99]"));
     }
 }

@@ -728,7 +728,14 @@ fn eval_body(ev: &Eval<'_, '_>, body: &Body) -> Tv {
     for s in body.iter() {
         match s {
             Structure::Attribute(a) => {
-                let v = ev.value(&a.value);
+                let mut v = ev.value(&a.value);
+                // `provider = aws.west` names a provider configuration: keep it as text.
+                if a.key.as_str() == "provider"
+                    && !v.is_known()
+                    && let Some(text) = a.value.span().and_then(|r| ev.file.text.get(r))
+                {
+                    v = Tv::new(V::Str(text.trim().to_string()), None);
+                }
                 let site = ev.file.loc(a.value.span());
                 let v = match site {
                     Some(site) => v.via(site),
