@@ -211,26 +211,32 @@ pub fn generate(
 pub fn merge_into(existing: &mut Res, generated: &Res, replace: bool) {
     let keep_name = existing.obj.path(&["metadata", "name"]).cloned();
     let keep_ns = existing.obj.path(&["metadata", "namespace"]).cloned();
+    // `replace` swaps the data; both keep the existing labels and annotations, the
+    // generated ones merged over them (as kustomize does).
     if replace {
-        existing.obj = generated.obj.clone();
-    } else {
         for field in ["data", "binaryData"] {
-            if let Some(gd) = generated.obj.get(field).and_then(N::as_map) {
-                let o = generated.obj.get(field).and_then(|n| n.o.clone());
-                let d = existing.obj.child_map(field, &o);
-                for (k, v) in gd {
-                    d.set(k, v.clone());
-                }
+            existing.obj.remove(field);
+        }
+        if let Some(t) = generated.obj.get("type") {
+            existing.obj.set("type", t.clone());
+        }
+    }
+    for field in ["data", "binaryData"] {
+        if let Some(gd) = generated.obj.get(field).and_then(N::as_map) {
+            let o = generated.obj.get(field).and_then(|n| n.o.clone());
+            let d = existing.obj.child_map(field, &o);
+            for (k, v) in gd {
+                d.set(k, v.clone());
             }
         }
-        for field in ["labels", "annotations"] {
-            if let Some(gd) = generated.obj.path(&["metadata", field]).and_then(N::as_map) {
-                let o = generated.obj.path(&["metadata", field]).and_then(|n| n.o.clone());
-                let meta = existing.obj.child_map("metadata", &o);
-                let d = meta.child_map(field, &o);
-                for (k, v) in gd {
-                    d.set(k, v.clone());
-                }
+    }
+    for field in ["labels", "annotations"] {
+        if let Some(gd) = generated.obj.path(&["metadata", field]).and_then(N::as_map) {
+            let o = generated.obj.path(&["metadata", field]).and_then(|n| n.o.clone());
+            let meta = existing.obj.child_map("metadata", &o);
+            let d = meta.child_map(field, &o);
+            for (k, v) in gd {
+                d.set(k, v.clone());
             }
         }
     }
@@ -313,9 +319,9 @@ pub fn hash(r: &Res) -> String {
         }
         s
     };
-    let mut name = String::new();
-    go_json_str(r.name(), &mut name);
-    fields.push(("name", name));
+    // kustomize looks the name up as one field called "metadata/name", finds nothing, and
+    // hashes an empty name: the suffix depends on the content only.
+    fields.push(("name", "\"\"".into()));
     fields.push(("data", enc(r.obj.get("data"))));
     if r.kind() == "Secret" {
         fields.push(("kind", "\"Secret\"".into()));

@@ -194,12 +194,16 @@ fn key_of<'a>(n: &'a N, key: &str) -> Option<&'a str> {
     n.get(key).and_then(N::text)
 }
 
+/// A list item that is only `$patch: replace`: the list is replaced by the other items.
+fn is_list_replace(n: &N) -> bool {
+    directive(n) == Some("replace") && n.as_map().is_some_and(|m| m.len() == 1)
+}
+
 fn merge_list(dst: &mut N, pitems: &[N], field: &str, patch: &N, depth: usize) {
-    // `- $patch: replace` replaces the whole list with the other items.
-    if pitems.iter().any(|i| directive(i) == Some("replace")) {
+    if pitems.iter().any(is_list_replace) {
         let items: Vec<N> = pitems
             .iter()
-            .filter(|i| directive(i) != Some("replace"))
+            .filter(|i| !is_list_replace(i))
             .map(strip_directives)
             .collect();
         *dst = N::new(V::Seq(items), patch.o.clone());
@@ -244,6 +248,12 @@ fn merge_list(dst: &mut N, pitems: &[N], field: &str, patch: &N, depth: usize) {
                 match found {
                     Some(i) => {
                         let Some(mut d) = old[i].take() else { continue };
+                        // kustomize keeps the element as it was for `$patch: replace`
+                        // inside a keyed element (it only moves it to the patch's place).
+                        if directive(p) == Some("replace") {
+                            out.push(d);
+                            continue;
+                        }
                         if let Merged::Keep = merge(&mut d, p, true, "", depth + 1) {
                             out.push(d);
                         }

@@ -172,6 +172,7 @@ const TEMPLATE_LABELS: &[Fs] = &[
     fsg("Job", "batch", "spec/template/metadata/labels", true),
     fsg("CronJob", "batch", "spec/jobTemplate/metadata/labels", true),
     fsg("CronJob", "batch", "spec/jobTemplate/spec/template/metadata/labels", true),
+    fsg("StatefulSet", "apps", "spec/volumeClaimTemplates/metadata/labels", true),
 ];
 
 const SELECTOR_LABELS: &[Fs] = &[
@@ -187,7 +188,6 @@ const SELECTOR_LABELS: &[Fs] = &[
     fsg("NetworkPolicy", "networking.k8s.io", "spec/podSelector/matchLabels", false),
     fsg("NetworkPolicy", "networking.k8s.io", "spec/ingress/from/podSelector/matchLabels", false),
     fsg("NetworkPolicy", "networking.k8s.io", "spec/egress/to/podSelector/matchLabels", false),
-    fsg("StatefulSet", "apps", "spec/volumeClaimTemplates/metadata/labels", true),
 ];
 
 const TEMPLATE_ANNOTATIONS: &[Fs] = &[
@@ -462,12 +462,30 @@ fn images_walk(n: &mut N, img: &Image, depth: usize) {
     }
 }
 
+/// kustomize runs two image filters one after the other: one over every `containers` /
+/// `initContainers` list anywhere (not in CRDs), then one over the images field specs
+/// (`spec/...` and `spec/template/spec/...`). A tag suffix therefore lands twice on the
+/// containers the field specs name, as it does with kustomize.
 pub fn images(rs: &mut [Res], img: &Image) {
     for r in rs.iter_mut() {
-        if r.kind() == "CustomResourceDefinition" {
-            continue;
+        if r.kind() != "CustomResourceDefinition" {
+            images_walk(&mut r.obj, img, 0);
         }
-        images_walk(&mut r.obj, img, 0);
+        for base in [&["spec"][..], &["spec", "template", "spec"][..]] {
+            let Some(spec) = r.obj.path_mut(base) else {
+                continue;
+            };
+            for field in ["containers", "initContainers"] {
+                for c in spec.get_mut(field).and_then(N::as_seq_mut).into_iter().flatten() {
+                    if let Some(im) = c.get_mut("image")
+                        && let Some(t) = im.text()
+                        && let Some(new) = new_image(t, img)
+                    {
+                        *im = N::string(new, Some(img.origin.clone()));
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -678,8 +696,9 @@ struct Target {
 
 /// Snapshot of who is called what, for reference rewriting.
 struct Index {
-    /// (kind, current name, current ns, names it had)
-    items: Vec<(String, String, String, Vec<String>)>,
+    /// (kind, current name, current ns, names it had, (name, ns) pairs it had)
+    #[allow(clippy::type_complexity)]
+    items: Vec<(String, String, String, Vec<String>, Vec<(String, String)>)>,
 }
 
 impl Index {
@@ -690,15 +709,39 @@ impl Index {
                 .map(|r| {
                     let mut names: Vec<String> = r.history.iter().map(|h| h.0.clone()).collect();
                     names.push(r.name().to_string());
+                    let mut ids = r.history.clone();
+                    ids.push((r.name().to_string(), r.namespace().to_string()));
                     (
                         r.kind().to_string(),
                         r.name().to_string(),
                         r.namespace().to_string(),
                         names,
+                        ids,
                     )
                 })
                 .collect(),
         }
+    }
+
+    /// The ServiceAccount a binding subject names: same name and, when the subject gives a
+    /// namespace, a namespace the account had.
+    fn find_subject(&self, name: &str, ns: Option<&str>) -> Option<Target> {
+        let hits: Vec<usize> = (0..self.items.len())
+            .filter(|&i| {
+                let it = &self.items[i];
+                it.0 == "ServiceAccount"
+                    && it.4.iter().any(|(n, s)| n == name && ns.is_none_or(|ns| eff_ns(s) == eff_ns(ns)))
+            })
+            .collect();
+        if hits.len() != 1 {
+            return None;
+        }
+        let it = &self.items[hits[0]];
+        Some(Target {
+            idx: hits[0],
+            name: it.1.clone(),
+            namespace: it.2.clone(),
+        })
     }
 
     /// The resource of `kind` once called `name`, preferring one in `ns`.
@@ -811,7 +854,7 @@ pub fn fix_references(rs: &mut [Res]) {
                     continue;
                 };
                 let sns = s.str_at(&["namespace"]).map(String::from);
-                if let Some(t) = ix.find("ServiceAccount", &name, sns.as_deref(), usize::MAX) {
+                if let Some(t) = ix.find_subject(&name, sns.as_deref()) {
                     let _ = t.idx;
                     if t.name != name {
                         let o = s.get("name").and_then(|n| n.o.clone());

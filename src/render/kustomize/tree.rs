@@ -213,16 +213,6 @@ impl N {
         &mut m[i].1
     }
 
-    /// Give every node of this subtree the origin `o`.
-    pub fn set_origin_deep(&mut self, o: &Origin) {
-        self.o = Some(o.clone());
-        match &mut self.v {
-            V::Scalar(..) => {}
-            V::Seq(items) => items.iter_mut().for_each(|i| i.set_origin_deep(o)),
-            V::Map(m) => m.iter_mut().for_each(|(_, v)| v.set_origin_deep(o)),
-        }
-    }
-
     /// Equality as data (origins and scalar spelling of strings aside).
     pub fn same_data(&self, other: &N) -> bool {
         match (&self.v, &other.v) {
@@ -239,15 +229,6 @@ impl N {
                     })
             }
             _ => false,
-        }
-    }
-
-    /// Number of nodes (bounded work checks).
-    pub fn size(&self) -> usize {
-        match &self.v {
-            V::Scalar(..) => 1,
-            V::Seq(s) => 1 + s.iter().map(N::size).sum::<usize>(),
-            V::Map(m) => 1 + m.iter().map(|(_, v)| v.size()).sum::<usize>(),
         }
     }
 }
@@ -376,7 +357,8 @@ fn record(map: &mut OriginMap, o: &Option<Origin>, start: usize, end: usize) {
     }
 }
 
-/// Emit one object as a YAML document (no `---`), recording origins.
+/// Emit one object as a YAML document (no `---`), keys sorted as kubectl prints them,
+/// recording origins.
 pub fn emit_doc(n: &N, out: &mut String, map: &mut OriginMap) {
     let start = out.len();
     match &n.v {
@@ -400,7 +382,10 @@ fn emit_map(
     map: &mut OriginMap,
     depth: usize,
 ) {
-    for (i, (k, v)) in m.iter().enumerate() {
+    // kubectl kustomize prints every mapping with its keys sorted.
+    let mut sorted: Vec<&(String, N)> = m.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (i, (k, v)) in sorted.into_iter().enumerate() {
         if !(i == 0 && first_inline) {
             push_indent(out, indent);
         }
