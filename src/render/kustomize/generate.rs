@@ -11,6 +11,7 @@ use crate::render::{Fs, Origin, Role, confined_join};
 use super::kfile::{GenOptions, Generator};
 use super::transform::Res;
 use super::tree::{N, V, origin};
+use super::within;
 
 /// A problem met while generating: (span in the kustomization, message, code).
 pub type GenError = (crate::source::Span, String, &'static str);
@@ -52,7 +53,13 @@ fn env_lines(text: &str) -> Vec<(String, String)> {
 }
 
 /// The items of one generator, read through `fs`.
-fn items(fs: &dyn Fs, dir: &str, file: &Arc<str>, g: &Generator, errs: &mut Vec<GenError>) -> Vec<Item> {
+fn items(
+    fs: &dyn Fs,
+    dir: &str,
+    file: &Arc<str>,
+    g: &Generator,
+    errs: &mut Vec<GenError>,
+) -> Vec<Item> {
     let mut out: Vec<Item> = Vec::new();
     let push = |it: Item, out: &mut Vec<Item>| match out.iter_mut().find(|x| x.key == it.key) {
         Some(x) => *x = it,
@@ -60,11 +67,19 @@ fn items(fs: &dyn Fs, dir: &str, file: &Arc<str>, g: &Generator, errs: &mut Vec<
     };
     for e in &g.envs {
         let Some(path) = confined_join(dir, &e.value) else {
-            errs.push((e.span, format!("env file {:?} is outside the repository", e.value), "outside-root"));
+            errs.push((
+                e.span,
+                format!("env file {:?} is outside the repository", e.value),
+                "outside-root",
+            ));
             continue;
         };
         let Some(src) = fs.read(&path) else {
-            errs.push((e.span, format!("env file {path} not found"), "missing-resource"));
+            errs.push((
+                e.span,
+                format!("env file {path} not found"),
+                "missing-resource",
+            ));
             continue;
         };
         for (k, v) in env_lines(&src.text) {
@@ -88,7 +103,11 @@ fn items(fs: &dyn Fs, dir: &str, file: &Arc<str>, g: &Generator, errs: &mut Vec<
                 },
                 &mut out,
             ),
-            _ => errs.push((l.span, format!("invalid literal {:?}, expected key=value", l.value), "invalid")),
+            _ => errs.push((
+                l.span,
+                format!("invalid literal {:?}, expected key=value", l.value),
+                "invalid",
+            )),
         }
     }
     for f in &g.files {
@@ -100,9 +119,21 @@ fn items(fs: &dyn Fs, dir: &str, file: &Arc<str>, g: &Generator, errs: &mut Vec<
             ),
         };
         let Some(path) = confined_join(dir, &rel) else {
-            errs.push((f.span, format!("file {rel:?} is outside the repository"), "outside-root"));
+            errs.push((
+                f.span,
+                format!("file {rel:?} is outside the repository"),
+                "outside-root",
+            ));
             continue;
         };
+        if !within(dir, &path) {
+            errs.push((
+                f.span,
+                format!("file {path} is not in or below {dir}"),
+                "outside-root",
+            ));
+            continue;
+        }
         let Some(bytes) = fs.read_bytes(&path).filter(|_| fs.is_file(&path)) else {
             errs.push((f.span, format!("file {path} not found"), "missing-resource"));
             continue;
@@ -183,7 +214,10 @@ pub fn generate(
         } else {
             match String::from_utf8(it.value) {
                 Ok(s) => data.set(&it.key, N::string(s, Some(it.origin))),
-                Err(e) => binary.set(&it.key, N::string(b64.encode(e.as_bytes()), Some(it.origin))),
+                Err(e) => binary.set(
+                    &it.key,
+                    N::string(b64.encode(e.as_bytes()), Some(it.origin)),
+                ),
             }
         }
     }
@@ -196,11 +230,17 @@ pub fn generate(
     if g.kind == "Secret" {
         obj.set(
             "type",
-            N::string(g.secret_type.clone().unwrap_or_else(|| "Opaque".into()), o.clone()),
+            N::string(
+                g.secret_type.clone().unwrap_or_else(|| "Opaque".into()),
+                o.clone(),
+            ),
         );
     }
     if opts.immutable == Some(true) {
-        obj.set("immutable", N::new(V::Scalar("true".into(), Scalar::Bool(true)), o.clone()));
+        obj.set(
+            "immutable",
+            N::new(V::Scalar("true".into(), Scalar::Bool(true)), o.clone()),
+        );
     }
     let mut r = Res::new(obj);
     r.needs_hash = opts.disable_hash != Some(true);
@@ -232,7 +272,10 @@ pub fn merge_into(existing: &mut Res, generated: &Res, replace: bool) {
     }
     for field in ["labels", "annotations"] {
         if let Some(gd) = generated.obj.path(&["metadata", field]).and_then(N::as_map) {
-            let o = generated.obj.path(&["metadata", field]).and_then(|n| n.o.clone());
+            let o = generated
+                .obj
+                .path(&["metadata", field])
+                .and_then(|n| n.o.clone());
             let meta = existing.obj.child_map("metadata", &o);
             let d = meta.child_map(field, &o);
             for (k, v) in gd {
@@ -265,7 +308,9 @@ fn go_json_str(s: &str, out: &mut String) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
@@ -325,7 +370,11 @@ pub fn hash(r: &Res) -> String {
     fields.push(("data", enc(r.obj.get("data"))));
     if r.kind() == "Secret" {
         fields.push(("kind", "\"Secret\"".into()));
-        let t = r.obj.get("type").cloned().unwrap_or_else(|| N::string("", None));
+        let t = r
+            .obj
+            .get("type")
+            .cloned()
+            .unwrap_or_else(|| N::string("", None));
         fields.push(("type", enc(Some(&t))));
         if let Some(sd) = r.obj.get("stringData").filter(|n| n.as_map().is_some()) {
             fields.push(("stringData", enc(Some(sd))));

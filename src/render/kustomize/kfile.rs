@@ -155,7 +155,10 @@ impl InlineText {
             let (t, f) = self.lines[i];
             Some(f + (x - t))
         };
-        match (find(s.start()), find(s.end().saturating_sub(1).max(s.start()))) {
+        match (
+            find(s.start()),
+            find(s.end().saturating_sub(1).max(s.start())),
+        ) {
             (Some(a), Some(b)) => Span::new(a, b + 1),
             _ => self.span,
         }
@@ -376,7 +379,12 @@ impl Kust {
                 None => invalid.push((i.span, "an `images` entry needs a name".into())),
             }
         }
-        for r in root.get("replicas").map(|n| n.items()).into_iter().flatten() {
+        for r in root
+            .get("replicas")
+            .map(|n| n.items())
+            .into_iter()
+            .flatten()
+        {
             match (r.get("name").and_then(str_of), r.get("count")) {
                 (Some(name), Some(c)) => {
                     let mut count = N::from_node(c, &file, Role::Transformer);
@@ -432,11 +440,8 @@ impl Kust {
                 Some("fifo") => k.sort_fifo = true,
                 _ => {
                     let list = |key: &str| {
-                        so.path(&["legacySortOptions", key]).map(|n| {
-                            n.items()
-                                .filter_map(str_of)
-                                .collect::<Vec<String>>()
-                        })
+                        so.path(&["legacySortOptions", key])
+                            .map(|n| n.items().filter_map(str_of).collect::<Vec<String>>())
                     };
                     k.order_first = list("orderFirst");
                     k.order_last = list("orderLast");
@@ -472,7 +477,9 @@ impl Kust {
         let src = self.src.clone();
         let inline_or_path = |n: &Node| -> PatchSrc {
             let text = n.key_text().unwrap_or_default();
-            let multi = text.contains('\n') || text.trim_start().starts_with('[') || text.trim_start().starts_with('{');
+            let multi = text.contains('\n')
+                || text.trim_start().starts_with('[')
+                || text.trim_start().starts_with('{');
             if multi {
                 PatchSrc::Inline(InlineText::of(&src, n))
             } else {
@@ -487,9 +494,17 @@ impl Kust {
                 .and_then(Node::as_bool)
                 .unwrap_or(false)
         };
-        for p in root.get("patchesStrategicMerge").map(|n| n.items()).into_iter().flatten() {
+        for p in root
+            .get("patchesStrategicMerge")
+            .map(|n| n.items())
+            .into_iter()
+            .flatten()
+        {
             if str_of(p).is_none() {
-                invalid.push((p.span, "`patchesStrategicMerge` entries must be strings".into()));
+                invalid.push((
+                    p.span,
+                    "`patchesStrategicMerge` entries must be strings".into(),
+                ));
                 continue;
             }
             self.patches.push(PatchEntry {
@@ -509,7 +524,10 @@ impl Kust {
         ] {
             for p in root.get(key).map(|n| n.items()).into_iter().flatten() {
                 if p.as_map().is_none() {
-                    invalid.push((p.span, format!("`{key}` entries must be mappings with path or patch")));
+                    invalid.push((
+                        p.span,
+                        format!("`{key}` entries must be mappings with path or patch"),
+                    ));
                     continue;
                 }
                 let srcv = if let Some(t) = p.get("patch") {

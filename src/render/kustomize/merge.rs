@@ -44,8 +44,14 @@ enum ListMerge {
 
 fn list_merge(field: &str, items: &[&N]) -> ListMerge {
     match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes"
-        | "imagePullSecrets" | "resourceClaims" | "schedulingGates" => ListMerge::Key("name"),
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
+        | "resourceClaims"
+        | "schedulingGates" => ListMerge::Key("name"),
         "volumeMounts" => ListMerge::Key("mountPath"),
         "volumeDevices" => ListMerge::Key("devicePath"),
         "hostAliases" => ListMerge::Key("ip"),
@@ -92,19 +98,21 @@ pub fn merge(dst: &mut N, patch: &N, smp: bool, field: &str, depth: usize) -> Me
                 }
                 _ => {}
             }
-            let retain: Option<Vec<String>> = patch
-                .get("$retainKeys")
-                .and_then(N::as_seq)
-                .map(|s| s.iter().filter_map(|x| x.text().map(String::from)).collect());
+            let retain: Option<Vec<String>> =
+                patch.get("$retainKeys").and_then(N::as_seq).map(|s| {
+                    s.iter()
+                        .filter_map(|x| x.text().map(String::from))
+                        .collect()
+                });
             for (k, pv) in pm {
                 if k == "$patch" || k == "$retainKeys" || k.starts_with("$setElementOrder/") {
                     continue;
                 }
                 if let Some(f) = k.strip_prefix("$deleteFromPrimitiveList/") {
-                    if let (Some(list), Some(del)) = (dst.get_mut(f), pv.as_seq()) {
-                        if let Some(items) = list.as_seq_mut() {
-                            items.retain(|i| !del.iter().any(|d| d.same_data(i)));
-                        }
+                    if let (Some(list), Some(del)) = (dst.get_mut(f), pv.as_seq())
+                        && let Some(items) = list.as_seq_mut()
+                    {
+                        items.retain(|i| !del.iter().any(|d| d.same_data(i)));
                     }
                     continue;
                 }
@@ -185,7 +193,10 @@ pub fn strip_directives(n: &N) -> N {
             ),
             n.o.clone(),
         ),
-        V::Seq(s) => N::new(V::Seq(s.iter().map(strip_directives).collect()), n.o.clone()),
+        V::Seq(s) => N::new(
+            V::Seq(s.iter().map(strip_directives).collect()),
+            n.o.clone(),
+        ),
         V::Scalar(..) => n.clone(),
     }
 }
@@ -302,7 +313,8 @@ fn walk_mut<'a>(root: &'a mut N, toks: &[String]) -> Result<&'a mut N, OpError> 
                 .ok_or_else(|| format!("no field {t:?}"))?,
             V::Seq(s) => {
                 let i: usize = t.parse().map_err(|_| format!("bad index {t:?}"))?;
-                s.get_mut(i).ok_or_else(|| format!("index {i} out of range"))?
+                s.get_mut(i)
+                    .ok_or_else(|| format!("index {i} out of range"))?
             }
             V::Scalar(..) => return Err(format!("{t:?} is inside a scalar")),
         };
@@ -354,7 +366,9 @@ fn add_at(root: &mut N, toks: &[String], value: N, replace: bool) -> Result<(), 
             }
             let i: usize = last.parse().map_err(|_| format!("bad index {last:?}"))?;
             if replace {
-                let slot = s.get_mut(i).ok_or_else(|| format!("index {i} out of range"))?;
+                let slot = s
+                    .get_mut(i)
+                    .ok_or_else(|| format!("index {i} out of range"))?;
                 *slot = value;
             } else {
                 if i > s.len() {
@@ -394,7 +408,10 @@ fn remove_at(root: &mut N, toks: &[String]) -> Result<N, OpError> {
 
 /// Apply one JSON 6902 operation (a map with op/path/value/from) to `obj`.
 pub fn apply_op(obj: &mut N, op: &N) -> Result<(), OpError> {
-    let name = op.get("op").and_then(N::text).ok_or("operation without op")?;
+    let name = op
+        .get("op")
+        .and_then(N::text)
+        .ok_or("operation without op")?;
     let path = op.get("path").and_then(N::text).unwrap_or("");
     let toks = pointer(path)?;
     match name {
@@ -431,4 +448,3 @@ pub fn apply_op(obj: &mut N, op: &N) -> Result<(), OpError> {
         other => Err(format!("unknown op {other:?}")),
     }
 }
-

@@ -16,7 +16,10 @@ use std::sync::Arc;
 use crate::model::node::Node;
 use crate::source::{SourceFile, Span};
 
-use super::{Fs, OriginMap, RenderError, RenderUnit, RenderedSource, Role, UnitKind, UnitStatus, confined_join};
+use super::{
+    Fs, OriginMap, RenderError, RenderUnit, RenderedSource, Role, UnitKind, UnitStatus,
+    confined_join,
+};
 
 mod generate;
 mod kfile;
@@ -62,6 +65,72 @@ pub struct KustomizeOptions {
     pub replicas: Vec<(String, i64, Span)>,
 }
 
+impl KustomizeOptions {
+    /// The options of an Argo CD Application source's `kustomize:` mapping (`node`, a node
+    /// of `application`). Entries of the wrong shape are skipped.
+    pub fn from_application(application: Arc<SourceFile>, node: &Node) -> KustomizeOptions {
+        let s = |key: &str| {
+            node.entry(key).and_then(|(k, v)| {
+                v.key_text()
+                    .filter(|_| !v.is_null())
+                    .map(|t| (t.to_string(), k.span.cover(v.span)))
+            })
+        };
+        let pairs = |key: &str| -> Vec<(String, String, Span)> {
+            node.get(key)
+                .and_then(Node::as_map)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            (
+                                k.key_text().unwrap_or_default().to_string(),
+                                v.key_text().unwrap_or_default().to_string(),
+                                k.span.cover(v.span),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let strings = |key: &str| -> Vec<(String, Span)> {
+            node.get(key)
+                .map(|n| {
+                    n.items()
+                        .filter_map(|i| i.key_text().map(|t| (t.to_string(), i.span)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let replicas = node
+            .get("replicas")
+            .map(|n| {
+                n.items()
+                    .filter_map(|r| {
+                        let name = r.get("name")?.key_text()?.to_string();
+                        let count = r.get("count")?.key_text()?.trim().parse::<i64>().ok()?;
+                        Some((name, count, r.span))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        KustomizeOptions {
+            name_prefix: s("namePrefix"),
+            name_suffix: s("nameSuffix"),
+            namespace: s("namespace"),
+            images: strings("images"),
+            common_labels: pairs("commonLabels"),
+            common_annotations: pairs("commonAnnotations"),
+            patches: node
+                .get("patches")
+                .map(|n| n.items().cloned().collect())
+                .unwrap_or_default(),
+            components: strings("components"),
+            replicas,
+            application: Some(application),
+        }
+    }
+}
+
 /// Build the kustomization in `dir` (relative to the root).
 pub fn build(fs: &dyn Fs, dir: &str) -> RenderUnit {
     build_with(fs, dir, &KustomizeOptions::default())
@@ -81,7 +150,6 @@ pub fn build_with(fs: &dyn Fs, dir: &str, opts: &KustomizeOptions) -> RenderUnit
     let mut stack: Vec<String> = Vec::new();
     let mut rs = Vec::new();
     let top = b.kustomization(&dir, &mut stack, Some(opts), None, &mut rs);
-    let mut rs = rs;
     // The content hash is taken last, over the final data and name.
     for r in rs.iter_mut() {
         if r.needs_hash && matches!(r.kind(), "ConfigMap" | "Secret") {
@@ -114,7 +182,10 @@ pub fn build_with(fs: &dyn Fs, dir: &str, opts: &KustomizeOptions) -> RenderUnit
     let status = if b.fatal {
         UnitStatus::Failed
     } else if rs.is_empty() && !b.unsupported.is_empty() && top.is_some() {
-        UnitStatus::Unsupported(format!("not built in-process: {}", b.unsupported.join(", ")))
+        UnitStatus::Unsupported(format!(
+            "not built in-process: {}",
+            b.unsupported.join(", ")
+        ))
     } else if top.is_none() {
         UnitStatus::Failed
     } else {
@@ -128,11 +199,10 @@ pub fn build_with(fs: &dyn Fs, dir: &str, opts: &KustomizeOptions) -> RenderUnit
         kind: UnitKind::Kustomize,
         dir: dir.as_str().into(),
         env: None,
-        namespace: opts
-            .namespace
-            .as_ref()
-            .map(|n| n.0.clone())
-            .or_else(|| top.as_ref().and_then(|k| k.namespace.as_ref().map(|n| n.0.clone()))),
+        namespace: opts.namespace.as_ref().map(|n| n.0.clone()).or_else(|| {
+            top.as_ref()
+                .and_then(|k| k.namespace.as_ref().map(|n| n.0.clone()))
+        }),
         application: app,
         inputs: b.inputs,
         outputs: vec![RenderedSource {
@@ -157,7 +227,14 @@ struct Builder<'f> {
 }
 
 impl Builder<'_> {
-    fn err(&mut self, path: &Arc<str>, span: Option<Span>, code: &'static str, message: String, fatal: bool) {
+    fn err(
+        &mut self,
+        path: &Arc<str>,
+        span: Option<Span>,
+        code: &'static str,
+        message: String,
+        fatal: bool,
+    ) {
         self.fatal |= fatal;
         self.errors.push(RenderError {
             path: path.clone(),
@@ -178,14 +255,26 @@ impl Builder<'_> {
             return None;
         };
         let Some(src) = self.fs.read(&path) else {
-            self.err(&Arc::from(path.as_str()), None, "missing-resource", format!("{path}: unreadable"), true);
+            self.err(
+                &Arc::from(path.as_str()),
+                None,
+                "missing-resource",
+                format!("{path}: unreadable"),
+                true,
+            );
             return None;
         };
         let file: Arc<str> = Arc::from(src.path.as_str());
         self.inputs.push(file.clone());
         let parsed = crate::parse::yaml::parse(&src.text);
         if let Some(e) = &parsed.error {
-            self.err(&file, Some(Span::new(e.offset, e.offset)), "parse", format!("invalid kustomization: {}", e.message), true);
+            self.err(
+                &file,
+                Some(Span::new(e.offset, e.offset)),
+                "parse",
+                format!("invalid kustomization: {}", e.message),
+                true,
+            );
             return None;
         }
         let root = parsed
@@ -195,7 +284,13 @@ impl Builder<'_> {
             .find(|r| !r.is_null())
             .unwrap_or_else(|| Node::null(Span::new(0, 0)));
         if root.as_map().is_none() && !root.is_null() {
-            self.err(&file, Some(root.span), "parse", "a kustomization must be a mapping".into(), true);
+            self.err(
+                &file,
+                Some(root.span),
+                "parse",
+                "a kustomization must be a mapping".into(),
+                true,
+            );
             return None;
         }
         let k = Kust::read(src, dir, &root);
@@ -214,7 +309,13 @@ impl Builder<'_> {
         self.kustomizations += 1;
         if self.kustomizations > MAX_KUSTOMIZATIONS {
             if let Some((f, s)) = from {
-                self.err(f, Some(s), "budget", "too many kustomizations in one build".into(), true);
+                self.err(
+                    f,
+                    Some(s),
+                    "budget",
+                    "too many kustomizations in one build".into(),
+                    true,
+                );
             }
             return None;
         }
@@ -251,14 +352,16 @@ impl Builder<'_> {
         }
         let mut gerrs = Vec::new();
         for g in &k.generators {
-            let gen_res = generate::generate(self.fs, &k.dir, &k.file, g, &k.gen_options, &mut gerrs);
+            let gen_res =
+                generate::generate(self.fs, &k.dir, &k.file, g, &k.gen_options, &mut gerrs);
             match g.behavior.as_str() {
                 "merge" | "replace" => {
                     let ns = g.namespace.clone().unwrap_or_default();
                     let found = rs.iter_mut().find(|r| {
                         r.kind() == g.kind
                             && r.had_name(&g.name)
-                            && (r.namespace() == ns || (ns.is_empty() && r.namespace() == "default"))
+                            && (r.namespace() == ns
+                                || (ns.is_empty() && r.namespace() == "default"))
                     });
                     match found {
                         Some(r) => generate::merge_into(r, &gen_res, g.behavior == "replace"),
@@ -266,14 +369,30 @@ impl Builder<'_> {
                             &k.file,
                             Some(g.origin.span),
                             "missing-resource",
-                            format!("{} {}: behavior {} needs an existing {} of that name", g.kind, g.name, g.behavior, g.kind),
+                            format!(
+                                "{} {}: behavior {} needs an existing {} of that name",
+                                g.kind, g.name, g.behavior, g.kind
+                            ),
                             true,
                         ),
                     }
                 }
                 _ => {
-                    if rs.iter().any(|r| r.kind() == g.kind && r.name() == g.name && r.namespace() == g.namespace.as_deref().unwrap_or("")) {
-                        self.err(&k.file, Some(g.origin.span), "conflict", format!("{} {} already exists; use behavior: merge or replace", g.kind, g.name), true);
+                    if rs.iter().any(|r| {
+                        r.kind() == g.kind
+                            && r.name() == g.name
+                            && r.namespace() == g.namespace.as_deref().unwrap_or("")
+                    }) {
+                        self.err(
+                            &k.file,
+                            Some(g.origin.span),
+                            "conflict",
+                            format!(
+                                "{} {} already exists; use behavior: merge or replace",
+                                g.kind, g.name
+                            ),
+                            true,
+                        );
                     } else {
                         rs.push(gen_res);
                     }
@@ -292,13 +411,28 @@ impl Builder<'_> {
     fn resolve(&mut self, k: &Kust, e: &Entry, what: &str) -> Option<String> {
         if kfile::is_remote(&e.value) {
             self.unsupported.push(format!("remote {what} {}", e.value));
-            self.err(&k.file, Some(e.span), "unsupported", format!("remote {what} {} is not fetched; the rest was built without it", e.value), false);
+            self.err(
+                &k.file,
+                Some(e.span),
+                "unsupported",
+                format!(
+                    "remote {what} {} is not fetched; the rest was built without it",
+                    e.value
+                ),
+                false,
+            );
             return None;
         }
         match confined_join(&k.dir, &e.value) {
             Some(p) => Some(p),
             None => {
-                self.err(&k.file, Some(e.span), "outside-root", format!("{} is outside the repository", e.value), true);
+                self.err(
+                    &k.file,
+                    Some(e.span),
+                    "outside-root",
+                    format!("{} is outside the repository", e.value),
+                    true,
+                );
                 None
             }
         }
@@ -309,22 +443,44 @@ impl Builder<'_> {
             return;
         };
         if self.fs.is_dir(&path) {
-            if stack.iter().any(|d| *d == path) {
-                self.err(&k.file, Some(e.span), "cycle", format!("cycle: {} includes {} which includes it again ({} -> {path})", k.dir_name(), path, stack.join(" -> ")), true);
+            if stack.contains(&path) {
+                self.err(
+                    &k.file,
+                    Some(e.span),
+                    "cycle",
+                    format!(
+                        "cycle: {path} is already being built ({} -> {path})",
+                        stack.join(" -> ")
+                    ),
+                    true,
+                );
                 return;
             }
             let mut sub = Vec::new();
-            if let Some(sk) = self.kustomization(&path, stack, None, Some((&k.file, e.span)), &mut sub)
+            if let Some(sk) =
+                self.kustomization(&path, stack, None, Some((&k.file, e.span)), &mut sub)
                 && sk.is_component
             {
-                self.err(&k.file, Some(e.span), "invalid", format!("{path} is a Component; list it under `components`"), true);
+                self.err(
+                    &k.file,
+                    Some(e.span),
+                    "invalid",
+                    format!("{path} is a Component; list it under `components`"),
+                    true,
+                );
                 return;
             }
             self.append(k, e.span, rs, sub);
             return;
         }
         let Some(src) = self.fs.read(&path) else {
-            self.err(&k.file, Some(e.span), "missing-resource", format!("resource {path} not found"), true);
+            self.err(
+                &k.file,
+                Some(e.span),
+                "missing-resource",
+                format!("resource {path} not found"),
+                true,
+            );
             return;
         };
         let objs = self.objects(&src, Role::Base);
@@ -333,12 +489,23 @@ impl Builder<'_> {
 
     fn append(&mut self, k: &Kust, span: Span, rs: &mut Vec<Res>, more: Vec<Res>) {
         for r in more {
-            if rs.iter().any(|x| x.kind() == r.kind() && x.api_version() == r.api_version() && x.name() == r.name() && x.namespace() == r.namespace()) {
+            if rs.iter().any(|x| {
+                x.kind() == r.kind()
+                    && x.api_version() == r.api_version()
+                    && x.name() == r.name()
+                    && x.namespace() == r.namespace()
+            }) {
                 self.err(&k.file, Some(span), "conflict", format!("{} {} is defined twice (may not add resource with an already registered id)", r.kind(), r.name()), true);
                 continue;
             }
             if rs.len() >= MAX_OBJECTS {
-                self.err(&k.file, Some(span), "budget", format!("more than {MAX_OBJECTS} objects"), true);
+                self.err(
+                    &k.file,
+                    Some(span),
+                    "budget",
+                    format!("more than {MAX_OBJECTS} objects"),
+                    true,
+                );
                 return;
             }
             rs.push(r);
@@ -350,7 +517,13 @@ impl Builder<'_> {
         let file: Arc<str> = Arc::from(src.path.as_str());
         let parsed = crate::parse::yaml::parse(&src.text);
         if let Some(e) = &parsed.error {
-            self.err(&file, Some(Span::new(e.offset, e.offset)), "parse", format!("invalid YAML: {}", e.message), true);
+            self.err(
+                &file,
+                Some(Span::new(e.offset, e.offset)),
+                "parse",
+                format!("invalid YAML: {}", e.message),
+                true,
+            );
         }
         let mut out = Vec::new();
         for d in &parsed.docs {
@@ -365,7 +538,13 @@ impl Builder<'_> {
 
     fn push_object(&mut self, file: &Arc<str>, span: Span, n: N, out: &mut Vec<N>) {
         if n.as_map().is_none() {
-            self.err(file, Some(span), "invalid", "a resource must be a mapping".into(), true);
+            self.err(
+                file,
+                Some(span),
+                "invalid",
+                "a resource must be a mapping".into(),
+                true,
+            );
             return;
         }
         let kind = n.str_at(&["kind"]).unwrap_or("");
@@ -376,7 +555,13 @@ impl Builder<'_> {
             return;
         }
         if kind.is_empty() || n.str_at(&["metadata", "name"]).is_none() {
-            self.err(file, Some(span), "invalid", "a resource needs kind and metadata.name".into(), true);
+            self.err(
+                file,
+                Some(span),
+                "invalid",
+                "a resource needs kind and metadata.name".into(),
+                true,
+            );
             return;
         }
         out.push(n);
@@ -386,19 +571,37 @@ impl Builder<'_> {
         let Some(path) = self.resolve(k, e, "component") else {
             return;
         };
-        if stack.iter().any(|d| *d == path) {
-            self.err(&k.file, Some(e.span), "cycle", format!("cycle: component {path} is already being built"), true);
+        if stack.contains(&path) {
+            self.err(
+                &k.file,
+                Some(e.span),
+                "cycle",
+                format!("cycle: component {path} is already being built"),
+                true,
+            );
             return;
         }
         if !self.fs.is_dir(&path) {
-            self.err(&k.file, Some(e.span), "missing-resource", format!("component {path} not found"), true);
+            self.err(
+                &k.file,
+                Some(e.span),
+                "missing-resource",
+                format!("component {path} not found"),
+                true,
+            );
             return;
         }
         let Some((ck, _)) = self.read_kust(&path, Some((&k.file, e.span))) else {
             return;
         };
         if !ck.is_component {
-            self.err(&k.file, Some(e.span), "invalid", format!("{path} is not a Component (kind: Component)"), true);
+            self.err(
+                &k.file,
+                Some(e.span),
+                "invalid",
+                format!("{path} is not a Component (kind: Component)"),
+                true,
+            );
             return;
         }
         for (span, m) in ck.invalid.clone() {
@@ -410,7 +613,11 @@ impl Builder<'_> {
     }
 
     fn transformers(&mut self, k: &Kust, rs: &mut Vec<Res>) {
-        for p in k.patches.iter().filter(|p| p.field == PatchField::StrategicMerge) {
+        for p in k
+            .patches
+            .iter()
+            .filter(|p| p.field == PatchField::StrategicMerge)
+        {
             self.patch(k, p, rs);
         }
         for p in k.patches.iter().filter(|p| p.field == PatchField::Patches) {
@@ -451,18 +658,36 @@ impl Builder<'_> {
                 let path = match confined_join(&k.dir, &e.value) {
                     Some(x) => x,
                     None => {
-                        self.err(&p.file, Some(e.span), "outside-root", format!("patch {} is outside the repository", e.value), true);
+                        self.err(
+                            &p.file,
+                            Some(e.span),
+                            "outside-root",
+                            format!("patch {} is outside the repository", e.value),
+                            true,
+                        );
                         return None;
                     }
                 };
                 let Some(src) = self.fs.read(&path) else {
-                    self.err(&p.file, Some(e.span), "missing-resource", format!("patch file {path} not found"), true);
+                    self.err(
+                        &p.file,
+                        Some(e.span),
+                        "missing-resource",
+                        format!("patch file {path} not found"),
+                        true,
+                    );
                     return None;
                 };
                 let file: Arc<str> = Arc::from(src.path.as_str());
                 let parsed = crate::parse::yaml::parse(&src.text);
                 if let Some(er) = &parsed.error {
-                    self.err(&file, Some(Span::new(er.offset, er.offset)), "parse", format!("invalid patch: {}", er.message), true);
+                    self.err(
+                        &file,
+                        Some(Span::new(er.offset, er.offset)),
+                        "parse",
+                        format!("invalid patch: {}", er.message),
+                        true,
+                    );
                     return None;
                 }
                 Some(
@@ -477,7 +702,13 @@ impl Builder<'_> {
             PatchSrc::Inline(it) => {
                 let parsed = crate::parse::yaml::parse(&it.text);
                 if let Some(er) = &parsed.error {
-                    self.err(&p.file, Some(it.span), "parse", format!("invalid inline patch: {}", er.message), true);
+                    self.err(
+                        &p.file,
+                        Some(it.span),
+                        "parse",
+                        format!("invalid inline patch: {}", er.message),
+                        true,
+                    );
                     return None;
                 }
                 Some(
@@ -497,13 +728,23 @@ impl Builder<'_> {
             return;
         };
         let is_json = p.field == PatchField::Json6902
-            || (p.field == PatchField::Patches && docs.first().is_some_and(|d| d.as_seq().is_some()));
+            || (p.field == PatchField::Patches
+                && docs.first().is_some_and(|d| d.as_seq().is_some()));
         if is_json {
             let Some(target) = &p.target else {
-                self.err(&p.file, Some(p.span), "invalid", "a JSON 6902 patch needs a target".into(), true);
+                self.err(
+                    &p.file,
+                    Some(p.span),
+                    "invalid",
+                    "a JSON 6902 patch needs a target".into(),
+                    true,
+                );
                 return;
             };
-            let ops: Vec<N> = docs.iter().flat_map(|d| d.as_seq().cloned().unwrap_or_default()).collect();
+            let ops: Vec<N> = docs
+                .iter()
+                .flat_map(|d| d.as_seq().cloned().unwrap_or_default())
+                .collect();
             let mut hit = false;
             for r in rs.iter_mut() {
                 if !transform::selects(target, r) {
@@ -513,37 +754,88 @@ impl Builder<'_> {
                 for op in &ops {
                     if let Err(m) = merge::apply_op(&mut r.obj, op) {
                         let span = op.o.as_ref().map(|o| o.span).unwrap_or(p.span);
-                        let path = op.o.as_ref().map(|o| o.path.clone()).unwrap_or(p.file.clone());
-                        self.err(&path, Some(span), "patch", format!("JSON patch on {} {}: {m}", r.kind(), r.name()), true);
+                        let path =
+                            op.o.as_ref()
+                                .map(|o| o.path.clone())
+                                .unwrap_or(p.file.clone());
+                        self.err(
+                            &path,
+                            Some(span),
+                            "patch",
+                            format!("JSON patch on {} {}: {m}", r.kind(), r.name()),
+                            true,
+                        );
                     }
                 }
             }
             if !hit {
-                self.err(&p.file, Some(p.span), "no-target", format!("patch target {} matches no resource", describe(target)), false);
+                self.err(
+                    &p.file,
+                    Some(p.span),
+                    "no-target",
+                    format!("patch target {} matches no resource", describe(target)),
+                    false,
+                );
             }
             return;
         }
         for doc in &docs {
             if doc.as_map().is_none() {
-                self.err(&p.file, Some(p.span), "invalid", "a strategic merge patch must be a mapping".into(), true);
+                self.err(
+                    &p.file,
+                    Some(p.span),
+                    "invalid",
+                    "a strategic merge patch must be a mapping".into(),
+                    true,
+                );
                 continue;
             }
             let idx: Vec<usize> = match &p.target {
-                Some(t) => (0..rs.len()).filter(|&i| transform::selects(t, &rs[i])).collect(),
+                Some(t) => (0..rs.len())
+                    .filter(|&i| transform::selects(t, &rs[i]))
+                    .collect(),
                 None => {
                     let av = doc.str_at(&["apiVersion"]).unwrap_or("");
                     let kind = doc.str_at(&["kind"]).unwrap_or("");
                     let name = doc.str_at(&["metadata", "name"]).unwrap_or("");
                     let ns = doc.str_at(&["metadata", "namespace"]).unwrap_or("");
-                    let found: Vec<usize> = (0..rs.len()).filter(|&i| rs[i].matches_id(av, kind, name, ns)).collect();
+                    let found: Vec<usize> = (0..rs.len())
+                        .filter(|&i| rs[i].matches_id(av, kind, name, ns))
+                        .collect();
                     if found.is_empty() {
                         let span = doc.o.as_ref().map(|o| o.span).unwrap_or(p.span);
-                        let file = doc.o.as_ref().map(|o| o.path.clone()).unwrap_or(p.file.clone());
-                        self.err(&file, Some(span), "no-target", format!("no resource matches strategic merge patch {kind} {name}{}", if ns.is_empty() { String::new() } else { format!(" in namespace {ns}") }), true);
+                        let file = doc
+                            .o
+                            .as_ref()
+                            .map(|o| o.path.clone())
+                            .unwrap_or(p.file.clone());
+                        self.err(
+                            &file,
+                            Some(span),
+                            "no-target",
+                            format!(
+                                "no resource matches strategic merge patch {kind} {name}{}",
+                                if ns.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(" in namespace {ns}")
+                                }
+                            ),
+                            true,
+                        );
                         continue;
                     }
                     if found.len() > 1 {
-                        self.err(&p.file, Some(p.span), "conflict", format!("strategic merge patch {kind} {name} matches {} resources", found.len()), true);
+                        self.err(
+                            &p.file,
+                            Some(p.span),
+                            "conflict",
+                            format!(
+                                "strategic merge patch {kind} {name} matches {} resources",
+                                found.len()
+                            ),
+                            true,
+                        );
                         continue;
                     }
                     found
@@ -551,7 +843,13 @@ impl Builder<'_> {
             };
             if idx.is_empty() {
                 if let Some(t) = &p.target {
-                    self.err(&p.file, Some(p.span), "no-target", format!("patch target {} matches no resource", describe(t)), false);
+                    self.err(
+                        &p.file,
+                        Some(p.span),
+                        "no-target",
+                        format!("patch target {} matches no resource", describe(t)),
+                        false,
+                    );
                 }
                 continue;
             }
@@ -576,11 +874,15 @@ impl Builder<'_> {
                 if let Some(a) = keep_av {
                     r.obj.set("apiVersion", a);
                 }
-                if !p.allow_kind_change && let Some(kd) = keep_kind {
+                if !p.allow_kind_change
+                    && let Some(kd) = keep_kind
+                {
                     r.obj.set("kind", kd);
                 }
                 let meta = r.obj.child_map("metadata", &None);
-                if !p.allow_name_change && let Some(n) = keep_name {
+                if !p.allow_name_change
+                    && let Some(n) = keep_name
+                {
                     meta.set("name", n);
                 }
                 match keep_ns {
@@ -627,7 +929,10 @@ impl Builder<'_> {
         }
         for (name, count, s) in &o.replicas {
             k.replicas.retain(|r| r.name != *name);
-            let count = N::new(V::Scalar(count.to_string(), crate::model::node::Scalar::Int), Some(org(*s)));
+            let count = N::new(
+                V::Scalar(count.to_string(), crate::model::node::Scalar::Int),
+                Some(org(*s)),
+            );
             k.replicas.push(Replica {
                 name: name.clone(),
                 count,
@@ -650,7 +955,12 @@ impl Builder<'_> {
             let fake = Node {
                 span: Span::new(0, 0),
                 value: crate::model::node::Value::Map(vec![(
-                    Node::scalar("patches", crate::model::node::Scalar::Str, crate::model::node::Style::Plain, Span::new(0, 0)),
+                    Node::scalar(
+                        "patches",
+                        crate::model::node::Scalar::Str,
+                        crate::model::node::Style::Plain,
+                        Span::new(0, 0),
+                    ),
                     Node {
                         span: Span::new(0, 0),
                         value: crate::model::node::Value::Seq(root_entries),
@@ -666,10 +976,12 @@ impl Builder<'_> {
     }
 }
 
-impl Kust {
-    fn dir_name(&self) -> &str {
-        if self.dir.is_empty() { "." } else { &self.dir }
-    }
+/// Whether `path` lies in or below `dir` (both root-relative, normalized).
+pub(super) fn within(dir: &str, path: &str) -> bool {
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn describe(t: &kfile::Selector) -> String {

@@ -45,10 +45,16 @@ impl Res {
     }
     /// The name it was first given.
     pub fn org_name(&self) -> &str {
-        self.history.first().map(|h| h.0.as_str()).unwrap_or(self.name())
+        self.history
+            .first()
+            .map(|h| h.0.as_str())
+            .unwrap_or(self.name())
     }
     pub fn org_namespace(&self) -> &str {
-        self.history.first().map(|h| h.1.as_str()).unwrap_or(self.namespace())
+        self.history
+            .first()
+            .map(|h| h.1.as_str())
+            .unwrap_or(self.namespace())
     }
     /// Whether `name` is its current or any previous name.
     pub fn had_name(&self, name: &str) -> bool {
@@ -103,10 +109,19 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("CSINode", "storage.k8s.io"),
     ("VolumeAttachment", "storage.k8s.io"),
     ("PriorityClass", "scheduling.k8s.io"),
-    ("ValidatingWebhookConfiguration", "admissionregistration.k8s.io"),
-    ("MutatingWebhookConfiguration", "admissionregistration.k8s.io"),
+    (
+        "ValidatingWebhookConfiguration",
+        "admissionregistration.k8s.io",
+    ),
+    (
+        "MutatingWebhookConfiguration",
+        "admissionregistration.k8s.io",
+    ),
     ("ValidatingAdmissionPolicy", "admissionregistration.k8s.io"),
-    ("ValidatingAdmissionPolicyBinding", "admissionregistration.k8s.io"),
+    (
+        "ValidatingAdmissionPolicyBinding",
+        "admissionregistration.k8s.io",
+    ),
     ("APIService", "apiregistration.k8s.io"),
     ("RuntimeClass", "node.k8s.io"),
     ("PodSecurityPolicy", "policy"),
@@ -123,7 +138,9 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
 ];
 
 pub fn is_cluster_scoped(kind: &str, group: &str) -> bool {
-    CLUSTER_SCOPED.iter().any(|(k, g)| *k == kind && *g == group)
+    CLUSTER_SCOPED
+        .iter()
+        .any(|(k, g)| *k == kind && *g == group)
 }
 
 // ---------------------------------------------------------------- field specs
@@ -164,15 +181,29 @@ const AFFINITY: &[&str] = &[
 
 /// Label paths other than metadata/labels (kustomize's commonLabels / templateLabels).
 const TEMPLATE_LABELS: &[Fs] = &[
-    fs("ReplicationController", "spec/template/metadata/labels", true),
+    fs(
+        "ReplicationController",
+        "spec/template/metadata/labels",
+        true,
+    ),
     fs("Deployment", "spec/template/metadata/labels", true),
     fs("ReplicaSet", "spec/template/metadata/labels", true),
     fs("DaemonSet", "spec/template/metadata/labels", true),
     fsg("StatefulSet", "apps", "spec/template/metadata/labels", true),
     fsg("Job", "batch", "spec/template/metadata/labels", true),
     fsg("CronJob", "batch", "spec/jobTemplate/metadata/labels", true),
-    fsg("CronJob", "batch", "spec/jobTemplate/spec/template/metadata/labels", true),
-    fsg("StatefulSet", "apps", "spec/volumeClaimTemplates/metadata/labels", true),
+    fsg(
+        "CronJob",
+        "batch",
+        "spec/jobTemplate/spec/template/metadata/labels",
+        true,
+    ),
+    fsg(
+        "StatefulSet",
+        "apps",
+        "spec/volumeClaimTemplates/metadata/labels",
+        true,
+    ),
 ];
 
 const SELECTOR_LABELS: &[Fs] = &[
@@ -183,25 +214,69 @@ const SELECTOR_LABELS: &[Fs] = &[
     fs("DaemonSet", "spec/selector/matchLabels", true),
     fsg("StatefulSet", "apps", "spec/selector/matchLabels", true),
     fsg("Job", "batch", "spec/selector/matchLabels", false),
-    fsg("CronJob", "batch", "spec/jobTemplate/spec/selector/matchLabels", false),
-    fsg("PodDisruptionBudget", "policy", "spec/selector/matchLabels", false),
-    fsg("NetworkPolicy", "networking.k8s.io", "spec/podSelector/matchLabels", false),
-    fsg("NetworkPolicy", "networking.k8s.io", "spec/ingress/from/podSelector/matchLabels", false),
-    fsg("NetworkPolicy", "networking.k8s.io", "spec/egress/to/podSelector/matchLabels", false),
+    fsg(
+        "CronJob",
+        "batch",
+        "spec/jobTemplate/spec/selector/matchLabels",
+        false,
+    ),
+    fsg(
+        "PodDisruptionBudget",
+        "policy",
+        "spec/selector/matchLabels",
+        false,
+    ),
+    fsg(
+        "NetworkPolicy",
+        "networking.k8s.io",
+        "spec/podSelector/matchLabels",
+        false,
+    ),
+    fsg(
+        "NetworkPolicy",
+        "networking.k8s.io",
+        "spec/ingress/from/podSelector/matchLabels",
+        false,
+    ),
+    fsg(
+        "NetworkPolicy",
+        "networking.k8s.io",
+        "spec/egress/to/podSelector/matchLabels",
+        false,
+    ),
 ];
 
 const TEMPLATE_ANNOTATIONS: &[Fs] = &[
-    fs("ReplicationController", "spec/template/metadata/annotations", true),
+    fs(
+        "ReplicationController",
+        "spec/template/metadata/annotations",
+        true,
+    ),
     fs("Deployment", "spec/template/metadata/annotations", true),
     fs("ReplicaSet", "spec/template/metadata/annotations", true),
     fs("DaemonSet", "spec/template/metadata/annotations", true),
     fs("StatefulSet", "spec/template/metadata/annotations", true),
     fsg("Job", "batch", "spec/template/metadata/annotations", true),
-    fsg("CronJob", "batch", "spec/jobTemplate/metadata/annotations", true),
-    fsg("CronJob", "batch", "spec/jobTemplate/spec/template/metadata/annotations", true),
+    fsg(
+        "CronJob",
+        "batch",
+        "spec/jobTemplate/metadata/annotations",
+        true,
+    ),
+    fsg(
+        "CronJob",
+        "batch",
+        "spec/jobTemplate/spec/template/metadata/annotations",
+        true,
+    ),
 ];
 
-const REPLICAS: &[&str] = &["Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"];
+const REPLICAS: &[&str] = &[
+    "Deployment",
+    "ReplicationController",
+    "ReplicaSet",
+    "StatefulSet",
+];
 
 fn applies(f: &Fs, r: &Res) -> bool {
     f.kind.is_none_or(|k| k == r.kind()) && f.group.is_none_or(|g| g == r.group())
@@ -274,7 +349,9 @@ pub fn labels(
         for f in specs {
             if applies(f, r) {
                 let segs: Vec<&str> = f.path.split('/').collect();
-                visit(&mut r.obj, &segs, f.create, &o, &mut |n| add_pairs(n, pairs));
+                visit(&mut r.obj, &segs, f.create, &o, &mut |n| {
+                    add_pairs(n, pairs)
+                });
             }
         }
         if selectors && matches!(r.kind(), "Deployment" | "StatefulSet") && r.group() == "apps" {
@@ -298,7 +375,9 @@ pub fn annotations(rs: &mut [Res], pairs: &[(String, String, Origin)]) {
         for f in TEMPLATE_ANNOTATIONS {
             if applies(f, r) {
                 let segs: Vec<&str> = f.path.split('/').collect();
-                visit(&mut r.obj, &segs, f.create, &o, &mut |n| add_pairs(n, pairs));
+                visit(&mut r.obj, &segs, f.create, &o, &mut |n| {
+                    add_pairs(n, pairs)
+                });
             }
         }
     }
@@ -315,12 +394,12 @@ pub fn namespace(rs: &mut [Res], ns: &str, o: &Origin) {
         if !is_cluster_scoped(&kind, &group) {
             r.set_namespace(ns, &o);
         }
-        if kind == "RoleBinding" || kind == "ClusterRoleBinding" {
-            if let Some(subjects) = r.obj.get_mut("subjects").and_then(N::as_seq_mut) {
-                for s in subjects {
-                    if s.get("name").and_then(N::text) == Some("default") {
-                        s.set("namespace", N::string(ns, o.clone()));
-                    }
+        if (kind == "RoleBinding" || kind == "ClusterRoleBinding")
+            && let Some(subjects) = r.obj.get_mut("subjects").and_then(N::as_seq_mut)
+        {
+            for s in subjects {
+                if s.get("name").and_then(N::text) == Some("default") {
+                    s.set("namespace", N::string(ns, o.clone()));
                 }
             }
         }
@@ -476,7 +555,12 @@ pub fn images(rs: &mut [Res], img: &Image) {
                 continue;
             };
             for field in ["containers", "initContainers"] {
-                for c in spec.get_mut(field).and_then(N::as_seq_mut).into_iter().flatten() {
+                for c in spec
+                    .get_mut(field)
+                    .and_then(N::as_seq_mut)
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some(im) = c.get_mut("image")
                         && let Some(t) = im.text()
                         && let Some(new) = new_image(t, img)
@@ -650,10 +734,26 @@ const SECRET_POD_PATHS: &[&str] = &[
 
 /// (referenced kind, referrer kind, path) for references outside pod specs.
 const OTHER_REFS: &[(&str, &str, &str)] = &[
-    ("Deployment", "HorizontalPodAutoscaler", "spec/scaleTargetRef/name"),
-    ("ReplicationController", "HorizontalPodAutoscaler", "spec/scaleTargetRef/name"),
-    ("ReplicaSet", "HorizontalPodAutoscaler", "spec/scaleTargetRef/name"),
-    ("StatefulSet", "HorizontalPodAutoscaler", "spec/scaleTargetRef/name"),
+    (
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "spec/scaleTargetRef/name",
+    ),
+    (
+        "ReplicationController",
+        "HorizontalPodAutoscaler",
+        "spec/scaleTargetRef/name",
+    ),
+    (
+        "ReplicaSet",
+        "HorizontalPodAutoscaler",
+        "spec/scaleTargetRef/name",
+    ),
+    (
+        "StatefulSet",
+        "HorizontalPodAutoscaler",
+        "spec/scaleTargetRef/name",
+    ),
     ("ConfigMap", "Role", "rules/resourceNames"),
     ("ConfigMap", "ClusterRole", "rules/resourceNames"),
     ("Secret", "Ingress", "spec/tls/secretName"),
@@ -661,20 +761,44 @@ const OTHER_REFS: &[(&str, &str, &str)] = &[
     ("Secret", "Role", "rules/resourceNames"),
     ("Secret", "ClusterRole", "rules/resourceNames"),
     ("Service", "StatefulSet", "spec/serviceName"),
-    ("Service", "Ingress", "spec/rules/http/paths/backend/serviceName"),
+    (
+        "Service",
+        "Ingress",
+        "spec/rules/http/paths/backend/serviceName",
+    ),
     ("Service", "Ingress", "spec/backend/serviceName"),
-    ("Service", "Ingress", "spec/rules/http/paths/backend/service/name"),
+    (
+        "Service",
+        "Ingress",
+        "spec/rules/http/paths/backend/service/name",
+    ),
     ("Service", "Ingress", "spec/defaultBackend/service/name"),
     ("Service", "APIService", "spec/service/name"),
     ("Role", "RoleBinding", "roleRef/name"),
     ("ClusterRole", "RoleBinding", "roleRef/name"),
     ("ClusterRole", "ClusterRoleBinding", "roleRef/name"),
-    ("PersistentVolume", "PersistentVolumeClaim", "spec/volumeName"),
+    (
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "spec/volumeName",
+    ),
     ("StorageClass", "PersistentVolume", "spec/storageClassName"),
-    ("StorageClass", "PersistentVolumeClaim", "spec/storageClassName"),
-    ("StorageClass", "StatefulSet", "spec/volumeClaimTemplates/spec/storageClassName"),
+    (
+        "StorageClass",
+        "PersistentVolumeClaim",
+        "spec/storageClassName",
+    ),
+    (
+        "StorageClass",
+        "StatefulSet",
+        "spec/volumeClaimTemplates/spec/storageClassName",
+    ),
     ("IngressClass", "Ingress", "spec/ingressClassName"),
-    ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "spec/policyName"),
+    (
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "spec/policyName",
+    ),
 ];
 
 /// Kinds referred to by `serviceAccountName` etc. (not from ReplicaSet: as kustomize).
@@ -730,7 +854,10 @@ impl Index {
             .filter(|&i| {
                 let it = &self.items[i];
                 it.0 == "ServiceAccount"
-                    && it.4.iter().any(|(n, s)| n == name && ns.is_none_or(|ns| eff_ns(s) == eff_ns(ns)))
+                    && it
+                        .4
+                        .iter()
+                        .any(|(n, s)| n == name && ns.is_none_or(|ns| eff_ns(s) == eff_ns(ns)))
             })
             .collect();
         if hits.len() != 1 {
@@ -812,7 +939,14 @@ pub fn fix_references(rs: &mut [Res]) {
         let ns = r.namespace().to_string();
         if let Some((_, base)) = POD_KINDS.iter().find(|(k, _)| *k == kind) {
             for p in CM_POD_PATHS {
-                rewrite_at(&mut r.obj, &format!("{base}/{p}"), "ConfigMap", &ns, me, &ix);
+                rewrite_at(
+                    &mut r.obj,
+                    &format!("{base}/{p}"),
+                    "ConfigMap",
+                    &ns,
+                    me,
+                    &ix,
+                );
             }
             for p in SECRET_POD_PATHS {
                 rewrite_at(&mut r.obj, &format!("{base}/{p}"), "Secret", &ns, me, &ix);
@@ -820,7 +954,10 @@ pub fn fix_references(rs: &mut [Res]) {
             if SA_LIKE_KINDS.contains(&kind.as_str()) {
                 for (target, field) in [
                     ("ServiceAccount", "serviceAccountName"),
-                    ("PersistentVolumeClaim", "volumes/persistentVolumeClaim/claimName"),
+                    (
+                        "PersistentVolumeClaim",
+                        "volumes/persistentVolumeClaim/claimName",
+                    ),
                     ("PriorityClass", "priorityClassName"),
                 ] {
                     rewrite_at(&mut r.obj, &format!("{base}/{field}"), target, &ns, me, &ix);
@@ -838,7 +975,10 @@ pub fn fix_references(rs: &mut [Res]) {
                 }
             }
             if path.contains("scaleTargetRef") {
-                let rk = r.obj.str_at(&["spec", "scaleTargetRef", "kind"]).unwrap_or("");
+                let rk = r
+                    .obj
+                    .str_at(&["spec", "scaleTargetRef", "kind"])
+                    .unwrap_or("");
                 if rk != *target {
                     continue;
                 }
@@ -846,7 +986,13 @@ pub fn fix_references(rs: &mut [Res]) {
             rewrite_at(&mut r.obj, path, target, &ns, me, &ix);
         }
         if kind == "RoleBinding" || kind == "ClusterRoleBinding" {
-            for s in r.obj.get_mut("subjects").and_then(N::as_seq_mut).into_iter().flatten() {
+            for s in r
+                .obj
+                .get_mut("subjects")
+                .and_then(N::as_seq_mut)
+                .into_iter()
+                .flatten()
+            {
                 if s.str_at(&["kind"]) != Some("ServiceAccount") {
                     continue;
                 }
@@ -868,7 +1014,13 @@ pub fn fix_references(rs: &mut [Res]) {
             }
         }
         if kind == "ValidatingWebhookConfiguration" || kind == "MutatingWebhookConfiguration" {
-            for w in r.obj.get_mut("webhooks").and_then(N::as_seq_mut).into_iter().flatten() {
+            for w in r
+                .obj
+                .get_mut("webhooks")
+                .and_then(N::as_seq_mut)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(svc) = w.path_mut(&["clientConfig", "service"]) {
                     let Some(name) = svc.str_at(&["name"]).map(String::from) else {
                         continue;
@@ -914,14 +1066,20 @@ const ORDER_FIRST: &[&str] = &[
     "CronJob",
     "PodDisruptionBudget",
 ];
-const ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+const ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 /// kustomize's legacy order: kinds first/last by the lists, then by group/version/kind,
 /// then namespace and name.
 pub fn legacy_sort(rs: &mut [Res], first: Option<&[String]>, last: Option<&[String]>) {
     let rank = |kind: &str| -> i64 {
         let (f, l): (Vec<&str>, Vec<&str>) = match (first, last) {
-            (Some(f), Some(l)) => (f.iter().map(String::as_str).collect(), l.iter().map(String::as_str).collect()),
+            (Some(f), Some(l)) => (
+                f.iter().map(String::as_str).collect(),
+                l.iter().map(String::as_str).collect(),
+            ),
             (Some(f), None) => (f.iter().map(String::as_str).collect(), Vec::new()),
             (None, Some(l)) => (Vec::new(), l.iter().map(String::as_str).collect()),
             (None, None) => (ORDER_FIRST.to_vec(), ORDER_LAST.to_vec()),
@@ -935,13 +1093,25 @@ pub fn legacy_sort(rs: &mut [Res], first: Option<&[String]>, last: Option<&[Stri
         0
     };
     let gvk = |r: &Res| {
-        let g = if r.group().is_empty() { "~G" } else { r.group() };
-        let v = if r.version().is_empty() { "~V" } else { r.version() };
+        let g = if r.group().is_empty() {
+            "~G"
+        } else {
+            r.group()
+        };
+        let v = if r.version().is_empty() {
+            "~V"
+        } else {
+            r.version()
+        };
         let k = if r.kind().is_empty() { "~K" } else { r.kind() };
         format!("{g}_{v}_{k}")
     };
     let id = |r: &Res| {
-        let ns = if r.namespace().is_empty() { "~X" } else { r.namespace() };
+        let ns = if r.namespace().is_empty() {
+            "~X"
+        } else {
+            r.namespace()
+        };
         let n = if r.name().is_empty() { "~N" } else { r.name() };
         format!("{ns}|{n}")
     };

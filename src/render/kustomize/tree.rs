@@ -250,7 +250,11 @@ fn needs_quotes(s: &str) -> bool {
     ) {
         return true;
     }
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_whitespace() {
+    if "?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_whitespace() {
+        return true;
+    }
+    // `-x` is a plain scalar; `-`, `- x` and `--- ` are not.
+    if first == '-' && (s.len() == 1 || s[1..].starts_with([' ', '\t']) || s.starts_with("---")) {
         return true;
     }
     let last = s.chars().next_back().unwrap_or(' ');
@@ -260,7 +264,9 @@ fn needs_quotes(s: &str) -> bool {
     s.contains(": ")
         || s.contains(" #")
         || s.contains(":\t")
-        || s.chars().any(|c| c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}')
+        || s.chars().any(|c| {
+            c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}'
+        })
 }
 
 fn quote(s: &str, out: &mut String) {
@@ -291,10 +297,16 @@ fn block_ok(s: &str) -> bool {
         && !s.starts_with(' ')
         && !s.starts_with('\n')
         && !s.starts_with('\t')
-        && !s
-            .chars()
-            .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}')
-        && s.trim_end_matches('\n').split('\n').all(|l| !l.ends_with(' ') || !l.trim().is_empty() || l.is_empty())
+        && !s.chars().any(|c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || c == '\u{feff}'
+                || c == '\u{2028}'
+                || c == '\u{2029}'
+                || c == '\u{85}'
+        })
+        && s.trim_end_matches('\n')
+            .split('\n')
+            .all(|l| !l.ends_with(' ') || !l.trim().is_empty() || l.is_empty())
         && !s.trim_end_matches('\n').is_empty()
 }
 
@@ -336,7 +348,8 @@ fn write_scalar(text: &str, kind: Scalar, indent: usize, out: &mut String) {
             }
         }
         _ => {
-            if text.is_empty() || text.contains('\n') || text.contains(": ") || text.contains(" #") {
+            if text.is_empty() || text.contains('\n') || text.contains(": ") || text.contains(" #")
+            {
                 quote(text, out);
             } else {
                 out.push_str(text);
@@ -464,11 +477,17 @@ mod tests {
 
     #[test]
     fn emits_parseable_yaml_with_same_data() {
-        let src = "a: \"1\"\nb: 2\nc: \"true\"\nd: \"\"\ne:\n- x\n- - y\n  - z\n- k: v\n  l: \"null\"\nf: |\n  line1\n\n  line2\ng: \"a: b\"\nh: \" lead\"\ni: []\nj: {}\nk: \"#x\"\nl: \"multi\\nno-trailing\"\nm: \"yes\"\nn: ~\n";
+        let src = "a: \"1\"\nb: 2\nc: \"true\"\nd: \"\"\ne:\n- x\n- - w\n  - z\n- k: v\n  l: \"null\"\nf: |\n  line1\n\n  line2\ng: \"a: b\"\nh: \" lead\"\ni: []\nj: {}\nk: \"#x\"\nl: \"multi\\nno-trailing\"\nm: \"yes\"\nn: ~\n";
         let out = roundtrip(src);
         let a = parse(src).docs[0].root.to_json();
         let b = parse(&out);
         assert!(b.error.is_none(), "{out}");
         assert_eq!(a, b.docs[0].root.to_json(), "{out}");
+    }
+
+    #[test]
+    fn yaml_11_only_booleans_are_read_as_strings_as_kustomize_does() {
+        let out = roundtrip("a: yes\nb: on\nc: true\nd: -x\ne: '-'\n");
+        assert_eq!(out, "a: \"yes\"\nb: \"on\"\nc: true\nd: -x\ne: \"-\"\n");
     }
 }
