@@ -69,7 +69,13 @@ fn fixtures_build_as_kubectl_kustomize_does() {
     for dir in dirs {
         let u = build(&fs, &dir);
         assert_eq!(u.status, UnitStatus::Rendered, "{dir}: {:?}", u.errors);
-        assert!(u.errors.is_empty(), "{dir}: {:?}", u.errors);
+        assert!(
+            u.errors
+                .iter()
+                .all(|e| e.code == "conflict" && dir.ends_with("conflicting-patches")),
+            "{dir}: {:?}",
+            u.errors
+        );
         let want = std::fs::read_to_string(root().join(&dir).join("expected.yaml"))
             .expect("expected.yaml");
         assert_eq!(objects(text(&u)), objects(&want), "{dir}");
@@ -292,6 +298,33 @@ fn missing_resources_outside_paths_and_unmatched_patches_are_located() {
 }
 
 #[test]
+fn conflicting_patches_are_noted_and_the_later_one_wins() {
+    let fs = fs();
+    let dir = format!("{FX}/conflicting-patches");
+    let u = build(&fs, &dir);
+    assert_eq!(u.status, UnitStatus::Rendered);
+    let got: Vec<(&str, usize)> = u
+        .errors
+        .iter()
+        .map(|e| {
+            let src = fs.read(&e.path).expect("readable");
+            (e.code, src.line_col(e.span.expect("located").start()).line)
+        })
+        .collect();
+    assert_eq!(got, vec![("conflict", 15), ("conflict", 24)]);
+    assert!(
+        u.errors[1].message.contains("spec.replicas set to 3")
+            && u.errors[1].message.contains("overridden with 5"),
+        "{}",
+        u.errors[1].message
+    );
+    assert_eq!(
+        origin_of(&u, "replicas: 5"),
+        (format!("{dir}/kustomization.yaml"), 24, Role::Patch)
+    );
+}
+
+#[test]
 fn remote_bases_plugins_and_helm_charts_are_noted_and_the_rest_is_built() {
     let fs = fs();
     let u = build(&fs, &format!("{FX}/errors/remote-and-plugins"));
@@ -422,4 +455,62 @@ fn hostile_input_does_not_panic() {
         let u = build(&fs, d);
         assert!(!u.errors.is_empty(), "{d}: expected errors");
     }
+}
+
+/// In-process build time of every corpus kustomization (no process start-up):
+/// `cargo test --release --test render_kustomize -- --ignored --nocapture corpus_build_time`.
+#[test]
+#[ignore = "benchmark; run in release with --ignored --nocapture"]
+fn corpus_build_time() {
+    let corpus = root().join("../shared/corpus");
+    if !corpus.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "../shared is required in CI"
+        );
+        eprintln!("SKIP: ../shared is absent");
+        return;
+    }
+    let mut dirs = Vec::new();
+    let mut stack = vec![corpus.clone()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = e.file_name();
+            if p.is_dir() && name != ".git" {
+                stack.push(p);
+            } else if ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+                .iter()
+                .any(|k| name == *k)
+            {
+                let rel = d.strip_prefix(&corpus).expect("under corpus");
+                dirs.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    dirs.sort();
+    let fs = DiskFs::new(&corpus);
+    let runs = 20;
+    let start = std::time::Instant::now();
+    let mut objects = 0;
+    for _ in 0..runs {
+        objects = 0;
+        for d in &dirs {
+            let u = build(&fs, d);
+            objects += u
+                .outputs
+                .iter()
+                .map(|o| o.text.matches("\nkind: ").count())
+                .sum::<usize>();
+        }
+    }
+    let per = start.elapsed() / runs;
+    eprintln!(
+        "in-process build of {} corpus kustomizations: {:.1} ms per pass (~{objects} objects), one thread",
+        dirs.len(),
+        per.as_secs_f64() * 1000.0
+    );
 }

@@ -613,15 +613,16 @@ impl Builder<'_> {
     }
 
     fn transformers(&mut self, k: &Kust, rs: &mut Vec<Res>) {
+        let mut seen: Vec<Leaf> = Vec::new();
         for p in k
             .patches
             .iter()
             .filter(|p| p.field == PatchField::StrategicMerge)
         {
-            self.patch(k, p, rs);
+            self.patch(k, p, rs, &mut seen);
         }
         for p in k.patches.iter().filter(|p| p.field == PatchField::Patches) {
-            self.patch(k, p, rs);
+            self.patch(k, p, rs, &mut seen);
         }
         if let Some((ns, o)) = &k.namespace {
             transform::namespace(rs, ns, o);
@@ -638,7 +639,7 @@ impl Builder<'_> {
         transform::labels(rs, &k.common_labels, true, true);
         transform::annotations(rs, &k.common_annotations);
         for p in k.patches.iter().filter(|p| p.field == PatchField::Json6902) {
-            self.patch(k, p, rs);
+            self.patch(k, p, rs, &mut seen);
         }
         for r in &k.replicas {
             if !transform::replicas(rs, &r.name, &r.count) {
@@ -723,7 +724,38 @@ impl Builder<'_> {
         }
     }
 
-    fn patch(&mut self, k: &Kust, p: &PatchEntry, rs: &mut Vec<Res>) {
+    /// Note a field two patches of one kustomization set to different values (kustomize
+    /// applies them in order: the later one wins).
+    fn note_conflicts(&mut self, id: &str, leaves: Vec<Leaf>, seen: &mut Vec<Leaf>) {
+        for l in leaves {
+            let l = Leaf {
+                id: id.to_string(),
+                ..l
+            };
+            if let Some(prev) = seen.iter().find(|s| {
+                s.id == l.id && s.path == l.path && s.value != l.value && s.origin != l.origin
+            }) {
+                let at = match self.fs.read(&prev.origin.path) {
+                    Some(src) => format!(
+                        "{}:{}",
+                        prev.origin.path,
+                        src.line_col(prev.origin.span.start()).line
+                    ),
+                    None => prev.origin.path.to_string(),
+                };
+                let msg = format!(
+                    "{id}: {} set to {} by the patch at {at} is overridden with {}; kustomize applies patches in order and the later one wins",
+                    l.path, prev.value, l.value
+                );
+                let (path, span) = (l.origin.path.clone(), l.origin.span);
+                self.err(&path, Some(span), "conflict", msg, false);
+            }
+            seen.retain(|s| !(s.id == l.id && s.path == l.path));
+            seen.push(l);
+        }
+    }
+
+    fn patch(&mut self, k: &Kust, p: &PatchEntry, rs: &mut Vec<Res>, seen: &mut Vec<Leaf>) {
         let Some(docs) = self.patch_docs(k, p) else {
             return;
         };
@@ -751,6 +783,20 @@ impl Builder<'_> {
                     continue;
                 }
                 hit = true;
+                let id = format!("{} {}", r.kind(), r.name());
+                let leaves: Vec<Leaf> = ops
+                    .iter()
+                    .filter(|op| matches!(op.str_at(&["op"]), Some("add" | "replace")))
+                    .filter_map(|op| {
+                        Some(Leaf {
+                            id: String::new(),
+                            path: pointer_path(op.str_at(&["path"])?),
+                            value: op.get("value").map(compact).unwrap_or_default(),
+                            origin: op.o.clone()?,
+                        })
+                    })
+                    .collect();
+                let mut errs: Vec<(Arc<str>, Span, String)> = Vec::new();
                 for op in &ops {
                     if let Err(m) = merge::apply_op(&mut r.obj, op) {
                         let span = op.o.as_ref().map(|o| o.span).unwrap_or(p.span);
@@ -758,15 +804,13 @@ impl Builder<'_> {
                             op.o.as_ref()
                                 .map(|o| o.path.clone())
                                 .unwrap_or(p.file.clone());
-                        self.err(
-                            &path,
-                            Some(span),
-                            "patch",
-                            format!("JSON patch on {} {}: {m}", r.kind(), r.name()),
-                            true,
-                        );
+                        errs.push((path, span, format!("JSON patch on {}: {m}", id)));
                     }
                 }
+                for (path, span, m) in errs {
+                    self.err(&path, Some(span), "patch", m, true);
+                }
+                self.note_conflicts(&id, leaves, seen);
             }
             if !hit {
                 self.err(
@@ -867,6 +911,9 @@ impl Builder<'_> {
                         r.history.push(cur);
                     }
                 }
+                let id = format!("{} {}", r.kind(), r.name());
+                let mut leaves = Vec::new();
+                smp_leaves(doc, String::new(), 0, &mut leaves);
                 if let merge::Merged::Delete = merge::merge(&mut r.obj, doc, smp, "", 0) {
                     deleted.push(i);
                     continue;
@@ -891,6 +938,7 @@ impl Builder<'_> {
                         meta.remove("namespace");
                     }
                 }
+                self.note_conflicts(&id, leaves, seen);
             }
             for i in deleted.into_iter().rev() {
                 rs.remove(i);
@@ -971,6 +1019,92 @@ impl Builder<'_> {
             for mut p in extra.patches {
                 p.role = Role::Application;
                 k.patches.push(p);
+            }
+        }
+    }
+}
+
+/// A field a patch set: which object, where, to what, by which line.
+struct Leaf {
+    id: String,
+    path: String,
+    value: String,
+    origin: crate::render::Origin,
+}
+
+/// A JSON pointer written as a strategic-merge leaf path (`/spec/replicas` → `spec.replicas`).
+fn pointer_path(p: &str) -> String {
+    let mut out = String::new();
+    for seg in p.trim_start_matches('/').split('/') {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if seg.parse::<usize>().is_ok() || seg == "-" {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg);
+        }
+    }
+    out
+}
+
+/// A value as compact text (for conflict notes).
+fn compact(n: &N) -> String {
+    match &n.v {
+        V::Scalar(t, _) => t.clone(),
+        V::Seq(s) => format!("[{}]", s.iter().map(compact).collect::<Vec<_>>().join(", ")),
+        V::Map(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{k}: {}", compact(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The fields a strategic merge patch sets, as paths (`spec.template.spec.containers[name=web].image`).
+fn smp_leaves(n: &N, path: String, depth: usize, out: &mut Vec<Leaf>) {
+    if depth > 64 {
+        return;
+    }
+    match &n.v {
+        V::Map(m) => {
+            for (k, v) in m {
+                if k.starts_with('$') {
+                    continue;
+                }
+                if depth == 0 && (k == "apiVersion" || k == "kind") {
+                    continue;
+                }
+                if depth == 1 && path == "metadata" && (k == "name" || k == "namespace") {
+                    continue;
+                }
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                smp_leaves(v, p, depth + 1, out);
+            }
+        }
+        V::Seq(items)
+            if items.iter().all(|i| i.str_at(&["name"]).is_some()) && !items.is_empty() =>
+        {
+            for i in items {
+                let p = format!("{path}[name={}]", i.str_at(&["name"]).unwrap_or_default());
+                smp_leaves(i, p, depth + 1, out);
+            }
+        }
+        _ => {
+            if let Some(o) = &n.o {
+                out.push(Leaf {
+                    id: String::new(),
+                    path,
+                    value: compact(n),
+                    origin: o.clone(),
+                });
             }
         }
     }
