@@ -104,6 +104,20 @@ pub struct Generator {
     pub origin: Origin,
 }
 
+/// A `helmCharts` entry.
+#[derive(Clone, Debug)]
+pub struct HelmChart {
+    pub name: String,
+    pub version: Option<String>,
+    pub release_name: Option<String>,
+    pub namespace: Option<String>,
+    pub values_file: Option<String>,
+    pub values_inline: bool,
+    /// `helmGlobals.chartHome` (default `charts`), relative to the kustomization.
+    pub chart_home: String,
+    pub span: Span,
+}
+
 /// A kustomization, typed.
 #[derive(Clone, Debug)]
 pub struct Kust {
@@ -127,7 +141,9 @@ pub struct Kust {
     pub sort_fifo: bool,
     pub order_first: Option<Vec<String>>,
     pub order_last: Option<Vec<String>>,
-    /// Entries octolint does not build (plugins, helmCharts, remote...): (key span, what).
+    /// `helmCharts` entries (charts must be present under the chart home; nothing is pulled).
+    pub helm_charts: Vec<HelmChart>,
+    /// Entries octolint does not build (plugins, remote...): (key span, what).
     pub unsupported: Vec<(Span, String)>,
     /// Entries malformed: (span, message).
     pub invalid: Vec<(Span, String)>,
@@ -329,6 +345,7 @@ impl Kust {
             sort_fifo: false,
             order_first: None,
             order_last: None,
+            helm_charts: Vec::new(),
             unsupported: Vec::new(),
             invalid: Vec::new(),
         };
@@ -452,14 +469,12 @@ impl Kust {
             "generators",
             "transformers",
             "validators",
-            "helmCharts",
             "helmChartInflationGenerator",
             "replacements",
             "vars",
             "configurations",
             "crds",
             "openapi",
-            "helmGlobals",
         ] {
             if let Some((kn, v)) = root.entry(key)
                 && !v.is_null()
@@ -467,6 +482,32 @@ impl Kust {
             {
                 k.unsupported.push((kn.span.cover(v.span), key.to_string()));
             }
+        }
+        let home = root
+            .path(&["helmGlobals", "chartHome"])
+            .and_then(str_of)
+            .unwrap_or_else(|| "charts".into());
+        for h in root
+            .get("helmCharts")
+            .map(|n| n.items())
+            .into_iter()
+            .flatten()
+        {
+            let s = |key: &str| h.get(key).and_then(str_of);
+            let Some(name) = s("name") else {
+                invalid.push((h.span, "a `helmCharts` entry needs a name".into()));
+                continue;
+            };
+            k.helm_charts.push(HelmChart {
+                name,
+                version: s("version"),
+                release_name: s("releaseName"),
+                namespace: s("namespace"),
+                values_file: s("valuesFile"),
+                values_inline: h.get("valuesInline").is_some_and(|v| !v.is_null()),
+                chart_home: home.clone(),
+                span: h.span,
+            });
         }
         k.invalid = invalid;
         k

@@ -191,10 +191,6 @@ pub fn build_with(fs: &dyn Fs, dir: &str, opts: &KustomizeOptions) -> RenderUnit
     } else {
         UnitStatus::Rendered
     };
-    let app = opts.application.as_ref().map(|a| {
-        let span = Span::new(0, 0);
-        (Arc::from(a.path.as_str()), span)
-    });
     RenderUnit {
         kind: UnitKind::Kustomize,
         dir: dir.as_str().into(),
@@ -203,7 +199,8 @@ pub fn build_with(fs: &dyn Fs, dir: &str, opts: &KustomizeOptions) -> RenderUnit
             top.as_ref()
                 .and_then(|k| k.namespace.as_ref().map(|n| n.0.clone()))
         }),
-        application: app,
+        // The render stage knows the Application's document span and sets it.
+        application: None,
         inputs: b.inputs,
         outputs: vec![RenderedSource {
             name: dir.clone(),
@@ -328,11 +325,14 @@ impl Builder<'_> {
         }
         for (span, what) in k.unsupported.clone() {
             let msg = match what.as_str() {
-                "helmCharts" | "helmChartInflationGenerator" | "helmGlobals" => {
-                    "helmCharts were not rendered: charts inflated by kustomize are not built in-process yet".to_string()
+                "helmChartInflationGenerator" => {
+                    "helmChartInflationGenerator (a plugin) is not supported; use helmCharts"
+                        .to_string()
                 }
                 "generators" | "transformers" | "validators" => {
-                    format!("`{what}` (kustomize plugins) are not supported; the rest was built without them")
+                    format!(
+                        "`{what}` (kustomize plugins) are not supported; the rest was built without them"
+                    )
                 }
                 other => format!("`{other}` is not supported; the rest was built without it"),
             };
@@ -402,10 +402,86 @@ impl Builder<'_> {
         for (span, m, code) in gerrs {
             self.err(&k.file, Some(span), code, m, true);
         }
+        for h in &k.helm_charts {
+            self.helm_chart(k, h, rs);
+        }
         for c in &k.components {
             self.component(k, c, stack, rs);
         }
         self.transformers(k, rs);
+    }
+
+    /// A `helmCharts` entry, through the in-process Helm engine when the chart is present
+    /// under the chart home (octolint never pulls charts).
+    fn helm_chart(&mut self, k: &Kust, h: &kfile::HelmChart, rs: &mut Vec<Res>) {
+        let mut candidates = vec![format!("{}/{}", h.chart_home, h.name)];
+        if let Some(v) = &h.version {
+            candidates.insert(0, format!("{}/{}-{v}/{}", h.chart_home, h.name, h.name));
+        }
+        let dir = candidates
+            .iter()
+            .filter_map(|c| confined_join(&k.dir, c))
+            .find(|d| super::helm::is_chart(self.fs, d));
+        let Some(dir) = dir else {
+            self.unsupported.push(format!("helm chart {}", h.name));
+            self.err(&k.file, Some(h.span), "unsupported", format!("helmCharts were not rendered: chart {} is not under {} (octolint does not pull charts)", h.name, h.chart_home), false);
+            return;
+        };
+        let value_files = h
+            .values_file
+            .iter()
+            .filter_map(|v| confined_join(&k.dir, v))
+            .collect();
+        let opts = super::helm::HelmOptions {
+            value_files,
+            set: Vec::new(),
+            release_name: h.release_name.clone().unwrap_or_default(),
+            namespace: h.namespace.clone().unwrap_or_default(),
+            kube_version: String::new(),
+            env: None,
+        };
+        let unit = super::helm::render_chart(self.fs, &dir, &opts);
+        if unit.status != UnitStatus::Rendered {
+            let why = match &unit.status {
+                UnitStatus::Unsupported(r) => r.clone(),
+                _ => "the chart failed to render".to_string(),
+            };
+            self.unsupported.push(format!("helm chart {}", h.name));
+            self.err(
+                &k.file,
+                Some(h.span),
+                "unsupported",
+                format!("helmCharts were not rendered: {}: {why}", h.name),
+                false,
+            );
+            return;
+        }
+        if h.values_inline {
+            self.err(
+                &k.file,
+                Some(h.span),
+                "unsupported",
+                format!(
+                    "helmCharts {}: valuesInline is not passed to the chart; rendered without it",
+                    h.name
+                ),
+                false,
+            );
+        }
+        self.errors.extend(unit.errors);
+        let mut objs = Vec::new();
+        for out in &unit.outputs {
+            let parsed = crate::parse::yaml::parse(&out.text);
+            for d in &parsed.docs {
+                if d.root.is_null() {
+                    continue;
+                }
+                let mut n = N::from_node(&d.root, &out.fallback, Role::Template);
+                remap_rendered(&mut n, &out.origins);
+                self.push_object(&k.file, h.span, n, &mut objs);
+            }
+        }
+        self.append(k, h.span, rs, objs.into_iter().map(Res::new).collect());
     }
 
     fn resolve(&mut self, k: &Kust, e: &Entry, what: &str) -> Option<String> {
@@ -1021,6 +1097,21 @@ impl Builder<'_> {
                 k.patches.push(p);
             }
         }
+    }
+}
+
+/// Nodes parsed from a rendered chart text: origins through the chart's origin map.
+fn remap_rendered(n: &mut N, map: &OriginMap) {
+    if let Some(o) = &mut n.o {
+        match map.primary(o.span) {
+            Some(real) => *o = real.clone(),
+            None => o.span = Span::new(0, 0),
+        }
+    }
+    match &mut n.v {
+        V::Seq(s) => s.iter_mut().for_each(|x| remap_rendered(x, map)),
+        V::Map(m) => m.iter_mut().for_each(|(_, v)| remap_rendered(v, map)),
+        V::Scalar(..) => {}
     }
 }
 
