@@ -1,0 +1,493 @@
+//! The object tree a build works on: YAML data where every node remembers the file, span
+//! and role (base, patch, transformer, generator, application) that put it there, and the
+//! emitter that writes the built objects back as YAML text with an [`OriginMap`].
+
+use std::sync::Arc;
+
+use crate::parse::node::{Node, Scalar, Value, resolve_plain};
+use crate::render::{Origin, OriginMap, Role};
+use crate::source::Span;
+
+/// A value of the built tree.
+#[derive(Clone, Debug)]
+pub enum V {
+    /// Scalar text and its resolved type.
+    Scalar(String, Scalar),
+    Seq(Vec<N>),
+    Map(Vec<(String, N)>),
+}
+
+/// A node of the built tree with its origin. For a mapping value the origin covers the key
+/// and the value in the source (what a finding on either should point at).
+#[derive(Clone, Debug)]
+pub struct N {
+    pub v: V,
+    pub o: Option<Origin>,
+}
+
+pub fn origin(path: &Arc<str>, span: Span, role: Role) -> Origin {
+    Origin {
+        path: path.clone(),
+        span,
+        role,
+    }
+}
+
+impl N {
+    pub fn new(v: V, o: Option<Origin>) -> N {
+        N { v, o }
+    }
+
+    pub fn string(s: impl Into<String>, o: Option<Origin>) -> N {
+        N {
+            v: V::Scalar(s.into(), Scalar::Str),
+            o,
+        }
+    }
+
+    pub fn map(o: Option<Origin>) -> N {
+        N {
+            v: V::Map(Vec::new()),
+            o,
+        }
+    }
+
+    pub fn null(o: Option<Origin>) -> N {
+        N {
+            v: V::Scalar(String::new(), Scalar::Null),
+            o,
+        }
+    }
+
+    /// Convert a parsed node of `path`, every node taking `role`.
+    pub fn from_node(node: &Node, path: &Arc<str>, role: Role) -> N {
+        Self::convert(node, node.span, path, role, 0)
+    }
+
+    fn convert(node: &Node, span: Span, path: &Arc<str>, role: Role, depth: usize) -> N {
+        let o = Some(origin(path, span, role));
+        if depth > 200 {
+            return N::null(o);
+        }
+        let v = match &node.value {
+            Value::Scalar { text, kind, .. } => {
+                // kustomize reads YAML 1.2: `yes`/`on`/`y` stay strings.
+                let kind = match kind {
+                    Scalar::Bool(_)
+                        if !matches!(
+                            text.as_str(),
+                            "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+                        ) =>
+                    {
+                        Scalar::Str
+                    }
+                    k => *k,
+                };
+                V::Scalar(text.to_string(), kind)
+            }
+            Value::Seq(items) => V::Seq(
+                items
+                    .iter()
+                    .map(|i| Self::convert(i, i.span, path, role, depth + 1))
+                    .collect(),
+            ),
+            Value::Map(entries) => {
+                let mut out: Vec<(String, N)> = Vec::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let key = k.key_text().unwrap_or_default().to_string();
+                    let n = Self::convert(v, k.span.cover(v.span), path, role, depth + 1);
+                    if let Some(slot) = out.iter_mut().find(|(kk, _)| *kk == key) {
+                        slot.1 = n;
+                    } else {
+                        out.push((key, n));
+                    }
+                }
+                V::Map(out)
+            }
+        };
+        N { v, o }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.v, V::Scalar(_, Scalar::Null))
+    }
+
+    pub fn as_map(&self) -> Option<&Vec<(String, N)>> {
+        match &self.v {
+            V::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_map_mut(&mut self) -> Option<&mut Vec<(String, N)>> {
+        match &mut self.v {
+            V::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&Vec<N>> {
+        match &self.v {
+            V::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq_mut(&mut self) -> Option<&mut Vec<N>> {
+        match &mut self.v {
+            V::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The text of a non-null scalar (names written as numbers count as strings).
+    pub fn text(&self) -> Option<&str> {
+        match &self.v {
+            V::Scalar(_, Scalar::Null) => None,
+            V::Scalar(t, _) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&N> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut N> {
+        self.as_map_mut()?
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn path(&self, keys: &[&str]) -> Option<&N> {
+        keys.iter().try_fold(self, |n, k| n.get(k))
+    }
+
+    pub fn path_mut(&mut self, keys: &[&str]) -> Option<&mut N> {
+        let mut cur = self;
+        for k in keys {
+            cur = cur.get_mut(k)?;
+        }
+        Some(cur)
+    }
+
+    pub fn str_at(&self, keys: &[&str]) -> Option<&str> {
+        self.path(keys).and_then(N::text)
+    }
+
+    /// Set `key` (replacing its value in place, or appending it).
+    pub fn set(&mut self, key: &str, value: N) {
+        if !matches!(self.v, V::Map(_)) {
+            self.v = V::Map(Vec::new());
+        }
+        if let Some(m) = self.as_map_mut() {
+            match m.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = value,
+                None => m.push((key.to_string(), value)),
+            }
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<N> {
+        let m = self.as_map_mut()?;
+        let i = m.iter().position(|(k, _)| k == key)?;
+        Some(m.remove(i).1)
+    }
+
+    /// The map at `key`, created (with origin `o`) when missing or not a map.
+    pub fn child_map(&mut self, key: &str, o: &Option<Origin>) -> &mut N {
+        let missing = !matches!(self.get(key).map(|n| &n.v), Some(V::Map(_)));
+        if missing {
+            self.set(key, N::map(o.clone()));
+        }
+        // The entry exists and is a map now.
+        let m = match &mut self.v {
+            V::Map(m) => m,
+            _ => unreachable!("set() made this a map"),
+        };
+        let i = m.iter().position(|(k, _)| k == key).unwrap_or(0);
+        &mut m[i].1
+    }
+
+    /// Equality as data (origins and scalar spelling of strings aside).
+    pub fn same_data(&self, other: &N) -> bool {
+        match (&self.v, &other.v) {
+            (V::Scalar(a, ka), V::Scalar(b, kb)) => a == b && ka == kb,
+            (V::Seq(a), V::Seq(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_data(y))
+            }
+            (V::Map(a), V::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter().all(|(k, v)| {
+                        b.iter()
+                            .find(|(kk, _)| kk == k)
+                            .is_some_and(|(_, w)| v.same_data(w))
+                    })
+            }
+            _ => false,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- emitter
+
+/// Whether a string must be quoted to read back as the same string.
+fn needs_quotes(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return true;
+    };
+    if resolve_plain(s) != Scalar::Str || s == "<<" {
+        return true;
+    }
+    // YAML 1.2 readers (kustomize, Argo CD) take these as non-strings too.
+    if matches!(
+        s,
+        "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
+    ) {
+        return true;
+    }
+    if "?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_whitespace() {
+        return true;
+    }
+    // `-x` is a plain scalar; `-`, `- x` and `--- ` are not.
+    if first == '-' && (s.len() == 1 || s[1..].starts_with([' ', '\t']) || s.starts_with("---")) {
+        return true;
+    }
+    let last = s.chars().next_back().unwrap_or(' ');
+    if last.is_whitespace() || last == ':' {
+        return true;
+    }
+    s.contains(": ")
+        || s.contains(" #")
+        || s.contains(":\t")
+        || s.chars().any(|c| {
+            c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}'
+        })
+}
+
+fn quote(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            '\u{feff}' => out.push_str("\\uFEFF"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02X}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Whether a multi-line string can be written as a literal block scalar.
+fn block_ok(s: &str) -> bool {
+    s.contains('\n')
+        && !s.starts_with(' ')
+        && !s.starts_with('\n')
+        && !s.starts_with('\t')
+        && !s.chars().any(|c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || c == '\u{feff}'
+                || c == '\u{2028}'
+                || c == '\u{2029}'
+                || c == '\u{85}'
+        })
+        && s.trim_end_matches('\n')
+            .split('\n')
+            .all(|l| !l.ends_with(' ') || !l.trim().is_empty() || l.is_empty())
+        && !s.trim_end_matches('\n').is_empty()
+}
+
+fn write_key(k: &str, out: &mut String) {
+    if needs_quotes(k) || k.contains('\n') {
+        quote(k, out);
+    } else {
+        out.push_str(k);
+    }
+}
+
+/// Write a scalar after `key: ` or `- `; `indent` is the indentation of block content.
+fn write_scalar(text: &str, kind: Scalar, indent: usize, out: &mut String) {
+    match kind {
+        Scalar::Null => out.push_str("null"),
+        Scalar::Str => {
+            if text.contains('\n') && block_ok(text) {
+                let body = text.trim_end_matches('\n');
+                let trailing = text.len() - body.len();
+                out.push_str(match trailing {
+                    0 => "|-",
+                    1 => "|",
+                    _ => "|+",
+                });
+                for line in body.split('\n') {
+                    out.push('\n');
+                    if !line.is_empty() {
+                        push_indent(out, indent);
+                        out.push_str(line);
+                    }
+                }
+                for _ in 1..trailing {
+                    out.push('\n');
+                }
+            } else if needs_quotes(text) {
+                quote(text, out);
+            } else {
+                out.push_str(text);
+            }
+        }
+        _ => {
+            if text.is_empty() || text.contains('\n') || text.contains(": ") || text.contains(" #")
+            {
+                quote(text, out);
+            } else {
+                out.push_str(text);
+            }
+        }
+    }
+}
+
+fn push_indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn record(map: &mut OriginMap, o: &Option<Origin>, start: usize, end: usize) {
+    if let Some(o) = o {
+        map.push(Span::new(start, end), o.clone());
+    }
+}
+
+/// Emit one object as a YAML document (no `---`), keys sorted as kubectl prints them,
+/// recording origins.
+pub fn emit_doc(n: &N, out: &mut String, map: &mut OriginMap) {
+    let start = out.len();
+    match &n.v {
+        V::Map(m) if !m.is_empty() => emit_map(m, 0, false, out, map, 0),
+        V::Seq(s) if !s.is_empty() => emit_seq(s, 0, false, out, map, 0),
+        V::Map(_) => out.push_str("{}\n"),
+        V::Seq(_) => out.push_str("[]\n"),
+        V::Scalar(t, k) => {
+            write_scalar(t, *k, 0, out);
+            out.push('\n');
+        }
+    }
+    record(map, &n.o, start, out.len());
+}
+
+fn emit_map(
+    m: &[(String, N)],
+    indent: usize,
+    first_inline: bool,
+    out: &mut String,
+    map: &mut OriginMap,
+    depth: usize,
+) {
+    // kubectl kustomize prints every mapping with its keys sorted.
+    let mut sorted: Vec<&(String, N)> = m.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (i, (k, v)) in sorted.into_iter().enumerate() {
+        if !(i == 0 && first_inline) {
+            push_indent(out, indent);
+        }
+        let start = out.len();
+        write_key(k, out);
+        out.push(':');
+        emit_value(v, indent, out, map, depth);
+        record(map, &v.o, start, out.len());
+    }
+}
+
+/// A mapping value after `key:`.
+fn emit_value(v: &N, indent: usize, out: &mut String, map: &mut OriginMap, depth: usize) {
+    match &v.v {
+        V::Scalar(t, k) => {
+            out.push(' ');
+            write_scalar(t, *k, indent + 2, out);
+            out.push('\n');
+        }
+        V::Map(m) if m.is_empty() => out.push_str(" {}\n"),
+        V::Seq(s) if s.is_empty() => out.push_str(" []\n"),
+        V::Map(m) => {
+            out.push('\n');
+            emit_map(m, indent + 2, false, out, map, depth + 1);
+        }
+        V::Seq(s) => {
+            out.push('\n');
+            emit_seq(s, indent, false, out, map, depth + 1);
+        }
+    }
+}
+
+fn emit_seq(
+    s: &[N],
+    indent: usize,
+    first_inline: bool,
+    out: &mut String,
+    map: &mut OriginMap,
+    depth: usize,
+) {
+    for (i, item) in s.iter().enumerate() {
+        if !(i == 0 && first_inline) {
+            push_indent(out, indent);
+        }
+        let start = out.len();
+        out.push_str("- ");
+        match &item.v {
+            V::Scalar(t, k) => {
+                write_scalar(t, *k, indent + 2, out);
+                out.push('\n');
+            }
+            V::Map(m) if m.is_empty() => out.push_str("{}\n"),
+            V::Seq(x) if x.is_empty() => out.push_str("[]\n"),
+            V::Map(m) => emit_map(m, indent + 2, true, out, map, depth + 1),
+            V::Seq(x) => emit_seq(x, indent + 2, true, out, map, depth + 1),
+        }
+        record(map, &item.o, start, out.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::yaml::parse;
+
+    fn roundtrip(text: &str) -> String {
+        let p = parse(text);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        let path: Arc<str> = Arc::from("a.yaml");
+        let n = N::from_node(&p.docs[0].root, &path, Role::Base);
+        let mut out = String::new();
+        let mut m = OriginMap::new();
+        emit_doc(&n, &mut out, &mut m);
+        out
+    }
+
+    #[test]
+    fn emits_parseable_yaml_with_same_data() {
+        let src = "a: \"1\"\nb: 2\nc: \"true\"\nd: \"\"\ne:\n- x\n- - w\n  - z\n- k: v\n  l: \"null\"\nf: |\n  line1\n\n  line2\ng: \"a: b\"\nh: \" lead\"\ni: []\nj: {}\nk: \"#x\"\nl: \"multi\\nno-trailing\"\nm: \"yes\"\nn: ~\n";
+        let out = roundtrip(src);
+        let a = parse(src).docs[0].root.to_json();
+        let b = parse(&out);
+        assert!(b.error.is_none(), "{out}");
+        assert_eq!(a, b.docs[0].root.to_json(), "{out}");
+    }
+
+    #[test]
+    fn yaml_11_only_booleans_are_read_as_strings_as_kustomize_does() {
+        let out = roundtrip("a: yes\nb: on\nc: true\nd: -x\ne: '-'\n");
+        assert_eq!(out, "a: \"yes\"\nb: \"on\"\nc: true\nd: -x\ne: \"-\"\n");
+    }
+}

@@ -1,0 +1,515 @@
+//! Kustomize builds in-process: output equal to `kubectl kustomize` (checked in beside each
+//! fixture as `expected.yaml`), origins of built fields, errors on bad input, Argo CD
+//! inline options.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use octolint::parse::yaml::parse;
+use octolint::render::kustomize::{KustomizeOptions, build, build_with};
+use octolint::render::{DiskFs, Fs, RenderUnit, Role, UnitStatus};
+use octolint::source::Span;
+
+const FX: &str = "fixtures/render/kustomize";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fs() -> DiskFs {
+    DiskFs::new(root())
+}
+
+fn objects(text: &str) -> Vec<serde_json::Value> {
+    let p = parse(text);
+    assert!(
+        p.error.is_none(),
+        "output is not YAML: {:?}\n{text}",
+        p.error
+    );
+    p.docs
+        .iter()
+        .filter(|d| !d.root.is_null())
+        .map(|d| d.root.to_json())
+        .collect()
+}
+
+fn text(u: &RenderUnit) -> &str {
+    assert_eq!(u.outputs.len(), 1);
+    &u.outputs[0].text
+}
+
+/// Every fixture with an `expected.yaml` (what kubectl kustomize v5.5 printed).
+fn fixture_dirs() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root().join(FX)];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == "expected.yaml") {
+                let rel = d.strip_prefix(root()).expect("under root");
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn fixtures_build_as_kubectl_kustomize_does() {
+    let fs = fs();
+    let dirs = fixture_dirs();
+    assert!(dirs.len() >= 15, "fixtures found: {dirs:?}");
+    for dir in dirs {
+        let u = build(&fs, &dir);
+        assert_eq!(u.status, UnitStatus::Rendered, "{dir}: {:?}", u.errors);
+        assert!(
+            u.errors
+                .iter()
+                .all(|e| e.code == "conflict" && dir.ends_with("conflicting-patches")),
+            "{dir}: {:?}",
+            u.errors
+        );
+        let want = std::fs::read_to_string(root().join(&dir).join("expected.yaml"))
+            .expect("expected.yaml");
+        assert_eq!(objects(text(&u)), objects(&want), "{dir}");
+    }
+}
+
+#[test]
+fn most_fixtures_are_byte_identical_to_kubectl() {
+    let fs = fs();
+    for dir in [
+        "base",
+        "generators/overlay",
+        "labels",
+        "namespace",
+        "smp-crd",
+    ] {
+        let dir = format!("{FX}/{dir}");
+        let u = build(&fs, &dir);
+        let want = std::fs::read_to_string(root().join(&dir).join("expected.yaml"))
+            .expect("expected.yaml");
+        assert_eq!(text(&u), want, "{dir}");
+    }
+}
+
+/// The primary origin of the first output line containing `needle`, as (file, line, role).
+fn origin_of(u: &RenderUnit, needle: &str) -> (String, usize, Role) {
+    let out = &u.outputs[0];
+    let at = out
+        .text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in output:\n{}", out.text));
+    // Findings point at the value or key: look up the first non-blank byte of the line.
+    let line_start = out.text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let first =
+        line_start + out.text[line_start..].len() - out.text[line_start..].trim_start().len();
+    let o = out
+        .origins
+        .primary(Span::new(first.max(at), first.max(at) + 1))
+        .unwrap_or_else(|| panic!("no origin for {needle:?}"));
+    let src = fs().read(&o.path).expect("origin file readable");
+    (
+        o.path.to_string(),
+        src.line_col(o.span.start()).line,
+        o.role,
+    )
+}
+
+#[test]
+fn origins_point_at_the_causing_line() {
+    let fs = fs();
+    let smp = build(&fs, &format!("{FX}/smp-builtin"));
+    assert_eq!(
+        origin_of(&smp, "privileged: true"),
+        (format!("{FX}/smp-builtin/privileged.yaml"), 12, Role::Patch)
+    );
+    assert_eq!(
+        origin_of(&smp, "patched: \"true\""),
+        (
+            format!("{FX}/smp-builtin/kustomization.yaml"),
+            26,
+            Role::Patch
+        )
+    );
+    assert_eq!(
+        origin_of(&smp, "image: fluentd"),
+        (format!("{FX}/smp-builtin/containers.yaml"), 15, Role::Patch)
+    );
+    assert_eq!(
+        origin_of(&smp, "image: nginx:1.25"),
+        (format!("{FX}/base/deployment.yaml"), 19, Role::Base)
+    );
+
+    let images = build(&fs, &format!("{FX}/images"));
+    assert_eq!(
+        origin_of(&images, "image: nginx:1.27"),
+        (
+            format!("{FX}/images/kustomization.yaml"),
+            2,
+            Role::Transformer
+        )
+    );
+    let replicas = build(&fs, &format!("{FX}/replicas"));
+    assert_eq!(
+        origin_of(&replicas, "replicas: 5"),
+        (
+            format!("{FX}/replicas/kustomization.yaml"),
+            2,
+            Role::Transformer
+        )
+    );
+    let ns = build(&fs, &format!("{FX}/namespace"));
+    assert_eq!(
+        origin_of(&ns, "namespace: shop"),
+        (
+            format!("{FX}/namespace/kustomization.yaml"),
+            1,
+            Role::Transformer
+        )
+    );
+    let labels = build(&fs, &format!("{FX}/labels"));
+    assert_eq!(
+        origin_of(&labels, "team: blue"),
+        (
+            format!("{FX}/labels/kustomization.yaml"),
+            2,
+            Role::Transformer
+        )
+    );
+    let gen_base = build(&fs, &format!("{FX}/generators/base"));
+    assert_eq!(
+        origin_of(&gen_base, "MODE: prod"),
+        (
+            format!("{FX}/generators/base/kustomization.yaml"),
+            6,
+            Role::Generator
+        )
+    );
+    assert_eq!(
+        origin_of(&gen_base, "name: app-config-"),
+        (
+            format!("{FX}/generators/base/kustomization.yaml"),
+            4,
+            Role::Generator
+        )
+    );
+    let json = build(&fs, &format!("{FX}/json6902"));
+    assert_eq!(
+        origin_of(&json, "replicas: 4"),
+        (format!("{FX}/json6902/ops.yaml"), 3, Role::Patch)
+    );
+}
+
+fn errors(dir: &str) -> (UnitStatus, Vec<(&'static str, String, usize)>) {
+    let fs = fs();
+    let u = build(&fs, &format!("{FX}/errors/{dir}"));
+    let errs = u
+        .errors
+        .iter()
+        .map(|e| {
+            let line = match (e.span, fs.read(&e.path)) {
+                (Some(s), Some(src)) => src.line_col(s.start()).line,
+                _ => 0,
+            };
+            (e.code, e.path.to_string(), line)
+        })
+        .collect();
+    (u.status, errs)
+}
+
+#[test]
+fn cycles_are_reported_at_the_resources_entry() {
+    let (status, errs) = errors("self-cycle");
+    assert_eq!(status, UnitStatus::Failed);
+    assert_eq!(
+        errs,
+        vec![(
+            "cycle",
+            format!("{FX}/errors/self-cycle/kustomization.yaml"),
+            2
+        )]
+    );
+    let (status, errs) = errors("cycle-a");
+    assert_eq!(status, UnitStatus::Failed);
+    assert_eq!(
+        errs,
+        vec![(
+            "cycle",
+            format!("{FX}/errors/cycle-b/kustomization.yaml"),
+            2
+        )]
+    );
+}
+
+#[test]
+fn missing_resources_outside_paths_and_unmatched_patches_are_located() {
+    assert_eq!(
+        errors("missing"),
+        (
+            UnitStatus::Failed,
+            vec![(
+                "missing-resource",
+                format!("{FX}/errors/missing/kustomization.yaml"),
+                3
+            )]
+        )
+    );
+    assert_eq!(
+        errors("outside"),
+        (
+            UnitStatus::Failed,
+            vec![(
+                "outside-root",
+                format!("{FX}/errors/outside/kustomization.yaml"),
+                2
+            )]
+        )
+    );
+    let fs = fs();
+    let u = build(&fs, &format!("{FX}/errors/no-target"));
+    assert_eq!(u.status, UnitStatus::Failed);
+    let codes: Vec<(&str, usize)> = u
+        .errors
+        .iter()
+        .map(|e| {
+            let src = fs.read(&e.path).expect("readable");
+            (e.code, src.line_col(e.span.expect("located").start()).line)
+        })
+        .collect();
+    assert_eq!(codes, vec![("no-target", 5), ("no-target", 11)]);
+    assert!(
+        u.errors[0].message.contains("Deployment api"),
+        "{}",
+        u.errors[0].message
+    );
+    assert!(
+        u.errors[1].message.contains("kind=StatefulSet"),
+        "{}",
+        u.errors[1].message
+    );
+}
+
+#[test]
+fn conflicting_patches_are_noted_and_the_later_one_wins() {
+    let fs = fs();
+    let dir = format!("{FX}/conflicting-patches");
+    let u = build(&fs, &dir);
+    assert_eq!(u.status, UnitStatus::Rendered);
+    let got: Vec<(&str, usize)> = u
+        .errors
+        .iter()
+        .map(|e| {
+            let src = fs.read(&e.path).expect("readable");
+            (e.code, src.line_col(e.span.expect("located").start()).line)
+        })
+        .collect();
+    assert_eq!(got, vec![("conflict", 15), ("conflict", 24)]);
+    assert!(
+        u.errors[1].message.contains("spec.replicas set to 3")
+            && u.errors[1].message.contains("overridden with 5"),
+        "{}",
+        u.errors[1].message
+    );
+    assert_eq!(
+        origin_of(&u, "replicas: 5"),
+        (format!("{dir}/kustomization.yaml"), 24, Role::Patch)
+    );
+}
+
+#[test]
+fn remote_bases_plugins_and_helm_charts_are_noted_and_the_rest_is_built() {
+    let fs = fs();
+    let u = build(&fs, &format!("{FX}/errors/remote-and-plugins"));
+    assert_eq!(u.status, UnitStatus::Rendered);
+    let got: Vec<(&str, usize)> = u
+        .errors
+        .iter()
+        .map(|e| {
+            let src = fs.read(&e.path).expect("readable");
+            (e.code, src.line_col(e.span.expect("located").start()).line)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("unsupported", 5),
+            ("unsupported", 3),
+            ("unsupported", 4),
+            ("unsupported", 8)
+        ]
+    );
+    assert_eq!(
+        u.errors[3].message,
+        "helmCharts were not rendered: chart redis is not under charts (octolint does not pull charts)"
+    );
+    let objs = objects(text(&u));
+    assert_eq!(objs.len(), 2);
+    assert!(objs.iter().all(|o| o["metadata"]["namespace"] == "plugins"));
+}
+
+#[test]
+fn argo_cd_inline_options_apply_with_the_application_as_origin() {
+    let fs = fs();
+    let app_path = format!("{FX}/argo-app/application.yaml");
+    let app = fs.read(&app_path).expect("application");
+    let parsed = parse(&app.text);
+    let kz = parsed.docs[0]
+        .root
+        .path(&["spec", "source", "kustomize"])
+        .expect("kustomize options")
+        .clone();
+    let opts = KustomizeOptions::from_application(Arc::clone(&app), &kz);
+    let u = build_with(&fs, &format!("{FX}/base"), &opts);
+    assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
+    assert!(u.errors.is_empty(), "{:?}", u.errors);
+    assert_eq!(u.namespace.as_deref(), Some("prod"));
+    let objs = objects(text(&u));
+    let dep = objs
+        .iter()
+        .find(|o| o["kind"] == "Deployment")
+        .expect("deployment");
+    assert_eq!(dep["metadata"]["name"], "prod-web");
+    assert_eq!(dep["metadata"]["namespace"], "prod");
+    assert_eq!(dep["metadata"]["labels"]["env"], "prod");
+    assert_eq!(dep["spec"]["replicas"], 4);
+    let c0 = &dep["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c0["image"], "registry.example.com/nginx:1.27");
+    assert_eq!(c0["securityContext"]["privileged"], true);
+    assert_eq!(
+        origin_of(&u, "image: registry.example.com/nginx:1.27"),
+        (app_path.clone(), 19, Role::Application)
+    );
+    assert_eq!(
+        origin_of(&u, "replicas: 4"),
+        (app_path.clone(), 23, Role::Application)
+    );
+    assert_eq!(
+        origin_of(&u, "name: prod-web"),
+        (app_path.clone(), 16, Role::Application)
+    );
+    assert_eq!(
+        origin_of(&u, "privileged: true"),
+        (app_path, 33, Role::Application)
+    );
+}
+
+#[test]
+fn builds_run_in_parallel_with_the_same_result() {
+    fn assert_sync<T: Send + Sync>() {}
+    assert_sync::<DiskFs>();
+    assert_sync::<RenderUnit>();
+    assert_sync::<KustomizeOptions>();
+    let fs = fs();
+    let dirs = fixture_dirs();
+    let serial: Vec<String> = dirs
+        .iter()
+        .map(|d| text(&build(&fs, d)).to_string())
+        .collect();
+    let parallel: Vec<String> = std::thread::scope(|s| {
+        let hs: Vec<_> = dirs
+            .iter()
+            .map(|d| {
+                let fs = &fs;
+                s.spawn(move || text(&build(fs, d)).to_string())
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    assert_eq!(serial, parallel);
+}
+
+#[test]
+fn hostile_input_does_not_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let w = |p: &str, t: &str| {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, t).expect("write");
+    };
+    w(
+        "a/kustomization.yaml",
+        "resources: [r.yaml]\npatches:\n- patch: '[{\"op\": \"remove\", \"path\": \"/nope/0\"}]'\n  target: {kind: ConfigMap}\n- patch: 'not: [valid'\n",
+    );
+    w(
+        "a/r.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n---\n- not a map\n---\nkind: List\nitems: [1, 2]\n",
+    );
+    w("b/kustomization.yaml", "- just\n- a list\n");
+    w(
+        "c/kustomization.yaml",
+        "resources: 7\nimages: {a: b}\nnamePrefix: [x]\ntarget: {}\n",
+    );
+    let fs = DiskFs::new(dir.path());
+    for d in ["a", "b", "c", "missing"] {
+        let u = build(&fs, d);
+        assert!(!u.errors.is_empty(), "{d}: expected errors");
+    }
+}
+
+/// In-process build time of every corpus kustomization (no process start-up):
+/// `cargo test --release --test render_kustomize -- --ignored --nocapture corpus_build_time`.
+#[test]
+#[ignore = "benchmark; run in release with --ignored --nocapture"]
+fn corpus_build_time() {
+    let corpus = root().join("../shared/corpus");
+    if !corpus.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "../shared is required in CI"
+        );
+        eprintln!("SKIP: ../shared is absent");
+        return;
+    }
+    let mut dirs = Vec::new();
+    let mut stack = vec![corpus.clone()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = e.file_name();
+            if p.is_dir() && name != ".git" {
+                stack.push(p);
+            } else if ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+                .iter()
+                .any(|k| name == *k)
+            {
+                let rel = d.strip_prefix(&corpus).expect("under corpus");
+                dirs.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    dirs.sort();
+    let fs = DiskFs::new(&corpus);
+    let runs = 20;
+    let start = std::time::Instant::now();
+    let mut objects = 0;
+    for _ in 0..runs {
+        objects = 0;
+        for d in &dirs {
+            let u = build(&fs, d);
+            objects += u
+                .outputs
+                .iter()
+                .map(|o| o.text.matches("\nkind: ").count())
+                .sum::<usize>();
+        }
+    }
+    let per = start.elapsed() / runs;
+    eprintln!(
+        "in-process build of {} corpus kustomizations: {:.1} ms per pass (~{objects} objects), one thread",
+        dirs.len(),
+        per.as_secs_f64() * 1000.0
+    );
+}
