@@ -1,0 +1,1 @@
+//! Engine tests with outputs verified against Go's text/template + Sprig behaviour.
