@@ -10,7 +10,7 @@ use super::HelmOptions;
 use super::archive;
 use super::funcs::HelmFuncs;
 use super::setvals;
-use super::template::exec::{Budget, Exec, FileInfo, Rec, Set};
+use super::template::exec::{Budget, Def, Exec, FileInfo, Rec, Set};
 use super::template::parse;
 use super::template::value::{Map, Obj, Slot, Value, map_of};
 use super::yaml::node_to_value;
@@ -1401,7 +1401,7 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
 
     // parse every template into one set
     let mut set = Set::default();
-    let mut bodies: Vec<Option<Vec<parse::Node>>> = Vec::new();
+    let mut bodies: Vec<Option<Rc<Vec<parse::Node>>>> = Vec::new();
     let mut file_paths: Vec<(Option<Arc<str>>, Arc<str>)> = Vec::new();
     for r in &rends {
         let idx = set.files.len() as u32;
@@ -1413,7 +1413,17 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
         match parse::parse(&r.text) {
             Ok(p) => {
                 set.add_defines(idx, p.defines);
-                bodies.push(Some(p.root));
+                let body = Rc::new(p.root);
+                // every file is also a template named by its path (`include (print
+                // $.Template.BasePath "/configmap.yaml") .`)
+                set.defs.insert(
+                    Rc::from(r.name.as_str()),
+                    Def {
+                        file: idx,
+                        body: body.clone(),
+                    },
+                );
+                bodies.push(Some(body));
             }
             Err(e) => {
                 let (path, span) = match &r.repo_path {

@@ -55,5 +55,5 @@ pub fn is_chart(fs: &dyn Fs, dir: &str) -> bool {
 
 /// Render the chart in `dir` (relative to the root).
 pub fn render_chart(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
-    chart::render(fs, dir, opts)
+    template::exec::with_big_stack(|| chart::render(fs, dir, opts))
 }

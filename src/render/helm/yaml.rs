@@ -774,7 +774,7 @@ mod tests {
         ]);
         assert_eq!(
             to_yaml(&v),
-            "a: 1000000\nb:\n- x\n- 1\nc:\n  e: \"\"\n  t: \"true\"\nd: |\n  line1\n  line2\nf: 1.5\nm: {}\nn: null\nq: 'it''s: here'\ns: '*star'"
+            "a: 1000000\nb:\n- x\n- 1\nc:\n  e: \"\"\n  t: \"true\"\nd: |\n  line1\n  line2\nf: 1.5\nm: {}\n\"n\": null\nq: 'it''s: here'\ns: '*star'"
         );
         let l = Value::list(vec![map_of(vec![
             ("a", Value::Int(1)),

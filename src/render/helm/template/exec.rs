@@ -11,6 +11,43 @@ use super::value::{Obj, Value, go_eq, go_less};
 /// Maximum nesting of `include`/`template`/`tpl` (Helm's limit).
 pub const MAX_DEPTH: u32 = 1000;
 
+/// Stack reserved for an execution: 1,000 nested `include`s need far more than a default
+/// thread's 2 MiB (the memory is only committed as it is used).
+pub const STACK_SIZE: usize = 1 << 30;
+
+/// Run `f` on a thread with [`STACK_SIZE`] of stack, so that deep template recursion ends
+/// in a located error instead of a stack overflow.
+pub fn with_big_stack<T: Send, F: FnOnce() -> T + Send>(f: F) -> T {
+    let slot = std::sync::Mutex::new(Some(f));
+    let take = || slot.lock().ok().and_then(|mut g| g.take());
+    let spawned = std::thread::scope(|s| {
+        let h = std::thread::Builder::new()
+            .name("helm-render".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(s, || take().map(|f| f()));
+        match h {
+            Ok(h) => match h.join() {
+                Ok(v) => v,
+                Err(p) => std::panic::resume_unwind(p),
+            },
+            Err(_) => None,
+        }
+    });
+    match spawned {
+        Some(v) => v,
+        // no thread could be started: run here (the depth limit still applies)
+        None => match take() {
+            Some(f) => f(),
+            None => unreachable_render(),
+        },
+    }
+}
+
+fn unreachable_render() -> ! {
+    // the closure is taken exactly once: either by the thread (which returned Some) or here
+    std::process::abort()
+}
+
 /// A defined template: which file it lives in and its body.
 #[derive(Debug, Clone)]
 pub struct Def {
