@@ -101,6 +101,7 @@ pub fn run(req: &RenderRequest) -> Result<i32, String> {
             namespace: req.namespace.clone().unwrap_or_default(),
             kube_version: req.kube_version.clone().unwrap_or_default(),
             env: req.env.clone(),
+            ..Default::default()
         };
         helm::render_chart(&fs, &dir, &opts)
     } else {

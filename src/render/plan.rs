@@ -27,7 +27,7 @@ use crate::source::{Span, dir_of, normalize_join};
 use super::UnitKind;
 
 /// One unit to render.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Plan {
     pub kind: UnitKind,
     /// Chart or kustomization directory, relative to the root.
@@ -42,6 +42,10 @@ pub struct Plan {
     pub release_name: Option<String>,
     /// The Application that defines the unit: its file and the span of its `source`.
     pub application: Option<(Arc<str>, Span)>,
+    /// The Application's inline Helm values (`helm.values` or `helm.valuesObject`).
+    pub inline_values: Option<super::helm::InlineValues>,
+    /// The Application's inline `kustomize:` options.
+    pub kustomize: Option<super::kustomize::KustomizeOptions>,
 }
 
 impl Plan {
@@ -55,6 +59,8 @@ impl Plan {
             set: Vec::new(),
             release_name: None,
             application: None,
+            inline_values: None,
+            kustomize: None,
         }
     }
 
@@ -324,12 +330,43 @@ fn application_plans(files: &[ParsedFile], dirs: &Dirs<'_>, envs: &Environments)
                         .get("releaseName")
                         .and_then(Node::as_str)
                         .map(str::to_string);
+                    p.inline_values = inline_values(f, helm);
+                }
+                if let (Some(k), Some(src_file)) = (src.get("kustomize"), &f.source) {
+                    p.kustomize = Some(super::kustomize::KustomizeOptions::from_application(
+                        src_file.clone(),
+                        k,
+                    ));
                 }
                 plans.push(p);
             }
         }
     }
     plans
+}
+
+/// `helm.valuesObject` (a mapping: the verbatim lines of the file, so origins are exact)
+/// or `helm.values` (a string of YAML).
+fn inline_values(f: &ParsedFile, helm: &Node) -> Option<super::helm::InlineValues> {
+    let src = f.source.as_ref()?;
+    if let Some(obj) = helm.get("valuesObject").filter(|n| n.as_map().is_some()) {
+        let start = src.text[..obj.span.start()]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let text = src.text.get(start..obj.span.end())?.to_string();
+        return Some(super::helm::InlineValues {
+            path: f.path.to_string(),
+            text,
+            offset: u32::try_from(start).ok(),
+        });
+    }
+    let values = helm.get("values")?;
+    let text = values.as_str()?.to_string();
+    Some(super::helm::InlineValues {
+        path: f.path.to_string(),
+        text,
+        offset: None,
+    })
 }
 
 /// An Argo CD source path as a directory relative to the root.

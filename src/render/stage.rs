@@ -116,9 +116,13 @@ pub fn render(plan: &Plan, fs: &dyn Fs, kube_version: &str) -> RenderUnit {
                 namespace: plan.namespace.clone().unwrap_or_default(),
                 kube_version: kube_version.to_string(),
                 env: plan.env_name().map(str::to_string),
+                inline_values: plan.inline_values.clone(),
             },
         ),
-        UnitKind::Kustomize => kustomize::build(fs, &plan.dir),
+        UnitKind::Kustomize => match &plan.kustomize {
+            Some(opts) => kustomize::build_with(fs, &plan.dir, opts),
+            None => kustomize::build(fs, &plan.dir),
+        },
     };
     unit.env = plan.env_name().map(str::to_string);
     if unit.namespace.as_deref().is_none_or(str::is_empty) {

@@ -1,8 +1,21 @@
 //! Helm charts rendered in-process: a Go `text/template` engine with Helm's and Sprig's
 //! functions, chart loading (dependencies, values merging) and the origin of every output
 //! byte. Depends on `render` (the contract), `source`, `parse::node` and `parse` only.
+//!
+//! [`render_chart`] holds no global state and shares nothing between calls: it may run on
+//! many threads at once (values live in per-call reference-counted trees).
 
-use super::{Fs, RenderUnit, UnitKind, UnitStatus};
+mod archive;
+mod chart;
+pub mod funcs;
+mod hash;
+mod setvals;
+pub mod template;
+pub mod yaml;
+
+use super::{Fs, RenderUnit};
+
+pub use template::value::Value as TemplateValue;
 
 /// What to render a chart with (`helm template` flags, or an Argo CD Application's source).
 #[derive(Clone, Debug, Default)]
@@ -18,6 +31,21 @@ pub struct HelmOptions {
     /// Kubernetes version for `.Capabilities` (`1.31` or `1.31.0`; 1.31 when empty).
     pub kube_version: String,
     pub env: Option<String>,
+    /// Inline values (an Argo CD Application's `values`/`valuesObject`) as YAML text with the
+    /// file and byte offset it was taken from; merged after the values files, before `--set`.
+    pub inline_values: Option<InlineValues>,
+}
+
+/// Values written inline in another file (an Argo CD Application).
+#[derive(Clone, Debug)]
+pub struct InlineValues {
+    /// The file holding them, relative to the root.
+    pub path: String,
+    /// The YAML text of the values.
+    pub text: String,
+    /// Byte offset of `text` in `path` (origins point there); `None` when the text is not a
+    /// verbatim slice of the file (then origins use the whole range at `offset` 0).
+    pub offset: Option<u32>,
 }
 
 /// Whether `dir` holds a chart (`Chart.yaml`).
@@ -26,16 +54,6 @@ pub fn is_chart(fs: &dyn Fs, dir: &str) -> bool {
 }
 
 /// Render the chart in `dir` (relative to the root).
-pub fn render_chart(_fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
-    RenderUnit {
-        kind: UnitKind::Helm,
-        dir: dir.into(),
-        env: opts.env.clone(),
-        namespace: Some(opts.namespace.clone()),
-        application: None,
-        inputs: Vec::new(),
-        outputs: Vec::new(),
-        errors: Vec::new(),
-        status: UnitStatus::Unsupported("Helm rendering is not implemented yet".into()),
-    }
+pub fn render_chart(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
+    template::exec::with_big_stack(|| chart::render(fs, dir, opts))
 }

@@ -439,6 +439,7 @@ impl Builder<'_> {
             namespace: h.namespace.clone().unwrap_or_default(),
             kube_version: String::new(),
             env: None,
+            inline_values: None,
         };
         let unit = super::helm::render_chart(self.fs, &dir, &opts);
         if unit.status != UnitStatus::Rendered {

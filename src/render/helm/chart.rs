@@ -1,0 +1,1651 @@
+//! Charts: loading (directories, `.tgz` archives, dependencies resolved in the
+//! repository), values coalescing as Helm does it, and the render of all templates into
+//! documents in Helm's install order.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::HelmOptions;
+use super::archive;
+use super::funcs::HelmFuncs;
+use super::setvals;
+use super::template::exec::{Budget, Def, Exec, FileInfo, Rec, Set};
+use super::template::parse;
+use super::template::value::{Map, Obj, Slot, Value, map_of};
+use super::yaml::node_to_value;
+use crate::parse::node::Node;
+use crate::render::{
+    Fs, Origin, OriginMap, RenderError, RenderUnit, RenderedSource, Role, UnitKind, UnitStatus,
+    confined_join,
+};
+use crate::source::Span;
+
+/// One file of a chart: path inside the chart, bytes, and where it lives in the repository
+/// (`None` inside an archive: the archive's path is used, without a span).
+struct CFile {
+    name: String,
+    data: Rc<[u8]>,
+    repo_path: Option<Arc<str>>,
+}
+
+struct Dep {
+    name: String,
+    alias: Option<String>,
+    condition: String,
+    tags: Vec<String>,
+    import_values: Vec<(String, String)>,
+    repository: String,
+}
+
+pub(crate) struct Chart {
+    name: String,
+    /// Where the chart comes from (directory or archive path), for errors.
+    origin_path: Arc<str>,
+    /// True when loaded from a directory (file spans are meaningful).
+    meta: Map,
+    values: Value,
+    templates: Vec<CFile>,
+    files: BTreeMap<String, Rc<[u8]>>,
+    deps_meta: Vec<Dep>,
+    subcharts: Vec<Chart>,
+    is_library: bool,
+}
+
+/// Everything collected while loading and rendering one chart.
+pub(crate) struct Ctx<'a> {
+    fs: &'a dyn Fs,
+    pub origins: Vec<Origin>,
+    pub errors: Vec<RenderError>,
+    pub inputs: Vec<Arc<str>>,
+}
+
+impl<'a> Ctx<'a> {
+    fn err(&mut self, path: &str, span: Option<Span>, code: &'static str, message: String) {
+        self.errors.push(RenderError {
+            path: Arc::from(path),
+            span,
+            message,
+            code,
+        });
+    }
+
+    /// Values from a YAML file, with origins when the file is in the repository.
+    fn values_from(&mut self, text: &str, path: &Arc<str>, track: bool) -> Option<Value> {
+        let parsed = crate::parse::yaml::parse(text);
+        if let Some(e) = &parsed.error {
+            self.err(
+                path,
+                Some(Span::new(e.offset, e.offset + 1)),
+                "values",
+                format!("values file is not valid YAML: {}", e.message),
+            );
+            return None;
+        }
+        let Some(doc) = parsed.docs.first() else {
+            return Some(Value::new_map());
+        };
+        let origins = &mut self.origins;
+        let mut f = |k: &Node, v: &Node| -> u32 {
+            if !track {
+                return 0;
+            }
+            let span = match &v.value {
+                crate::parse::node::Value::Scalar { .. } if !v.span.is_empty() => v.span,
+                _ => k.span,
+            };
+            origins.push(Origin {
+                path: path.clone(),
+                span,
+                role: Role::Values,
+            });
+            origins.len() as u32 - 1
+        };
+        let v = node_to_value(&doc.root, &mut f);
+        match v {
+            Value::Map(_) => Some(v),
+            Value::Nil => Some(Value::new_map()),
+            _ => {
+                self.err(
+                    path,
+                    Some(doc.span),
+                    "values",
+                    "values file must hold a mapping".into(),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn s(v: &str) -> Value {
+    Value::str(v)
+}
+
+fn node_str(n: Option<&Node>) -> String {
+    n.and_then(|x| x.key_text()).unwrap_or("").to_string()
+}
+
+/// Read the files of a chart directory (recursively), skipping nested `charts/` content.
+fn read_dir_files(fs: &dyn Fs, dir: &str, prefix: &str, out: &mut Vec<CFile>, budget: &mut usize) {
+    let here = match (dir.is_empty(), prefix.is_empty()) {
+        (_, true) => dir.to_string(),
+        (true, false) => prefix.to_string(),
+        (false, false) => format!("{dir}/{prefix}"),
+    };
+    for entry in fs.list(&here) {
+        if *budget == 0 {
+            return;
+        }
+        if let Some(d) = entry.strip_suffix('/') {
+            if d == ".git" {
+                continue;
+            }
+            let sub = if prefix.is_empty() {
+                d.to_string()
+            } else {
+                format!("{prefix}/{d}")
+            };
+            read_dir_files(fs, dir, &sub, out, budget);
+        } else {
+            let name = if prefix.is_empty() {
+                entry.clone()
+            } else {
+                format!("{prefix}/{entry}")
+            };
+            let rel = if here.is_empty() {
+                entry.clone()
+            } else {
+                format!("{here}/{entry}")
+            };
+            // charts/<dir>/... is loaded as a subchart; only archives are read here
+            if name.starts_with("charts/") && name.matches('/').count() > 1 {
+                continue;
+            }
+            if let Some(b) = fs.read_bytes(&rel) {
+                *budget = budget.saturating_sub(1);
+                out.push(CFile {
+                    name,
+                    data: Rc::from(b),
+                    repo_path: Some(Arc::from(rel.as_str())),
+                });
+            }
+        }
+    }
+}
+
+fn helmignore(files: &[CFile]) -> Option<globset::GlobSet> {
+    let f = files.iter().find(|f| f.name == ".helmignore")?;
+    let text = String::from_utf8_lossy(&f.data);
+    let mut b = globset::GlobSetBuilder::new();
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with('!') {
+            continue;
+        }
+        let l = l.trim_end_matches('/');
+        let pat = if l.contains('/') {
+            l.trim_start_matches('/').to_string()
+        } else {
+            format!("**/{l}")
+        };
+        if let Ok(g) = globset::Glob::new(&pat) {
+            b.add(g);
+        }
+        if let Ok(g) = globset::Glob::new(&format!("{pat}/**")) {
+            b.add(g);
+        }
+        if !l.contains('/')
+            && let Ok(g) = globset::Glob::new(l)
+        {
+            b.add(g);
+        }
+    }
+    b.build().ok()
+}
+
+/// Find a chart named `name` anywhere in the repository (a dependency that is not vendored).
+fn find_chart_by_name(fs: &dyn Fs, name: &str, near: &str) -> Option<String> {
+    // Breadth-first over directories, bounded.
+    let mut best: Option<(usize, String)> = None;
+    let mut queue: std::collections::VecDeque<(String, usize)> = std::collections::VecDeque::new();
+    queue.push_back((String::new(), 0));
+    let mut seen = 0usize;
+    while let Some((dir, depth)) = queue.pop_front() {
+        seen += 1;
+        if seen > 20_000 || depth > 8 {
+            break;
+        }
+        let entries = fs.list(&dir);
+        if entries.iter().any(|e| e == "Chart.yaml") {
+            let p = if dir.is_empty() {
+                "Chart.yaml".to_string()
+            } else {
+                format!("{dir}/Chart.yaml")
+            };
+            if let Some(src) = fs.read(&p) {
+                let parsed = crate::parse::yaml::parse(&src.text);
+                if let Some(d) = parsed.docs.first()
+                    && d.root.get("name").and_then(|n| n.key_text()) == Some(name)
+                {
+                    // closeness: shared leading path components
+                    let common = dir
+                        .split('/')
+                        .zip(near.split('/'))
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    let score = 1000 - common;
+                    if best.as_ref().is_none_or(|(b, _)| score < *b) {
+                        best = Some((score, dir.clone()));
+                    }
+                }
+            }
+        }
+        for e in entries {
+            if let Some(d) = e.strip_suffix('/') {
+                if d.starts_with('.') || d == "node_modules" || d == "templates" {
+                    continue;
+                }
+                let sub = if dir.is_empty() {
+                    d.to_string()
+                } else {
+                    format!("{dir}/{d}")
+                };
+                queue.push_back((sub, depth + 1));
+            }
+        }
+    }
+    best.map(|(_, d)| d)
+}
+
+impl Chart {
+    /// Load a chart from its files.
+    fn from_files(
+        ctx: &mut Ctx,
+        files: Vec<CFile>,
+        origin_path: Arc<str>,
+        dir: Option<&str>,
+        depth: usize,
+    ) -> Option<Chart> {
+        let ignore = helmignore(&files);
+        let chart_yaml = files.iter().find(|f| f.name == "Chart.yaml");
+        let Some(cy) = chart_yaml else {
+            ctx.err(&origin_path, None, "chart", "missing Chart.yaml".into());
+            return None;
+        };
+        let cy_path = cy.repo_path.clone().unwrap_or_else(|| origin_path.clone());
+        let cy_text = String::from_utf8_lossy(&cy.data).into_owned();
+        let parsed = crate::parse::yaml::parse(&cy_text);
+        if let Some(e) = &parsed.error {
+            ctx.err(
+                &cy_path,
+                Some(Span::new(e.offset, e.offset + 1)),
+                "chart",
+                format!("Chart.yaml is not valid YAML: {}", e.message),
+            );
+            return None;
+        }
+        let root = parsed
+            .docs
+            .first()
+            .map(|d| d.root.clone())
+            .unwrap_or_else(|| Node::null(Span::default()));
+        let name = node_str(root.get("name"));
+        if name.is_empty() {
+            ctx.err(
+                &cy_path,
+                None,
+                "chart",
+                "Chart.yaml: chart.metadata.name is required".into(),
+            );
+            return None;
+        }
+        let api = node_str(root.get("apiVersion"));
+        if api.is_empty() {
+            ctx.err(
+                &cy_path,
+                None,
+                "chart",
+                "Chart.yaml: chart.metadata.apiVersion is required".into(),
+            );
+        }
+        if root.get("version").is_none() {
+            ctx.err(
+                &cy_path,
+                None,
+                "chart",
+                "Chart.yaml: chart.metadata.version is required".into(),
+            );
+        }
+        let mut meta = Map::new();
+        let put = |m: &mut Map, k: &str, v: Value| {
+            m.insert(k.to_string(), Slot { v, o: 0 });
+        };
+        for (k, field) in [
+            ("Name", "name"),
+            ("Home", "home"),
+            ("Version", "version"),
+            ("Description", "description"),
+            ("Icon", "icon"),
+            ("APIVersion", "apiVersion"),
+            ("Condition", "condition"),
+            ("Tags", "tags"),
+            ("AppVersion", "appVersion"),
+            ("KubeVersion", "kubeVersion"),
+            ("Type", "type"),
+        ] {
+            put(&mut meta, k, s(&node_str(root.get(field))));
+        }
+        let strs = |n: Option<&Node>| -> Value {
+            Value::list(
+                n.map(|x| x.items().filter_map(|i| i.key_text()).map(s).collect())
+                    .unwrap_or_default(),
+            )
+        };
+        put(&mut meta, "Sources", strs(root.get("sources")));
+        put(&mut meta, "Keywords", strs(root.get("keywords")));
+        put(
+            &mut meta,
+            "Deprecated",
+            Value::Bool(
+                root.get("deprecated")
+                    .and_then(|n| n.as_bool())
+                    .unwrap_or(false),
+            ),
+        );
+        let maint: Vec<Value> = root
+            .get("maintainers")
+            .map(|n| {
+                n.items()
+                    .map(|m| {
+                        map_of(vec![
+                            ("Name", s(&node_str(m.get("name")))),
+                            ("Email", s(&node_str(m.get("email")))),
+                            ("URL", s(&node_str(m.get("url")))),
+                        ])
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        put(&mut meta, "Maintainers", Value::list(maint));
+        let ann = match root.get("annotations").and_then(|n| n.as_map()) {
+            Some(entries) => {
+                let mut m = Map::new();
+                for (k, v) in entries {
+                    m.insert(
+                        k.key_text().unwrap_or("").to_string(),
+                        Slot {
+                            v: s(v.key_text().unwrap_or("")),
+                            o: 0,
+                        },
+                    );
+                }
+                Value::map(m)
+            }
+            None => Value::Nil,
+        };
+        put(&mut meta, "Annotations", ann);
+        let mut deps_meta = Vec::new();
+        let mut dep_values = Vec::new();
+        // Helm v2 charts list dependencies in requirements.yaml
+        let req_root = files
+            .iter()
+            .find(|f| f.name == "requirements.yaml" && api == "v1")
+            .and_then(|f| {
+                crate::parse::yaml::parse(&String::from_utf8_lossy(&f.data))
+                    .docs
+                    .first()
+                    .map(|d| d.root.clone())
+            });
+        let dep_src = if api == "v1" {
+            req_root.as_ref()
+        } else {
+            Some(&root)
+        };
+        if let Some(list) = dep_src.and_then(|r| r.get("dependencies")) {
+            for d in list.items() {
+                let tags: Vec<String> = d
+                    .get("tags")
+                    .map(|t| {
+                        t.items()
+                            .filter_map(|x| x.key_text())
+                            .map(String::from)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut import_values = Vec::new();
+                for iv in d.get("import-values").into_iter().flat_map(|n| n.items()) {
+                    if let Some(t) = iv.as_str() {
+                        import_values.push((format!("exports.{t}"), ".".to_string()));
+                    } else if iv.as_map().is_some() {
+                        import_values.push((node_str(iv.get("child")), node_str(iv.get("parent"))));
+                    }
+                }
+                let dep = Dep {
+                    name: node_str(d.get("name")),
+                    alias: d
+                        .get("alias")
+                        .and_then(|a| a.key_text())
+                        .filter(|a| !a.is_empty())
+                        .map(String::from),
+                    condition: node_str(d.get("condition")),
+                    tags,
+                    import_values,
+                    repository: node_str(d.get("repository")),
+                };
+                dep_values.push(map_of(vec![
+                    ("Name", s(&dep.name)),
+                    ("Version", s(&node_str(d.get("version")))),
+                    ("Repository", s(&dep.repository)),
+                    ("Condition", s(&dep.condition)),
+                    ("Alias", s(dep.alias.as_deref().unwrap_or(""))),
+                    ("Enabled", Value::Bool(false)),
+                ]));
+                deps_meta.push(dep);
+            }
+        }
+        put(&mut meta, "Dependencies", Value::list(dep_values));
+        let is_library = node_str(root.get("type")) == "library";
+
+        // values.yaml
+        let mut values = Value::new_map();
+        if let Some(vf) = files.iter().find(|f| f.name == "values.yaml") {
+            let p = vf.repo_path.clone().unwrap_or_else(|| origin_path.clone());
+            let text = String::from_utf8_lossy(&vf.data).into_owned();
+            match ctx.values_from(&text, &p, vf.repo_path.is_some()) {
+                Some(v) => values = v,
+                None => return None,
+            }
+        }
+
+        let mut templates = Vec::new();
+        let mut cfiles = BTreeMap::new();
+        let mut archives: Vec<&CFile> = Vec::new();
+        for f in &files {
+            if let Some(ig) = &ignore
+                && ig.is_match(&f.name)
+                && f.name != "Chart.yaml"
+            {
+                continue;
+            }
+            match f.name.as_str() {
+                "Chart.yaml" | "values.yaml" | "values.schema.json" | "requirements.yaml"
+                | "requirements.lock" | "Chart.lock" => {}
+                n if n.starts_with("templates/") => templates.push(CFile {
+                    name: f.name.clone(),
+                    data: f.data.clone(),
+                    repo_path: f.repo_path.clone(),
+                }),
+                n if n.starts_with("charts/") => {
+                    if n.ends_with(".tgz") && n.matches('/').count() == 1 {
+                        archives.push(f);
+                    }
+                }
+                _ => {
+                    cfiles.insert(f.name.clone(), f.data.clone());
+                }
+            }
+        }
+
+        // subcharts
+        let mut subcharts = Vec::new();
+        if depth < 8 {
+            if let Some(dir) = dir {
+                let charts_dir = join(dir, "charts");
+                for e in ctx.fs.list(&charts_dir) {
+                    if let Some(d) = e.strip_suffix('/') {
+                        let sub = format!("{charts_dir}/{d}");
+                        if ctx.fs.is_file(&format!("{sub}/Chart.yaml"))
+                            && let Some(c) = load_dir(ctx, &sub, depth + 1)
+                        {
+                            subcharts.push(c);
+                        }
+                    }
+                }
+            } else {
+                // archive: subcharts are files under charts/<name>/ in the same archive
+                let mut groups: BTreeMap<String, Vec<CFile>> = BTreeMap::new();
+                for f in &files {
+                    if let Some(rest) = f.name.strip_prefix("charts/")
+                        && let Some((sub, inner)) = rest.split_once('/')
+                    {
+                        groups.entry(sub.to_string()).or_default().push(CFile {
+                            name: inner.to_string(),
+                            data: f.data.clone(),
+                            repo_path: None,
+                        });
+                    }
+                }
+                for (_, g) in groups {
+                    if let Some(c) = Chart::from_files(ctx, g, origin_path.clone(), None, depth + 1)
+                    {
+                        subcharts.push(c);
+                    }
+                }
+            }
+            for a in archives {
+                let p = a.repo_path.clone().unwrap_or_else(|| origin_path.clone());
+                match archive::untar_gz(&a.data) {
+                    Ok(entries) => {
+                        let files: Vec<CFile> = entries
+                            .into_iter()
+                            .filter_map(|(n, d)| {
+                                let inner = n.split_once('/')?.1.to_string();
+                                Some(CFile {
+                                    name: inner,
+                                    data: Rc::from(d),
+                                    repo_path: None,
+                                })
+                            })
+                            .collect();
+                        if let Some(c) = Chart::from_files(ctx, files, p, None, depth + 1) {
+                            subcharts.push(c);
+                        }
+                    }
+                    Err(e) => ctx.err(&p, None, "archive", format!("chart archive: {e}")),
+                }
+            }
+            // dependencies that are not vendored: file:// paths, then by name in the repository
+            if let Some(dir) = dir {
+                for d in &deps_meta {
+                    if subcharts.iter().any(|c| c.name == d.name) {
+                        continue;
+                    }
+                    let found = if let Some(p) = d.repository.strip_prefix("file://") {
+                        confined_join(dir, p).filter(|p| ctx.fs.is_file(&format!("{p}/Chart.yaml")))
+                    } else {
+                        None
+                    }
+                    .or_else(|| find_chart_by_name(ctx.fs, &d.name, dir));
+                    match found {
+                        Some(p) if p != dir => {
+                            if let Some(c) = load_dir(ctx, &p, depth + 1) {
+                                subcharts.push(c);
+                            }
+                        }
+                        _ => ctx.err(
+                            &cy_path,
+                            None,
+                            "dependency",
+                            format!(
+                                "dependency {:?} is neither vendored in charts/ nor found in the repository",
+                                d.name
+                            ),
+                        ),
+                    }
+                }
+            }
+        }
+        subcharts.sort_by(|a, b| a.name.cmp(&b.name));
+
+        Some(Chart {
+            name,
+            origin_path,
+            meta,
+            values,
+            templates,
+            files: cfiles,
+            deps_meta,
+            subcharts,
+            is_library,
+        })
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+fn load_dir(ctx: &mut Ctx, dir: &str, depth: usize) -> Option<Chart> {
+    let mut files = Vec::new();
+    let mut budget = 20_000usize;
+    read_dir_files(ctx.fs, dir, "", &mut files, &mut budget);
+    Chart::from_files(ctx, files, Arc::from(dir), Some(dir), depth)
+}
+
+// ----------------------------------------------------------------- values
+
+fn get_map(v: &Value) -> Option<Rc<std::cell::RefCell<Map>>> {
+    match v {
+        Value::Map(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+/// Helm's `coalesceTablesFullKey`: `dst` wins; `src` fills in.
+fn coalesce_tables(dst: &Rc<std::cell::RefCell<Map>>, src: &Map, merge: bool) {
+    let mut d = dst.borrow_mut();
+    for (k, sv) in src {
+        match d.get(k).cloned() {
+            Some(dv) if !merge && dv.v.is_nil() => {
+                d.remove(k);
+            }
+            None => {
+                d.insert(
+                    k.clone(),
+                    Slot {
+                        v: sv.v.deep_copy(),
+                        o: sv.o,
+                    },
+                );
+            }
+            Some(dv) => {
+                if let (Some(dm), Some(sm)) = (get_map(&dv.v), get_map(&sv.v)) {
+                    let sm = sm.borrow().clone();
+                    drop(d);
+                    coalesce_tables(&dm, &sm, merge);
+                    d = dst.borrow_mut();
+                }
+            }
+        }
+    }
+}
+
+/// Helm's `coalesceValues`: chart defaults under user values `v`.
+fn coalesce_values(chart: &Chart, v: &Rc<std::cell::RefCell<Map>>) {
+    let Some(defaults) = get_map(&chart.values.deep_copy()) else {
+        return;
+    };
+    let defaults = defaults.borrow().clone();
+    for (k, dv) in defaults {
+        let cur = v.borrow().get(&k).cloned();
+        match cur {
+            Some(uv) if uv.v.is_nil() => {
+                v.borrow_mut().remove(&k);
+            }
+            Some(uv) => {
+                if let (Some(um), Some(dm)) = (get_map(&uv.v), get_map(&dv.v)) {
+                    let is_child = chart.subcharts.iter().any(|c| c.name == k);
+                    let dm = dm.borrow().clone();
+                    coalesce_tables(&um, &dm, is_child);
+                }
+            }
+            None => {
+                v.borrow_mut().insert(k, dv);
+            }
+        }
+    }
+}
+
+fn coalesce_globals(dest: &Rc<std::cell::RefCell<Map>>, src: &Rc<std::cell::RefCell<Map>>) {
+    let dg = match dest.borrow().get("global").map(|s| s.v.clone()) {
+        Some(Value::Map(m)) => m,
+        Some(_) => return,
+        None => Rc::new(std::cell::RefCell::new(Map::new())),
+    };
+    let sg = match src.borrow().get("global").map(|s| s.v.clone()) {
+        Some(Value::Map(m)) => m.borrow().clone(),
+        _ => Map::new(),
+    };
+    for (k, sv) in sg {
+        if let Value::Map(sm) = &sv.v {
+            let vv = Value::Map(sm.clone()).deep_copy();
+            let existing = dg.borrow().get(&k).cloned();
+            match existing {
+                None => {
+                    dg.borrow_mut().insert(k, Slot { v: vv, o: sv.o });
+                }
+                Some(Slot {
+                    v: Value::Map(dm), ..
+                }) => {
+                    if let Value::Map(vm) = &vv {
+                        let dmc = dm.borrow().clone();
+                        coalesce_tables(vm, &dmc, true);
+                    }
+                    dg.borrow_mut().insert(k, Slot { v: vv, o: sv.o });
+                }
+                Some(_) => {}
+            }
+        } else {
+            let is_table = matches!(dg.borrow().get(&k).map(|s| &s.v), Some(Value::Map(_)));
+            if !is_table {
+                dg.borrow_mut().insert(k, sv);
+            }
+        }
+    }
+    dest.borrow_mut().insert(
+        "global".into(),
+        Slot {
+            v: Value::Map(dg),
+            o: 0,
+        },
+    );
+}
+
+/// Helm's `coalesce` (values then dependencies, recursively).
+fn coalesce(chart: &Chart, dest: &Rc<std::cell::RefCell<Map>>) -> Result<(), String> {
+    coalesce_values(chart, dest);
+    for sub in &chart.subcharts {
+        let cur = dest.borrow().get(&sub.name).map(|s| s.v.clone());
+        let dv = match cur {
+            None | Some(Value::Nil) => {
+                let m = Rc::new(std::cell::RefCell::new(Map::new()));
+                dest.borrow_mut().insert(
+                    sub.name.clone(),
+                    Slot {
+                        v: Value::Map(m.clone()),
+                        o: 0,
+                    },
+                );
+                m
+            }
+            Some(Value::Map(m)) => m,
+            Some(_) => return Err(format!("type mismatch on {}", sub.name)),
+        };
+        coalesce_globals(&dv, dest);
+        coalesce(sub, &dv)?;
+    }
+    Ok(())
+}
+
+fn lookup_path(v: &Value, path: &str) -> Option<Value> {
+    let mut cur = v.clone();
+    for seg in path.split('.').filter(|s| !s.is_empty()) {
+        let next = match &cur {
+            Value::Map(m) => m.borrow().get(seg).map(|s| s.v.clone())?,
+            _ => return None,
+        };
+        cur = next;
+    }
+    Some(cur)
+}
+
+/// Drop disabled dependencies (condition, tags), apply aliases, recursively.
+fn process_dependencies(ctx: &mut Ctx, chart: &mut Chart, cvals: &Value, path: &str) {
+    let mut keep: Vec<Chart> = Vec::new();
+    let subs = std::mem::take(&mut chart.subcharts);
+    let mut used = vec![false; subs.len()];
+    let mut pending: Vec<(Chart, Option<&Dep>)> = Vec::new();
+    let mut subs_opt: Vec<Option<Chart>> = subs.into_iter().map(Some).collect();
+    for d in &chart.deps_meta {
+        let idx = subs_opt
+            .iter()
+            .position(|c| c.as_ref().is_some_and(|c| c.name == d.name))
+            .or_else(|| {
+                // a second dependency on the same chart (other alias): copy the first
+                None
+            });
+        match idx {
+            Some(i) => {
+                used[i] = true;
+                if let Some(c) = subs_opt[i].take() {
+                    pending.push((c, Some(d)));
+                }
+            }
+            None => {
+                // an aliased second use of an already taken chart
+                if let Some(pos) = pending.iter().position(|(c, _)| c.name == d.name) {
+                    let dir = pending[pos].0.origin_path.clone();
+                    let copy = if ctx.fs.is_dir(&dir) {
+                        load_dir(ctx, &dir, 1)
+                    } else {
+                        None
+                    };
+                    if let Some(c) = copy {
+                        pending.push((c, Some(d)));
+                    }
+                }
+            }
+        }
+    }
+    for c in subs_opt.into_iter().flatten() {
+        pending.push((c, None));
+    }
+    let tags_val = lookup_path(cvals, "tags");
+    for (mut c, dep) in pending {
+        let mut enabled = true;
+        if let Some(d) = dep {
+            // tags
+            if !d.tags.is_empty() {
+                let mut any_true = false;
+                let mut any_set = false;
+                for t in &d.tags {
+                    if let Some(Value::Bool(b)) =
+                        tags_val.as_ref().and_then(|tv| lookup_path(tv, t))
+                    {
+                        any_set = true;
+                        any_true |= b;
+                    }
+                }
+                if any_set {
+                    enabled = any_true;
+                }
+            }
+            // condition overrides tags
+            for cond in d
+                .condition
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
+                let full = if path.is_empty() {
+                    cond.to_string()
+                } else {
+                    format!("{path}{cond}")
+                };
+                if let Some(Value::Bool(b)) = lookup_path(cvals, &full) {
+                    enabled = b;
+                    break;
+                }
+            }
+            if let Some(a) = &d.alias {
+                c.name = a.clone();
+                c.meta.insert("Name".into(), Slot { v: s(a), o: 0 });
+            }
+        }
+        if enabled {
+            keep.push(c);
+        }
+    }
+    let _ = used;
+    chart.subcharts = keep;
+    // mark enabled dependencies in .Chart.Dependencies
+    if let Some(Slot {
+        v: Value::List(l), ..
+    }) = chart.meta.get("Dependencies").cloned()
+    {
+        let names: Vec<String> = chart.subcharts.iter().map(|c| c.name.clone()).collect();
+        let updated: Vec<Value> = l
+            .iter()
+            .map(|d| {
+                if let Value::Map(m) = d {
+                    let nm = m
+                        .borrow()
+                        .get("Alias")
+                        .and_then(|s| s.v.as_str().map(String::from))
+                        .filter(|a| !a.is_empty())
+                        .or_else(|| {
+                            m.borrow()
+                                .get("Name")
+                                .and_then(|s| s.v.as_str().map(String::from))
+                        })
+                        .unwrap_or_default();
+                    m.borrow_mut().insert(
+                        "Enabled".into(),
+                        Slot {
+                            v: Value::Bool(names.contains(&nm)),
+                            o: 0,
+                        },
+                    );
+                }
+                d.clone()
+            })
+            .collect();
+        chart.meta.insert(
+            "Dependencies".into(),
+            Slot {
+                v: Value::list(updated),
+                o: 0,
+            },
+        );
+    }
+    let names: Vec<String> = chart.subcharts.iter().map(|c| c.name.clone()).collect();
+    for (i, sub) in chart.subcharts.iter_mut().enumerate() {
+        let p = format!("{path}{}.", names[i]);
+        process_dependencies(ctx, sub, cvals, &p);
+    }
+}
+
+/// Helm's import-values: child values copied into the parent (parent values win).
+fn import_values(chart: &mut Chart, cvals: &Value) {
+    for sub in chart.subcharts.iter_mut() {
+        import_values(sub, &lookup_path(cvals, &sub.name).unwrap_or_default());
+    }
+    let mut b = Rc::new(std::cell::RefCell::new(Map::new()));
+    let mut any = false;
+    for d in &chart.deps_meta {
+        let name = d.alias.clone().unwrap_or_else(|| d.name.clone());
+        for (child, parent) in &d.import_values {
+            let Some(Value::Map(vm)) = lookup_path(cvals, &format!("{name}.{child}")) else {
+                continue;
+            };
+            any = true;
+            let mut table = Value::Map(vm).deep_copy();
+            for seg in parent
+                .split('.')
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+            {
+                table = map_of(vec![(seg, table)]);
+            }
+            if let Value::Map(tm) = table {
+                let src = b.borrow().clone();
+                coalesce_tables(&tm, &src, true);
+                b = tm;
+            }
+        }
+    }
+    if any && let Some(vals) = get_map(&chart.values) {
+        let v = vals.borrow().clone();
+        coalesce_tables(&b, &v, true);
+        chart.values = Value::Map(b);
+    }
+}
+
+// ----------------------------------------------------------------- render
+
+const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+const HOOK_EVENTS: &[&str] = &[
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+    "test-success",
+];
+
+const API_VERSIONS: &[&str] = &[
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "admissionregistration.k8s.io/v1alpha1",
+    "admissionregistration.k8s.io/v1beta1",
+    "internal.apiserver.k8s.io/v1alpha1",
+    "apps/v1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "authentication.k8s.io/v1",
+    "authentication.k8s.io/v1alpha1",
+    "authentication.k8s.io/v1beta1",
+    "authorization.k8s.io/v1",
+    "authorization.k8s.io/v1beta1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "batch/v1",
+    "batch/v1beta1",
+    "certificates.k8s.io/v1",
+    "certificates.k8s.io/v1beta1",
+    "certificates.k8s.io/v1alpha1",
+    "coordination.k8s.io/v1alpha2",
+    "coordination.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "discovery.k8s.io/v1beta1",
+    "events.k8s.io/v1",
+    "events.k8s.io/v1beta1",
+    "extensions/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1beta2",
+    "flowcontrol.apiserver.k8s.io/v1beta3",
+    "networking.k8s.io/v1",
+    "networking.k8s.io/v1beta1",
+    "node.k8s.io/v1",
+    "node.k8s.io/v1alpha1",
+    "node.k8s.io/v1beta1",
+    "policy/v1",
+    "policy/v1beta1",
+    "rbac.authorization.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1beta1",
+    "rbac.authorization.k8s.io/v1alpha1",
+    "resource.k8s.io/v1",
+    "resource.k8s.io/v1beta2",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1alpha3",
+    "scheduling.k8s.io/v1alpha2",
+    "scheduling.k8s.io/v1beta1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1beta1",
+    "storage.k8s.io/v1",
+    "storage.k8s.io/v1alpha1",
+    "storagemigration.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1",
+];
+
+fn kube_version(v: &str) -> (String, String, String) {
+    let t = v.trim().trim_start_matches('v');
+    let t = if t.is_empty() { "1.31.0" } else { t };
+    let mut parts: Vec<String> = t.split('.').map(String::from).collect();
+    while parts.len() < 3 {
+        parts.push("0".into());
+    }
+    let ver = format!("v{}", parts.join("."));
+    (ver, parts[0].clone(), parts[1].clone())
+}
+
+/// A template to execute: its Helm name, repository path, text and values.
+struct Renderable {
+    name: String,
+    repo_path: Option<Arc<str>>,
+    archive: Arc<str>,
+    text: Rc<str>,
+    dot: Value,
+    base_path: String,
+}
+
+fn collect(
+    chart: &Chart,
+    parent_id: &str,
+    top: &Value,
+    values: Value,
+    out: &mut Vec<Renderable>,
+    is_root: bool,
+) -> Value {
+    let id = if parent_id.is_empty() {
+        chart.name.clone()
+    } else {
+        format!("{parent_id}/charts/{}", chart.name)
+    };
+    let mut meta = chart.meta.clone();
+    meta.insert(
+        "IsRoot".into(),
+        Slot {
+            v: Value::Bool(is_root),
+            o: 0,
+        },
+    );
+    let subcharts = Rc::new(std::cell::RefCell::new(Map::new()));
+    let mut next = Map::new();
+    let topm = get_map(top).map(|m| m.borrow().clone()).unwrap_or_default();
+    for k in ["Release", "Capabilities"] {
+        if let Some(v) = topm.get(k) {
+            next.insert(k.into(), v.clone());
+        }
+    }
+    next.insert(
+        "Chart".into(),
+        Slot {
+            v: Value::map(meta),
+            o: 0,
+        },
+    );
+    next.insert(
+        "Files".into(),
+        Slot {
+            v: Value::Obj(Rc::new(Obj::Files(chart.files.clone()))),
+            o: 0,
+        },
+    );
+    next.insert(
+        "Values".into(),
+        Slot {
+            v: values.clone(),
+            o: 0,
+        },
+    );
+    next.insert(
+        "Subcharts".into(),
+        Slot {
+            v: Value::Map(subcharts.clone()),
+            o: 0,
+        },
+    );
+    let next = Value::map(next);
+    for sub in &chart.subcharts {
+        let sv = lookup_path(&values, &sub.name).unwrap_or_else(Value::new_map);
+        let sv = if matches!(sv, Value::Map(_)) {
+            sv
+        } else {
+            Value::new_map()
+        };
+        let d = collect(sub, &id, &next, sv, out, false);
+        subcharts
+            .borrow_mut()
+            .insert(sub.name.clone(), Slot { v: d, o: 0 });
+    }
+    for t in &chart.templates {
+        out.push(Renderable {
+            name: format!("{id}/{}", t.name),
+            repo_path: t.repo_path.clone(),
+            archive: chart.origin_path.clone(),
+            text: Rc::from(String::from_utf8_lossy(&t.data).as_ref()),
+            dot: next.clone(),
+            base_path: format!("{id}/templates"),
+        });
+    }
+    next
+}
+
+/// Helm's template order: deeper paths first, then reverse lexical order.
+fn sort_key(a: &str, b: &str) -> std::cmp::Ordering {
+    let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+    cb.cmp(&ca).then_with(|| b.cmp(a))
+}
+
+struct Doc {
+    source: String,
+    kind: String,
+    fallback: Arc<str>,
+    text: String,
+    origins: OriginMap,
+    hook: bool,
+}
+
+/// Split a template's output like Helm's `SplitManifests` (`(?:^|\s*\n)---\s*`), keeping
+/// each document's byte range.
+fn split_docs(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0c);
+    // trim the whole text first
+    let mut start = 0;
+    while start < b.len() && ws(b[start]) {
+        start += 1;
+    }
+    let mut end = b.len();
+    while end > start && ws(b[end - 1]) {
+        end -= 1;
+    }
+    let mut out = Vec::new();
+    let mut seg_start = start;
+    let mut i = start;
+    // separator at the very start
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    if text[start..end].starts_with("---") {
+        let mut j = start + 3;
+        while j < end && ws(b[j]) {
+            j += 1;
+        }
+        cuts.push((start, j));
+        i = j;
+    }
+    while i < end {
+        if b[i] == b'\n' && text[i + 1..end].starts_with("---") {
+            // whitespace before the newline belongs to the separator
+            let mut s0 = i;
+            while s0 > seg_start && ws(b[s0 - 1]) {
+                s0 -= 1;
+            }
+            let mut j = i + 4;
+            while j < end && ws(b[j]) {
+                j += 1;
+            }
+            cuts.push((s0, j));
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    for (a, z) in cuts {
+        out.push((seg_start, a));
+        seg_start = z;
+    }
+    out.push((seg_start, end));
+    out.into_iter()
+        .filter_map(|(a, z)| {
+            let mut a = a;
+            let mut z = z;
+            while a < z && ws(b[a]) {
+                a += 1;
+            }
+            while z > a && ws(b[z - 1]) {
+                z -= 1;
+            }
+            (a < z).then_some((a, z))
+        })
+        .collect()
+}
+
+fn doc_head(text: &str) -> Result<(String, Option<String>), String> {
+    let parsed = crate::parse::yaml::parse(text);
+    if let Some(e) = parsed.error {
+        return Err(e.message);
+    }
+    let Some(d) = parsed.docs.first() else {
+        return Ok((String::new(), None));
+    };
+    let kind = d
+        .root
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .unwrap_or("")
+        .to_string();
+    let hook = d
+        .root
+        .path(&["metadata", "annotations", "helm.sh/hook"])
+        .and_then(|h| h.key_text())
+        .map(String::from);
+    Ok((kind, hook))
+}
+
+fn kind_rank(kind: &str) -> (u8, usize, String) {
+    match INSTALL_ORDER.iter().position(|k| *k == kind) {
+        Some(i) => (0, i, String::new()),
+        None => (1, 0, kind.to_string()),
+    }
+}
+
+pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
+    let mut ctx = Ctx {
+        fs,
+        origins: vec![Origin {
+            path: Arc::from(""),
+            span: Span::default(),
+            role: Role::Values,
+        }],
+        errors: Vec::new(),
+        inputs: Vec::new(),
+    };
+    let namespace = if opts.namespace.is_empty() {
+        "default".to_string()
+    } else {
+        opts.namespace.clone()
+    };
+    let mut unit = RenderUnit {
+        kind: UnitKind::Helm,
+        dir: Arc::from(dir),
+        env: opts.env.clone(),
+        namespace: Some(namespace.clone()),
+        application: None,
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        errors: Vec::new(),
+        status: UnitStatus::Rendered,
+    };
+    let Some(mut chart) = load_dir(&mut ctx, dir, 0) else {
+        unit.errors = ctx.errors;
+        unit.status = UnitStatus::Failed;
+        return unit;
+    };
+    if let Some(vf) = fs.read(&join(dir, "values.yaml")) {
+        ctx.inputs.push(Arc::from(vf.path.as_str()));
+    }
+    if chart.is_library {
+        unit.errors = ctx.errors;
+        unit.status = UnitStatus::Unsupported("library chart: renders nothing".into());
+        return unit;
+    }
+
+    // user values: -f files in order, then --set
+    let user = Rc::new(std::cell::RefCell::new(Map::new()));
+    for f in &opts.value_files {
+        let Some(src) = fs.read(f) else {
+            ctx.err(f, None, "values", format!("values file {f} cannot be read"));
+            continue;
+        };
+        let p: Arc<str> = Arc::from(src.path.as_str());
+        ctx.inputs.push(p.clone());
+        if let Some(Value::Map(m)) = ctx.values_from(&src.text, &p, true) {
+            let m = m.borrow().clone();
+            merge_maps(&user, &m);
+        }
+    }
+    if let Some(iv) = &opts.inline_values {
+        let p: Arc<str> = Arc::from(iv.path.as_str());
+        ctx.inputs.push(p.clone());
+        let before = ctx.origins.len();
+        if let Some(Value::Map(m)) = ctx.values_from(&iv.text, &p, true) {
+            for o in &mut ctx.origins[before..] {
+                o.span = match iv.offset {
+                    Some(off) => Span {
+                        start: o.span.start.saturating_add(off),
+                        end: o.span.end.saturating_add(off),
+                    },
+                    None => Span::default(),
+                };
+            }
+            let m = m.borrow().clone();
+            merge_maps(&user, &m);
+        }
+    }
+    for (k, v) in &opts.set {
+        if let Err(e) = setvals::apply(&user, &format!("{k}={v}")) {
+            ctx.err(dir, None, "values", format!("--set {k}={v}: {e}"));
+        }
+    }
+
+    // dependencies: conditions and tags are read from the coalesced values
+    let cvals = Rc::new(std::cell::RefCell::new(user.borrow().clone()));
+    let cvals_v = Value::Map(cvals.clone()).deep_copy();
+    if let Value::Map(cm) = &cvals_v
+        && let Err(e) = coalesce(&chart, cm)
+    {
+        ctx.err(dir, None, "values", e);
+    }
+    process_dependencies(&mut ctx, &mut chart, &cvals_v, "");
+    import_values(&mut chart, &cvals_v);
+    let vals = Value::Map(user.clone()).deep_copy();
+    if let Value::Map(vm) = &vals
+        && let Err(e) = coalesce(&chart, vm)
+    {
+        ctx.err(dir, None, "values", e);
+    }
+
+    let release_name = if opts.release_name.is_empty() {
+        "release-name".to_string()
+    } else {
+        opts.release_name.clone()
+    };
+    let (kv, major, minor) = kube_version(&opts.kube_version);
+    let kube = Rc::new(std::cell::RefCell::new(
+        [
+            ("Version", s(&kv)),
+            ("GitVersion", s(&kv)),
+            ("Major", s(&major)),
+            ("Minor", s(&minor)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Slot { v, o: 0 }))
+        .collect::<Map>(),
+    ));
+    let caps = map_of(vec![
+        ("KubeVersion", Value::Obj(Rc::new(Obj::KubeVersion(kube)))),
+        (
+            "APIVersions",
+            Value::Obj(Rc::new(Obj::ApiVersions(
+                API_VERSIONS.iter().map(|s| s.to_string()).collect(),
+            ))),
+        ),
+        (
+            "HelmVersion",
+            map_of(vec![
+                ("Version", s("v4.2")),
+                ("GitCommit", s("")),
+                ("GitTreeState", s("")),
+                ("GoVersion", s("go1.26.6")),
+                ("KubeClientVersion", s("v1.36")),
+            ]),
+        ),
+    ]);
+    let release = map_of(vec![
+        ("Name", s(&release_name)),
+        ("Namespace", s(&namespace)),
+        ("IsUpgrade", Value::Bool(false)),
+        ("IsInstall", Value::Bool(true)),
+        ("Revision", Value::Int(1)),
+        ("Service", s("Helm")),
+    ]);
+    let top = map_of(vec![("Release", release), ("Capabilities", caps)]);
+    let mut rends = Vec::new();
+    collect(&chart, "", &top, vals, &mut rends, true);
+    rends.sort_by(|a, b| sort_key(&a.name, &b.name));
+
+    // parse every template into one set
+    let mut set = Set::default();
+    let mut bodies: Vec<Option<Rc<Vec<parse::Node>>>> = Vec::new();
+    let mut file_paths: Vec<(Option<Arc<str>>, Arc<str>)> = Vec::new();
+    for r in &rends {
+        let idx = set.files.len() as u32;
+        set.files.push(FileInfo {
+            name: Rc::from(r.name.as_str()),
+            src: r.text.clone(),
+        });
+        file_paths.push((r.repo_path.clone(), r.archive.clone()));
+        match parse::parse(&r.text) {
+            Ok(p) => {
+                set.add_defines(idx, p.defines);
+                let body = Rc::new(p.root);
+                // every file is also a template named by its path (`include (print
+                // $.Template.BasePath "/configmap.yaml") .`)
+                set.defs.insert(
+                    Rc::from(r.name.as_str()),
+                    Def {
+                        file: idx,
+                        body: body.clone(),
+                    },
+                );
+                bodies.push(Some(body));
+            }
+            Err(e) => {
+                let (path, span) = match &r.repo_path {
+                    Some(p) => (
+                        p.clone(),
+                        Some(Span::new(e.pos as usize, e.pos as usize + 1)),
+                    ),
+                    None => (r.archive.clone(), None),
+                };
+                ctx.errors.push(RenderError {
+                    path,
+                    span,
+                    message: format!("parse error in {}: {}", r.name, e.message),
+                    code: "parse",
+                });
+                bodies.push(None);
+            }
+        }
+    }
+    let funcs = HelmFuncs::new();
+    let mut docs: Vec<Doc> = Vec::new();
+    let mut exec = Exec::new(&mut set, &funcs, Budget::default());
+    let mut total = 0usize;
+    for (i, r) in rends.iter().enumerate() {
+        let Some(body) = bodies[i].take() else {
+            continue;
+        };
+        let base = r.name.rsplit('/').next().unwrap_or("");
+        let partial = base.starts_with('_');
+        let notes = r.name.ends_with("NOTES.txt");
+        // per template: a fresh top-level map with .Template
+        let dot = match &r.dot {
+            Value::Map(m) => {
+                let mut m = m.borrow().clone();
+                m.insert(
+                    "Template".into(),
+                    Slot {
+                        v: map_of(vec![("Name", s(&r.name)), ("BasePath", s(&r.base_path))]),
+                        o: 0,
+                    },
+                );
+                Value::map(m)
+            }
+            v => v.clone(),
+        };
+        if partial {
+            // partials define templates only; Helm still executes them, output dropped
+        }
+        exec.out.clear();
+        exec.recs.clear();
+        exec.template_name = Rc::from(r.name.as_str());
+        let res = exec.run(i as u32, &body, (dot, 0));
+        if let Err(e) = res {
+            let (path, span) = match file_paths.get(e.file as usize) {
+                Some((Some(p), _)) => (
+                    p.clone(),
+                    Some(Span::new(e.pos as usize, e.pos as usize + 1)),
+                ),
+                Some((None, a)) => (a.clone(), None),
+                None => (
+                    r.repo_path.clone().unwrap_or_else(|| r.archive.clone()),
+                    None,
+                ),
+            };
+            let tname = exec
+                .set
+                .files
+                .get(e.file as usize)
+                .map(|f| f.name.to_string())
+                .unwrap_or_default();
+            ctx.errors.push(RenderError {
+                path,
+                span,
+                message: format!("template {tname}: {}", e.message),
+                code: e.code,
+            });
+            if e.code == "budget" {
+                break;
+            }
+            continue;
+        }
+        if partial || notes {
+            continue;
+        }
+        total += exec.out.len();
+        if total > exec.budget.max_output {
+            ctx.errors.push(RenderError {
+                path: Arc::from(dir),
+                span: None,
+                message: format!(
+                    "rendered output exceeds the budget of {} bytes",
+                    exec.budget.max_output
+                ),
+                code: "budget",
+            });
+            break;
+        }
+        let text = std::mem::take(&mut exec.out);
+        let recs = std::mem::take(&mut exec.recs);
+        let (text, recs) = drop_no_value(text, recs);
+        let fallback = r.repo_path.clone().unwrap_or_else(|| r.archive.clone());
+        for (a, z) in split_docs(&text) {
+            let dtext = &text[a..z];
+            let (kind, hook) = match doc_head(dtext) {
+                Ok(h) => h,
+                Err(m) => {
+                    ctx.errors.push(RenderError {
+                        path: fallback.clone(),
+                        span: None,
+                        message: format!("YAML parse error on {}: {m}", r.name),
+                        code: "yaml",
+                    });
+                    continue;
+                }
+            };
+            let is_hook = match &hook {
+                Some(h) => {
+                    let evs: Vec<String> = h.split(',').map(|e| e.trim().to_lowercase()).collect();
+                    if evs.iter().any(|e| !HOOK_EVENTS.contains(&e.as_str())) {
+                        continue;
+                    }
+                    true
+                }
+                None => false,
+            };
+            let mut om = OriginMap::new();
+            for (s0, e0, rec) in &recs {
+                let (s0, e0) = (*s0 as usize, *e0 as usize);
+                if e0 <= a || s0 >= z {
+                    continue;
+                }
+                let rs = s0.max(a) - a;
+                let re = e0.min(z) - a;
+                let origin = match rec {
+                    Rec::Tmpl { file, start, end } => match file_paths.get(*file as usize) {
+                        Some((Some(p), _)) => Origin {
+                            path: p.clone(),
+                            span: Span::new(*start as usize, *end as usize),
+                            role: Role::Template,
+                        },
+                        Some((None, ar)) => Origin {
+                            path: ar.clone(),
+                            span: Span::default(),
+                            role: Role::Template,
+                        },
+                        None => continue,
+                    },
+                    Rec::Val(o) => match ctx.origins.get(*o as usize) {
+                        Some(o) => o.clone(),
+                        None => continue,
+                    },
+                };
+                om.push(Span::new(rs, re), origin);
+            }
+            docs.push(Doc {
+                source: r.name.clone(),
+                kind,
+                fallback: fallback.clone(),
+                text: dtext.to_string(),
+                origins: om,
+                hook: is_hook,
+            });
+        }
+    }
+    drop(exec);
+    // Helm's order: by source path, then stable by kind; hooks after the manifests
+    docs.sort_by(|a, b| a.source.cmp(&b.source));
+    docs.sort_by(|a, b| (a.hook, kind_rank(&a.kind)).cmp(&(b.hook, kind_rank(&b.kind))));
+    for d in docs {
+        unit.outputs.push(RenderedSource {
+            name: d.source,
+            fallback: d.fallback,
+            text: d.text,
+            origins: d.origins,
+        });
+    }
+    unit.inputs = ctx.inputs;
+    if !ctx.errors.is_empty() {
+        unit.status = UnitStatus::Failed;
+    }
+    unit.errors = ctx.errors;
+    unit
+}
+
+/// Helm replaces `<no value>` in the output with nothing; keep the records aligned.
+fn drop_no_value(text: String, recs: Vec<(u32, u32, Rec)>) -> (String, Vec<(u32, u32, Rec)>) {
+    const NV: &str = "<no value>";
+    if !text.contains(NV) {
+        return (text, recs);
+    }
+    let cuts: Vec<usize> = text.match_indices(NV).map(|(i, _)| i).collect();
+    let shift = |p: u32| -> u32 {
+        let p = p as usize;
+        let mut removed = 0;
+        for &c in &cuts {
+            if c + NV.len() <= p {
+                removed += NV.len();
+            } else if c < p {
+                removed += p - c;
+            }
+        }
+        (p - removed) as u32
+    };
+    let recs = recs
+        .into_iter()
+        .map(|(a, b, r)| (shift(a), shift(b), r))
+        .collect();
+    (text.replace(NV, ""), recs)
+}
+
+/// Helm's `mergeMaps` for user values files: later files win, maps merge deeply.
+pub(crate) fn merge_maps(dst: &Rc<std::cell::RefCell<Map>>, src: &Map) {
+    for (k, v) in src {
+        let cur = dst.borrow().get(k).map(|s| s.v.clone());
+        match (cur, &v.v) {
+            (Some(Value::Map(dm)), Value::Map(sm)) => {
+                let sm = sm.borrow().clone();
+                merge_maps(&dm, &sm);
+            }
+            _ => {
+                dst.borrow_mut().insert(k.clone(), v.clone());
+            }
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Engine tests with outputs verified against Go's text/template + Sprig (as Helm runs
+//! them: missingkey=zero, `<no value>` dropped).
+
+use std::rc::Rc;
+
+use super::exec::{Budget, Exec, Set};
+use super::parse;
+use crate::render::helm::funcs::HelmFuncs;
+use crate::render::helm::yaml::from_yaml;
+
+fn run_with(tpl: &str, values_yaml: &str, budget: Budget) -> Result<String, String> {
+    super::exec::with_big_stack(|| run_inner(tpl, values_yaml, budget))
+}
+
+fn run_inner(tpl: &str, values_yaml: &str, budget: Budget) -> Result<String, String> {
+    let values = from_yaml(values_yaml).map_err(|e| e.to_string())?;
+    let mut set = Set::default();
+    let parsed = parse::parse(tpl).map_err(|e| format!("parse@{}: {}", e.pos, e.message))?;
+    set.files.push(super::exec::FileInfo {
+        name: Rc::from("t"),
+        src: Rc::from(tpl),
+    });
+    set.add_defines(0, parsed.defines);
+    let funcs = HelmFuncs::new();
+    let mut ex = Exec::new(&mut set, &funcs, budget);
+    let dot = super::value::map_of(vec![("Values", values)]);
+    ex.run(0, &parsed.root, (dot, 0))
+        .map_err(|e| format!("{}@{}: {}", e.code, e.pos, e.message))?;
+    Ok(ex.out.replace("<no value>", ""))
+}
+
+fn run(tpl: &str, values_yaml: &str) -> String {
+    match run_with(tpl, values_yaml, Budget::default()) {
+        Ok(s) => s,
+        Err(e) => panic!("template failed: {e}"),
+    }
+}
+
+fn fails(tpl: &str, values_yaml: &str) -> String {
+    match run_with(tpl, values_yaml, Budget::default()) {
+        Ok(s) => panic!("expected an error, got {s:?}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn numbers_print_like_go() {
+    assert_eq!(run("{{ 1000000.0 }}", "{}"), "1e+06");
+    assert_eq!(run("{{ 1000000 }}", "{}"), "1000000");
+    assert_eq!(run(r#"{{ printf "%v" 1.5 }}"#, "{}"), "1.5");
+    assert_eq!(run("{{ .Values.n }}", "n: 1000000"), "1e+06");
+    assert_eq!(run("{{ .Values.n }}", "n: 8080"), "8080");
+    assert_eq!(run("{{ .Values.n | toYaml }}", "n: 1000000"), "1000000");
+    assert_eq!(run("{{ .Values.n | int }}", "n: 1000000"), "1000000");
+    assert_eq!(
+        run(r#"{{ printf "%05d|%x|%q|%t" 42 255 "a" true }}"#, "{}"),
+        "00042|ff|\"a\"|true"
+    );
+    assert_eq!(
+        run(r#"{{ printf "%d" .Values.n }}"#, "n: 3"),
+        "%!d(float64=3)"
+    );
+    assert_eq!(run("{{ .Values.f }}", "f: 0.00001"), "1e-05");
+}
+
+#[test]
+fn trimming_and_comments() {
+    assert_eq!(run("a  {{- 1 -}}  b", "{}"), "a1b");
+    assert_eq!(run("a\n  {{- /* c */ -}}\n  b", "{}"), "ab");
+    assert_eq!(run("a {{/* c */}} b", "{}"), "a  b");
+    assert_eq!(run("{{ -1 }}", "{}"), "-1");
+}
+
+#[test]
+fn range_over_maps_lists_and_ints() {
+    assert_eq!(
+        run(
+            "{{ range $k, $v := .Values.m }}{{ $k }}={{ $v }};{{ end }}",
+            "m: {b: 2, a: 1, c: x}"
+        ),
+        "a=1;b=2;c=x;"
+    );
+    assert_eq!(
+        run(
+            "{{ range $i, $v := .Values.l }}{{ $i }}{{ $v }}{{ end }}",
+            "l: [x, z]"
+        ),
+        "0x1z"
+    );
+    // YAML 1.1 as Helm reads values: `y` is a boolean
+    assert_eq!(
+        run("{{ range .Values.l }}{{ . }}{{ end }}", "l: [y, n]"),
+        "truefalse"
+    );
+    assert_eq!(run("{{ range 3 }}{{ . }}{{ end }}", "{}"), "012");
+    assert_eq!(
+        run("{{ range .Values.none }}x{{ else }}empty{{ end }}", "{}"),
+        "empty"
+    );
+    assert_eq!(
+        run(
+            "{{ range (list 1 2 3 4 5) }}{{ if eq . 2 }}{{ continue }}{{ end }}{{ if eq . 4 }}{{ break }}{{ end }}{{ . }}{{ end }}",
+            "{}"
+        ),
+        "13"
+    );
+}
+
+#[test]
+fn variables_scopes_and_reassignment() {
+    assert_eq!(
+        run(
+            "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}",
+            "{}"
+        ),
+        "2"
+    );
+    assert_eq!(
+        run(
+            "{{ $x := 1 }}{{ range (list 5 6) }}{{ $x = . }}{{ end }}{{ $x }}",
+            "{}"
+        ),
+        "6"
+    );
+    assert_eq!(
+        run(
+            "{{ with .Values.a }}{{ .b }}{{ $.Values.c }}{{ end }}",
+            "a: {b: 1}\nc: z"
+        ),
+        "1z"
+    );
+    assert_eq!(run("{{ with .Values.x }}y{{ else }}n{{ end }}", "{}"), "n");
+    assert_eq!(
+        run(
+            "{{ if .Values.a }}a{{ else if .Values.b }}b{{ else }}c{{ end }}",
+            "b: true"
+        ),
+        "b"
+    );
+}
+
+#[test]
+fn define_template_include_and_block() {
+    let t = r#"{{ define "x" }}[{{ . }}]{{ end }}{{ template "x" 1 }}{{ include "x" 2 | upper }}{{ block "y" 3 }}<{{ . }}>{{ end }}"#;
+    assert_eq!(run(t, "{}"), "[1][2]<3>");
+    let e = fails(r#"{{ include "nope" . }}"#, "{}");
+    assert!(e.contains("no template \"nope\""), "{e}");
+    let e = fails(
+        r#"{{ define "r" }}{{ include "r" . }}{{ end }}{{ include "r" . }}"#,
+        "{}",
+    );
+    assert!(e.starts_with("cycle@"), "{e}");
+}
+
+#[test]
+fn missing_keys_and_nil_pointers() {
+    assert_eq!(run("a{{ .Values.missing }}b", "{}"), "ab");
+    let e = fails("{{ .Values.a.b.c }}", "{}");
+    assert!(e.contains("nil pointer evaluating interface {}.b"), "{e}");
+    assert_eq!(run("{{ .Values.a.b }}", "a: {}"), "");
+    let e = fails("{{ .Values.s.x }}", "s: str");
+    assert!(e.contains("can't evaluate field x in type string"), "{e}");
+}
+
+#[test]
+fn logic_and_comparisons() {
+    assert_eq!(
+        run("{{ and 1 0 }}{{ or 0 \"\" 3 }}{{ not 0 }}", "{}"),
+        "03true"
+    );
+    assert_eq!(
+        run("{{ or .Values.a (fail \"not reached\") }}", "a: x"),
+        "x"
+    );
+    assert_eq!(
+        run(
+            "{{ eq 1 2 3 1 }}{{ ne \"a\" \"b\" }}{{ lt 1 2 }}{{ ge 2.5 2.5 }}",
+            "{}"
+        ),
+        "truetruetruetrue"
+    );
+    let e = fails("{{ eq .Values.n 1 }}", "n: 1");
+    assert!(e.contains("incompatible types"), "{e}");
+    assert_eq!(run("{{ eq .Values.missing nil }}", "{}"), "true");
+    assert_eq!(
+        run(
+            "{{ len .Values.l }}{{ index .Values.l 1 }}{{ index .Values.m \"k\" }}",
+            "l: [a, b]\nm: {k: v}"
+        ),
+        "2bv"
+    );
+    assert_eq!(run("{{ slice \"hello\" 1 3 }}", "{}"), "el");
+}
+
+#[test]
+fn parenthesised_pipelines_and_chains() {
+    assert_eq!(run("{{ (dict \"a\" (dict \"b\" 5)).a.b }}", "{}"), "5");
+    assert_eq!(run("{{ $d := dict \"k\" 1 }}{{ $d.k }}", "{}"), "1");
+    assert_eq!(run("{{ \"x\" | printf \"%s-%s\" \"y\" }}", "{}"), "y-x");
+}
+
+#[test]
+fn sprig_strings_and_lists() {
+    assert_eq!(
+        run("{{ \"hello world\" | trunc 5 | upper | quote }}", "{}"),
+        "\"HELLO\""
+    );
+    assert_eq!(
+        run(
+            "{{ trimSuffix \"-\" \"a-b-\" }}{{ default \"d\" .Values.x }}{{ default \"d\" \"v\" }}",
+            "{}"
+        ),
+        "a-bdv"
+    );
+    assert_eq!(run("{{ list 1 \"a\" | toJson }}", "{}"), "[1,\"a\"]");
+    assert_eq!(
+        run("{{ dict \"b\" 1 \"a\" (list 1 2) | toYaml }}", "{}"),
+        "a:\n- 1\n- 2\nb: 1"
+    );
+    assert_eq!(
+        run("{{ \"a,b\" | splitList \",\" | join \"+\" }}", "{}"),
+        "a+b"
+    );
+    assert_eq!(run("{{ (split \":\" \"x:y\")._1 }}", "{}"), "y");
+    assert_eq!(
+        run("{{ regexReplaceAll \"(a)(b)\" \"xab\" \"${2}$1\" }}", "{}"),
+        "xba"
+    );
+    assert_eq!(
+        run("{{ \"x\" | nindent 2 }}|{{ \"a\\nb\" | indent 1 }}", "{}"),
+        "\n  x| a\n b"
+    );
+    assert_eq!(
+        run(
+            "{{ semverCompare \">=1.21-0\" \"v1.31.0\" }}{{ semverCompare \"<1.19\" \"1.31.0\" }}",
+            "{}"
+        ),
+        "truefalse"
+    );
+    assert_eq!(
+        run("{{ sha256sum \"abc\" | trunc 8 }}{{ b64enc \"hi\" }}", "{}"),
+        "ba7816bfaGk="
+    );
+    assert_eq!(
+        run(
+            "{{ until 3 | toJson }}{{ add 1 2 }}{{ sub 5 1.5 }}{{ max 1 7 3 }}",
+            "{}"
+        ),
+        "[0,1,2]347"
+    );
+    assert_eq!(
+        run(
+            "{{ $d := dict }}{{ $_ := set $d \"k\" 1 }}{{ hasKey $d \"k\" }}{{ keys (dict \"b\" 1 \"a\" 2) | sortAlpha }}",
+            "{}"
+        ),
+        "true[a b]"
+    );
+    assert_eq!(
+        run(
+            "{{ merge (dict \"a\" 1) (dict \"a\" 2 \"b\" 3) | toJson }}{{ mergeOverwrite (dict \"a\" 1) (dict \"a\" 2) | toJson }}",
+            "{}"
+        ),
+        "{\"a\":1,\"b\":3}{\"a\":2}"
+    );
+    assert_eq!(
+        run(
+            "{{ ternary \"y\" \"n\" true }}{{ coalesce \"\" 0 \"c\" }}{{ empty (list) }}",
+            "{}"
+        ),
+        "yctrue"
+    );
+    assert_eq!(
+        run(
+            "{{ typeOf 1 }} {{ typeOf .Values.n }} {{ kindOf (list) }} {{ kindIs \"map\" (dict) }}",
+            "n: 1"
+        ),
+        "int float64 slice true"
+    );
+    assert_eq!(run("{{ tpl \"{{ .Values.a }}!\" . }}", "a: hi"), "hi!");
+    assert_eq!(
+        run(
+            "{{ .Values.m | toYaml }}",
+            "m: {k: \"true\", e: '', s: 'a: b', x: ~}"
+        ),
+        "e: \"\"\nk: \"true\"\ns: 'a: b'\nx: null"
+    );
+    assert_eq!(run("{{ fromYaml \"a: 1\" | toJson }}", "{}"), "{\"a\":1}");
+    assert_eq!(
+        run(
+            "{{ dig \"a\" \"b\" \"def\" .Values }}{{ dig \"a\" \"x\" \"def\" .Values }}",
+            "a: {b: 1}"
+        ),
+        "1def"
+    );
+}
+
+#[test]
+fn required_and_fail_are_errors() {
+    let e = fails("{{ required \"need x\" .Values.x }}", "{}");
+    assert!(e.starts_with("required@") && e.contains("need x"), "{e}");
+    let e = fails("{{ fail \"boom\" }}", "{}");
+    assert!(e.starts_with("fail@") && e.contains("boom"), "{e}");
+    assert_eq!(run("{{ required \"need x\" .Values.x }}", "x: 1"), "1");
+}
+
+#[test]
+fn parse_errors_are_located() {
+    let e = parse::parse("ok {{ if }}").unwrap_err();
+    assert!((3..11).contains(&e.pos), "{}", e.pos);
+    assert!(parse::parse("{{ end }}").is_err());
+    assert!(parse::parse("{{ if 1 }}x").is_err());
+    assert!(parse::parse("{{ $x }}").is_err());
+    assert!(parse::parse("{{ \"unterminated }}").is_err());
+}
+
+#[test]
+fn budgets_bound_hostile_templates() {
+    let small = Budget {
+        max_output: 1000,
+        max_steps: 10_000,
+    };
+    let e = run_with("{{ range 100000000 }}x{{ end }}", "{}", small).unwrap_err();
+    assert!(e.starts_with("budget@"), "{e}");
+    let e = run_with("{{ range 500 }}xxxxxxxxxx{{ end }}", "{}", small).unwrap_err();
+    assert!(e.starts_with("budget@"), "{e}");
+    let e = run_with("{{ repeat 100000 \"x\" }}", "{}", small).unwrap_err();
+    assert!(e.contains("budget"), "{e}");
+}

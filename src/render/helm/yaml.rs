@@ -1,0 +1,800 @@
+//! Helm's YAML and JSON conversions: `toYaml` (sigs.k8s.io/yaml: JSON round trip, then
+//! go-yaml v2's emitter: sorted keys, 2-space indent, indentless sequences, strings quoted
+//! only when needed, literal blocks for multi-line strings, folding at 80 columns),
+//! `toJson` (encoding/json) and YAML text to values (every number a float64).
+
+use std::rc::Rc;
+
+use super::template::gofmt::{format_float_g, format_float_json};
+use super::template::value::{Map, Obj, Slot, Value};
+use crate::parse::node::{Node, Scalar, Value as NV, parse_float, parse_int, resolve_plain};
+
+const BEST_WIDTH: usize = 80;
+
+/// A value after the JSON round trip.
+enum J {
+    Null,
+    Bool(bool),
+    /// Integer or float text exactly as go-yaml prints it.
+    Num(String),
+    Str(String),
+    Seq(Vec<J>),
+    Map(Vec<(String, J)>),
+}
+
+fn float_yaml(f: f64) -> String {
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    let js = format_float_json(f);
+    if js.bytes().all(|c| c.is_ascii_digit() || c == b'-') {
+        // JSON prints it as an integer; go-yaml reads an int and prints it back
+        js
+    } else {
+        format_float_g(js.parse::<f64>().unwrap_or(f))
+    }
+}
+
+fn to_j(v: &Value, depth: usize) -> J {
+    if depth > 200 {
+        return J::Null;
+    }
+    match v {
+        Value::Nil => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::Num(i.to_string()),
+        Value::Float(f) => J::Num(float_yaml(*f)),
+        Value::Str(s) => J::Str(s.to_string()),
+        Value::Bytes(b) => {
+            use base64::Engine;
+            J::Str(base64::engine::general_purpose::STANDARD.encode(b))
+        }
+        Value::List(l) => J::Seq(l.iter().map(|x| to_j(x, depth + 1)).collect()),
+        Value::Map(m) => {
+            let mut entries: Vec<(String, J)> = m
+                .borrow()
+                .iter()
+                .map(|(k, s)| (k.clone(), to_j(&s.v, depth + 1)))
+                .collect();
+            entries.sort_by(|a, b| natural_cmp(&a.0, &b.0));
+            J::Map(entries)
+        }
+        Value::Obj(o) => match &**o {
+            Obj::Files(f) => {
+                use base64::Engine;
+                J::Map(
+                    f.iter()
+                        .map(|(k, b)| {
+                            (
+                                k.clone(),
+                                J::Str(base64::engine::general_purpose::STANDARD.encode(b)),
+                            )
+                        })
+                        .collect(),
+                )
+            }
+            Obj::ApiVersions(l) => J::Seq(l.iter().map(|s| J::Str(s.clone())).collect()),
+            Obj::KubeVersion(m) => to_j(&Value::Map(m.clone()), depth + 1),
+        },
+    }
+}
+
+/// go-yaml v2's key order: numbers inside keys compare numerically, letters before
+/// digits after a common digit run.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let ar: Vec<char> = a.chars().collect();
+    let br: Vec<char> = b.chars().collect();
+    let mut digits = false;
+    let n = ar.len().min(br.len());
+    for i in 0..n {
+        if ar[i] == br[i] {
+            digits = ar[i].is_ascii_digit();
+            continue;
+        }
+        let al = ar[i].is_alphabetic();
+        let bl = br[i].is_alphabetic();
+        if al && bl {
+            return ar[i].cmp(&br[i]);
+        }
+        if al || bl {
+            let a_less = if digits { al } else { bl };
+            return if a_less {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        let mut an: i64 = 0;
+        let mut bn: i64 = 0;
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && ar[j - 1].is_ascii_digit() {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an
+                .saturating_mul(10)
+                .saturating_add(ar[ai] as i64 - '0' as i64);
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn
+                .saturating_mul(10)
+                .saturating_add(br[bi] as i64 - '0' as i64);
+            bi += 1;
+        }
+        if an != bn {
+            return an.cmp(&bn);
+        }
+        if ai != bi {
+            return ai.cmp(&bi);
+        }
+        return ar[i].cmp(&br[i]);
+    }
+    ar.len().cmp(&br.len())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    u == 0x0A
+        || (0x20..=0x7E).contains(&u)
+        || (0xA0..=0xD7FF).contains(&u)
+        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+}
+
+fn is_base60_float(s: &str) -> bool {
+    // [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    if i >= b.len() || !b[i].is_ascii_digit() {
+        return false;
+    }
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+        i += 1;
+    }
+    let mut groups = 0;
+    while i < b.len() && b[i] == b':' {
+        i += 1;
+        let st = i;
+        while i < b.len() && b[i].is_ascii_digit() && i - st < 2 {
+            i += 1;
+        }
+        let g = &s[st..i];
+        if g.is_empty() || (g.len() == 2 && g.as_bytes()[0] > b'5') {
+            return false;
+        }
+        groups += 1;
+    }
+    if groups == 0 {
+        return false;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+            i += 1;
+        }
+    }
+    i == b.len()
+}
+
+struct Analysis {
+    block_plain: bool,
+    single: bool,
+    block: bool,
+}
+
+fn analyze(s: &str) -> Analysis {
+    if s.is_empty() {
+        return Analysis {
+            block_plain: true,
+            single: true,
+            block: false,
+        };
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut block_ind = s.starts_with("---") || s.starts_with("...");
+    let mut preceded_ws = true;
+    let (mut special, mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false, false);
+    let (mut break_space, mut space_break, mut prev_space, mut prev_break, mut line_breaks) =
+        (false, false, false, false, false);
+    let n = chars.len();
+    for i in 0..n {
+        let c = chars[i];
+        let followed_ws =
+            i + 1 >= n || matches!(chars[i + 1], ' ' | '\t') || is_break(chars[i + 1]);
+        if i == 0 {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_ind = true,
+                '?' | ':' | '-' if followed_ws => block_ind = true,
+                _ => {}
+            }
+        } else {
+            match c {
+                ':' if followed_ws => block_ind = true,
+                '#' if preceded_ws => block_ind = true,
+                _ => {}
+            }
+        }
+        if !is_printable(c) {
+            special = true;
+        }
+        if c == ' ' {
+            if i == 0 {
+                leading_space = true;
+            }
+            if i + 1 == n {
+                trailing_space = true;
+            }
+            if prev_break {
+                break_space = true;
+            }
+            prev_space = true;
+            prev_break = false;
+        } else if is_break(c) {
+            line_breaks = true;
+            if i == 0 {
+                leading_break = true;
+            }
+            if i + 1 == n {
+                trailing_break = true;
+            }
+            if prev_space {
+                space_break = true;
+            }
+            prev_space = false;
+            prev_break = true;
+        } else {
+            prev_space = false;
+            prev_break = false;
+        }
+        preceded_ws = matches!(c, ' ' | '\t') || is_break(c);
+    }
+    let mut a = Analysis {
+        block_plain: true,
+        single: true,
+        block: true,
+    };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.block_plain = false;
+    }
+    if trailing_space {
+        a.block = false;
+    }
+    if break_space {
+        a.block_plain = false;
+        a.single = false;
+    }
+    if space_break || special {
+        a.block_plain = false;
+        a.single = false;
+        a.block = false;
+    }
+    if line_breaks || block_ind {
+        a.block_plain = false;
+    }
+    a
+}
+
+fn style_for(s: &str, key: bool) -> Style {
+    let can_plain = resolve_plain(s) == Scalar::Str && !is_base60_float(s) && !s.is_empty();
+    let mut style = if s.contains('\n') {
+        Style::Literal
+    } else if can_plain {
+        Style::Plain
+    } else {
+        Style::Double
+    };
+    let a = analyze(s);
+    if style == Style::Plain && !a.block_plain {
+        style = Style::Single;
+    }
+    if style == Style::Single && !a.single {
+        style = Style::Double;
+    }
+    if style == Style::Literal && (!a.block || key) {
+        style = Style::Double;
+    }
+    style
+}
+
+struct Em {
+    out: String,
+    column: usize,
+}
+
+impl Em {
+    fn put(&mut self, s: &str) {
+        for c in s.chars() {
+            if c == '\n' {
+                self.column = 0;
+            } else {
+                self.column += 1;
+            }
+        }
+        self.out.push_str(s);
+    }
+
+    fn putc(&mut self, c: char) {
+        if c == '\n' {
+            self.column = 0;
+        } else {
+            self.column += 1;
+        }
+        self.out.push(c);
+    }
+
+    fn newline_indent(&mut self, indent: usize) {
+        self.putc('\n');
+        for _ in 0..indent {
+            self.putc(' ');
+        }
+    }
+
+    /// A scalar string at the current position; continuation lines at `indent`.
+    fn string(&mut self, s: &str, indent: usize, key: bool) {
+        match style_for(s, key) {
+            Style::Plain => {
+                let chars: Vec<char> = s.chars().collect();
+                let mut spaces = false;
+                for i in 0..chars.len() {
+                    let c = chars[i];
+                    if c == ' ' {
+                        if !key
+                            && !spaces
+                            && self.column > BEST_WIDTH
+                            && chars.get(i + 1).is_some_and(|n| *n != ' ')
+                        {
+                            self.newline_indent(indent);
+                        } else {
+                            self.putc(c);
+                        }
+                        spaces = true;
+                    } else {
+                        self.putc(c);
+                        spaces = false;
+                    }
+                }
+            }
+            Style::Single => {
+                self.putc('\'');
+                let chars: Vec<char> = s.chars().collect();
+                let mut spaces = false;
+                let mut breaks = false;
+                for i in 0..chars.len() {
+                    let c = chars[i];
+                    if c == ' ' {
+                        if !key
+                            && !spaces
+                            && self.column > BEST_WIDTH
+                            && i != 0
+                            && i + 1 != chars.len()
+                            && chars.get(i + 1).is_some_and(|n| *n != ' ')
+                        {
+                            self.newline_indent(indent);
+                        } else {
+                            self.putc(c);
+                        }
+                        spaces = true;
+                    } else if is_break(c) {
+                        if !breaks && c == '\n' {
+                            self.putc('\n');
+                        }
+                        self.putc('\n');
+                        breaks = true;
+                    } else {
+                        if breaks {
+                            for _ in 0..indent {
+                                self.putc(' ');
+                            }
+                        }
+                        self.putc(c);
+                        if c == '\'' {
+                            self.putc('\'');
+                        }
+                        spaces = false;
+                        breaks = false;
+                    }
+                }
+                self.putc('\'');
+            }
+            Style::Double => {
+                self.putc('"');
+                let chars: Vec<char> = s.chars().collect();
+                let mut spaces = false;
+                for i in 0..chars.len() {
+                    let c = chars[i];
+                    if !is_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
+                        self.putc('\\');
+                        match c {
+                            '\0' => self.putc('0'),
+                            '\u{7}' => self.putc('a'),
+                            '\u{8}' => self.putc('b'),
+                            '\t' => self.putc('t'),
+                            '\n' => self.putc('n'),
+                            '\u{b}' => self.putc('v'),
+                            '\u{c}' => self.putc('f'),
+                            '\r' => self.putc('r'),
+                            '\u{1b}' => self.putc('e'),
+                            '"' => self.putc('"'),
+                            '\\' => self.putc('\\'),
+                            '\u{85}' => self.putc('N'),
+                            '\u{a0}' => self.putc('_'),
+                            '\u{2028}' => self.putc('L'),
+                            '\u{2029}' => self.putc('P'),
+                            c => {
+                                let u = c as u32;
+                                let esc = if u <= 0xFF {
+                                    format!("x{u:02X}")
+                                } else if u <= 0xFFFF {
+                                    format!("u{u:04X}")
+                                } else {
+                                    format!("U{u:08X}")
+                                };
+                                self.put(&esc);
+                            }
+                        }
+                        spaces = false;
+                    } else if c == ' ' {
+                        if !key
+                            && !spaces
+                            && self.column > BEST_WIDTH
+                            && i != 0
+                            && i + 1 != chars.len()
+                        {
+                            self.newline_indent(indent);
+                            if chars.get(i + 1) == Some(&' ') {
+                                self.putc('\\');
+                            }
+                        } else {
+                            self.putc(c);
+                        }
+                        spaces = true;
+                    } else {
+                        self.putc(c);
+                        spaces = false;
+                    }
+                }
+                self.putc('"');
+            }
+            Style::Literal => {
+                self.putc('|');
+                let chars: Vec<char> = s.chars().collect();
+                if chars.first().is_some_and(|c| *c == ' ' || is_break(*c)) {
+                    self.putc('2');
+                }
+                let last = chars.last().copied().unwrap_or(' ');
+                if !is_break(last) {
+                    self.putc('-');
+                } else if chars.len() == 1 || is_break(chars[chars.len() - 2]) {
+                    self.putc('+');
+                }
+                let mut breaks = true;
+                self.putc('\n');
+                for &c in &chars {
+                    if is_break(c) {
+                        self.putc('\n');
+                        breaks = true;
+                    } else {
+                        if breaks {
+                            for _ in 0..indent {
+                                self.putc(' ');
+                            }
+                            breaks = false;
+                        }
+                        self.putc(c);
+                    }
+                }
+                // the emitter ends the scalar on its own line
+                if self.out.ends_with('\n') {
+                    self.column = 0;
+                    self.out.pop();
+                }
+            }
+        }
+    }
+
+    fn scalar(&mut self, j: &J, indent: usize) {
+        match j {
+            J::Null => self.put("null"),
+            J::Bool(b) => self.put(if *b { "true" } else { "false" }),
+            J::Num(n) => self.put(n),
+            J::Str(s) => self.string(s, indent, false),
+            J::Seq(_) => self.put("[]"),
+            J::Map(_) => self.put("{}"),
+        }
+    }
+
+    fn is_block(j: &J) -> bool {
+        matches!(j, J::Seq(v) if !v.is_empty()) || matches!(j, J::Map(v) if !v.is_empty())
+    }
+
+    /// A block mapping whose first key goes at the current position, others at `indent`.
+    fn map(&mut self, entries: &[(String, J)], indent: usize) {
+        for (i, (k, v)) in entries.iter().enumerate() {
+            if i > 0 {
+                self.newline_indent(indent);
+            }
+            self.string(k, indent + 2, true);
+            self.putc(':');
+            match v {
+                J::Map(m) if !m.is_empty() => {
+                    self.newline_indent(indent + 2);
+                    self.map(m, indent + 2);
+                }
+                J::Seq(s) if !s.is_empty() => {
+                    self.newline_indent(indent);
+                    self.seq(s, indent);
+                }
+                _ => {
+                    self.putc(' ');
+                    self.scalar(v, indent + 2);
+                }
+            }
+        }
+    }
+
+    fn seq(&mut self, items: &[J], indent: usize) {
+        for (i, v) in items.iter().enumerate() {
+            if i > 0 {
+                self.newline_indent(indent);
+            }
+            self.putc('-');
+            self.putc(' ');
+            match v {
+                J::Map(m) if !m.is_empty() => self.map(m, indent + 2),
+                J::Seq(s) if !s.is_empty() => self.seq(s, indent + 2),
+                _ => self.scalar(v, indent + 2),
+            }
+        }
+    }
+}
+
+/// `toYaml`: the YAML text without the final newline (as Helm trims it).
+pub fn to_yaml(v: &Value) -> String {
+    let j = to_j(v, 0);
+    let mut em = Em {
+        out: String::new(),
+        column: 0,
+    };
+    match &j {
+        J::Map(m) if !m.is_empty() => em.map(m, 0),
+        J::Seq(s) if !s.is_empty() => em.seq(s, 0),
+        j if Em::is_block(j) => {}
+        j => em.scalar(j, 2),
+    }
+    em.out
+}
+
+fn json_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// `toJson` (Go's encoding/json: sorted keys, HTML-safe escapes); `pretty` indents by 2.
+pub fn to_json(v: &Value, pretty: bool) -> String {
+    let mut out = String::new();
+    json_value(v, &mut out, pretty, 0, 0);
+    out
+}
+
+fn json_nl(out: &mut String, pretty: bool, level: usize) {
+    if pretty {
+        out.push('\n');
+        for _ in 0..level {
+            out.push_str("  ");
+        }
+    }
+}
+
+fn json_value(v: &Value, out: &mut String, pretty: bool, level: usize, depth: usize) {
+    if depth > 200 {
+        out.push_str("null");
+        return;
+    }
+    match v {
+        Value::Nil => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&format_float_json(*f)),
+        Value::Str(s) => json_str(s, out),
+        Value::Bytes(b) => {
+            use base64::Engine;
+            json_str(&base64::engine::general_purpose::STANDARD.encode(b), out)
+        }
+        Value::List(l) => {
+            if l.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_nl(out, pretty, level + 1);
+                json_value(x, out, pretty, level + 1, depth + 1);
+            }
+            json_nl(out, pretty, level);
+            out.push(']');
+        }
+        Value::Map(m) => {
+            let m = m.borrow();
+            if m.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            for (i, (k, s)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_nl(out, pretty, level + 1);
+                json_str(k, out);
+                out.push(':');
+                if pretty {
+                    out.push(' ');
+                }
+                json_value(&s.v, out, pretty, level + 1, depth + 1);
+            }
+            json_nl(out, pretty, level);
+            out.push('}');
+        }
+        Value::Obj(o) => match &**o {
+            Obj::ApiVersions(l) => json_value(
+                &Value::list(l.iter().map(Value::str).collect()),
+                out,
+                pretty,
+                level,
+                depth + 1,
+            ),
+            Obj::KubeVersion(m) => {
+                json_value(&Value::Map(m.clone()), out, pretty, level, depth + 1)
+            }
+            Obj::Files(_) => out.push_str("{}"),
+        },
+    }
+}
+
+/// Convert a parsed YAML node to a value as sigs.k8s.io/yaml + encoding/json would:
+/// every number a float64, keys as strings. `origin` gives each mapping value's origin.
+pub fn node_to_value(n: &Node, origin: &mut dyn FnMut(&Node, &Node) -> u32) -> Value {
+    match &n.value {
+        NV::Scalar { text, kind, .. } => match kind {
+            Scalar::Null => Value::Nil,
+            Scalar::Bool(b) => Value::Bool(*b),
+            Scalar::Int => match parse_int(text) {
+                Some(i) => Value::Float(i as f64),
+                None => Value::Float(text.replace('_', "").parse::<f64>().unwrap_or(0.0)),
+            },
+            Scalar::Float => Value::Float(parse_float(text).unwrap_or(0.0)),
+            Scalar::Str => Value::Str(Rc::from(text.as_str())),
+        },
+        NV::Seq(items) => Value::list(items.iter().map(|x| node_to_value(x, origin)).collect()),
+        NV::Map(entries) => {
+            let mut m = Map::new();
+            for (k, v) in entries {
+                let key = match &k.value {
+                    NV::Scalar {
+                        text,
+                        kind: Scalar::Null,
+                        ..
+                    } if text.is_empty() || text == "~" => "null".to_string(),
+                    NV::Scalar { text, .. } => text.to_string(),
+                    _ => continue,
+                };
+                let o = origin(k, v);
+                let val = node_to_value(v, origin);
+                m.insert(key, Slot { v: val, o });
+            }
+            Value::map(m)
+        }
+    }
+}
+
+/// Parse YAML text (one document) to a value (`fromYaml`, values files).
+pub fn from_yaml(text: &str) -> Result<Value, String> {
+    let parsed = crate::parse::yaml::parse(text);
+    if let Some(e) = parsed.error {
+        return Err(format!(
+            "error converting YAML to JSON: yaml: {}",
+            e.message
+        ));
+    }
+    match parsed.docs.first() {
+        Some(d) => Ok(node_to_value(&d.root, &mut |_, _| 0)),
+        None => Ok(Value::Nil),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::helm::template::value::map_of;
+
+    #[test]
+    fn to_yaml_like_helm() {
+        let v = map_of(vec![
+            ("b", Value::list(vec![Value::str("x"), Value::Int(1)])),
+            ("a", Value::Float(1000000.0)),
+            (
+                "c",
+                map_of(vec![("t", Value::str("true")), ("e", Value::str(""))]),
+            ),
+            ("d", Value::str("line1\nline2\n")),
+            ("s", Value::str("*star")),
+            ("q", Value::str("it's: here")),
+            ("n", Value::Nil),
+            ("m", Value::new_map()),
+            ("f", Value::Float(1.5)),
+        ]);
+        assert_eq!(
+            to_yaml(&v),
+            "a: 1000000\nb:\n- x\n- 1\nc:\n  e: \"\"\n  t: \"true\"\nd: |\n  line1\n  line2\nf: 1.5\nm: {}\n\"n\": null\nq: 'it''s: here'\ns: '*star'"
+        );
+        let l = Value::list(vec![map_of(vec![
+            ("a", Value::Int(1)),
+            ("b", Value::Int(2)),
+        ])]);
+        assert_eq!(to_yaml(&l), "- a: 1\n  b: 2");
+        assert_eq!(to_yaml(&Value::str("x")), "x");
+        assert_eq!(to_yaml(&Value::str("a\nb")), "|-\n  a\n  b");
+    }
+
+    #[test]
+    fn key_order_is_natural() {
+        let mut keys = vec!["a10", "a2", "b", "a1"];
+        keys.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(keys, vec!["a1", "a2", "a10", "b"]);
+    }
+
+    #[test]
+    fn to_json_like_go() {
+        let v = map_of(vec![("b", Value::Float(1e6)), ("a", Value::str("<x>"))]);
+        assert_eq!(to_json(&v, false), r#"{"a":"\u003cx\u003e","b":1000000}"#);
+    }
+}
