@@ -340,25 +340,35 @@ pub fn remap(findings: Vec<Finding>, rendered: &Rendered) -> Vec<Finding> {
     merge_environments(out)
 }
 
-/// Rule, path, span and message of a finding.
-type MergeKey = (Arc<str>, Arc<str>, Option<crate::source::Span>, String);
+/// Rule, path and message of a finding.
+type MergeKey = (Arc<str>, Arc<str>, String);
 
-/// One finding per rule, place and message, with the environments of all of them.
-fn merge_environments(mut findings: Vec<Finding>) -> Vec<Finding> {
-    let key = |f: &Finding| {
-        (
+/// Two spans that overlap, or one absent (the whole file).
+fn same_place(a: Option<crate::source::Span>, b: Option<crate::source::Span>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1),
+        _ => true,
+    }
+}
+
+/// One finding per rule, place and message (a plain file and the overlays built from it,
+/// or one chart rendered for several environments), with the environments of all of them.
+fn merge_environments(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut index: HashMap<MergeKey, Vec<usize>> = HashMap::new();
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let k: MergeKey = (
             f.rule_id.clone(),
             f.location.path.clone(),
-            f.location.span,
             f.message.clone(),
-        )
-    };
-    let mut index: HashMap<MergeKey, usize> = HashMap::new();
-    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
-    for f in findings.drain(..) {
-        let k = key(&f);
-        match index.get(&k) {
-            Some(&i) => {
+        );
+        let slot = index.entry(k).or_default();
+        match slot
+            .iter()
+            .copied()
+            .find(|&i| same_place(out[i].location.span, f.location.span))
+        {
+            Some(i) => {
                 let envs: BTreeSet<String> = out[i]
                     .environments
                     .iter()
@@ -366,6 +376,12 @@ fn merge_environments(mut findings: Vec<Finding>) -> Vec<Finding> {
                     .cloned()
                     .collect();
                 out[i].environments = envs.into_iter().collect();
+                // Keep the narrower span (the value rather than the whole entry).
+                if let (Some(a), Some(b)) = (out[i].location.span, f.location.span)
+                    && b.end - b.start < a.end - a.start
+                {
+                    out[i].location.span = Some(b);
+                }
                 for r in f.related {
                     if !out[i].related.contains(&r) {
                         out[i].related.push(r);
@@ -373,7 +389,7 @@ fn merge_environments(mut findings: Vec<Finding>) -> Vec<Finding> {
                 }
             }
             None => {
-                index.insert(k, out.len());
+                slot.push(out.len());
                 out.push(f);
             }
         }
@@ -442,12 +458,13 @@ impl RenderCoverage {
             return None;
         }
         let mut s = format!(
-            "{} chart(s) and {} kustomization(s) rendered for {} environment(s), {} object(s)",
-            self.charts,
-            self.kustomizations,
-            self.environments.max(1),
-            self.objects
+            "{} chart(s) rendered and {} kustomization(s) built",
+            self.charts, self.kustomizations
         );
+        if self.environments > 0 {
+            s.push_str(&format!(" for {} environment(s)", self.environments));
+        }
+        s.push_str(&format!(", {} object(s)", self.objects));
         if self.failed > 0 {
             s.push_str(&format!(", {} failed", self.failed));
         }
