@@ -704,7 +704,8 @@ impl Pricer<'_> {
                     };
                     let unit = (vcpu * pv.monthly + mem * pm.monthly) * mult;
                     let p = Price {
-                        estimated: false,
+                        // The Enterprise Plus unit rates are approximate (see gcp.toml).
+                        estimated: plus,
                         note: Some(format!(
                             "{vcpu} vCPU × ${}/h + {mem} GB × ${}/h{}",
                             pv.monthly / prices::HOURS_PER_MONTH,
