@@ -5,7 +5,7 @@
 //!
 //! Depends on `render` (plans, renderers, origin maps), `parse`, `diagnostics` and `source`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -60,20 +60,63 @@ the entry that failed; the rest is still checked.",
 /// The rules the render stage reports itself.
 pub static RENDER_RULES: &[&RuleMeta] = &[&HELM_RENDER_ERROR, &KUSTOMIZE_BUILD_ERROR];
 
-/// A repository view for renderers that serves files the walk already read from memory
-/// and reads anything else (chart archives, files the walk skipped) from disk.
+/// A repository view for renderers over the files the walk found: their text is served from
+/// memory, directory listings come from an index built once, and charts are indexed by
+/// name. Only what the walk did not read (chart archives) is read from disk. A file the walk
+/// left out (ignored, excluded) does not exist here, as it does not in the Git checkout Argo
+/// CD renders from.
 pub struct LoadedFs<'a> {
     loaded: HashMap<&'a str, &'a Arc<SourceFile>>,
+    files: BTreeSet<&'a str>,
+    dirs: BTreeMap<String, BTreeSet<String>>,
+    charts: HashMap<String, Vec<String>>,
     disk: DiskFs,
 }
 
 impl<'a> LoadedFs<'a> {
     pub fn new(files: &'a [ParsedFile], root: &Path) -> Self {
+        let mut dirs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        dirs.entry(String::new()).or_default();
+        let mut charts: HashMap<String, Vec<String>> = HashMap::new();
+        for f in files {
+            // Register the file in its directory and every directory above it.
+            let mut child = f.path.to_string();
+            let mut is_dir = false;
+            loop {
+                let (parent, name) = match child.rsplit_once('/') {
+                    Some((p, n)) => (p.to_string(), n.to_string()),
+                    None => (String::new(), child.clone()),
+                };
+                let entry = if is_dir { format!("{name}/") } else { name };
+                let set = dirs.entry(parent.clone()).or_default();
+                let new = set.insert(entry);
+                if parent.is_empty() || !new && is_dir {
+                    break;
+                }
+                child = parent;
+                is_dir = true;
+            }
+            if f.entry.kind == FileKind::HelmChart
+                && let Content::Docs(docs) = &f.content
+                && let Some(name) = docs
+                    .first()
+                    .and_then(|d| d.root.get("name"))
+                    .and_then(|n| n.key_text())
+            {
+                charts
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(crate::source::dir_of(&f.path).to_string());
+            }
+        }
         LoadedFs {
             loaded: files
                 .iter()
                 .filter_map(|f| Some((f.path.as_ref(), f.source.as_ref()?)))
                 .collect(),
+            files: files.iter().map(|f| f.path.as_ref()).collect(),
+            dirs,
+            charts,
             disk: DiskFs::new(root),
         }
     }
@@ -83,23 +126,34 @@ impl Fs for LoadedFs<'_> {
     fn read(&self, rel: &str) -> Option<Arc<SourceFile>> {
         match self.loaded.get(rel) {
             Some(src) => Some(Arc::clone(src)),
-            None => self.disk.read(rel),
+            None if self.files.contains(rel) => self.disk.read(rel),
+            None => None,
         }
     }
     fn read_bytes(&self, rel: &str) -> Option<Vec<u8>> {
         match self.loaded.get(rel) {
             Some(src) => Some(src.text.as_bytes().to_vec()),
-            None => self.disk.read_bytes(rel),
+            None if self.files.contains(rel) => self.disk.read_bytes(rel),
+            None => None,
         }
     }
     fn list(&self, dir: &str) -> Vec<String> {
-        self.disk.list(dir)
+        let dir = dir.trim_end_matches('/');
+        let dir = if dir == "." { "" } else { dir };
+        self.dirs
+            .get(dir)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
     }
     fn is_dir(&self, rel: &str) -> bool {
-        self.disk.is_dir(rel)
+        let rel = rel.trim_end_matches('/');
+        rel.is_empty() || rel == "." || self.dirs.contains_key(rel)
     }
     fn is_file(&self, rel: &str) -> bool {
-        self.loaded.contains_key(rel) || self.disk.is_file(rel)
+        self.files.contains(rel)
+    }
+    fn charts_named(&self, name: &str) -> Option<Vec<String>> {
+        Some(self.charts.get(name).cloned().unwrap_or_default())
     }
 }
 

@@ -206,6 +206,17 @@ fn helmignore(files: &[CFile]) -> Option<globset::GlobSet> {
 
 /// Find a chart named `name` anywhere in the repository (a dependency that is not vendored).
 fn find_chart_by_name(fs: &dyn Fs, name: &str, near: &str) -> Option<String> {
+    // The repository view may index charts by name (the check does): pick the closest.
+    if let Some(dirs) = fs.charts_named(name) {
+        return dirs.into_iter().filter(|d| d != near).max_by_key(|d| {
+            let common = d
+                .split('/')
+                .zip(near.split('/'))
+                .take_while(|(a, b)| a == b)
+                .count();
+            (common, std::cmp::Reverse(d.clone()))
+        });
+    }
     // Breadth-first over directories, bounded.
     let mut best: Option<(usize, String)> = None;
     let mut queue: std::collections::VecDeque<(String, usize)> = std::collections::VecDeque::new();
