@@ -169,6 +169,12 @@ mod tests {
     #[test]
     fn leading_question_mark_continues_a_line() {
         let text = "locals {\n  u = {\n    for k, v in var.m : k =>\n    local.a\n    ? { n = 1 }\n    : { n = 2 }\n  }\n}\n";
-        parse(text).expect("terraform accepts this");
+        let parsed = parse(text).expect("terraform accepts this");
+        assert!(parsed.duplicates.is_empty());
+        let blocks: Vec<_> = parsed.body.iter().collect();
+        assert_eq!(blocks.len(), 1, "one locals block");
+        let locals = blocks[0].as_block().expect("a block");
+        assert_eq!(locals.ident.as_str(), "locals");
+        assert_eq!(locals.body.iter().count(), 1, "one local value, `u`");
     }
 }

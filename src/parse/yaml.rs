@@ -598,4 +598,19 @@ mod tests {
         let p = parse(&text);
         assert!(p.error.is_some());
     }
+
+    #[test]
+    fn warnings_after_a_reindented_flow_list_keep_original_columns() {
+        // Two flow lists closed at their key's indentation (both re-indented in a copy),
+        // then a duplicate key: its span must point into the original text.
+        let text = "a: [\n  1,\n]\nb: {\n  c: 1,\n}\nd: 1\nd: 2\n";
+        let p = parse(text);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        assert_eq!(p.warnings.len(), 1);
+        let w = &p.warnings[0];
+        assert_eq!(&text[w.span.start()..w.span.end()], "d");
+        assert_eq!(w.span.start(), text.rfind("d: 2").expect("second d"));
+        let first = w.related.expect("first occurrence");
+        assert_eq!(first.start(), text.find("d: 1").expect("first d"));
+    }
 }
