@@ -593,6 +593,10 @@ fn summary_cost(
 }
 
 fn check(args: &CheckArgs) -> Result<i32, String> {
+    let (main_file, extra) = split_outputs(&args.output)?;
+    if args.statistics && args.format != Format::Text {
+        return Err("`--statistics` prints text: it cannot be combined with `--format`".into());
+    }
     for p in &args.paths {
         if std::fs::symlink_metadata(p).is_err() {
             return Err(format!("path `{}` does not exist", p.display()));
@@ -650,10 +654,6 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         return Ok(0);
     }
 
-    let (main_file, extra) = split_outputs(&args.output)?;
-    if args.statistics && args.format != Format::Text {
-        return Err("`--statistics` prints text: it cannot be combined with `--format`".into());
-    }
     let color = main_file.is_none()
         && match args.color {
             ColorChoice::Always => true,
@@ -682,9 +682,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     for (format, path) in &extra {
         let plain = ReportOptions {
             color: false,
-            root: ropts.root.clone(),
-            show_suppressed: ropts.show_suppressed,
-            category: ropts.category.clone(),
+            ..ropts.clone()
         };
         write_report(path, &render(*format, &plain))?;
     }

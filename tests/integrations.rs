@@ -733,3 +733,76 @@ fn shipped_manifests_lint_clean() {
         stdout(&out)
     );
 }
+
+#[test]
+fn summary_shows_cost_against_ceilings_when_the_cost_rule_ran() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        "ceilings.toml",
+        "[environments.dev]\nmonthly-ceiling = 100\n",
+    );
+    let config = dir.path().join("ceilings.toml");
+    let config = config.to_str().expect("utf-8 path");
+    let out = run(
+        &["check", "infra", "--format", "summary", "--config", config],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let md = stdout(&out);
+    assert!(
+        md.contains("| 1 | 🔴 error | COST001 | environment-over-budget |"),
+        "{md}"
+    );
+    for row in [
+        "| dev | $181.16 | $100.00 | ❌ over by $81.16 |",
+        "| prod | $1,172.97 | $5,000.00 | ✅ within |",
+        "| staging | $457.32 | $1,500.00 | ✅ within |",
+    ] {
+        assert!(md.contains(row), "{row}\n{md}");
+    }
+    assert!(
+        md.contains("### Cost per environment\n\n| Environment | Monthly estimate | Ceiling | |\n")
+    );
+
+    // No cost section when the cost rule did not run.
+    let out = run(
+        &["check", "infra", "--format", "summary", "--select", "TF"],
+        &root(),
+    );
+    assert!(
+        !stdout(&out).contains("Cost per environment"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn summary_links_findings_to_their_line_on_github() {
+    let repo = fixture_repo();
+    std::fs::create_dir(repo.path().join(".git")).expect("mkdir .git");
+    let out = Command::new(env!("CARGO_BIN_EXE_octolint"))
+        .args([
+            "check", "k8s/apps", "--select", "K8S001", "--format", "summary",
+        ])
+        .current_dir(repo.path())
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "acme/gitops")
+        .env("GITHUB_SHA", "0123abcd")
+        .output()
+        .expect("runs");
+    let md = stdout(&out);
+    assert!(
+        md.contains("(https://github.com/acme/gitops/blob/0123abcd/k8s/apps/bad.yaml#L11) | K8S001 privileged-container | container `app` of Pod/apps/bad runs privileged |"),
+        "{md}"
+    );
+    // Without the variables, plain locations.
+    let out = run(
+        &[
+            "check", "k8s/apps", "--select", "K8S001", "--format", "summary",
+        ],
+        repo.path(),
+    );
+    assert!(!stdout(&out).contains("https://"), "{}", stdout(&out));
+    assert!(stdout(&out).contains(":11` | K8S001"), "{}", stdout(&out));
+}

@@ -25,6 +25,7 @@ pub enum Format {
     Summary,
 }
 
+#[derive(Clone, Debug)]
 pub struct ReportOptions {
     /// Absolute directory the relative paths start from (SARIF `%SRCROOT%`).
     pub root: PathBuf,
