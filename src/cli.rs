@@ -173,9 +173,15 @@ pub struct CheckArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write the report to FILE instead of standard output
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write a report to a file (repeatable). `FORMAT=FILE` writes one more report in that
+    /// format (text, json, sarif, github, summary) from the same run; a plain `FILE` receives
+    /// the `--format` report instead of standard output. Example: `--format github -o
+    /// sarif=octolint.sarif -o summary=$GITHUB_STEP_SUMMARY`
+    #[arg(short, long, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+    /// Print only the number of findings per rule and severity, then the totals (text)
+    #[arg(long)]
+    pub statistics: bool,
     /// Lowest severity that makes the exit code 1 [default: error, or `fail-on` from config]
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
@@ -590,7 +596,86 @@ fn repository_root(base: &Path, cwd: &Path, display: &str) -> (PathBuf, String) 
     }
 }
 
+/// Where the reports go: the `--format` report's file (standard output when `None`) and the
+/// extra reports.
+type Outputs = (Option<PathBuf>, Vec<(Format, PathBuf)>);
+
+/// `-o` values: the file of the `--format` report (a plain `FILE`) and the extra reports
+/// (`FORMAT=FILE`, FORMAT a known format name).
+fn split_outputs(values: &[String]) -> Result<Outputs, String> {
+    let mut main = None;
+    let mut extra: Vec<(Format, PathBuf)> = Vec::new();
+    for v in values {
+        let format = v
+            .split_once('=')
+            .and_then(|(name, file)| Some((Format::from_str(name, true).ok()?, file)));
+        let path = match format {
+            Some((format, file)) => {
+                if file.is_empty() {
+                    return Err(format!("`-o {v}`: no file after `=`"));
+                }
+                extra.push((format, PathBuf::from(file)));
+                continue;
+            }
+            None if main.is_some() => {
+                return Err(format!(
+                    "`-o {v}`: the `--format` report already goes to a file; write more reports with `-o FORMAT=FILE`"
+                ));
+            }
+            None => PathBuf::from(v),
+        };
+        main = Some(path);
+    }
+    let mut seen: Vec<&PathBuf> = main.iter().collect();
+    for (_, p) in &extra {
+        if seen.contains(&p) {
+            return Err(format!("two reports would be written to `{}`", p.display()));
+        }
+        seen.push(p);
+    }
+    Ok((main, extra))
+}
+
+/// Write a report file. The file named by `$GITHUB_STEP_SUMMARY` is appended to, as GitHub
+/// expects (earlier commands of the step may have written to it); others are replaced.
+fn write_report(path: &Path, text: &str) -> Result<(), String> {
+    let append = std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|s| Path::new(&s) == path);
+    let result = if append {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+    } else {
+        std::fs::write(path, text)
+    };
+    result.map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}
+
+/// The cost of each environment for the job summary, when the cost rule ran and the
+/// repository has Terraform stacks.
+fn summary_cost(
+    outcome: &crate::outcome::Outcome,
+    settings: &Settings,
+) -> Option<Vec<crate::cost::EnvCost>> {
+    if !outcome.rules.iter().any(|m| m.id == "COST001") {
+        return None;
+    }
+    let envs = &settings.options.environments;
+    let model = crate::terraform::input::model_of(&outcome.files, envs);
+    let prices = crate::cost::prices::table_for(&settings.options.price_overrides);
+    let costs: Vec<_> = crate::cost::estimate(&model, envs, &prices)
+        .into_iter()
+        .filter(|e| !e.stacks.is_empty())
+        .collect();
+    (!costs.is_empty()).then_some(costs)
+}
+
 fn check(args: &CheckArgs) -> Result<i32, String> {
+    let (main_file, extra) = split_outputs(&args.output)?;
+    if args.statistics && args.format != Format::Text {
+        return Err("`--statistics` prints text: it cannot be combined with `--format`".into());
+    }
     for p in &args.paths {
         if std::fs::symlink_metadata(p).is_err() {
             return Err(format!("path `{}` does not exist", p.display()));
@@ -660,7 +745,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         return Ok(0);
     }
 
-    let color = args.output.is_none()
+    let color = main_file.is_none()
         && match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -676,10 +761,30 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         category: args.sarif_category.clone(),
         secrets: Some(outcome.secrets.clone()),
     };
-    let rendered = report::render(args.format, &outcome, &ropts);
-    match &args.output {
-        Some(path) => std::fs::write(path, rendered)
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
+    let cost = if args.format == Format::Summary || extra.iter().any(|(f, _)| *f == Format::Summary)
+    {
+        summary_cost(&outcome, &settings)
+    } else {
+        None
+    };
+    let render = |format: Format, opts: &ReportOptions| match format {
+        Format::Summary => report::summary::render(&outcome, opts, cost.as_deref()),
+        f => report::render(f, &outcome, opts),
+    };
+    for (format, path) in &extra {
+        let plain = ReportOptions {
+            color: false,
+            ..ropts.clone()
+        };
+        write_report(path, &render(*format, &plain))?;
+    }
+    let rendered = if args.statistics {
+        report::text::statistics(&outcome)
+    } else {
+        render(args.format, &ropts)
+    };
+    match &main_file {
+        Some(path) => write_report(path, &rendered)?,
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth reporting.

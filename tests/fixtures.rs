@@ -147,6 +147,19 @@ fn every_rule_fixture_behaves() {
                     );
                 } else {
                     assert!(!active.is_empty(), "{}: fail/{name} must fire", meta.id);
+                    // Findings carry the rule's declared severity (the one `octolint rules`
+                    // and the rule page show), unless the fixture's config sets another.
+                    for f in &active {
+                        let want = match settings.level_at(&f.location.path, meta.id, meta.name) {
+                            Some(octolint::config::Level::On(sev)) => sev,
+                            _ => meta.severity,
+                        };
+                        assert_eq!(
+                            f.severity, want,
+                            "{}: fail/{name}: {} has severity {} but the rule declares {}",
+                            meta.id, f.message, f.severity, want
+                        );
+                    }
                     let expected = markers(&base, &case, meta.id);
                     if !expected.is_empty() {
                         let got: BTreeSet<(String, usize)> = active

@@ -569,22 +569,27 @@ impl Policies {
         for (path, text, bundled) in &sources {
             // Bundled policies are written in Rego v1 whatever the user's policies use.
             engine.set_rego_v0(opts.rego_v0 && !bundled);
-            let pkg = engine
-                .add_policy(path.clone(), text.clone())
-                .map_err(|e| PolicyError::from_regorus(path, &e))?;
+            let pkg = engine.add_policy(path.clone(), text.clone()).map_err(|e| {
+                let mut err = PolicyError::from_regorus(path, &e);
+                if !opts.rego_v0 && !bundled && parses_as_v0(path, text) {
+                    err.message
+                        .push_str(" (this policy is Rego v0: pass `--rego-version v0`)");
+                }
+                err
+            })?;
             let ns = pkg.strip_prefix("data.").unwrap_or(&pkg).to_string();
             packages.push((path.clone(), ns, *bundled));
         }
         engine.set_rego_v0(opts.rego_v0);
-        if opts.bundled {
-            for (place, file, text) in BUNDLED_DATA {
-                let value = Value::from_json_str(text)
-                    .map_err(|e| PolicyError::new(*file, format!("invalid JSON data: {e}")))?;
-                let nested = nest_data(&place.split('.').collect::<PathBuf>(), value);
-                engine
-                    .add_data(nested)
-                    .map_err(|e| PolicyError::new(*file, format!("cannot merge data: {e}")))?;
-            }
+        // octolint's own data (`data.octolint.*`) is always there, so that copies of the
+        // bundled policies (`octolint verify -p policies`) evaluate as the bundled ones do.
+        for (place, file, text) in BUNDLED_DATA {
+            let value = Value::from_json_str(text)
+                .map_err(|e| PolicyError::new(*file, format!("invalid JSON data: {e}")))?;
+            let nested = nest_data(&place.split('.').collect::<PathBuf>(), value);
+            engine
+                .add_data(nested)
+                .map_err(|e| PolicyError::new(*file, format!("cannot merge data: {e}")))?;
         }
         load_data(&mut engine, &opts.data)?;
 
@@ -792,6 +797,15 @@ fn items(v: &Value) -> Vec<&Value> {
         Value::Bool(false) => Vec::new(),
         other => vec![other],
     }
+}
+
+/// Whether a policy that failed to parse as Rego v1 parses as Rego v0.
+fn parses_as_v0(path: &str, text: &str) -> bool {
+    let mut engine = Engine::new();
+    engine.set_rego_v0(true);
+    engine
+        .add_policy(path.to_string(), text.to_string())
+        .is_ok()
 }
 
 fn short_error(e: &anyhow::Error) -> String {

@@ -5,6 +5,7 @@ pub mod cost;
 pub mod github;
 pub mod json;
 pub mod sarif;
+pub mod summary;
 pub mod text;
 
 use std::path::PathBuf;
@@ -20,8 +21,11 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// Markdown job summary (`$GITHUB_STEP_SUMMARY`).
+    Summary,
 }
 
+#[derive(Clone, Debug)]
 pub struct ReportOptions {
     /// Absolute directory the relative paths start from (SARIF `%SRCROOT%`).
     pub root: PathBuf,
@@ -65,5 +69,43 @@ pub fn render(format: Format, outcome: &Outcome, opts: &ReportOptions) -> String
         Format::Json => json::render(outcome),
         Format::Sarif => sarif::render(outcome, opts),
         Format::Github => github::render(outcome, opts),
+        Format::Summary => summary::render(outcome, opts, None),
     }
+}
+
+/// Unsuppressed findings of one rule at one severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleCount {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub severity: Severity,
+    pub count: usize,
+}
+
+/// Unsuppressed findings counted per rule and severity: most findings first, then by
+/// severity (errors first) and rule id.
+pub fn by_rule(findings: &[Finding]) -> Vec<RuleCount> {
+    let mut map: std::collections::BTreeMap<(&str, Severity), (&str, usize)> =
+        std::collections::BTreeMap::new();
+    for f in findings.iter().filter(|f| f.suppressed.is_none()) {
+        map.entry((&f.rule_id, f.severity))
+            .or_insert((&f.rule_name, 0))
+            .1 += 1;
+    }
+    let mut out: Vec<RuleCount> = map
+        .into_iter()
+        .map(|((id, severity), (name, count))| RuleCount {
+            rule_id: id.to_string(),
+            rule_name: name.to_string(),
+            severity,
+            count,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(b.severity.cmp(&a.severity))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+    });
+    out
 }

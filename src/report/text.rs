@@ -1,12 +1,13 @@
 //! Human output: findings grouped by file, each with the source lines around its span
-//! (rendered by annotate-snippets from only those lines), a `help:` line, then a summary with
-//! counts per severity and a coverage line.
+//! (rendered by annotate-snippets from only those lines), a `help:` line, then the findings per
+//! rule (when more than one rule or severity fired), a summary with counts per severity and a
+//! coverage line. [`statistics`] is the per-rule table alone (`--statistics`).
 
 use std::fmt::Write;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use super::{ReportOptions, counts};
+use super::{ReportOptions, RuleCount, by_rule, counts};
 use crate::diagnostics::{Finding, Severity};
 use crate::outcome::Outcome;
 use std::collections::HashMap;
@@ -210,6 +211,11 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
         ));
         out.push_str("\n\n");
     }
+    let rules = by_rule(&outcome.findings);
+    if rules.len() > 1 {
+        out.push_str(&rule_table(&rules));
+        out.push('\n');
+    }
     let c = counts(&outcome.findings);
     let cov = &outcome.coverage;
     let files_with = {
@@ -262,6 +268,56 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
     for s in &cov.skipped {
         let _ = writeln!(out, "  skipped {}: {}", s.path, s.reason);
     }
+    out
+}
+
+/// One line per rule and severity: count, severity, rule id and name (like `ruff
+/// --statistics`).
+fn rule_table(rules: &[RuleCount]) -> String {
+    let width = rules
+        .iter()
+        .map(|r| r.count.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let id_width = rules.iter().map(|r| r.rule_id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for r in rules {
+        let _ = writeln!(
+            out,
+            "{:>width$}  {:<7}  {:<id_width$}  {}",
+            r.count,
+            r.severity.as_str(),
+            r.rule_id,
+            r.rule_name
+        );
+    }
+    out
+}
+
+/// `--statistics`: the findings per rule and severity, then the totals line.
+pub fn statistics(outcome: &Outcome) -> String {
+    let rules = by_rule(&outcome.findings);
+    let mut out = rule_table(&rules);
+    let c = counts(&outcome.findings);
+    let total = c.error + c.warning + c.info;
+    if total == 0 {
+        out.push_str("no problems found");
+    } else {
+        let _ = write!(
+            out,
+            "{total} problem{} ({} error{}, {} warning{}, {} info)",
+            plural(total),
+            c.error,
+            plural(c.error),
+            c.warning,
+            plural(c.warning),
+            c.info,
+        );
+    }
+    if c.suppressed > 0 {
+        let _ = write!(out, "; {} suppressed", c.suppressed);
+    }
+    out.push('\n');
     out
 }
 

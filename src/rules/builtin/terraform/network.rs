@@ -270,9 +270,10 @@ static PUBLIC_BUCKET: RuleMeta = RuleMeta {
     summary: "A storage bucket is, or may become, readable by anyone",
     explanation: "Public buckets are the most common source of cloud data leaks. Reported: S3 \
 `public-read`/`public-read-write`/`authenticated-read` ACLs, an `aws_s3_bucket_public_access_block` \
-that turns a protection off, GCS IAM bindings for `allUsers` or `allAuthenticatedUsers` (errors), and \
-GCS buckets whose `public_access_prevention` is not `enforced` (a warning: nothing then stops a \
-later IAM change from making them public).",
+that turns a protection off, GCS IAM bindings for `allUsers` or `allAuthenticatedUsers`, and \
+GCS buckets whose `public_access_prevention` is not `enforced` (nothing then stops a later IAM \
+change from making them public). Every finding has the rule's severity; lower it for a \
+path with `[[overrides]]` in `octolint.toml`.",
     help: "use private ACLs and an S3 public access block with all four settings true; on GCS set public_access_prevention = \"enforced\" and grant access to named principals",
     fail_example: "resource \"google_storage_bucket_iam_member\" \"public\" {\n  bucket = \"assets\"\n  role   = \"roles/storage.objectViewer\"\n  member = \"allUsers\"\n}\n",
     pass_example: "resource \"google_storage_bucket\" \"assets\" {\n  name                        = \"assets\"\n  location                    = \"EU\"\n  public_access_prevention    = \"enforced\"\n  uniform_bucket_level_access = true\n}\n",
@@ -346,8 +347,7 @@ impl Rule for PublicBucket {
                             r,
                             v,
                             format!("`{}` does not enforce public access prevention", r.address),
-                        )
-                        .severity = Severity::Warning;
+                        );
                     }
                     None => {
                         report_resource(
@@ -357,8 +357,7 @@ impl Rule for PublicBucket {
                                 "`{}` does not set public_access_prevention = \"enforced\"",
                                 r.address
                             ),
-                        )
-                        .severity = Severity::Warning;
+                        );
                     }
                     _ => {}
                 },
