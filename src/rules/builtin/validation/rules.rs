@@ -296,7 +296,7 @@ impl Rule for UnknownApi {
 }
 
 /// The CRDs a repository defines (complete objects only).
-fn repo_crds(repo: &Repo<'_>) -> RepoCrds {
+fn repo_crds<'r>(repo: &'r Repo<'_>) -> RepoCrds<'r> {
     let mut crds = RepoCrds::default();
     for o in repo.of_kind("apiextensions.k8s.io", "CustomResourceDefinition") {
         crds.add(o.obj.root);
