@@ -138,7 +138,7 @@ def main():
         line = (loc.get("region") or {}).get("start_line")
         findings.setdefault(path, []).append((line, fd.get("rule_id"), fd.get("message")))
 
-    agree = disagree = unknown = 0
+    agree = disagree = unknown = invalid = 0
     beyond = 0
     rows = []
     for rel, first, last, obj in objects(root):
@@ -158,6 +158,7 @@ def main():
             unknown += 1
             continue
         schema = [(r, m) for r, m in mine if r in ("VAL001", "VAL002", "VAL003")]
+        invalid += oracle is not None
         beyond += bool([r for r, _ in mine if r == "VAL004"])
         if (oracle is None) == (not schema):
             agree += 1
@@ -169,7 +170,7 @@ def main():
     total = agree + disagree
     pct = 100.0 * agree / total if total else 100.0
     print(f"Kubernetes {args.version}: {total} objects compared, {agree} agree, {disagree} disagree "
-          f"({pct:.2f}% agreement); {unknown} not compared (no schema / unknown kind); "
+          f"({pct:.2f}% agreement; {invalid} invalid for the oracle); {unknown} not compared (no schema / unknown kind); "
           f"{beyond} with VAL004 findings beyond the schema")
     for r in rows:
         print(r)
