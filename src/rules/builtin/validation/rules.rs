@@ -61,7 +61,7 @@ version`, per environment `kubernetes-version`); the message suggests the closes
     fail_example: "spec:\n  template:\n    spec:\n      contianers:\n        - name: web\n          image: nginx:1.27\n",
     pass_example: "spec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL002: RuleMeta = RuleMeta {
@@ -80,7 +80,7 @@ integer or a string (`targetPort`, quantities) accept both.",
     fail_example: "kind: ConfigMap\ndata:\n  PORT: 8080\n",
     pass_example: "kind: ConfigMap\ndata:\n  PORT: \"8080\"\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL003: RuleMeta = RuleMeta {
@@ -98,7 +98,7 @@ and are never reported: the built object is what must be complete.",
     fail_example: "kind: Deployment\nspec:\n  template: {}\n",
     pass_example: "kind: Deployment\nspec:\n  selector:\n    matchLabels: {app: web}\n  template: {}\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL004: RuleMeta = RuleMeta {
@@ -118,7 +118,7 @@ ranges. Schema enums, patterns and bounds are reported here too.",
     fail_example: "containers:\n  - name: web\n    imagePullPolicy: always\n    resources:\n      limits: {memory: 512MB}\n",
     pass_example: "containers:\n  - name: web\n    imagePullPolicy: Always\n    resources:\n      limits: {memory: 512Mi}\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL005: RuleMeta = RuleMeta {
@@ -137,7 +137,7 @@ policy POL001 reports (with their replacement) are left to POL001, so they are r
     fail_example: "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\n",
     pass_example: "apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL006: RuleMeta = RuleMeta {
@@ -158,7 +158,7 @@ custom resource whose CRD is unknown is not an error: it is counted as not valid
     fail_example: "apiVersion: cert-manager.io/v1\nkind: Certificate\nspec:\n  secretName: web-tls\n  dnsNames: example.com\n",
     pass_example: "apiVersion: cert-manager.io/v1\nkind: Certificate\nspec:\n  secretName: web-tls\n  dnsNames: [example.com]\n  issuerRef: {name: letsencrypt}\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL007: RuleMeta = RuleMeta {
@@ -177,7 +177,7 @@ set the offending value.",
     fail_example: "# values.schema.json: {\"properties\": {\"replicaCount\": {\"type\": \"integer\"}}}\nreplicaCount: \"2\"\n",
     pass_example: "replicaCount: 2\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 impl Rule for UnknownField {
