@@ -111,14 +111,35 @@ def is_object(d):
             and isinstance(d.get("kind"), str) and d["apiVersion"] and d["kind"])
 
 
+def mutate(src, out):
+    """Mutated copies of the objects of src, in turn: unknown field, wrong type, unchanged."""
+    import copy
+    os.makedirs(out, exist_ok=True)
+    for i, (rel, _, _, obj) in enumerate(objects(src)):
+        o = copy.deepcopy(obj)
+        meta = o.get("metadata") if isinstance(o.get("metadata"), dict) else None
+        if i % 3 == 0 and meta is not None:
+            meta["nmae"] = "typo"
+        elif i % 3 == 1 and meta is not None:
+            meta["generation"] = "1"
+        with open(os.path.join(out, f"{i:06d}.yaml"), "w") as f:
+            yaml.safe_dump(o, f, sort_keys=False)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("octolint")
     ap.add_argument("corpus")
     ap.add_argument("version")
     ap.add_argument("--min-agreement", type=float, default=99.0)
+    ap.add_argument("--mutate", metavar="DIR",
+                    help="write a mutated copy of every object to DIR (one file each: an unknown "
+                         "field, a wrong type, or unchanged, in turn) and compare on those")
     args = ap.parse_args()
     root = os.path.abspath(args.corpus)
+    if args.mutate:
+        root = mutate(root, os.path.abspath(args.mutate))
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = os.path.join(tmp, "octolint.toml")
