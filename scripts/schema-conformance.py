@@ -111,14 +111,35 @@ def is_object(d):
             and isinstance(d.get("kind"), str) and d["apiVersion"] and d["kind"])
 
 
+def mutate(src, out):
+    """Mutated copies of the objects of src, in turn: unknown field, wrong type, unchanged."""
+    import copy
+    os.makedirs(out, exist_ok=True)
+    for i, (rel, _, _, obj) in enumerate(objects(src)):
+        o = copy.deepcopy(obj)
+        meta = o.get("metadata") if isinstance(o.get("metadata"), dict) else None
+        if i % 3 == 0 and meta is not None:
+            meta["nmae"] = "typo"
+        elif i % 3 == 1 and meta is not None:
+            meta["generation"] = "1"
+        with open(os.path.join(out, f"{i:06d}.yaml"), "w") as f:
+            yaml.safe_dump(o, f, sort_keys=False)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("octolint")
     ap.add_argument("corpus")
     ap.add_argument("version")
     ap.add_argument("--min-agreement", type=float, default=99.0)
+    ap.add_argument("--mutate", metavar="DIR",
+                    help="write a mutated copy of every object to DIR (one file each: an unknown "
+                         "field, a wrong type, or unchanged, in turn) and compare on those")
     args = ap.parse_args()
     root = os.path.abspath(args.corpus)
+    if args.mutate:
+        root = mutate(root, os.path.abspath(args.mutate))
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = os.path.join(tmp, "octolint.toml")
@@ -138,7 +159,7 @@ def main():
         line = (loc.get("region") or {}).get("start_line")
         findings.setdefault(path, []).append((line, fd.get("rule_id"), fd.get("message")))
 
-    agree = disagree = unknown = 0
+    agree = disagree = unknown = invalid = 0
     beyond = 0
     rows = []
     for rel, first, last, obj in objects(root):
@@ -158,6 +179,7 @@ def main():
             unknown += 1
             continue
         schema = [(r, m) for r, m in mine if r in ("VAL001", "VAL002", "VAL003")]
+        invalid += oracle is not None
         beyond += bool([r for r, _ in mine if r == "VAL004"])
         if (oracle is None) == (not schema):
             agree += 1
@@ -169,7 +191,7 @@ def main():
     total = agree + disagree
     pct = 100.0 * agree / total if total else 100.0
     print(f"Kubernetes {args.version}: {total} objects compared, {agree} agree, {disagree} disagree "
-          f"({pct:.2f}% agreement); {unknown} not compared (no schema / unknown kind); "
+          f"({pct:.2f}% agreement; {invalid} invalid for the oracle); {unknown} not compared (no schema / unknown kind); "
           f"{beyond} with VAL004 findings beyond the schema")
     for r in rows:
         print(r)

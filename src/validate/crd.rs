@@ -159,15 +159,15 @@ pub fn from_dirs(dirs: &[PathBuf]) -> Arc<Catalog> {
     c
 }
 
-/// CRDs defined in the repository: `group/kind/version` -> schema.
+/// CRDs defined in the repository: `group/kind/version` -> schema, compiled on first use.
 #[derive(Default)]
-pub struct RepoCrds {
-    map: BTreeMap<String, CrdSchema>,
+pub struct RepoCrds<'a> {
+    map: BTreeMap<String, (&'a Node, OnceLock<CrdSchema>)>,
 }
 
-impl RepoCrds {
+impl<'a> RepoCrds<'a> {
     /// Add a `CustomResourceDefinition` object (apiextensions.k8s.io v1 or v1beta1).
-    pub fn add(&mut self, root: &Node) {
+    pub fn add(&mut self, root: &'a Node) {
         let Some(spec) = root.get("spec") else { return };
         let Some(group) = spec.get("group").and_then(Node::as_str) else {
             return;
@@ -177,7 +177,7 @@ impl RepoCrds {
         };
         // v1beta1: one schema for every version
         let shared = spec.path(&["validation", "openAPIV3Schema"]);
-        let mut versions: Vec<(&str, Option<&Node>)> = spec
+        let mut versions: Vec<(&str, Option<&'a Node>)> = spec
             .get("versions")
             .into_iter()
             .flat_map(Node::items)
@@ -191,15 +191,16 @@ impl RepoCrds {
         }
         for (version, schema) in versions {
             if let Some(s) = schema.filter(|s| s.as_map().is_some()) {
-                let compiled = CrdSchema::compile(&s.to_json());
-                self.map.insert(catalog_key(group, kind, version), compiled);
+                self.map
+                    .insert(catalog_key(group, kind, version), (s, OnceLock::new()));
             }
         }
     }
 
     pub fn get(&self, api_version: &str, kind: &str) -> Option<&CrdSchema> {
         let (group, version) = api_version.rsplit_once('/')?;
-        self.map.get(&catalog_key(group, kind, version))
+        let (node, slot) = self.map.get(&catalog_key(group, kind, version))?;
+        Some(slot.get_or_init(|| CrdSchema::compile(&node.to_json())))
     }
 
     pub fn len(&self) -> usize {
@@ -214,7 +215,7 @@ impl RepoCrds {
 /// Where custom resource schemas are looked up, in order: the repository's CRDs, the
 /// configured directories, the bundled catalog.
 pub struct Resolver<'a> {
-    pub repo: &'a RepoCrds,
+    pub repo: &'a RepoCrds<'a>,
     pub user: &'a Catalog,
     pub bundled: &'a Catalog,
 }

@@ -233,3 +233,28 @@ fn values_merge_over_defaults() {
         .collect();
     assert_eq!(got, vec![(Problem::MissingRequired, (1, 1))]);
 }
+
+#[test]
+fn coverage_line() {
+    let mut c = crd::Coverage::default();
+    assert_eq!(c.line(), None);
+    c.add("cert-manager.io/v1", "Certificate", true);
+    c.add("example.com/v1", "Widget", false);
+    assert_eq!(
+        c.line().as_deref(),
+        Some("1 custom resource not validated: no schema")
+    );
+    c.add("example.com/v1", "Widget", false);
+    c.add("acme.io/v2", "Gadget", false);
+    assert_eq!(c.validated, 1);
+    assert_eq!(c.no_schema, 3);
+    assert_eq!(
+        c.line().as_deref(),
+        Some("3 custom resources not validated: no schema")
+    );
+    let missing: Vec<(&str, usize)> = c.missing.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(
+        missing,
+        vec![("acme.io/v2/Gadget", 1), ("example.com/v1/Widget", 2)]
+    );
+}

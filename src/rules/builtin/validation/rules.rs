@@ -62,7 +62,7 @@ version`, per environment `kubernetes-version`); the message suggests the closes
     fail_example: "spec:\n  template:\n    spec:\n      contianers:\n        - name: web\n          image: nginx:1.27\n",
     pass_example: "spec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL002: RuleMeta = RuleMeta {
@@ -81,7 +81,7 @@ integer or a string (`targetPort`, quantities) accept both.",
     fail_example: "kind: ConfigMap\ndata:\n  PORT: 8080\n",
     pass_example: "kind: ConfigMap\ndata:\n  PORT: \"8080\"\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL003: RuleMeta = RuleMeta {
@@ -99,7 +99,7 @@ and are never reported: the built object is what must be complete.",
     fail_example: "kind: Deployment\nspec:\n  template: {}\n",
     pass_example: "kind: Deployment\nspec:\n  selector:\n    matchLabels: {app: web}\n  template: {}\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL004: RuleMeta = RuleMeta {
@@ -119,7 +119,7 @@ ranges. Schema enums, patterns and bounds are reported here too.",
     fail_example: "containers:\n  - name: web\n    imagePullPolicy: always\n    resources:\n      limits: {memory: 512MB}\n",
     pass_example: "containers:\n  - name: web\n    imagePullPolicy: Always\n    resources:\n      limits: {memory: 512Mi}\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL005: RuleMeta = RuleMeta {
@@ -138,7 +138,7 @@ policy POL001 reports (with their replacement) are left to POL001, so they are r
     fail_example: "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\n",
     pass_example: "apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL006: RuleMeta = RuleMeta {
@@ -159,7 +159,7 @@ custom resource whose CRD is unknown is not an error: it is counted as not valid
     fail_example: "apiVersion: cert-manager.io/v1\nkind: Certificate\nspec:\n  secretName: web-tls\n  dnsNames: example.com\n",
     pass_example: "apiVersion: cert-manager.io/v1\nkind: Certificate\nspec:\n  secretName: web-tls\n  dnsNames: [example.com]\n  issuerRef: {name: letsencrypt}\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 static VAL007: RuleMeta = RuleMeta {
@@ -178,7 +178,7 @@ set the offending value.",
     fail_example: "# values.schema.json: {\"properties\": {\"replicaCount\": {\"type\": \"integer\"}}}\nreplicaCount: \"2\"\n",
     pass_example: "replicaCount: 2\n",
     security_severity: None,
-    since: "0.2.0",
+    since: "0.1.0",
 };
 
 impl Rule for UnknownField {
@@ -297,7 +297,7 @@ impl Rule for UnknownApi {
 }
 
 /// The CRDs a repository defines (complete objects only).
-fn repo_crds(repo: &Repo<'_>) -> RepoCrds {
+fn repo_crds<'r>(repo: &'r Repo<'_>) -> RepoCrds<'r> {
     let mut crds = RepoCrds::default();
     for o in repo.of_kind("apiextensions.k8s.io", "CustomResourceDefinition") {
         crds.add(o.obj.root);
@@ -317,7 +317,7 @@ pub fn crd_coverage(repo: &Repo<'_>, options: &crate::config::RuleOptions) -> Co
     };
     let mut cov = Coverage::default();
     for o in &repo.objects {
-        if is_custom(o.obj.root, o.obj.api_version, o.obj.kind) {
+        if is_custom(o.obj.api_version) {
             let has = resolver.get(o.obj.api_version, o.obj.kind).is_some();
             cov.add(o.obj.api_version, o.obj.kind, has);
         }
@@ -325,8 +325,8 @@ pub fn crd_coverage(repo: &Repo<'_>, options: &crate::config::RuleOptions) -> Co
     cov
 }
 
-fn is_custom(root: &Node, api_version: &str, kind: &str) -> bool {
-    let _ = (root, kind);
+/// A custom resource: an API group no Kubernetes version serves.
+fn is_custom(api_version: &str) -> bool {
     api_version.contains('/') && !k8s::is_builtin_group(k8s::group_of(api_version))
 }
 
@@ -347,7 +347,7 @@ impl Rule for CustomResource {
             .objects
             .par_iter()
             .enumerate()
-            .filter(|(_, o)| is_custom(o.obj.root, o.obj.api_version, o.obj.kind))
+            .filter(|(_, o)| is_custom(o.obj.api_version))
             .filter_map(|(i, o)| {
                 let schema = resolver.get(o.obj.api_version, o.obj.kind)?;
                 let v = schema.validate(o.obj.root, o.obj.partial);
