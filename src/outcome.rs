@@ -28,6 +28,9 @@ pub struct Coverage {
     pub skipped: Vec<Skipped>,
     /// Charts and overlays rendered.
     pub render: crate::render::stage::RenderCoverage,
+    /// Custom resources no schema validates ("12 custom resources not validated: no schema").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_resources: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

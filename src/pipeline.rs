@@ -163,7 +163,12 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         .collect();
     timer.lap("parse");
 
-    let options = &settings.options;
+    // Rules that read chart files (VAL007) read them under the checked directory.
+    let mut run_options = settings.options.clone();
+    if run_options.checked_root.is_none() {
+        run_options.checked_root = std::path::absolute(&opts.base).ok();
+    }
+    let options = &run_options;
     let mut rendered = if opts.render {
         let plans = render::plan::plan(&files, &options.environments);
         let fs = render::stage::LoadedFs::new(&files, &opts.base);
@@ -226,6 +231,11 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     );
     timer.lap("repo model");
     let mut rule_findings = rules_run::check_repo(&repo, &rules, options);
+    let custom_resources = rules
+        .iter()
+        .any(|r| r.meta().id == "VAL006")
+        .then(|| crate::rules::builtin::validation::crd_coverage(&repo, options).line())
+        .flatten();
     timer.lap("repo rules");
     if rules_run::needs_terraform(&rules) {
         let mut model = terraform::input::model_of(&files, &options.environments);
@@ -250,6 +260,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     } = outcome::gather(&discovery, &mut files, real_files, rule_findings);
     let mut coverage = coverage;
     coverage.render = render_coverage;
+    coverage.custom_resources = custom_resources;
     let mut findings = findings;
     findings.append(&mut rendered.findings);
     let mut findings = render::stage::remap(findings, &rendered);

@@ -265,6 +265,9 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
     if let Some(r) = cov.render.summary() {
         let _ = writeln!(out, "rendered: {r}");
     }
+    if let Some(c) = &cov.custom_resources {
+        let _ = writeln!(out, "schemas: {c}");
+    }
     for s in &cov.skipped {
         let _ = writeln!(out, "  skipped {}: {}", s.path, s.reason);
     }
