@@ -689,7 +689,7 @@ impl Builder<'_> {
     }
 
     fn transformers(&mut self, k: &Kust, rs: &mut Vec<Res>) {
-        let mut seen: Vec<Leaf> = Vec::new();
+        let mut seen: Seen = Seen::new();
         for p in k
             .patches
             .iter()
@@ -802,15 +802,17 @@ impl Builder<'_> {
 
     /// Note a field two patches of one kustomization set to different values (kustomize
     /// applies them in order: the later one wins).
-    fn note_conflicts(&mut self, id: &str, leaves: Vec<Leaf>, seen: &mut Vec<Leaf>) {
+    fn note_conflicts(&mut self, id: &str, leaves: Vec<Leaf>, seen: &mut Seen) {
         for l in leaves {
             let l = Leaf {
                 id: id.to_string(),
                 ..l
             };
-            if let Some(prev) = seen.iter().find(|s| {
-                s.id == l.id && s.path == l.path && s.value != l.value && s.origin != l.origin
-            }) {
+            let key = (l.id.clone(), l.path.clone());
+            if let Some(prev) = seen
+                .get(&key)
+                .filter(|s| s.value != l.value && s.origin != l.origin)
+            {
                 let at = match self.fs.read(&prev.origin.path) {
                     Some(src) => format!(
                         "{}:{}",
@@ -826,12 +828,11 @@ impl Builder<'_> {
                 let (path, span) = (l.origin.path.clone(), l.origin.span);
                 self.err(&path, Some(span), "conflict", msg, false);
             }
-            seen.retain(|s| !(s.id == l.id && s.path == l.path));
-            seen.push(l);
+            seen.insert(key, l);
         }
     }
 
-    fn patch(&mut self, k: &Kust, p: &PatchEntry, rs: &mut Vec<Res>, seen: &mut Vec<Leaf>) {
+    fn patch(&mut self, k: &Kust, p: &PatchEntry, rs: &mut Vec<Res>, seen: &mut Seen) {
         let Some(docs) = self.patch_docs(k, p) else {
             return;
         };
@@ -854,8 +855,9 @@ impl Builder<'_> {
                 .flat_map(|d| d.as_seq().cloned().unwrap_or_default())
                 .collect();
             let mut hit = false;
+            let compiled = transform::Compiled::new(target);
             for r in rs.iter_mut() {
-                if !transform::selects(target, r) {
+                if !transform::selects(&compiled, r) {
                     continue;
                 }
                 hit = true;
@@ -911,9 +913,12 @@ impl Builder<'_> {
                 continue;
             }
             let idx: Vec<usize> = match &p.target {
-                Some(t) => (0..rs.len())
-                    .filter(|&i| transform::selects(t, &rs[i]))
-                    .collect(),
+                Some(t) => {
+                    let c = transform::Compiled::new(t);
+                    (0..rs.len())
+                        .filter(|&i| transform::selects(&c, &rs[i]))
+                        .collect()
+                }
                 None => {
                     let av = doc.str_at(&["apiVersion"]).unwrap_or("");
                     let kind = doc.str_at(&["kind"]).unwrap_or("");
@@ -1114,6 +1119,10 @@ fn remap_rendered(n: &mut N, map: &OriginMap) {
         V::Scalar(..) => {}
     }
 }
+
+/// Fields set by the patches of one kustomization, by (object, field path). Only looked up,
+/// never iterated into output.
+type Seen = std::collections::HashMap<(String, String), Leaf>;
 
 /// A field a patch set: which object, where, to what, by which line.
 struct Leaf {
