@@ -606,7 +606,10 @@ impl Builder<'_> {
             if d.root.is_null() {
                 continue;
             }
-            let n = N::from_node(&d.root, &file, role);
+            let mut n = N::from_node(&d.root, &file, role);
+            if !src.text.ends_with('\n') {
+                eof_block_scalar(&d.root, &src.text, &mut n);
+            }
             self.push_object(&file, d.root.span, n, &mut out);
         }
         out
@@ -1102,6 +1105,45 @@ impl Builder<'_> {
                 k.patches.push(p);
             }
         }
+    }
+}
+
+/// A literal or folded block scalar that runs to the end of a file without a final line
+/// break has no trailing newline (YAML's clip keeps a line break only when there is one);
+/// the parser adds one, so take it off again for the scalar that ends the file.
+fn eof_block_scalar(node: &Node, text: &str, n: &mut N) {
+    use crate::model::node::{Style, Value};
+    match (&node.value, &mut n.v) {
+        (
+            Value::Scalar {
+                style: Style::Block,
+                ..
+            },
+            V::Scalar(t, _),
+        ) => {
+            if text
+                .get(node.span.end()..)
+                .is_some_and(|rest| rest.trim().is_empty())
+                && t.ends_with('\n')
+            {
+                t.pop();
+            }
+        }
+        (Value::Map(entries), V::Map(m)) => {
+            // The last entry of the source is the one that can end the file.
+            if let Some((k, v)) = entries.last()
+                && let Some(key) = k.key_text()
+                && let Some((_, nv)) = m.iter_mut().find(|(kk, _)| kk == key)
+            {
+                eof_block_scalar(v, text, nv);
+            }
+        }
+        (Value::Seq(items), V::Seq(ns)) => {
+            if let (Some(v), Some(nv)) = (items.last(), ns.last_mut()) {
+                eof_block_scalar(v, text, nv);
+            }
+        }
+        _ => {}
     }
 }
 
