@@ -1120,14 +1120,12 @@ fn eof_block_scalar(node: &Node, text: &str, n: &mut N) {
                 ..
             },
             V::Scalar(t, _),
-        ) => {
-            if text
-                .get(node.span.end()..)
-                .is_some_and(|rest| rest.trim().is_empty())
-                && t.ends_with('\n')
-            {
-                t.pop();
-            }
+        ) if text
+            .get(node.span.end()..)
+            .is_some_and(|rest| rest.trim().is_empty())
+            && t.ends_with('\n') =>
+        {
+            t.pop();
         }
         (Value::Map(entries), V::Map(m)) => {
             // The last entry of the source is the one that can end the file.
