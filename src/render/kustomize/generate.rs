@@ -411,3 +411,54 @@ pub fn hash(r: &Res) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generated(kind: &str, data: &[(&str, &str)]) -> Res {
+        let mut obj = N::map(None);
+        obj.set("apiVersion", N::string("v1", None));
+        obj.set("kind", N::string(kind, None));
+        let mut meta = N::map(None);
+        meta.set("name", N::string("any-name", None));
+        obj.set("metadata", meta);
+        let mut d = N::map(None);
+        for (k, v) in data {
+            d.set(k, N::string(*v, None));
+        }
+        obj.set("data", d);
+        if kind == "Secret" {
+            obj.set("type", N::string("Opaque", None));
+        }
+        Res::new(obj)
+    }
+
+    #[test]
+    fn hashes_match_kubectl_kustomize() {
+        // `kubectl kustomize` (v5.5) names these x-4h2mbtbbt6 and s-k695gkmbtk.
+        assert_eq!(hash(&generated("ConfigMap", &[("a", "b")])), "4h2mbtbbt6");
+        assert_eq!(hash(&generated("Secret", &[("a", "Yg==")])), "k695gkmbtk");
+    }
+
+    #[test]
+    fn env_files_and_literals_parse_as_kustomize() {
+        assert_eq!(
+            env_lines("\u{feff}# c\nA=1\n\n  B=x=y\nC\r\n"),
+            vec![
+                ("A".to_string(), "1".to_string()),
+                ("B".to_string(), "x=y".to_string()),
+                ("C".to_string(), String::new())
+            ]
+        );
+        assert_eq!(remove_quotes("\"a b\""), "a b");
+        assert_eq!(remove_quotes("'x"), "'x");
+    }
+
+    #[test]
+    fn go_json_escapes_html_characters() {
+        let mut s = String::new();
+        go_json_str("<a&b>\n\"", &mut s);
+        assert_eq!(s, "\"\\u003ca\\u0026b\\u003e\\n\\\"\"");
+    }
+}

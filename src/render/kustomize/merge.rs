@@ -448,3 +448,102 @@ pub fn apply_op(obj: &mut N, op: &N) -> Result<(), OpError> {
         other => Err(format!("unknown op {other:?}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::parse::yaml::parse;
+    use crate::render::Role;
+
+    fn n(text: &str) -> N {
+        let p = parse(text);
+        let path: Arc<str> = Arc::from("t.yaml");
+        N::from_node(&p.docs[0].root, &path, Role::Base)
+    }
+
+    fn json(x: &N) -> serde_json::Value {
+        let mut out = String::new();
+        let mut m = crate::render::OriginMap::new();
+        super::super::tree::emit_doc(x, &mut out, &mut m);
+        parse(&out).docs[0].root.to_json()
+    }
+
+    #[test]
+    fn directives_retain_keys_delete_from_primitive_list_and_finalizers() {
+        let mut d = n(
+            "metadata:\n  finalizers: [a, b]\nspec:\n  strategy:\n    type: RollingUpdate\n    rollingUpdate: {maxSurge: 1}\n  args: [x, y, z]\n",
+        );
+        let p = n(
+            "metadata:\n  finalizers: [c, a]\nspec:\n  strategy:\n    $retainKeys: [type]\n    type: Recreate\n  $deleteFromPrimitiveList/args: [y]\n",
+        );
+        assert!(matches!(merge(&mut d, &p, true, "", 0), Merged::Keep));
+        assert_eq!(
+            json(&d),
+            serde_json::json!({
+                "metadata": {"finalizers": ["c", "a", "b"]},
+                "spec": {"strategy": {"type": "Recreate"}, "args": ["x", "z"]}
+            })
+        );
+    }
+
+    #[test]
+    fn list_replace_and_delete_directives() {
+        let mut d = n(
+            "spec:\n  containers:\n  - {name: a, image: a}\n  - {name: b, image: b}\n  volumes:\n  - {name: v}\n",
+        );
+        let p = n(
+            "spec:\n  containers:\n  - $patch: replace\n  - {name: c, image: c}\n  volumes:\n  - {name: v, $patch: delete}\n",
+        );
+        merge(&mut d, &p, true, "", 0);
+        assert_eq!(
+            json(&d),
+            serde_json::json!({"spec": {"containers": [{"name": "c", "image": "c"}], "volumes": []}})
+        );
+        let mut whole = n("kind: Deployment\n");
+        assert!(matches!(
+            merge(&mut whole, &n("$patch: delete\n"), true, "", 0),
+            Merged::Delete
+        ));
+    }
+
+    #[test]
+    fn json_merge_for_custom_kinds_replaces_lists() {
+        let mut d = n("spec:\n  containers:\n  - {name: a, image: a}\n  keep: 1\n");
+        let p = n("spec:\n  containers:\n  - {name: b}\n  keep: null\n");
+        merge(&mut d, &p, false, "", 0);
+        assert_eq!(
+            json(&d),
+            serde_json::json!({"spec": {"containers": [{"name": "b"}]}})
+        );
+    }
+
+    #[test]
+    fn json6902_operations_and_errors() {
+        let mut d = n("a:\n  b: [1, 2]\n  c: x\n");
+        for op in [
+            "{op: add, path: /a/b/1, value: 9}",
+            "{op: add, path: /a/b/-, value: 3}",
+            "{op: move, from: /a/c, path: /d}",
+            "{op: copy, from: /d, path: /a/e~1f}",
+            "{op: remove, path: /a/b/0}",
+            "{op: test, path: /d, value: x}",
+        ] {
+            apply_op(&mut d, &n(op)).expect(op);
+        }
+        assert_eq!(
+            json(&d),
+            serde_json::json!({"a": {"b": [9, 2, 3], "e/f": "x"}, "d": "x"})
+        );
+        assert_eq!(
+            apply_op(&mut d, &n("{op: replace, path: /nope, value: 1}")),
+            Err("no field \"nope\" to replace".to_string())
+        );
+        assert_eq!(
+            apply_op(&mut d, &n("{op: test, path: /d, value: y}")),
+            Err("test failed at /d".to_string())
+        );
+        assert!(apply_op(&mut d, &n("{op: remove, path: /a/b/7}")).is_err());
+    }
+}

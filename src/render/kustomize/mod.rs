@@ -607,7 +607,10 @@ impl Builder<'_> {
             if d.root.is_null() {
                 continue;
             }
-            let n = N::from_node(&d.root, &file, role);
+            let mut n = N::from_node(&d.root, &file, role);
+            if !src.text.ends_with('\n') {
+                eof_block_scalar(&d.root, &src.text, &mut n);
+            }
             self.push_object(&file, d.root.span, n, &mut out);
         }
         out
@@ -690,7 +693,7 @@ impl Builder<'_> {
     }
 
     fn transformers(&mut self, k: &Kust, rs: &mut Vec<Res>) {
-        let mut seen: Vec<Leaf> = Vec::new();
+        let mut seen: Seen = Seen::new();
         for p in k
             .patches
             .iter()
@@ -803,15 +806,17 @@ impl Builder<'_> {
 
     /// Note a field two patches of one kustomization set to different values (kustomize
     /// applies them in order: the later one wins).
-    fn note_conflicts(&mut self, id: &str, leaves: Vec<Leaf>, seen: &mut Vec<Leaf>) {
+    fn note_conflicts(&mut self, id: &str, leaves: Vec<Leaf>, seen: &mut Seen) {
         for l in leaves {
             let l = Leaf {
                 id: id.to_string(),
                 ..l
             };
-            if let Some(prev) = seen.iter().find(|s| {
-                s.id == l.id && s.path == l.path && s.value != l.value && s.origin != l.origin
-            }) {
+            let key = (l.id.clone(), l.path.clone());
+            if let Some(prev) = seen
+                .get(&key)
+                .filter(|s| s.value != l.value && s.origin != l.origin)
+            {
                 let at = match self.fs.read(&prev.origin.path) {
                     Some(src) => format!(
                         "{}:{}",
@@ -827,12 +832,11 @@ impl Builder<'_> {
                 let (path, span) = (l.origin.path.clone(), l.origin.span);
                 self.err(&path, Some(span), "conflict", msg, false);
             }
-            seen.retain(|s| !(s.id == l.id && s.path == l.path));
-            seen.push(l);
+            seen.insert(key, l);
         }
     }
 
-    fn patch(&mut self, k: &Kust, p: &PatchEntry, rs: &mut Vec<Res>, seen: &mut Vec<Leaf>) {
+    fn patch(&mut self, k: &Kust, p: &PatchEntry, rs: &mut Vec<Res>, seen: &mut Seen) {
         let Some(docs) = self.patch_docs(k, p) else {
             return;
         };
@@ -855,8 +859,9 @@ impl Builder<'_> {
                 .flat_map(|d| d.as_seq().cloned().unwrap_or_default())
                 .collect();
             let mut hit = false;
+            let compiled = transform::Compiled::new(target);
             for r in rs.iter_mut() {
-                if !transform::selects(target, r) {
+                if !transform::selects(&compiled, r) {
                     continue;
                 }
                 hit = true;
@@ -912,9 +917,12 @@ impl Builder<'_> {
                 continue;
             }
             let idx: Vec<usize> = match &p.target {
-                Some(t) => (0..rs.len())
-                    .filter(|&i| transform::selects(t, &rs[i]))
-                    .collect(),
+                Some(t) => {
+                    let c = transform::Compiled::new(t);
+                    (0..rs.len())
+                        .filter(|&i| transform::selects(&c, &rs[i]))
+                        .collect()
+                }
                 None => {
                     let av = doc.str_at(&["apiVersion"]).unwrap_or("");
                     let kind = doc.str_at(&["kind"]).unwrap_or("");
@@ -1101,6 +1109,43 @@ impl Builder<'_> {
     }
 }
 
+/// A literal or folded block scalar that runs to the end of a file without a final line
+/// break has no trailing newline (YAML's clip keeps a line break only when there is one);
+/// the parser adds one, so take it off again for the scalar that ends the file.
+fn eof_block_scalar(node: &Node, text: &str, n: &mut N) {
+    use crate::model::node::{Style, Value};
+    match (&node.value, &mut n.v) {
+        (
+            Value::Scalar {
+                style: Style::Block,
+                ..
+            },
+            V::Scalar(t, _),
+        ) if text
+            .get(node.span.end()..)
+            .is_some_and(|rest| rest.trim().is_empty())
+            && t.ends_with('\n') =>
+        {
+            t.pop();
+        }
+        (Value::Map(entries), V::Map(m)) => {
+            // The last entry of the source is the one that can end the file.
+            if let Some((k, v)) = entries.last()
+                && let Some(key) = k.key_text()
+                && let Some((_, nv)) = m.iter_mut().find(|(kk, _)| kk == key)
+            {
+                eof_block_scalar(v, text, nv);
+            }
+        }
+        (Value::Seq(items), V::Seq(ns)) => {
+            if let (Some(v), Some(nv)) = (items.last(), ns.last_mut()) {
+                eof_block_scalar(v, text, nv);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Nodes parsed from a rendered chart text: origins through the chart's origin map.
 fn remap_rendered(n: &mut N, map: &OriginMap) {
     if let Some(o) = &mut n.o {
@@ -1115,6 +1160,10 @@ fn remap_rendered(n: &mut N, map: &OriginMap) {
         V::Scalar(..) => {}
     }
 }
+
+/// Fields set by the patches of one kustomization, by (object, field path). Only looked up,
+/// never iterated into output.
+type Seen = std::collections::HashMap<(String, String), Leaf>;
 
 /// A field a patch set: which object, where, to what, by which line.
 struct Leaf {

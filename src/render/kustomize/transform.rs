@@ -465,19 +465,35 @@ pub fn split_image(s: &str) -> (&str, &str, &str) {
     }
 }
 
-fn image_matches(value: &str, name: &str) -> bool {
-    let pat = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
-    match regex::Regex::new(&pat) {
-        Ok(re) => re.is_match(value),
-        Err(_) => {
-            let (n, _, _) = split_image(value);
-            n == name
+/// An `images` entry's name matcher (kustomize uses the name as a regular expression).
+struct ImageMatcher<'a> {
+    img: &'a Image,
+    re: Option<regex::Regex>,
+}
+
+impl<'a> ImageMatcher<'a> {
+    fn new(img: &'a Image) -> Self {
+        let pat = format!(
+            "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
+            img.name
+        );
+        ImageMatcher {
+            img,
+            re: regex::Regex::new(&pat).ok(),
+        }
+    }
+
+    fn matches(&self, value: &str) -> bool {
+        match &self.re {
+            Some(re) => re.is_match(value),
+            None => split_image(value).0 == self.img.name,
         }
     }
 }
 
-fn new_image(value: &str, img: &Image) -> Option<String> {
-    if !image_matches(value, &img.name) {
+fn new_image(value: &str, m: &ImageMatcher) -> Option<String> {
+    let img = m.img;
+    if !m.matches(value) {
         return None;
     }
     let (name, tag, digest) = split_image(value);
@@ -516,7 +532,7 @@ fn new_image(value: &str, img: &Image) -> Option<String> {
     Some(name)
 }
 
-fn images_walk(n: &mut N, img: &Image, depth: usize) {
+fn images_walk(n: &mut N, img: &ImageMatcher, depth: usize) {
     if depth > 100 {
         return;
     }
@@ -530,7 +546,7 @@ fn images_walk(n: &mut N, img: &Image, depth: usize) {
                             && let Some(t) = im.text()
                             && let Some(new) = new_image(t, img)
                         {
-                            *im = N::string(new, Some(img.origin.clone()));
+                            *im = N::string(new, Some(img.img.origin.clone()));
                         }
                     }
                 }
@@ -546,9 +562,10 @@ fn images_walk(n: &mut N, img: &Image, depth: usize) {
 /// (`spec/...` and `spec/template/spec/...`). A tag suffix therefore lands twice on the
 /// containers the field specs name, as it does with kustomize.
 pub fn images(rs: &mut [Res], img: &Image) {
+    let m = ImageMatcher::new(img);
     for r in rs.iter_mut() {
         if r.kind() != "CustomResourceDefinition" {
-            images_walk(&mut r.obj, img, 0);
+            images_walk(&mut r.obj, &m, 0);
         }
         for base in [&["spec"][..], &["spec", "template", "spec"][..]] {
             let Some(spec) = r.obj.path_mut(base) else {
@@ -563,7 +580,7 @@ pub fn images(rs: &mut [Res], img: &Image) {
                 {
                     if let Some(im) = c.get_mut("image")
                         && let Some(t) = im.text()
-                        && let Some(new) = new_image(t, img)
+                        && let Some(new) = new_image(t, &m)
                     {
                         *im = N::string(new, Some(img.origin.clone()));
                     }
@@ -590,10 +607,40 @@ pub fn replicas(rs: &mut [Res], name: &str, count: &N) -> bool {
 
 // ---------------------------------------------------------------- selectors
 
-fn regex_match(pat: &str, s: &str) -> bool {
-    match regex::Regex::new(&format!("^(?:{pat})$")) {
-        Ok(re) => re.is_match(s),
-        Err(_) => pat == s,
+/// A name or namespace pattern of a selector (anchored, as kustomize).
+struct Pat {
+    text: String,
+    re: Option<regex::Regex>,
+}
+
+impl Pat {
+    fn new(p: &Option<String>) -> Option<Pat> {
+        let text = p.clone().filter(|t| !t.is_empty())?;
+        let re = regex::Regex::new(&format!("^(?:{text})$")).ok();
+        Some(Pat { text, re })
+    }
+    fn is_match(&self, s: &str) -> bool {
+        match &self.re {
+            Some(re) => re.is_match(s),
+            None => self.text == s,
+        }
+    }
+}
+
+/// A `target` selector with its patterns compiled.
+pub struct Compiled<'a> {
+    sel: &'a Selector,
+    name: Option<Pat>,
+    namespace: Option<Pat>,
+}
+
+impl<'a> Compiled<'a> {
+    pub fn new(sel: &'a Selector) -> Self {
+        Compiled {
+            sel,
+            name: Pat::new(&sel.name),
+            namespace: Pat::new(&sel.namespace),
+        }
     }
 }
 
@@ -653,7 +700,8 @@ fn set_of(s: &str) -> Vec<&str> {
         .collect()
 }
 
-pub fn selects(sel: &Selector, r: &Res) -> bool {
+pub fn selects(c: &Compiled, r: &Res) -> bool {
+    let sel = c.sel;
     if let Some(g) = &sel.group
         && !g.is_empty()
         && g != r.group()
@@ -672,17 +720,15 @@ pub fn selects(sel: &Selector, r: &Res) -> bool {
     {
         return false;
     }
-    if let Some(n) = &sel.name
-        && !n.is_empty()
-        && !regex_match(n, r.org_name())
-        && !regex_match(n, r.name())
+    if let Some(n) = &c.name
+        && !n.is_match(r.org_name())
+        && !n.is_match(r.name())
     {
         return false;
     }
-    if let Some(ns) = &sel.namespace
-        && !ns.is_empty()
-        && !regex_match(ns, eff_ns(r.org_namespace()))
-        && !regex_match(ns, eff_ns(r.namespace()))
+    if let Some(ns) = &c.namespace
+        && !ns.is_match(eff_ns(r.org_namespace()))
+        && !ns.is_match(eff_ns(r.namespace()))
     {
         return false;
     }

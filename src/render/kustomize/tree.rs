@@ -291,23 +291,22 @@ fn quote(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Whether a multi-line string can be written as a literal block scalar.
+/// Whether a multi-line string is written as a literal block scalar (go-yaml's rule, so
+/// that output looks like kubectl's): no tab or other non-printable character, no line
+/// ending in a space, no leading space or line break.
 fn block_ok(s: &str) -> bool {
     s.contains('\n')
-        && !s.starts_with(' ')
-        && !s.starts_with('\n')
-        && !s.starts_with('\t')
+        && !s.starts_with([' ', '\n'])
+        && !s.ends_with(' ')
+        && !s.contains(" \n")
+        && !s.trim_end_matches('\n').is_empty()
         && !s.chars().any(|c| {
-            (c.is_control() && c != '\n' && c != '\t')
+            (c.is_control() && c != '\n')
                 || c == '\u{feff}'
                 || c == '\u{2028}'
                 || c == '\u{2029}'
                 || c == '\u{85}'
         })
-        && s.trim_end_matches('\n')
-            .split('\n')
-            .all(|l| !l.ends_with(' ') || !l.trim().is_empty() || l.is_empty())
-        && !s.trim_end_matches('\n').is_empty()
 }
 
 fn write_key(k: &str, out: &mut String) {
