@@ -203,6 +203,8 @@ pub struct Rendered {
     pub virtuals: HashMap<Arc<str>, Virtual>,
     /// Render errors as findings at the chart or kustomization line.
     pub findings: Vec<Finding>,
+    /// What was left out because it is not supported (remote resources, plugins), located.
+    pub notes: Vec<String>,
 }
 
 impl Rendered {
@@ -242,6 +244,15 @@ pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rend
     let mut out = Rendered::default();
     for (ui, (unit, plan)) in units.iter().zip(plans).enumerate() {
         for e in &unit.errors {
+            // What is not supported (remote bases, plugins) is coverage, not a finding.
+            if e.code == "unsupported" {
+                let at = match (e.span, fs.read(&e.path)) {
+                    (Some(s), Some(src)) => format!("{}:{}", e.path, src.line_col(s.start()).line),
+                    _ => e.path.to_string(),
+                };
+                out.notes.push(format!("{at}: {}", e.message));
+                continue;
+            }
             let meta = match unit.kind {
                 UnitKind::Helm => &HELM_RENDER_ERROR,
                 UnitKind::Kustomize => &KUSTOMIZE_BUILD_ERROR,
@@ -251,9 +262,6 @@ pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rend
                 Location::new(e.path.clone(), e.span),
                 e.message.clone(),
             );
-            if e.code == "unsupported" {
-                f.severity = Severity::Info;
-            }
             if let Some(env) = plan.env_name() {
                 f.environments.push(env.to_string());
             }
@@ -464,6 +472,8 @@ pub struct RenderCoverage {
     pub failed: usize,
     pub unsupported: usize,
     pub objects: usize,
+    /// Entries left out (remote resources, plugins), as `path:line: what`.
+    pub notes: Vec<String>,
 }
 
 impl RenderCoverage {
@@ -489,6 +499,9 @@ impl RenderCoverage {
                 envs.insert(e.clone());
             }
         }
+        c.notes = rendered.notes.clone();
+        c.notes.sort();
+        c.notes.dedup();
         c.charts = charts.len();
         c.kustomizations = kusts.len();
         c.environments = envs.len();
@@ -527,6 +540,9 @@ impl RenderCoverage {
                 ", {} not rendered (not supported)",
                 self.unsupported
             ));
+        }
+        if !self.notes.is_empty() {
+            s.push_str(&format!(", {} entr(ies) left out", self.notes.len()));
         }
         Some(s)
     }

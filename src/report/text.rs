@@ -264,6 +264,9 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
     );
     if let Some(r) = cov.render.summary() {
         let _ = writeln!(out, "rendered: {r}");
+        for n in &cov.render.notes {
+            let _ = writeln!(out, "  left out {n}");
+        }
     }
     if let Some(c) = &cov.custom_resources {
         let _ = writeln!(out, "schemas: {c}");

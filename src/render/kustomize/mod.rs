@@ -938,19 +938,27 @@ impl Builder<'_> {
                             .as_ref()
                             .map(|o| o.path.clone())
                             .unwrap_or(p.file.clone());
+                        // The target may be in a remote resource that was not fetched:
+                        // then this is a note, not an error.
+                        let remote = self.unsupported.iter().any(|u| u.starts_with("remote "));
                         self.err(
                             &file,
                             Some(span),
-                            "no-target",
+                            if remote { "unsupported" } else { "no-target" },
                             format!(
-                                "no resource matches strategic merge patch {kind} {name}{}",
+                                "no resource matches strategic merge patch {kind} {name}{}{}",
                                 if ns.is_empty() {
                                     String::new()
                                 } else {
                                     format!(" in namespace {ns}")
+                                },
+                                if remote {
+                                    " (its target may be in a remote resource, which is not fetched)"
+                                } else {
+                                    ""
                                 }
                             ),
-                            true,
+                            !remote,
                         );
                         continue;
                     }
@@ -1113,7 +1121,7 @@ impl Builder<'_> {
 /// break has no trailing newline (YAML's clip keeps a line break only when there is one);
 /// the parser adds one, so take it off again for the scalar that ends the file.
 fn eof_block_scalar(node: &Node, text: &str, n: &mut N) {
-    use crate::model::node::{Style, Value};
+    use crate::parse::node::{Style, Value};
     match (&node.value, &mut n.v) {
         (
             Value::Scalar {
