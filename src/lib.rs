@@ -8,6 +8,8 @@ pub mod config;
 pub mod cost;
 pub mod diagnostics;
 pub mod discover;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
