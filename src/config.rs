@@ -668,49 +668,6 @@ pub fn expand_pattern(p: &str) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(text: &str) -> Result<Settings, ConfigError> {
-        Settings::from_str(Path::new("octolint.toml"), text)
-    }
-
-    #[test]
-    fn unknown_key_names_line() {
-        let err = parse("fail-on = \"error\"\n[rules]\nselekt = [\"K8S\"]\n").expect_err("unknown");
-        assert_eq!(err.line_col.map(|l| l.0), Some(3));
-        assert!(err.message.contains("selekt"), "{}", err.message);
-    }
-
-    #[test]
-    fn unknown_rule_and_bad_severity() {
-        let err = parse("[rules]\nignore = [\"K9S999\"]\n").expect_err("unknown rule");
-        assert_eq!(err.line_col.map(|l| l.0), Some(2));
-        let err = parse("[rules.severity]\nK8S001 = \"fatal\"\n").expect_err("bad severity");
-        assert!(err.message.contains("fatal"));
-    }
-
-    #[test]
-    fn levels_and_overrides() {
-        let s = parse(
-            "[rules]\nignore = [\"K8S002\"]\n[rules.severity]\nK8S = \"info\"\nK8S001 = \"warning\"\n[[overrides]]\npaths = [\"legacy/\"]\nignore = [\"K8S001\"]\n",
-        )
-        .expect("valid");
-        assert!(!s.rule_enabled("K8S002", "latest-image-tag"));
-        assert!(s.rule_enabled("K8S001", "privileged-container"));
-        assert_eq!(
-            s.level_at("a.yaml", "K8S001", "x"),
-            Some(Level::On(Severity::Warning))
-        );
-        assert_eq!(
-            s.level_at("a.yaml", "K8S003", "x"),
-            Some(Level::On(Severity::Info))
-        );
-        assert_eq!(s.level_at("legacy/a.yaml", "K8S001", "x"), Some(Level::Off));
-    }
-}
-
 /// Byte range of `key = …` in the TOML text, searched after `after` (a table header) when
 /// given; for locating values that parse but make no sense.
 fn key_span(text: &str, after: Option<&str>, key: &str) -> Option<std::ops::Range<usize>> {
@@ -837,4 +794,47 @@ fn validate(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Settings, ConfigError> {
+        Settings::from_str(Path::new("octolint.toml"), text)
+    }
+
+    #[test]
+    fn unknown_key_names_line() {
+        let err = parse("fail-on = \"error\"\n[rules]\nselekt = [\"K8S\"]\n").expect_err("unknown");
+        assert_eq!(err.line_col.map(|l| l.0), Some(3));
+        assert!(err.message.contains("selekt"), "{}", err.message);
+    }
+
+    #[test]
+    fn unknown_rule_and_bad_severity() {
+        let err = parse("[rules]\nignore = [\"K9S999\"]\n").expect_err("unknown rule");
+        assert_eq!(err.line_col.map(|l| l.0), Some(2));
+        let err = parse("[rules.severity]\nK8S001 = \"fatal\"\n").expect_err("bad severity");
+        assert!(err.message.contains("fatal"));
+    }
+
+    #[test]
+    fn levels_and_overrides() {
+        let s = parse(
+            "[rules]\nignore = [\"K8S002\"]\n[rules.severity]\nK8S = \"info\"\nK8S001 = \"warning\"\n[[overrides]]\npaths = [\"legacy/\"]\nignore = [\"K8S001\"]\n",
+        )
+        .expect("valid");
+        assert!(!s.rule_enabled("K8S002", "latest-image-tag"));
+        assert!(s.rule_enabled("K8S001", "privileged-container"));
+        assert_eq!(
+            s.level_at("a.yaml", "K8S001", "x"),
+            Some(Level::On(Severity::Warning))
+        );
+        assert_eq!(
+            s.level_at("a.yaml", "K8S003", "x"),
+            Some(Level::On(Severity::Info))
+        );
+        assert_eq!(s.level_at("legacy/a.yaml", "K8S001", "x"), Some(Level::Off));
+    }
 }

@@ -255,7 +255,7 @@ impl Mutator {
         Mutator { state: seed | 1 }
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.state;
         x ^= x >> 12;
         x ^= x << 25;
@@ -268,7 +268,7 @@ impl Mutator {
         if n == 0 {
             0
         } else {
-            (self.next() % n as u64) as usize
+            (self.next_u64() % n as u64) as usize
         }
     }
 
@@ -284,7 +284,7 @@ impl Mutator {
                     out[i] ^= 1 << self.below(8);
                 }
                 1 => {
-                    let b = (self.next() & 0xff) as u8;
+                    let b = (self.next_u64() & 0xff) as u8;
                     out.insert(at, b);
                 }
                 2 if !out.is_empty() => {

@@ -97,8 +97,8 @@ fn fuzz(target: &str, seed: u64) {
     let mut inputs: Vec<Vec<u8>> = fixed;
     inputs.extend(seeds.iter().cloned());
     for _ in 0..MUTATIONS {
-        let a = &seeds[m.next() as usize % seeds.len()];
-        let b = &seeds[m.next() as usize % seeds.len()];
+        let a = &seeds[m.next_u64() as usize % seeds.len()];
+        let b = &seeds[m.next_u64() as usize % seeds.len()];
         inputs.push(m.mutate(a, b, MAX_INPUT));
     }
     for (i, input) in inputs.iter().enumerate() {
