@@ -1,7 +1,7 @@
 //! Regression tests for the hardening issue: every crash, leak and silent behaviour it lists,
 //! checked end to end through the binary (exit code, a located finding or error, and that the
 //! other files of the run are still checked). Peak memory and time of the crash cases are
-//! measured by `scripts/fuzz.sh --measure` and recorded in docs/reliability.md, not asserted.
+//! measured by `scripts/measure-hardening.sh` and recorded in docs/reliability.md, not asserted.
 
 mod common;
 

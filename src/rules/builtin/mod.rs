@@ -65,8 +65,8 @@ pub static ALL: &[&dyn Rule] = &[
     &terraform::stack::UndeclaredVariable,
     &terraform::stack::MissingModule,
     &terraform::stack::CircularLocal,
-    &terraform::stack::EvalLimit,
     &terraform::governance::NamingConvention,
+    &terraform::stack::EvalLimit,
 ];
 
 /// Rules the engine itself reports (parse errors, unreadable files).
