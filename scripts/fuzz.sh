@@ -10,6 +10,9 @@
 # `cargo +nightly fuzz tmin <target> <file>`, copy it to fuzz/regressions/<target>/ (the
 # stable test `cargo test --test fuzz` replays every file there) and fix the bug.
 #
+# FUZZ_BIN_DIR=dir runs prebuilt target binaries from dir instead of `cargo fuzz run` (which
+# rebuilds octolint with sanitizers whenever a source file changed: about 40 minutes on a
+# shared 2-core machine). FUZZ_JOBS=n runs n libFuzzer processes per target.
 # Needs a nightly toolchain (`rustup toolchain list`) and cargo-fuzz (`cargo install cargo-fuzz`).
 # The target of the issue is at least 10 million executions per target; record what you ran
 # in docs/reliability.md.
@@ -51,8 +54,13 @@ for t in "${TARGETS[@]}"; do
     seed "$t"
     echo "== $t: $(find "fuzz/corpus/$t" -type f | wc -l) seeds, ${SECONDS_PER_TARGET} s"
     log="fuzz/fuzz-$t.log"
-    cargo +nightly fuzz run "$t" "fuzz/corpus/$t" -- \
-        -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=1024 -timeout=10 \
+    if [ -n "${FUZZ_BIN_DIR:-}" ]; then
+        # Prebuilt target binaries (`cargo +nightly fuzz build`, copied elsewhere).
+        runner=("$FUZZ_BIN_DIR/$t" "fuzz/corpus/$t")
+    else
+        runner=(cargo +nightly fuzz run "$t" "fuzz/corpus/$t" --)
+    fi
+    "${runner[@]}" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=1024 -timeout=10 \
         -max_len=65536 -jobs="$JOBS" -workers="$JOBS" -print_final_stats=1 2>&1 | tee "$log" | grep -E '^#[0-9]+.*(pulse|DONE)|ERROR|SUMMARY' || true
     execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
     echo "== $t: $execs executions"
