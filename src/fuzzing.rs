@@ -97,7 +97,8 @@ pub fn json_target(data: &[u8]) {
     if std::fs::write(&abs, data).is_err() {
         return;
     }
-    let settings = crate::config::Settings::defaults();
+    static SETTINGS: std::sync::OnceLock<crate::config::Settings> = std::sync::OnceLock::new();
+    let settings = SETTINGS.get_or_init(crate::config::Settings::defaults);
     let opts = crate::pipeline::LoadOptions {
         max_size: crate::config::DEFAULT_MAX_FILE_SIZE,
         secrets: Some(&settings.secrets),

@@ -190,8 +190,6 @@ pub fn is_placeholder(secret: &str) -> bool {
         "replace",
         "replaceme",
         "fixme",
-        "test",
-        "testing",
     ];
     const WHOLE: &[&str] = &[
         "password", "passwd", "pass", "secret", "pwd", "token", "admin", "root", "user", "username",
