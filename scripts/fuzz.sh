@@ -26,6 +26,11 @@ if [ ${#TARGETS[@]} -eq 0 ]; then
     TARGETS=(yaml json hcl_terraform secrets rego_input)
 fi
 JOBS="${FUZZ_JOBS:-1}"
+parallel=()
+if [ "$JOBS" -gt 1 ]; then
+    # Workers write fuzz-<n>.log in the current directory (ignored by Git).
+    parallel=(-jobs="$JOBS" -workers="$JOBS")
+fi
 
 seed() {
     local target="$1" dir="fuzz/corpus/$1"
@@ -61,7 +66,7 @@ for t in "${TARGETS[@]}"; do
         runner=(cargo +nightly fuzz run "$t" "fuzz/corpus/$t" --)
     fi
     "${runner[@]}" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=1024 -timeout=10 \
-        -max_len=65536 -jobs="$JOBS" -workers="$JOBS" -print_final_stats=1 2>&1 | tee "$log" | grep -E '^#[0-9]+.*(pulse|DONE)|ERROR|SUMMARY' || true
+        -max_len=65536 "${parallel[@]}" -print_final_stats=1 2>&1 | tee "$log" | grep -E '^#[0-9]+.*(pulse|DONE)|ERROR|SUMMARY' || true
     execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
     echo "== $t: $execs executions"
 done
