@@ -10,6 +10,8 @@ pub mod cost;
 pub mod diagnostics;
 pub mod discover;
 pub mod finalize;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod outcome;
 pub mod parse;

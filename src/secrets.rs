@@ -190,8 +190,6 @@ pub fn is_placeholder(secret: &str) -> bool {
         "replace",
         "replaceme",
         "fixme",
-        "test",
-        "testing",
     ];
     const WHOLE: &[&str] = &[
         "password", "passwd", "pass", "secret", "pwd", "token", "admin", "root", "user", "username",
@@ -617,7 +615,9 @@ impl Scanner {
                 {
                     end += 1;
                 }
-                spans.push((start, end));
+                // A token that starts with a prefix keyword (`ghp_`, `xoxb-`) needs no digit.
+                let prefix = start == m.start() && matches!(bytes[m.end() - 1], b'_' | b'-');
+                spans.push((start, end, !prefix));
             }
             let mut v = end;
             let mut skipped = 0;
@@ -633,16 +633,16 @@ impl Scanner {
                 while e < bytes.len() && !stop(bytes[e]) {
                     e += 1;
                 }
-                spans.push((v, e));
+                spans.push((v, e, true));
             }
-            for (a, b) in spans {
+            for (a, b, need_digit) in spans {
                 let Some(tok) = text.get(a..b) else { continue };
                 let tok = tok.trim_end_matches(['.', ':']);
                 let b = a + tok.len();
                 if tok.len() >= 8
                     && entropy(tok) >= 3.5
                     && !is_placeholder(tok)
-                    && !assignment_rejects("", tok, true)
+                    && !assignment_rejects("", tok, need_digit)
                     && !out.contains(&(a, b))
                 {
                     out.push((a, b));

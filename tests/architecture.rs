@@ -26,7 +26,7 @@ const LAYERS: &[&[&str]] = &[
     &["catalog", "outcome", "finalize", "redact"],
     &["pipeline"],
     &["report"],
-    &["cli"],
+    &["cli", "fuzzing"],
 ];
 
 /// Mutually recursive evaluation helpers allowed to import each other (one folder each).

@@ -344,6 +344,11 @@ fn rule_head(r: &serde_json::Value) -> Option<(String, (usize, usize))> {
     Some((name, pos))
 }
 
+/// A rule: (namespace, name).
+type RuleKey = (String, String);
+/// A depth-first search frame: the rule, its successors and the next one to visit.
+type Frame<'a> = (&'a RuleKey, Vec<&'a RuleKey>, usize);
+
 /// Fail on a recursive rule or function (Rego forbids recursion; evaluating one would never
 /// end), and on `sprintf` calls whose literal format asks for a width over the limit.
 /// `modules[i]` is the AST of the policy `packages[i] = (file, namespace, _)` with `texts[i]`.
@@ -433,7 +438,6 @@ pub fn check_static(
             continue;
         }
         // Iterative DFS: (node, its successors, next index).
-        type Frame<'e> = (&'e (String, String), Vec<&'e (String, String)>, usize);
         let mut stack: Vec<Frame<'_>> = Vec::new();
         let succ = |n: &(String, String)| -> Vec<&(String, String)> {
             edges

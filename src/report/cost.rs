@@ -236,6 +236,10 @@ pub fn markdown(envs: &[EnvCost]) -> String {
 }
 
 fn trim_qty(q: f64) -> String {
+    // A runaway count (`1e300`) is not a quantity anyone plans: never print a saturated one.
+    if !q.is_finite() || q.abs() >= 1e12 {
+        return "> 10^12".to_string();
+    }
     if q.fract() == 0.0 {
         format!("{}", q as i64)
     } else {

@@ -34,7 +34,7 @@ pub struct ReportOptions {
     /// SARIF `automationDetails.id`.
     pub category: String,
     /// The secrets of the run: masked in source excerpts wherever they appear (findings'
-    /// texts are redacted earlier, by `diagnostics::redact::redact_all`).
+    /// texts are redacted earlier, by `redact::redact_all` in the pipeline).
     pub secrets: Option<std::sync::Arc<crate::redact::SecretSet>>,
 }
 

@@ -39,11 +39,13 @@ pub struct Failed;
 
 type R = Result<Tv, Failed>;
 
-/// Largest value one expression may produce, in size units (one per list element, map
-/// entry or scalar, plus one per byte of every string and key): about 16 MiB of memory.
-pub const MAX_VALUE_SIZE: usize = 1 << 20;
+/// Size units of one value node (list element, map entry, scalar): about its memory in bytes.
+pub const NODE_UNITS: usize = 32;
+/// Largest value one expression may produce, in size units ([`NODE_UNITS`] per node plus one
+/// per byte of every string and key): 4 MiB of text, or about 130,000 list elements.
+pub const MAX_VALUE_SIZE: usize = 4 << 20;
 /// Total size units one stack (with all its module instances) may evaluate.
-pub const MAX_STACK_WORK: u64 = 64 << 20;
+pub const MAX_STACK_WORK: u64 = 256 << 20;
 
 /// The evaluation budget of one stack, shared by all its module instances. Past the budget
 /// values become unknown and the places where that happened are recorded.
@@ -100,7 +102,7 @@ pub fn size_capped(t: &Tv, cap: usize) -> usize {
     let mut total = 0usize;
     let mut stack: Vec<&Tv> = vec![t];
     while let Some(t) = stack.pop() {
-        total += 1;
+        total += NODE_UNITS;
         match &t.v {
             V::Str(s) => total += s.len(),
             V::List(l) => stack.extend(l.iter()),
@@ -229,9 +231,11 @@ impl<'s, 'a> Eval<'s, 'a> {
         if !v.is_known() {
             return Ok(v);
         }
-        let size = match &v.v {
-            V::List(_) | V::Map(_) | V::Str(_) => size_capped(&v, MAX_VALUE_SIZE),
-            _ => 1,
+        // A reference returns (a part of) a value that was checked when it was made.
+        let size = match (e, &v.v) {
+            (Expression::Traversal(_) | Expression::Parenthesis(_), _) => NODE_UNITS,
+            (_, V::List(_) | V::Map(_) | V::Str(_)) => size_capped(&v, MAX_VALUE_SIZE),
+            _ => NODE_UNITS,
         };
         let here = self.at(e);
         if size > MAX_VALUE_SIZE {
@@ -276,7 +280,7 @@ impl<'s, 'a> Eval<'s, 'a> {
             Expression::String(s) => Tv::new(V::Str(s.as_str().to_string()), here),
             Expression::Array(a) => {
                 let mut items: Vec<Tv> = Vec::new();
-                let mut size = 1;
+                let mut size = NODE_UNITS;
                 for x in a.iter() {
                     let v = self.value(x);
                     size += size_capped(&v, MAX_VALUE_SIZE);
@@ -289,7 +293,7 @@ impl<'s, 'a> Eval<'s, 'a> {
             }
             Expression::Object(o) => {
                 let mut m = BTreeMap::new();
-                let mut size = 1;
+                let mut size = NODE_UNITS;
                 for (k, v) in o.iter() {
                     let key = match k {
                         ObjectKey::Ident(i) => i.as_str().to_string(),

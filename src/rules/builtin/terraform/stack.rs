@@ -185,8 +185,8 @@ static EVAL_LIMIT: RuleMeta = RuleMeta {
     category: "terraform",
     tags: &["coverage"],
     summary: "An expression, `count` or `for_each` is beyond octolint's evaluation limits",
-    explanation: "octolint evaluates Terraform with a budget: a value may hold about a million \
-elements and characters, a stack may evaluate about 64 million, and a `count` or `for_each` gives \
+    explanation: "octolint evaluates Terraform with a budget: a value may hold about 4 million \
+characters or 130,000 list elements, a stack may evaluate about 64 times that, and a `count` or `for_each` gives \
 at most 1,000 instances. An expression past a limit (for example a string doubled forty times \
 through chained locals) is treated as unknown, so rules and cost estimates say nothing about it \
 rather than guess; this finding shows where that happened. Terraform itself would usually run out \
