@@ -764,11 +764,7 @@ fn process_dependencies(ctx: &mut Ctx, chart: &mut Chart, cvals: &Value, path: &
     for d in &chart.deps_meta {
         let idx = subs_opt
             .iter()
-            .position(|c| c.as_ref().is_some_and(|c| c.name == d.name))
-            .or_else(|| {
-                // a second dependency on the same chart (other alias): copy the first
-                None
-            });
+            .position(|c| c.as_ref().is_some_and(|c| c.name == d.name));
         match idx {
             Some(i) => {
                 used[i] = true;
@@ -1591,7 +1587,7 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
     drop(exec);
     // Helm's order: by source path, then stable by kind; hooks after the manifests
     docs.sort_by(|a, b| a.source.cmp(&b.source));
-    docs.sort_by(|a, b| (a.hook, kind_rank(&a.kind)).cmp(&(b.hook, kind_rank(&b.kind))));
+    docs.sort_by_key(|d| (d.hook, kind_rank(&d.kind)));
     for d in docs {
         unit.outputs.push(RenderedSource {
             name: d.source,
