@@ -7,10 +7,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::redact::SecretSet;
 use crate::discover::{Entry, FileKind};
 use crate::parse::node::{Node, Value as NodeValue};
 use crate::parse::{hcl, yaml};
+use crate::redact::SecretSet;
 use crate::source::{SourceFile, Span};
 
 /// The fuzz targets by name (for scripts and the stable test).

@@ -218,11 +218,6 @@ pub trait Fs: Sync {
     fn list(&self, dir: &str) -> Vec<String>;
     fn is_dir(&self, rel: &str) -> bool;
     fn is_file(&self, rel: &str) -> bool;
-    /// Directories of the charts named `name` (`Chart.yaml` `name:`), when the view keeps an
-    /// index of them; `None` means "not indexed: search the tree yourself".
-    fn charts_named(&self, _name: &str) -> Option<Vec<String>> {
-        None
-    }
 }
 
 /// Resolve `rel` against the root directory of `dir`, refusing anything that would leave

@@ -69,7 +69,6 @@ pub struct LoadedFs<'a> {
     loaded: HashMap<&'a str, &'a Arc<SourceFile>>,
     files: BTreeSet<&'a str>,
     dirs: BTreeMap<String, BTreeSet<String>>,
-    charts: HashMap<String, Vec<String>>,
     disk: DiskFs,
 }
 
@@ -77,7 +76,6 @@ impl<'a> LoadedFs<'a> {
     pub fn new(files: &'a [ParsedFile], root: &Path) -> Self {
         let mut dirs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         dirs.entry(String::new()).or_default();
-        let mut charts: HashMap<String, Vec<String>> = HashMap::new();
         for f in files {
             // Register the file in its directory and every directory above it.
             let mut child = f.path.to_string();
@@ -96,18 +94,6 @@ impl<'a> LoadedFs<'a> {
                 child = parent;
                 is_dir = true;
             }
-            if f.entry.kind == FileKind::HelmChart
-                && let Content::Docs(docs) = &f.content
-                && let Some(name) = docs
-                    .first()
-                    .and_then(|d| d.root.get("name"))
-                    .and_then(|n| n.key_text())
-            {
-                charts
-                    .entry(name.to_string())
-                    .or_default()
-                    .push(crate::source::dir_of(&f.path).to_string());
-            }
         }
         LoadedFs {
             loaded: files
@@ -116,7 +102,6 @@ impl<'a> LoadedFs<'a> {
                 .collect(),
             files: files.iter().map(|f| f.path.as_ref()).collect(),
             dirs,
-            charts,
             disk: DiskFs::new(root),
         }
     }
@@ -152,13 +137,13 @@ impl Fs for LoadedFs<'_> {
     fn is_file(&self, rel: &str) -> bool {
         self.files.contains(rel)
     }
-    fn charts_named(&self, name: &str) -> Option<Vec<String>> {
-        Some(self.charts.get(name).cloned().unwrap_or_default())
-    }
 }
 
+/// Chart directories by chart name, shared by every render of a run.
+type ChartIndex = Arc<BTreeMap<String, Vec<String>>>;
+
 /// Render one planned unit.
-pub fn render(plan: &Plan, fs: &dyn Fs, kube_version: &str) -> RenderUnit {
+pub fn render(plan: &Plan, fs: &dyn Fs, kube_version: &str, charts: &ChartIndex) -> RenderUnit {
     let mut unit = match plan.kind {
         UnitKind::Helm => helm::render_chart(
             fs,
@@ -171,6 +156,7 @@ pub fn render(plan: &Plan, fs: &dyn Fs, kube_version: &str) -> RenderUnit {
                 kube_version: kube_version.to_string(),
                 env: plan.env_name().map(str::to_string),
                 inline_values: plan.inline_values.clone(),
+                chart_index: Some(charts.clone()),
             },
         ),
         UnitKind::Kustomize => match &plan.kustomize {
@@ -237,9 +223,14 @@ impl Rendered {
 
 /// Render every plan (in parallel) and parse the outputs.
 pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rendered {
+    let charts: ChartIndex = Arc::new(if plans.iter().any(|p| p.kind == UnitKind::Helm) {
+        helm::chart_index(fs)
+    } else {
+        BTreeMap::new()
+    });
     let units: Vec<RenderUnit> = plans
         .par_iter()
-        .map(|p| render(p, fs, kube_version))
+        .map(|p| render(p, fs, kube_version, &charts))
         .collect();
     let mut out = Rendered::default();
     for (ui, (unit, plan)) in units.iter().zip(plans).enumerate() {

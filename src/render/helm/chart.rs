@@ -55,6 +55,7 @@ pub(crate) struct Chart {
 /// Everything collected while loading and rendering one chart.
 pub(crate) struct Ctx<'a> {
     fs: &'a dyn Fs,
+    index: Option<&'a BTreeMap<String, Vec<String>>>,
     pub origins: Vec<Origin>,
     pub errors: Vec<RenderError>,
     pub inputs: Vec<Arc<str>>,
@@ -204,52 +205,31 @@ fn helmignore(files: &[CFile]) -> Option<globset::GlobSet> {
     b.build().ok()
 }
 
-/// Find a chart named `name` anywhere in the repository (a dependency that is not vendored).
-fn find_chart_by_name(fs: &dyn Fs, name: &str, near: &str) -> Option<String> {
-    // The repository view may index charts by name (the check does): pick the closest.
-    if let Some(dirs) = fs.charts_named(name) {
-        return dirs.into_iter().filter(|d| d != near).max_by_key(|d| {
-            let common = d
-                .split('/')
-                .zip(near.split('/'))
-                .take_while(|(a, b)| a == b)
-                .count();
-            (common, std::cmp::Reverse(d.clone()))
-        });
-    }
-    // Breadth-first over directories, bounded.
-    let mut best: Option<(usize, String)> = None;
+/// Every chart directory of the repository by chart name (`Chart.yaml` `name`), found by a
+/// bounded breadth-first walk. Build it once per repository and pass it in
+/// [`HelmOptions::chart_index`] when rendering many charts.
+pub fn chart_index(fs: &dyn Fs) -> BTreeMap<String, Vec<String>> {
+    let mut index: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut queue: std::collections::VecDeque<(String, usize)> = std::collections::VecDeque::new();
     queue.push_back((String::new(), 0));
     let mut seen = 0usize;
     while let Some((dir, depth)) = queue.pop_front() {
         seen += 1;
-        if seen > 20_000 || depth > 8 {
+        if seen > 50_000 || depth > 10 {
             break;
         }
         let entries = fs.list(&dir);
-        if entries.iter().any(|e| e == "Chart.yaml") {
-            let p = if dir.is_empty() {
-                "Chart.yaml".to_string()
-            } else {
-                format!("{dir}/Chart.yaml")
-            };
-            if let Some(src) = fs.read(&p) {
-                let parsed = crate::parse::yaml::parse(&src.text);
-                if let Some(d) = parsed.docs.first()
-                    && d.root.get("name").and_then(|n| n.key_text()) == Some(name)
-                {
-                    // closeness: shared leading path components
-                    let common = dir
-                        .split('/')
-                        .zip(near.split('/'))
-                        .take_while(|(a, b)| a == b)
-                        .count();
-                    let score = 1000 - common;
-                    if best.as_ref().is_none_or(|(b, _)| score < *b) {
-                        best = Some((score, dir.clone()));
-                    }
-                }
+        if entries.iter().any(|e| e == "Chart.yaml")
+            && let Some(src) = fs.read(&join(&dir, "Chart.yaml"))
+        {
+            let parsed = crate::parse::yaml::parse(&src.text);
+            if let Some(name) = parsed.docs.first().and_then(|d| {
+                d.root
+                    .get("name")
+                    .and_then(|n| n.key_text())
+                    .map(String::from)
+            }) {
+                index.entry(name).or_default().push(dir.clone());
             }
         }
         for e in entries {
@@ -257,16 +237,40 @@ fn find_chart_by_name(fs: &dyn Fs, name: &str, near: &str) -> Option<String> {
                 if d.starts_with('.') || d == "node_modules" || d == "templates" {
                     continue;
                 }
-                let sub = if dir.is_empty() {
-                    d.to_string()
-                } else {
-                    format!("{dir}/{d}")
-                };
-                queue.push_back((sub, depth + 1));
+                queue.push_back((join(&dir, d), depth + 1));
             }
         }
     }
-    best.map(|(_, d)| d)
+    index
+}
+
+/// The chart named `name` nearest to `near` (most shared leading path components).
+fn find_chart_by_name(
+    fs: &dyn Fs,
+    index: Option<&BTreeMap<String, Vec<String>>>,
+    name: &str,
+    near: &str,
+) -> Option<String> {
+    let built;
+    let index = match index {
+        Some(i) => i,
+        None => {
+            built = chart_index(fs);
+            &built
+        }
+    };
+    let dirs = index.get(name)?;
+    dirs.iter()
+        .filter(|d| d.as_str() != near)
+        .max_by_key(|d| {
+            let common = d
+                .split('/')
+                .zip(near.split('/'))
+                .take_while(|(a, b)| a == b)
+                .count();
+            (common, std::cmp::Reverse(d.len()))
+        })
+        .cloned()
 }
 
 impl Chart {
@@ -567,7 +571,7 @@ impl Chart {
                     } else {
                         None
                     }
-                    .or_else(|| find_chart_by_name(ctx.fs, &d.name, dir));
+                    .or_else(|| find_chart_by_name(ctx.fs, ctx.index, &d.name, dir));
                     match found {
                         Some(p) if p != dir => {
                             if let Some(c) = load_dir(ctx, &p, depth + 1) {
@@ -775,11 +779,7 @@ fn process_dependencies(ctx: &mut Ctx, chart: &mut Chart, cvals: &Value, path: &
     for d in &chart.deps_meta {
         let idx = subs_opt
             .iter()
-            .position(|c| c.as_ref().is_some_and(|c| c.name == d.name))
-            .or_else(|| {
-                // a second dependency on the same chart (other alias): copy the first
-                None
-            });
+            .position(|c| c.as_ref().is_some_and(|c| c.name == d.name));
         match idx {
             Some(i) => {
                 used[i] = true;
@@ -1268,6 +1268,7 @@ fn kind_rank(kind: &str) -> (u8, usize, String) {
 pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
     let mut ctx = Ctx {
         fs,
+        index: opts.chart_index.as_deref(),
         origins: vec![Origin {
             path: Arc::from(""),
             span: Span::default(),
@@ -1602,7 +1603,7 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
     drop(exec);
     // Helm's order: by source path, then stable by kind; hooks after the manifests
     docs.sort_by(|a, b| a.source.cmp(&b.source));
-    docs.sort_by(|a, b| (a.hook, kind_rank(&a.kind)).cmp(&(b.hook, kind_rank(&b.kind))));
+    docs.sort_by_key(|d| (d.hook, kind_rank(&d.kind)));
     for d in docs {
         unit.outputs.push(RenderedSource {
             name: d.source,

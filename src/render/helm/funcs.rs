@@ -357,6 +357,15 @@ fn strslice(v: &Value) -> Vec<String> {
 fn map_arg(v: &Value, f: &str) -> Result<Rc<std::cell::RefCell<Map>>, FnError> {
     match v {
         Value::Map(m) => Ok(m.clone()),
+        // Go passes a nil map for nil: reads see an empty map, writes fail
+        Value::Nil
+            if !matches!(
+                f,
+                "set" | "unset" | "merge" | "mustMerge" | "mergeOverwrite" | "mustMergeOverwrite"
+            ) =>
+        {
+            Ok(Rc::new(std::cell::RefCell::new(Map::new())))
+        }
         v => Err(FnError::new(format!(
             "wrong type for value; expected map[string]interface {{}}; got {} (in {f})",
             v.type_name()
@@ -855,6 +864,9 @@ impl Funcs for HelmFuncs {
             "lookup" => Value::new_map(),
             "toYaml" | "mustToYaml" | "toYamlPretty" => {
                 want(1)?;
+                if matches!(args[0], Value::Map(_) | Value::List(_)) {
+                    ex.yaml_subject = Some(args[0].clone());
+                }
                 Value::str(yaml::to_yaml(&args[0]))
             }
             "toJson" | "mustToJson" | "toRawJson" | "mustToRawJson" => {
@@ -1373,14 +1385,14 @@ impl Funcs for HelmFuncs {
                 let re = regex(&str_arg(&args[0])?)?;
                 let s = str_arg(&args[1])?;
                 let r = str_arg(&args[2])?;
-                Value::str(re.replace_all(&s, r.as_str()).into_owned())
+                Value::str(re.replace_all(&s, r.as_str()))
             }
             "regexReplaceAllLiteral" | "mustRegexReplaceAllLiteral" => {
                 want(3)?;
                 let re = regex(&str_arg(&args[0])?)?;
                 let s = str_arg(&args[1])?;
                 let r = str_arg(&args[2])?;
-                Value::str(re.replace_all(&s, regex::NoExpand(&r)).into_owned())
+                Value::str(re.replace_all(&s, regex::NoExpand(&r)))
             }
             "regexSplit" | "mustRegexSplit" => {
                 want(3)?;
@@ -1619,7 +1631,7 @@ impl Funcs for HelmFuncs {
             "genPrivateKey" => Value::str(self.fake_pem("RSA PRIVATE KEY", 48)),
             "derivePassword" => {
                 let seed: String = args.iter().map(strval).collect::<Vec<_>>().join("\u{0}");
-                Value::str(hash::hex(&hash::sha256(seed.as_bytes()))[..20].to_string())
+                Value::str(&hash::hex(&hash::sha256(seed.as_bytes()))[..20])
             }
             "htpasswd" => {
                 want(2)?;

@@ -15,6 +15,7 @@ pub mod yaml;
 
 use super::{Fs, RenderUnit};
 
+pub use chart::chart_index;
 pub use template::value::Value as TemplateValue;
 
 /// What to render a chart with (`helm template` flags, or an Argo CD Application's source).
@@ -34,6 +35,10 @@ pub struct HelmOptions {
     /// Inline values (an Argo CD Application's `values`/`valuesObject`) as YAML text with the
     /// file and byte offset it was taken from; merged after the values files, before `--set`.
     pub inline_values: Option<InlineValues>,
+    /// Chart directories by chart name ([`chart_index`]), to resolve dependencies that are
+    /// not vendored without walking the repository once per chart. Built on demand when
+    /// `None`.
+    pub chart_index: Option<std::sync::Arc<std::collections::BTreeMap<String, Vec<String>>>>,
 }
 
 /// Values written inline in another file (an Argo CD Application).

@@ -440,6 +440,7 @@ impl Builder<'_> {
             kube_version: String::new(),
             env: None,
             inline_values: None,
+            chart_index: None,
         };
         let unit = super::helm::render_chart(self.fs, &dir, &opts);
         if unit.status != UnitStatus::Rendered {

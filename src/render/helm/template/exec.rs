@@ -192,6 +192,9 @@ pub struct Exec<'s> {
     pub template_name: Rc<str>,
     /// The located error of a failed nested execution (`include`, `tpl`), reported as is.
     pending: Option<ExecError>,
+    /// The mapping last serialized by `toYaml` in the current action: its entries' origins
+    /// are aligned with the printed lines.
+    pub yaml_subject: Option<Value>,
 }
 
 type R<T> = Result<T, ExecError>;
@@ -211,6 +214,7 @@ impl<'s> Exec<'s> {
             vars: Vec::new(),
             template_name: Rc::from(""),
             pending: None,
+            yaml_subject: None,
         }
     }
 
@@ -374,6 +378,7 @@ impl<'s> Exec<'s> {
             Node::Action { pos, end, pipe } => {
                 self.step(*pos)?;
                 let mark = self.vars.len();
+                self.yaml_subject = None;
                 let (v, o) = self.pipe(pipe, dot)?;
                 if pipe.decl.is_empty() {
                     let at = self.out.len();
@@ -389,6 +394,11 @@ impl<'s> Exec<'s> {
                     );
                     if o != 0 {
                         self.rec(at, Rec::Val(o));
+                    }
+                    if let Some(subject) = self.yaml_subject.take()
+                        && self.record
+                    {
+                        align_yaml(&self.out[at..], at, &subject, &mut self.recs);
                     }
                 } else if pipe.is_assign {
                     // keep the assignment, not a new scope
@@ -512,8 +522,7 @@ impl<'s> Exec<'s> {
                         _ => {}
                     }
                     let r = self.walk_list(list, &(x, xo))?;
-                    self.vars
-                        .truncate(imark.max(mark + if is_assign { 0 } else { decl.len().min(0) }));
+                    self.vars.truncate(imark);
                     if let Some(Flow::Break) = r {
                         break;
                     }
@@ -689,6 +698,11 @@ impl<'s> Exec<'s> {
         let n = chain.len();
         let mut args = Some(args);
         for (i, f) in chain.iter().enumerate() {
+            // a nil receiver that is not a map entry (nil dot, variable or parenthesised
+            // result) gives nil: Go's invalid reflect.Value; a nil map entry is an error
+            if i == 0 && cur.0.is_nil() {
+                return Ok((Value::Nil, 0));
+            }
             let last = i + 1 == n;
             let a = if last {
                 args.take().unwrap_or_default()
@@ -952,6 +966,62 @@ impl<'s> Exec<'s> {
             }
         };
         Ok((v, 0))
+    }
+}
+
+/// Map the lines a `toYaml` of `subject` printed (possibly re-indented) to the origins of
+/// its entries: entries are searched in emission order, each `key:` after the previous.
+fn align_yaml(text: &str, at: usize, subject: &Value, recs: &mut Vec<(u32, u32, Rec)>) {
+    fn walk(v: &Value, out: &mut Vec<(String, u32)>, depth: usize) {
+        if depth > 64 || out.len() > 10_000 {
+            return;
+        }
+        match v {
+            Value::Map(m) => {
+                let m = m.borrow();
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort_by(|a, b| crate::render::helm::yaml::natural_cmp(a, b));
+                for k in keys {
+                    if let Some(s) = m.get(k) {
+                        out.push((k.clone(), s.o));
+                        walk(&s.v, out, depth + 1);
+                    }
+                }
+            }
+            Value::List(l) => {
+                for x in l.iter() {
+                    walk(x, out, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut entries = Vec::new();
+    walk(subject, &mut entries, 0);
+    let mut pos = 0usize;
+    for (k, o) in entries {
+        let needle = format!("{k}:");
+        let mut from = pos;
+        let found = loop {
+            let Some(i) = text[from..].find(&needle).map(|i| i + from) else {
+                break None;
+            };
+            let line_start = text[..i].rfind('\n').map(|x| x + 1).unwrap_or(0);
+            let lead = &text[line_start..i];
+            let after = text.as_bytes().get(i + needle.len()).copied();
+            if lead.bytes().all(|c| c == b' ' || c == b'-')
+                && matches!(after, None | Some(b' ') | Some(b'\n'))
+            {
+                break Some(i);
+            }
+            from = i + needle.len();
+        };
+        let Some(i) = found else { continue };
+        let end = text[i..].find('\n').map(|e| e + i).unwrap_or(text.len());
+        if o != 0 {
+            recs.push(((at + i) as u32, (at + end) as u32, Rec::Val(o)));
+        }
+        pos = i + needle.len();
     }
 }
 

@@ -1,0 +1,314 @@
+//! Helm rendering end to end: the fixture chart (subchart, aliased and disabled
+//! dependency, library dependency resolved in the repository, values files, `.Files`,
+//! `.Capabilities`, NOTES.txt, install order), origins of rendered bytes, located errors,
+//! and every chart of the shared corpus rendered without a panic (timed).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use octolint::render::helm::{HelmOptions, chart_index, render_chart};
+use octolint::render::{DiskFs, Fs, RenderUnit, Role, UnitStatus};
+use octolint::source::Span;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/render/helm")
+}
+
+fn stream(unit: &RenderUnit) -> String {
+    let mut out = String::new();
+    for s in &unit.outputs {
+        out.push_str("---\n# Source: ");
+        out.push_str(&s.name);
+        out.push('\n');
+        out.push_str(&s.text);
+        out.push('\n');
+    }
+    out
+}
+
+fn prod() -> RenderUnit {
+    let fs = DiskFs::new(fixtures());
+    let opts = HelmOptions {
+        value_files: vec!["web/values-prod.yaml".into()],
+        ..Default::default()
+    };
+    render_chart(&fs, "web", &opts)
+}
+
+const WEB_PROD: &str = r#"---
+# Source: web/templates/configmap.yaml
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: release-name-web
+spec:
+  minAvailable: 1
+---
+# Source: web/templates/configmap.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: release-name-web
+data:
+  app.conf: "listen 8080;\n"
+---
+# Source: web/charts/db/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: release-name-db
+  labels:
+    env: prod
+spec:
+  ports:
+    - port: 5432
+---
+# Source: web/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: release-name-web
+  labels:
+    app.kubernetes.io/name: web
+    app.kubernetes.io/instance: release-name
+  annotations:
+    checksum/config: f8d1100433cd79ed2717d3be506bfc96f3348713497b5dfcebc4a0644fc15ae5
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - name: web
+          image: "nginx:1.2.3"
+          securityContext:
+            privileged: true
+            runAsNonRoot: true
+          ports:
+            - name: http
+              containerPort: 8080
+          env:
+            - name: BIG
+              value: "1e+06"
+            - name: ENV
+              value: prod
+"#;
+
+#[test]
+fn fixture_chart_renders_like_helm_template() {
+    // Verified object-identical with Helm v4.2 (../shared/bench/render_compare.py).
+    let unit = prod();
+    assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
+    assert_eq!(stream(&unit), WEB_PROD);
+    assert_eq!(
+        unit.inputs.iter().map(|s| s.as_ref()).collect::<Vec<_>>(),
+        vec!["web/values.yaml", "web/values-prod.yaml"]
+    );
+}
+
+fn line_of(fs: &DiskFs, path: &str, span: Span) -> (usize, String) {
+    let src = fs.read(path).expect("file exists");
+    let lc = src.line_col(span.start());
+    (lc.line, src.line_text(lc.line).to_string())
+}
+
+#[test]
+fn values_and_template_origins_point_at_real_lines() {
+    let unit = prod();
+    let fs = DiskFs::new(fixtures());
+    let dep = unit
+        .outputs
+        .iter()
+        .find(|s| s.text.contains("kind: Deployment"))
+        .expect("deployment rendered");
+    assert_eq!(dep.fallback.as_ref(), "web/templates/deployment.yaml");
+    // `replicas: 3` comes from values-prod.yaml line 1, written by deployment.yaml line 10
+    let at = dep.text.find("replicas: 3").expect("replicas") + "replicas: ".len();
+    let got = dep.origins.lookup(Span::new(at, at + 1));
+    assert_eq!(got[0].role, Role::Values);
+    assert_eq!(got[0].path.as_ref(), "web/values-prod.yaml");
+    assert_eq!(line_of(&fs, "web/values-prod.yaml", got[0].span).0, 1);
+    assert_eq!(got[1].role, Role::Template);
+    assert_eq!(got[1].path.as_ref(), "web/templates/deployment.yaml");
+    assert_eq!(
+        line_of(&fs, "web/templates/deployment.yaml", got[1].span),
+        (10, "  replicas: {{ .Values.replicaCount }}".to_string())
+    );
+    // `privileged: true` (from a toYaml of the whole securityContext) lands on the values line
+    let at = dep.text.find("privileged: true").expect("privileged");
+    let primary = dep.origins.primary(Span::new(at, at + 1)).expect("origin");
+    assert_eq!(primary.path.as_ref(), "web/values-prod.yaml");
+    assert_eq!(
+        line_of(&fs, "web/values-prod.yaml", primary.span),
+        (3, "  privileged: true".to_string())
+    );
+    // literal template text
+    let at = dep.text.find("kind: Deployment").expect("kind");
+    let o = dep.origins.primary(Span::new(at, at + 1)).expect("origin");
+    assert_eq!(o.role, Role::Template);
+    assert_eq!(line_of(&fs, "web/templates/deployment.yaml", o.span).0, 1);
+}
+
+#[test]
+fn template_failures_are_located_and_the_rest_still_renders() {
+    let fs = DiskFs::new(fixtures());
+    let unit = render_chart(&fs, "broken", &HelmOptions::default());
+    assert_eq!(unit.status, UnitStatus::Failed);
+    let errs: Vec<(String, usize, &str)> = unit
+        .errors
+        .iter()
+        .map(|e| {
+            let line = e
+                .span
+                .map(|s| line_of(&fs, &e.path, s).0)
+                .unwrap_or_default();
+            (e.path.to_string(), line, e.code)
+        })
+        .collect();
+    assert_eq!(
+        errs,
+        vec![
+            ("broken/templates/c.yaml".to_string(), 1, "parse"),
+            ("broken/templates/a.yaml".to_string(), 6, "required"),
+        ]
+    );
+    assert!(unit.errors[1].message.contains("x is required"));
+    // b.yaml rendered; its .Files.Get of a path outside the chart gave nothing
+    assert_eq!(unit.outputs.len(), 1);
+    assert_eq!(unit.outputs[0].name, "broken/templates/b.yaml");
+    assert!(
+        unit.outputs[0].text.ends_with("y: \"\""),
+        "{}",
+        unit.outputs[0].text
+    );
+}
+
+#[test]
+fn set_values_and_library_charts() {
+    let fs = DiskFs::new(fixtures());
+    let opts = HelmOptions {
+        set: vec![
+            ("replicaCount".into(), "5".into()),
+            ("db.enabled".into(), "false".into()),
+            ("cache.enabled".into(), "true".into()),
+        ],
+        release_name: "rel".into(),
+        ..Default::default()
+    };
+    let unit = render_chart(&fs, "web", &opts);
+    let text = stream(&unit);
+    assert!(text.contains("replicas: 5"), "{text}");
+    // the aliased copy renders under its alias; the disabled one does not
+    assert!(
+        text.contains("# Source: web/charts/cache/templates/service.yaml"),
+        "{text}"
+    );
+    assert!(text.contains("name: rel-cache"), "{text}");
+    assert!(!text.contains("rel-db"), "{text}");
+    let lib = render_chart(&fs, "common", &HelmOptions::default());
+    assert!(matches!(lib.status, UnitStatus::Unsupported(_)));
+    assert!(lib.outputs.is_empty());
+}
+
+#[test]
+fn render_is_send_and_parallel_safe() {
+    fn assert_send<T: Send>(_: &T) {}
+    let unit = prod();
+    assert_send(&unit);
+    let fs = DiskFs::new(fixtures());
+    let outs: Vec<String> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    stream(&render_chart(
+                        &fs,
+                        "web",
+                        &HelmOptions {
+                            value_files: vec!["web/values-prod.yaml".into()],
+                            ..Default::default()
+                        },
+                    ))
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    assert!(outs.iter().all(|o| o == WEB_PROD));
+}
+
+fn shared_corpus() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if p.is_dir() {
+        return Some(p);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("../shared/corpus is absent and CI is set");
+    }
+    eprintln!("SKIP: ../shared/corpus is absent");
+    None
+}
+
+fn charts_under(fs: &DiskFs, dir: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > 10 {
+        return;
+    }
+    for e in fs.list(dir) {
+        if e == "Chart.yaml" {
+            out.push(dir.to_string());
+        }
+        if let Some(d) = e.strip_suffix('/') {
+            if d.starts_with('.') {
+                continue;
+            }
+            let sub = if dir.is_empty() {
+                d.to_string()
+            } else {
+                format!("{dir}/{d}")
+            };
+            charts_under(fs, &sub, out, depth + 1);
+        }
+    }
+}
+
+#[test]
+fn every_corpus_chart_renders_without_panic() {
+    let Some(corpus) = shared_corpus() else {
+        return;
+    };
+    let mut total = 0usize;
+    let mut rendered = 0usize;
+    let mut secs = 0f64;
+    for repo in std::fs::read_dir(&corpus).expect("corpus readable") {
+        let repo = repo.expect("entry").path();
+        if !repo.is_dir() {
+            continue;
+        }
+        let fs = DiskFs::new(&repo);
+        let mut charts = Vec::new();
+        charts_under(&fs, "", &mut charts, 0);
+        let t = Instant::now();
+        let opts = HelmOptions {
+            chart_index: Some(Arc::new(chart_index(&fs))),
+            ..Default::default()
+        };
+        secs += t.elapsed().as_secs_f64();
+        for c in charts {
+            total += 1;
+            let t = Instant::now();
+            let unit = render_chart(&fs, &c, &opts);
+            secs += t.elapsed().as_secs_f64();
+            if unit.status == UnitStatus::Rendered {
+                rendered += 1;
+            }
+            for o in &unit.outputs {
+                assert!(!o.text.is_empty());
+                assert!(fs.is_file(&o.fallback), "{}", o.fallback);
+            }
+        }
+    }
+    eprintln!("corpus: {rendered}/{total} charts rendered cleanly in {secs:.3}s");
+    assert!(total >= 100, "{total}");
+    assert!(rendered * 100 >= total * 80, "{rendered}/{total}");
+}
