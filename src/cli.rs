@@ -48,6 +48,22 @@ pub enum Command {
     /// Print what a Helm chart or a Kustomize overlay renders to (like `helm template` or
     /// `kubectl kustomize`), in-process
     Render(RenderArgs),
+    /// List what Argo CD deploys from this repository: Applications (and charts and overlays
+    /// no Application covers) with environment, source, render status and objects
+    Apps(AppsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AppsArgs {
+    /// Repository or directory
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// Worker threads [default: number of CPUs]
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -269,6 +285,15 @@ pub fn main() -> i32 {
                 2
             }
         },
+        Command::Apps(args) => {
+            match crate::render::command::apps(&args.path, args.json, jobs_or_cpus(args.jobs)) {
+                Ok(code) => code,
+                Err(msg) => {
+                    eprintln!("octolint: error: {msg}");
+                    2
+                }
+            }
+        }
         Command::Render(args) => {
             let req = crate::render::command::RenderRequest {
                 dir: args.dir,

@@ -755,9 +755,9 @@ fn summary_shows_cost_against_ceilings_when_the_cost_rule_ran() {
         "{md}"
     );
     for row in [
-        "| dev | $181.16 | $100.00 | ❌ over by $81.16 |",
-        "| prod | $1,172.97 | $5,000.00 | ✅ within |",
-        "| staging | $457.32 | $1,500.00 | ✅ within |",
+        "| dev | $181.15 | $100.00 | ❌ over by $81.15 |",
+        "| prod | $1,172.89 | $5,000.00 | ✅ within |",
+        "| staging | $457.33 | $1,500.00 | ✅ within |",
     ] {
         assert!(md.contains(row), "{row}\n{md}");
     }

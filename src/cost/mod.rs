@@ -126,7 +126,10 @@ impl Pricer<'_> {
         if !qty.is_finite() || !(0.0..=MAX_QUANTITY).contains(&qty) || !monthly.is_finite() {
             return self.unpriced(
                 r,
-                format!("{sku}: quantity {qty} is beyond any real deployment: cost unknown"),
+                format!(
+                    "{sku}: quantity {} is beyond any real deployment: cost unknown",
+                    big(qty)
+                ),
                 Some(at),
             );
         }
@@ -331,11 +334,15 @@ impl Pricer<'_> {
                 return;
             };
             self.saturated = Some(format!(
-                "`{base}` has count = {n}, at or above octolint's limit of {COUNT_CAP} instances"
+                "`{base}` has count = {}, at or above octolint's limit of {COUNT_CAP} instances",
+                big(n)
             ));
             return self.unpriced(
                 r,
-                format!("count = {n} is at or above octolint's limit of {COUNT_CAP}: cost unknown"),
+                format!(
+                    "count = {} is at or above octolint's limit of {COUNT_CAP}: cost unknown",
+                    big(n)
+                ),
                 Some(at_of(r, a(&["count"]))),
             );
         }
@@ -1020,6 +1027,18 @@ pub fn estimate(model: &TfModel, envs: &Environments, table: &PriceTable) -> Vec
     }
     out.sort_by(|a, b| promotion_rank(&a.name).cmp(&promotion_rank(&b.name)));
     out
+}
+
+/// A count or quantity for a message: absurd values (a capped `count = 1e300`) are never
+/// printed digit by digit.
+fn big(n: f64) -> String {
+    if n.is_finite() && n.abs() < 1e12 {
+        format!("{n}")
+    } else if n.is_finite() {
+        "more than a trillion".to_string()
+    } else {
+        "not a finite number".to_string()
+    }
 }
 
 #[cfg(test)]

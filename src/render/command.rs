@@ -212,3 +212,140 @@ pub fn to_json(node: &Node) -> serde_json::Value {
         ),
     }
 }
+
+/// One render unit as `octolint apps` lists it.
+#[derive(serde::Serialize)]
+struct AppRow {
+    /// The Application's file and line, or `-` for a chart or overlay no Application covers.
+    application: String,
+    kind: &'static str,
+    source: String,
+    environment: String,
+    namespace: String,
+    status: String,
+    objects: Vec<String>,
+}
+
+/// `octolint apps [PATH]`: what Argo CD deploys from this repository. Every Application whose
+/// source is a chart or kustomization here (and every chart and overlay none covers), with
+/// its environment, render status and the objects it produces.
+pub fn apps(path: &Path, json: bool, jobs: usize) -> Result<i32, String> {
+    use rayon::prelude::*;
+
+    use crate::discover;
+    use crate::parse::file::{LoadOptions, load};
+
+    let base = if path.is_dir() {
+        path.to_path_buf()
+    } else {
+        PathBuf::from(".")
+    };
+    let settings = match crate::config::discover(path) {
+        Some(p) => crate::config::Settings::load(&p).map_err(|e| format!("invalid config: {e}"))?,
+        None => crate::config::Settings::defaults(),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let rows = pool.install(|| -> Result<Vec<AppRow>, String> {
+        let discovery = discover::walk(&discover::Options {
+            paths: vec![path.to_path_buf()],
+            base: base.clone(),
+            exclude: settings.exclude.clone(),
+            follow_links: false,
+            threads: jobs,
+        })?;
+        let opts = LoadOptions {
+            max_size: settings.max_file_size,
+        };
+        let files: Vec<_> = discovery
+            .entries
+            .par_iter()
+            .cloned()
+            .map(|e| load(e, &opts))
+            .collect();
+        let plans = super::plan::plan(&files, &settings.options.environments);
+        let fs = super::stage::LoadedFs::new(&files, &base);
+        let rendered = super::stage::run(&plans, &fs, &base, "");
+        let mut rows = Vec::new();
+        for (i, (plan, unit)) in plans.iter().zip(&rendered.units).enumerate() {
+            let application = match &plan.application {
+                Some((p, span)) => match fs.read(p) {
+                    Some(src) => format!("{p}:{}", src.line_col(span.start()).line),
+                    None => p.to_string(),
+                },
+                None => "-".to_string(),
+            };
+            let mut objects = Vec::new();
+            let prefix = format!("/.octolint-render/{i}/");
+            for f in rendered.files.iter().filter(|f| f.path.contains(&prefix)) {
+                if let crate::parse::file::Content::Docs(docs) = &f.content {
+                    for d in docs {
+                        for node in crate::model::k8s::objects_in(&d.root) {
+                            if let Some(o) = crate::model::k8s::K8sObject::from_node(node) {
+                                let ns = o.namespace.or(unit.namespace.as_deref());
+                                objects.push(match ns.filter(|n| !n.is_empty()) {
+                                    Some(ns) => {
+                                        format!("{}/{ns}/{}", o.kind, o.name.unwrap_or("?"))
+                                    }
+                                    None => format!("{}/{}", o.kind, o.name.unwrap_or("?")),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            rows.push(AppRow {
+                application,
+                kind: match plan.kind {
+                    UnitKind::Helm => "helm",
+                    UnitKind::Kustomize => "kustomize",
+                },
+                source: if plan.dir.is_empty() {
+                    ".".into()
+                } else {
+                    plan.dir.clone()
+                },
+                environment: plan.env_name().unwrap_or("-").to_string(),
+                namespace: unit
+                    .namespace
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("-".into()),
+                status: match &unit.status {
+                    UnitStatus::Rendered => "rendered".into(),
+                    UnitStatus::Failed => format!("failed ({} error(s))", unit.errors.len()),
+                    UnitStatus::Unsupported(why) => format!("not rendered: {why}"),
+                },
+                objects,
+            });
+        }
+        Ok(rows)
+    })?;
+    if json {
+        let s = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
+        println!("{s}");
+        return Ok(0);
+    }
+    if rows.is_empty() {
+        println!("no Argo CD Application, Helm chart or kustomization found");
+        return Ok(0);
+    }
+    for r in &rows {
+        println!(
+            "{} {} {} [env {}, namespace {}]: {}, {} object(s)",
+            r.application,
+            r.kind,
+            r.source,
+            r.environment,
+            r.namespace,
+            r.status,
+            r.objects.len()
+        );
+        for o in &r.objects {
+            println!("    {o}");
+        }
+    }
+    Ok(0)
+}

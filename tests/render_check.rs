@@ -1,0 +1,192 @@
+//! `octolint check` on what Argo CD would apply: charts rendered per environment and overlays
+//! built, findings at the causing line (values, patch or transformer entry), listed once with
+//! their environments; `octolint apps` lists the render units.
+
+mod common;
+
+use common::{run, write};
+
+fn json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+/// (rule, path, line, environments) of every unsuppressed finding.
+fn located(v: &serde_json::Value) -> Vec<(String, String, u64, Vec<String>)> {
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["suppression"].is_null())
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+                f["environments"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|e| e.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+const CHART: &str = "apiVersion: v2\nname: web\nversion: 0.1.0\n";
+const TEMPLATE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: \"nginx:{{ .Values.tag }}\"\n          securityContext:\n            privileged: {{ .Values.privileged }}\n";
+
+#[test]
+fn a_values_file_that_turns_on_privileged_is_the_finding_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "charts/web/Chart.yaml", CHART);
+    write(d, "charts/web/templates/deployment.yaml", TEMPLATE);
+    write(
+        d,
+        "charts/web/values.yaml",
+        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
+    );
+    write(
+        d,
+        "charts/web/values-prod.yaml",
+        "replicas: 3\nprivileged: true\n",
+    );
+    write(d, "charts/web/values-staging.yaml", "privileged: true\n");
+    let o = run(&["check", ".", "--select", "K8S001", "-f", "json"], d);
+    let found = located(&json(&o));
+    assert_eq!(
+        found,
+        vec![
+            (
+                "K8S001".to_string(),
+                "charts/web/values-prod.yaml".to_string(),
+                2,
+                vec!["prod".to_string()]
+            ),
+            (
+                "K8S001".to_string(),
+                "charts/web/values-staging.yaml".to_string(),
+                1,
+                vec!["staging".to_string()]
+            ),
+        ],
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // The template line that wrote the field is a related location.
+    let v = json(&o);
+    let related = &v["findings"][0]["related"];
+    assert!(
+        related
+            .as_array()
+            .expect("related")
+            .iter()
+            .any(|r| r["path"] == "charts/web/templates/deployment.yaml"
+                && r["region"]["start_line"] == 17),
+        "{related}"
+    );
+    // Without rendering, nothing is found: the template is not YAML.
+    let o = run(
+        &[
+            "check",
+            ".",
+            "--select",
+            "K8S001",
+            "-f",
+            "json",
+            "--no-render",
+        ],
+        d,
+    );
+    assert!(located(&json(&o)).is_empty());
+}
+
+#[test]
+fn an_application_defines_what_is_rendered_and_where() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "charts/web/Chart.yaml", CHART);
+    write(d, "charts/web/templates/deployment.yaml", TEMPLATE);
+    write(
+        d,
+        "charts/web/values.yaml",
+        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
+    );
+    write(d, "envs/prod/web-values.yaml", "privileged: true\n");
+    write(
+        d,
+        "apps/web-prod.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\n  namespace: argocd\nspec:\n  project: web\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web-prod\n  source:\n    repoURL: https://example.com/gitops.git\n    targetRevision: v1.2.0\n    path: charts/web\n    helm:\n      valueFiles:\n        - ../../envs/prod/web-values.yaml\n",
+    );
+    let o = run(&["check", ".", "--select", "K8S001", "-f", "json"], d);
+    let found = located(&json(&o));
+    assert_eq!(
+        found,
+        vec![(
+            "K8S001".to_string(),
+            "envs/prod/web-values.yaml".to_string(),
+            1,
+            vec!["prod".to_string()]
+        )],
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // `octolint apps` lists the unit with its environment, namespace and objects.
+    let o = run(&["apps", ".", "--json"], d);
+    let v = json(&o);
+    let units = v.as_array().expect("rows");
+    assert_eq!(units.len(), 1, "{v}");
+    // The span of the Application's `source` mapping (its first key, `repoURL`).
+    assert_eq!(units[0]["application"], "apps/web-prod.yaml:12");
+    assert_eq!(units[0]["source"], "charts/web");
+    assert_eq!(units[0]["environment"], "prod");
+    assert_eq!(units[0]["namespace"], "web-prod");
+    assert_eq!(units[0]["status"], "rendered");
+    assert_eq!(
+        units[0]["objects"],
+        serde_json::json!(["Deployment/web-prod/release-name-web"])
+    );
+}
+
+#[test]
+fn an_overlay_patch_that_drops_replicas_is_the_finding_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "base/kustomization.yaml",
+        "resources:\n  - deployment.yaml\n",
+    );
+    write(
+        d,
+        "base/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: nginx:1.27.2\n",
+    );
+    write(
+        d,
+        "overlays/prod/kustomization.yaml",
+        "resources:\n  - ../../base\nnamespace: api-prod\npatches:\n  - path: replicas.yaml\n",
+    );
+    write(
+        d,
+        "overlays/prod/replicas.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n",
+    );
+    let o = run(&["check", ".", "--select", "K8S024", "-f", "json"], d);
+    let found = located(&json(&o));
+    assert_eq!(
+        found,
+        vec![(
+            "K8S024".to_string(),
+            "overlays/prod/replicas.yaml".to_string(),
+            6,
+            vec!["prod".to_string()]
+        )],
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
