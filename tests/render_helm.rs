@@ -280,6 +280,7 @@ fn every_corpus_chart_renders_without_panic() {
     let mut total = 0usize;
     let mut rendered = 0usize;
     let mut secs = 0f64;
+    let mut slow: Vec<(f64, String)> = Vec::new();
     for repo in std::fs::read_dir(&corpus).expect("corpus readable") {
         let repo = repo.expect("entry").path();
         if !repo.is_dir() {
@@ -298,7 +299,9 @@ fn every_corpus_chart_renders_without_panic() {
             total += 1;
             let t = Instant::now();
             let unit = render_chart(&fs, &c, &opts);
-            secs += t.elapsed().as_secs_f64();
+            let dt = t.elapsed().as_secs_f64();
+            secs += dt;
+            slow.push((dt, format!("{}/{c}", repo.display())));
             if unit.status == UnitStatus::Rendered {
                 rendered += 1;
             }
@@ -309,6 +312,10 @@ fn every_corpus_chart_renders_without_panic() {
         }
     }
     eprintln!("corpus: {rendered}/{total} charts rendered cleanly in {secs:.3}s");
+    slow.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (t, c) in slow.iter().take(8) {
+        eprintln!("  {:.1} ms  {c}", t * 1000.0);
+    }
     assert!(total >= 100, "{total}");
     assert!(rendered * 100 >= total * 80, "{rendered}/{total}");
 }

@@ -18,6 +18,8 @@ pub const FIXED_NOW: i64 = 1_704_067_200;
 /// Helm's function set. Holds the state of the deterministic random source.
 pub struct HelmFuncs {
     counter: Cell<u64>,
+    /// Compiled regexes of this render (charts call the same few patterns many times).
+    regexes: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>>,
 }
 
 impl Default for HelmFuncs {
@@ -30,6 +32,7 @@ impl HelmFuncs {
     pub fn new() -> Self {
         HelmFuncs {
             counter: Cell::new(0x9e37_79b9_7f4a_7c15),
+            regexes: Default::default(),
         }
     }
 
@@ -398,8 +401,19 @@ fn int_arg(v: &Value) -> Result<i64, FnError> {
     }
 }
 
-fn regex(re: &str) -> Result<regex::Regex, FnError> {
-    regex::Regex::new(re).map_err(|e| FnError::new(format!("error parsing regexp: {e}")))
+impl HelmFuncs {
+    fn regex(&self, re: &str) -> Result<regex::Regex, FnError> {
+        if let Some(r) = self.regexes.borrow().get(re) {
+            return Ok(r.clone());
+        }
+        let r = regex::Regex::new(re)
+            .map_err(|e| FnError::new(format!("error parsing regexp: {e}")))?;
+        let mut cache = self.regexes.borrow_mut();
+        if cache.len() < 1000 {
+            cache.insert(re.to_string(), r.clone());
+        }
+        Ok(r)
+    }
 }
 
 /// Go's `strings.Title`.
@@ -1365,38 +1379,38 @@ impl Funcs for HelmFuncs {
             }
             "regexMatch" | "mustRegexMatch" => {
                 want(2)?;
-                Value::Bool(regex(&str_arg(&args[0])?)?.is_match(&str_arg(&args[1])?))
+                Value::Bool(self.regex(&str_arg(&args[0])?)?.is_match(&str_arg(&args[1])?))
             }
             "regexFind" | "mustRegexFind" => {
                 want(2)?;
                 let s = str_arg(&args[1])?;
-                Value::str(regex(&str_arg(&args[0])?)?.find(&s).map(|m| m.as_str()).unwrap_or(""))
+                Value::str(self.regex(&str_arg(&args[0])?)?.find(&s).map(|m| m.as_str()).unwrap_or(""))
             }
             "regexFindAll" | "mustRegexFindAll" => {
                 want(3)?;
                 let s = str_arg(&args[1])?;
                 let k = int_arg(&args[2])?;
-                let re = regex(&str_arg(&args[0])?)?;
+                let re = self.regex(&str_arg(&args[0])?)?;
                 let it = re.find_iter(&s).map(|m| Value::str(m.as_str()));
                 Value::list(if k < 0 { it.collect() } else { it.take(k as usize).collect() })
             }
             "regexReplaceAll" | "mustRegexReplaceAll" => {
                 want(3)?;
-                let re = regex(&str_arg(&args[0])?)?;
+                let re = self.regex(&str_arg(&args[0])?)?;
                 let s = str_arg(&args[1])?;
                 let r = str_arg(&args[2])?;
                 Value::str(re.replace_all(&s, r.as_str()))
             }
             "regexReplaceAllLiteral" | "mustRegexReplaceAllLiteral" => {
                 want(3)?;
-                let re = regex(&str_arg(&args[0])?)?;
+                let re = self.regex(&str_arg(&args[0])?)?;
                 let s = str_arg(&args[1])?;
                 let r = str_arg(&args[2])?;
                 Value::str(re.replace_all(&s, regex::NoExpand(&r)))
             }
             "regexSplit" | "mustRegexSplit" => {
                 want(3)?;
-                let re = regex(&str_arg(&args[0])?)?;
+                let re = self.regex(&str_arg(&args[0])?)?;
                 let s = str_arg(&args[1])?;
                 let k = int_arg(&args[2])?;
                 let parts: Vec<Value> = if k < 0 {

@@ -445,10 +445,9 @@ impl<'s> Exec<'s> {
                 self.step(*pos)?;
                 let mark = self.vars.len();
                 // evaluate without declaring: the declared variables are per iteration
-                let mut p = pipe.clone();
-                let decl = std::mem::take(&mut p.decl);
-                let is_assign = p.is_assign;
-                let (v, _o) = self.pipe(&p, dot)?;
+                let decl = &pipe.decl;
+                let is_assign = pipe.is_assign;
+                let (v, _o) = self.pipe_value(pipe, dot)?;
                 let mut items: Vec<(Value, Value, u32)> = Vec::new();
                 match &v {
                     Value::Nil => {}
@@ -586,13 +585,18 @@ impl<'s> Exec<'s> {
         Ok(())
     }
 
-    pub fn pipe(&mut self, p: &Pipe, dot: &(Value, u32)) -> R<(Value, u32)> {
+    /// The pipeline's value, without binding its declared variables.
+    fn pipe_value(&mut self, p: &Pipe, dot: &(Value, u32)) -> R<(Value, u32)> {
         let mut last: Option<(Value, u32)> = None;
         for c in &p.cmds {
             let v = self.cmd(c, dot, last.take())?;
             last = Some(v);
         }
-        let v = last.unwrap_or((Value::Nil, 0));
+        Ok(last.unwrap_or((Value::Nil, 0)))
+    }
+
+    pub fn pipe(&mut self, p: &Pipe, dot: &(Value, u32)) -> R<(Value, u32)> {
+        let v = self.pipe_value(p, dot)?;
         for d in &p.decl {
             self.bind(d, v.0.clone(), v.1, p.is_assign, p.pos)?;
         }
