@@ -9,22 +9,32 @@ use crate::model::k8s::{K8sObject, objects_in};
 use crate::parse::file::{Content, ParsedFile};
 use crate::parse::node::Node;
 
+/// Every Argo CD `Application` object of the repository, with its file and node.
+pub fn applications(
+    files: &[ParsedFile],
+) -> impl Iterator<Item = (&ParsedFile, &Node, K8sObject<'_>)> {
+    files.iter().flat_map(|f| {
+        let docs = match &f.content {
+            Content::Docs(docs) => docs.as_slice(),
+            _ => &[],
+        };
+        docs.iter()
+            .flat_map(|d| objects_in(&d.root))
+            .filter_map(move |node| {
+                let obj = K8sObject::from_node(node)?;
+                (obj.group() == "argoproj.io" && obj.kind == "Application")
+                    .then_some((f, node, obj))
+            })
+    })
+}
+
 /// Directories deployed by Argo CD Applications whose environment is known (from the
 /// Application file's path, its name or its destination namespace). A directory deployed to
 /// two environments is left out.
 pub fn app_dirs(files: &[ParsedFile], envs: &Environments) -> Vec<(String, Env)> {
     let mut map: BTreeMap<String, Option<Env>> = BTreeMap::new();
-    for f in files {
-        let Content::Docs(docs) = &f.content else {
-            continue;
-        };
-        for node in docs.iter().flat_map(|d| objects_in(&d.root)) {
-            let Some(obj) = K8sObject::from_node(node) else {
-                continue;
-            };
-            if obj.group() != "argoproj.io" || obj.kind != "Application" {
-                continue;
-            }
+    {
+        for (f, node, obj) in applications(files) {
             let spec_node = node.get("spec");
             let dest_ns = spec_node
                 .and_then(|s| s.path(&["destination", "namespace"]))

@@ -19,7 +19,6 @@ use std::sync::Arc;
 use crate::config::env::Env;
 use crate::config::environments::Environments;
 use crate::discover::FileKind;
-use crate::model::k8s::{K8sObject, objects_in};
 use crate::parse::file::{Content, ParsedFile};
 use crate::parse::node::Node;
 use crate::source::{Span, dir_of, normalize_join};
@@ -242,17 +241,8 @@ pub fn plan(files: &[ParsedFile], envs: &Environments) -> Vec<Plan> {
 /// Units defined by Argo CD Applications whose source is a chart or kustomization here.
 fn application_plans(files: &[ParsedFile], dirs: &Dirs<'_>, envs: &Environments) -> Vec<Plan> {
     let mut plans = Vec::new();
-    for f in files {
-        let Content::Docs(docs) = &f.content else {
-            continue;
-        };
-        for node in docs.iter().flat_map(|d| objects_in(&d.root)) {
-            let Some(obj) = K8sObject::from_node(node) else {
-                continue;
-            };
-            if obj.group() != "argoproj.io" || obj.kind != "Application" {
-                continue;
-            }
+    {
+        for (f, node, obj) in crate::model::argocd::applications(files) {
             let Some(spec) = node.get("spec") else {
                 continue;
             };
