@@ -190,3 +190,33 @@ fn an_overlay_patch_that_drops_replicas_is_the_finding_line() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+#[test]
+fn a_remote_chart_is_reported_as_not_fetched_in_the_coverage() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "apps/nginx.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: nginx-prod\n  namespace: argocd\nspec:\n  project: web\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n  source:\n    repoURL: https://charts.bitnami.com/bitnami\n    chart: nginx\n    targetRevision: 15.14.0\n",
+    );
+    let o = run(&["check", ".", "--fail-on", "never"], d);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(
+            "left out apps/nginx.yaml:12: remote chart nginx 15.14.0 from https://charts.bitnami.com/bitnami is not fetched"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("1 not rendered (not supported)"), "{out}");
+    let v = json(&run(&["apps", ".", "--json"], d));
+    assert_eq!(
+        v[0]["source"],
+        "chart nginx 15.14.0 from https://charts.bitnami.com/bitnami"
+    );
+    assert_eq!(v[0]["environment"], "prod");
+    assert_eq!(
+        v[0]["status"],
+        "not rendered: remote chart nginx 15.14.0 from https://charts.bitnami.com/bitnami"
+    );
+}

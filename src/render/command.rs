@@ -302,7 +302,9 @@ pub fn apps(path: &Path, json: bool, jobs: usize) -> Result<i32, String> {
                     UnitKind::Helm => "helm",
                     UnitKind::Kustomize => "kustomize",
                 },
-                source: if plan.dir.is_empty() {
+                source: if let Some(remote) = &plan.remote {
+                    remote.clone()
+                } else if plan.dir.is_empty() {
                     ".".into()
                 } else {
                     plan.dir.clone()

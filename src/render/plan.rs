@@ -45,6 +45,9 @@ pub struct Plan {
     pub inline_values: Option<super::helm::InlineValues>,
     /// The Application's inline `kustomize:` options.
     pub kustomize: Option<super::kustomize::KustomizeOptions>,
+    /// A chart the Application takes from a Helm repository or OCI registry: what it names
+    /// (it cannot be fetched offline; the coverage says so).
+    pub remote: Option<String>,
 }
 
 impl Plan {
@@ -60,6 +63,7 @@ impl Plan {
             application: None,
             inline_values: None,
             kustomize: None,
+            remote: None,
         }
     }
 
@@ -277,6 +281,20 @@ fn application_plans(files: &[ParsedFile], dirs: &Dirs<'_>, envs: &Environments)
                 .collect();
             for src in &sources {
                 let Some(path) = src.get("path").and_then(Node::as_str) else {
+                    // `chart:` from a Helm repository or an OCI registry.
+                    if let Some(chart) = src.get("chart").and_then(Node::key_text) {
+                        let repo = src.get("repoURL").and_then(Node::as_str).unwrap_or("?");
+                        let version = src
+                            .get("targetRevision")
+                            .and_then(Node::key_text)
+                            .unwrap_or("latest");
+                        let mut p = Plan::new(UnitKind::Helm, "");
+                        p.env = env.clone();
+                        p.namespace = dest_ns.map(str::to_string);
+                        p.application = Some((f.path.clone(), src.span));
+                        p.remote = Some(format!("chart {chart} {version} from {repo}"));
+                        plans.push(p);
+                    }
                     continue;
                 };
                 let dir = clean_dir(path);

@@ -144,6 +144,28 @@ type ChartIndex = Arc<BTreeMap<String, Vec<String>>>;
 
 /// Render one planned unit.
 pub fn render(plan: &Plan, fs: &dyn Fs, kube_version: &str, charts: &ChartIndex) -> RenderUnit {
+    if let Some(what) = &plan.remote {
+        let (path, span) = plan
+            .application
+            .clone()
+            .map_or((Arc::from(""), None), |(p, s)| (p, Some(s)));
+        return RenderUnit {
+            kind: UnitKind::Helm,
+            dir: Arc::from(""),
+            env: plan.env_name().map(str::to_string),
+            namespace: plan.namespace.clone(),
+            application: plan.application.clone(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            errors: vec![super::RenderError {
+                path,
+                span,
+                message: format!("remote {what} is not fetched (octolint works offline)"),
+                code: "unsupported",
+            }],
+            status: UnitStatus::Unsupported(format!("remote {what}")),
+        };
+    }
     let mut unit = match plan.kind {
         UnitKind::Helm => helm::render_chart(
             fs,
