@@ -220,3 +220,117 @@ fn a_remote_chart_is_reported_as_not_fetched_in_the_coverage() {
         "not rendered: remote chart nginx 15.14.0 from https://charts.bitnami.com/bitnami"
     );
 }
+
+#[test]
+fn an_application_set_list_generator_renders_one_application_per_element() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "charts/web/Chart.yaml", CHART);
+    write(d, "charts/web/templates/deployment.yaml", TEMPLATE);
+    write(
+        d,
+        "charts/web/values.yaml",
+        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
+    );
+    write(d, "charts/web/env-dev.yaml", "privileged: true\n");
+    write(d, "charts/web/env-production.yaml", "replicas: 3\n");
+    write(
+        d,
+        "argocd/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  generators:\n    - list:\n        elements:\n          - env: dev\n          - env: production\n  template:\n    metadata:\n      name: 'web-{{env}}'\n    spec:\n      project: web\n      destination:\n        server: https://kubernetes.default.svc\n        namespace: 'web-{{env}}'\n      source:\n        repoURL: https://example.com/gitops.git\n        targetRevision: v1.0.0\n        path: charts/web\n        helm:\n          valueFiles:\n            - 'env-{{env}}.yaml'\n",
+    );
+    let o = run(&["check", ".", "--select", "K8S001", "-f", "json"], d);
+    assert_eq!(
+        located(&json(&o)),
+        vec![(
+            "K8S001".to_string(),
+            "charts/web/env-dev.yaml".to_string(),
+            1,
+            vec!["dev".to_string()]
+        )],
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let v = json(&run(&["apps", ".", "--json"], d));
+    let envs: Vec<&str> = v
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["environment"].as_str())
+        .collect();
+    assert_eq!(envs, ["dev", "prod"]);
+    let namespaces: Vec<&str> = v
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["namespace"].as_str())
+        .collect();
+    assert_eq!(namespaces, ["web-dev", "web-production"]);
+}
+
+#[test]
+fn an_application_set_git_directory_generator_builds_each_overlay() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "base/kustomization.yaml",
+        "resources:\n  - deployment.yaml\n",
+    );
+    write(
+        d,
+        "base/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: nginx:1.27.2\n",
+    );
+    for env in ["staging", "prod", "skip"] {
+        write(
+            d,
+            &format!("overlays/{env}/kustomization.yaml"),
+            "resources:\n  - ../../base\npatches:\n  - path: replicas.yaml\n",
+        );
+        write(
+            d,
+            &format!("overlays/{env}/replicas.yaml"),
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n",
+        );
+    }
+    write(
+        d,
+        "argocd/api.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: api\nspec:\n  generators:\n    - git:\n        repoURL: https://example.com/gitops.git\n        revision: v1.0.0\n        directories:\n          - path: overlays/*\n          - path: overlays/skip\n            exclude: true\n  template:\n    metadata:\n      name: 'api-{{path.basename}}'\n    spec:\n      project: api\n      destination:\n        server: https://kubernetes.default.svc\n        namespace: 'api-{{path.basename}}'\n      source:\n        repoURL: https://example.com/gitops.git\n        targetRevision: v1.0.0\n        path: '{{path}}'\n",
+    );
+    let v = json(&run(&["apps", ".", "--json"], d));
+    let rows: Vec<(String, String)> = v
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["source"].as_str().unwrap_or("").to_string(),
+                r["environment"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("overlays/prod".to_string(), "prod".to_string()),
+            // Excluded from the ApplicationSet: still built, as an overlay nothing deploys.
+            ("overlays/skip".to_string(), "-".to_string()),
+            ("overlays/staging".to_string(), "staging".to_string()),
+        ],
+        "{v}"
+    );
+    let o = run(&["check", ".", "--select", "K8S024", "-f", "json"], d);
+    assert_eq!(
+        located(&json(&o)),
+        vec![(
+            "K8S024".to_string(),
+            "overlays/prod/replicas.yaml".to_string(),
+            6,
+            vec!["prod".to_string()]
+        )],
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}

@@ -242,21 +242,38 @@ pub fn plan(files: &[ParsedFile], envs: &Environments) -> Vec<Plan> {
     plans
 }
 
-/// Units defined by Argo CD Applications whose source is a chart or kustomization here.
+/// Units defined by Argo CD Applications (and the Applications ApplicationSets generate)
+/// whose source is a chart or kustomization here.
 fn application_plans(files: &[ParsedFile], dirs: &Dirs<'_>, envs: &Environments) -> Vec<Plan> {
     let mut plans = Vec::new();
+    for (f, node, obj) in crate::model::argocd::applications(files) {
+        if let Some(spec) = node.get("spec") {
+            app_plans(f, obj.name, spec, dirs, envs, &mut plans);
+        }
+    }
+    for (f, name, spec) in appset_applications(files, dirs) {
+        app_plans(f, Some(&name), &spec, dirs, envs, &mut plans);
+    }
+    plans
+}
+
+/// The plans of one Application (`name`, `spec`) written in `f`.
+fn app_plans(
+    f: &ParsedFile,
+    name: Option<&str>,
+    spec: &Node,
+    dirs: &Dirs<'_>,
+    envs: &Environments,
+    plans: &mut Vec<Plan>,
+) {
     {
-        for (f, node, obj) in crate::model::argocd::applications(files) {
-            let Some(spec) = node.get("spec") else {
-                continue;
-            };
+        {
             let dest_ns = spec
                 .path(&["destination", "namespace"])
                 .and_then(Node::as_str);
             let env = env_of(envs, &f.path)
                 .or_else(|| {
-                    obj.name
-                        .and_then(Env::from_name)
+                    name.and_then(Env::from_name)
                         .or_else(|| dest_ns.and_then(Env::from_name))
                         .map(|e| (e.as_str().to_string(), e))
                 })
@@ -350,7 +367,6 @@ fn application_plans(files: &[ParsedFile], dirs: &Dirs<'_>, envs: &Environments)
             }
         }
     }
-    plans
 }
 
 /// `helm.valuesObject` (a mapping: the verbatim lines of the file, so origins are exact)
@@ -380,4 +396,169 @@ fn inline_values(f: &ParsedFile, helm: &Node) -> Option<super::helm::InlineValue
 /// An Argo CD source path as a directory relative to the root.
 fn clean_dir(path: &str) -> String {
     normalize_join("", path.trim_start_matches("./").trim_end_matches('/'))
+}
+
+/// The Applications an `ApplicationSet` generates: its `template` with each parameter set of
+/// its `list` and `git` directory generators substituted (`{{name}}`, `{{.name}}`,
+/// `{{path.basename}}`). Other generators (clusters, git files, matrix, pull requests...) need
+/// a live cluster or API and are not expanded. The generated specs keep the template's spans,
+/// so findings point at the ApplicationSet's lines.
+fn appset_applications<'f>(
+    files: &'f [ParsedFile],
+    dirs: &Dirs<'_>,
+) -> Vec<(&'f ParsedFile, String, Node)> {
+    let mut out = Vec::new();
+    // Every directory that holds a file of the repository, for `git.directories`.
+    let all_dirs: BTreeSet<&str> = dirs
+        .files
+        .iter()
+        .flat_map(|p| {
+            let mut v = Vec::new();
+            let mut d = dir_of(p);
+            while !d.is_empty() {
+                v.push(d);
+                d = dir_of(d);
+            }
+            v
+        })
+        .collect();
+    for f in files {
+        let Content::Docs(docs) = &f.content else {
+            continue;
+        };
+        for node in docs
+            .iter()
+            .flat_map(|d| crate::model::k8s::objects_in(&d.root))
+        {
+            let Some(obj) = crate::model::k8s::K8sObject::from_node(node) else {
+                continue;
+            };
+            if obj.group() != "argoproj.io" || obj.kind != "ApplicationSet" {
+                continue;
+            }
+            let Some(spec) = node.get("spec") else {
+                continue;
+            };
+            let Some(template) = spec.get("template") else {
+                continue;
+            };
+            let mut params: Vec<BTreeMap<String, String>> = Vec::new();
+            for g in spec.get("generators").into_iter().flat_map(Node::items) {
+                for el in g
+                    .path(&["list", "elements"])
+                    .into_iter()
+                    .flat_map(Node::items)
+                {
+                    let mut p = BTreeMap::new();
+                    flatten_params("", el, &mut p);
+                    params.push(p);
+                }
+                if let Some(git) = g.get("git") {
+                    let mut include: Vec<globset::GlobMatcher> = Vec::new();
+                    let mut exclude: Vec<globset::GlobMatcher> = Vec::new();
+                    for d in git.get("directories").into_iter().flat_map(Node::items) {
+                        let Some(pat) = d.get("path").and_then(Node::as_str) else {
+                            continue;
+                        };
+                        let Ok(glob) = globset::GlobBuilder::new(pat.trim_start_matches("./"))
+                            .literal_separator(true)
+                            .build()
+                        else {
+                            continue;
+                        };
+                        if d.get("exclude").and_then(Node::as_bool) == Some(true) {
+                            exclude.push(glob.compile_matcher());
+                        } else {
+                            include.push(glob.compile_matcher());
+                        }
+                    }
+                    for d in &all_dirs {
+                        if include.iter().any(|g| g.is_match(d))
+                            && !exclude.iter().any(|g| g.is_match(d))
+                        {
+                            let mut p = BTreeMap::new();
+                            let base = d.rsplit('/').next().unwrap_or(d);
+                            p.insert("path".to_string(), d.to_string());
+                            p.insert("path.path".to_string(), d.to_string());
+                            p.insert("path.basename".to_string(), base.to_string());
+                            p.insert(
+                                "path.basenameNormalized".to_string(),
+                                base.replace(['_', '.'], "-").to_ascii_lowercase(),
+                            );
+                            for (i, seg) in d.split('/').enumerate() {
+                                p.insert(format!("path[{i}]"), seg.to_string());
+                            }
+                            params.push(p);
+                        }
+                    }
+                }
+            }
+            for p in &params {
+                let generated = substitute(template, p);
+                let name = generated
+                    .path(&["metadata", "name"])
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                if let Some(spec) = generated.get("spec") {
+                    out.push((f, name, spec.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Generator parameters: scalars by key, nested maps as `a.b` keys.
+fn flatten_params(prefix: &str, node: &Node, out: &mut BTreeMap<String, String>) {
+    for (k, v) in node.as_map().unwrap_or(&[]) {
+        let Some(k) = k.key_text() else { continue };
+        let key = if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v.key_text() {
+            Some(t) if v.as_map().is_none() => {
+                out.insert(key, t.to_string());
+            }
+            _ => flatten_params(&key, v, out),
+        }
+    }
+}
+
+/// `node` with `{{ name }}` / `{{ .name }}` in every string replaced by its parameter
+/// (unknown names are left as written).
+fn substitute(node: &Node, params: &BTreeMap<String, String>) -> Node {
+    use crate::parse::node::Value;
+    let mut n = node.clone();
+    fn walk(n: &mut Node, params: &BTreeMap<String, String>) {
+        match &mut n.value {
+            Value::Scalar { text, .. } => {
+                if text.contains("{{") {
+                    let mut out = String::new();
+                    let mut rest: &str = text;
+                    while let Some(open) = rest.find("{{") {
+                        let Some(close) = rest[open..].find("}}") else {
+                            break;
+                        };
+                        let expr = rest[open + 2..open + close].trim();
+                        let key = expr.trim_start_matches('.');
+                        out.push_str(&rest[..open]);
+                        match params.get(key) {
+                            Some(v) => out.push_str(v),
+                            None => out.push_str(&rest[open..open + close + 2]),
+                        }
+                        rest = &rest[open + close + 2..];
+                    }
+                    out.push_str(rest);
+                    *text = out.into();
+                }
+            }
+            Value::Seq(items) => items.iter_mut().for_each(|i| walk(i, params)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| walk(v, params)),
+        }
+    }
+    walk(&mut n, params);
+    n
 }
