@@ -5,6 +5,7 @@
 //! `policy`, `config` and `diagnostics`.
 
 use crate::config::{ConfigError, Settings};
+use crate::diagnostics::Finding;
 use crate::diagnostics::RuleMeta;
 use crate::diagnostics::suppress::selector_matches;
 use crate::rules::{builtin, registry};
@@ -51,6 +52,47 @@ pub fn find_meta(selector: &str) -> Option<&'static RuleMeta> {
     all_meta()
         .into_iter()
         .find(|m| m.id.eq_ignore_ascii_case(selector) || m.name == selector)
+}
+
+/// Metadata of every enabled rule (built-in, secret patterns, policies), sorted by id.
+pub fn enabled(
+    no_builtin: bool,
+    policies: Option<&crate::policy::Policies>,
+    settings: &Settings,
+    findings: &[Finding],
+) -> Vec<&'static RuleMeta> {
+    let builtin: Vec<&'static RuleMeta> = if no_builtin {
+        crate::rules::builtin::ENGINE_RULES.to_vec()
+    } else {
+        all_meta()
+            .into_iter()
+            .chain(settings.secrets.scanner().custom_metas())
+            .collect()
+    };
+    let policy_metas = match policies {
+        Some(p) => {
+            let used: std::collections::HashSet<&str> =
+                findings.iter().map(|f| f.rule_id.as_ref()).collect();
+            let mut v = p.metas();
+            v.extend(
+                crate::policy::interned_metas()
+                    .into_iter()
+                    .filter(|m| used.contains(m.id)),
+            );
+            v
+        }
+        None => Vec::new(),
+    };
+    let mut enabled: Vec<&'static RuleMeta> = builtin
+        .into_iter()
+        .filter(|m| !policy_metas.iter().any(|p| p.id == m.id))
+        .chain(policy_metas.iter().copied())
+        .filter(|m| settings.rule_enabled(m.id, m.name))
+        .collect();
+    enabled.sort_by_key(|m| m.id);
+    enabled.dedup_by_key(|m| m.id);
+    enabled.sort_by_key(|m| m.id);
+    enabled
 }
 
 #[cfg(test)]

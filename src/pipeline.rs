@@ -19,7 +19,6 @@ use rayon::prelude::*;
 
 use crate::config::Settings;
 use crate::diagnostics::baseline::Baseline;
-use crate::diagnostics::{Finding, RuleMeta};
 use crate::discover::{self, FileKind};
 use crate::model::envs::EnvIndex;
 use crate::model::{argocd, build, kustomize};
@@ -266,15 +265,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     let mut findings = render::stage::remap(findings, &rendered);
     // Redaction is a property of the output: every value a scanner hit or a Secret object
     // (plain or rendered) marks as secret is masked wherever it appears.
-    let mut secrets = SecretSet::new();
-    secrets.add_findings(&findings, |p| sources.get(p).map(|s| s.text.as_str()));
-    for f in &files {
-        if let crate::parse::file::Content::Docs(docs) = &f.content {
-            for d in docs {
-                secrets.add_document(&d.root);
-            }
-        }
-    }
+    let secrets = SecretSet::of_run(&findings, &sources, &files);
     redact_all(&mut findings, &secrets);
     files.truncate(real_files);
     let findings = finalize::prefer_secret_findings(findings);
@@ -296,7 +287,12 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     );
     timer.lap("finalize");
     Ok(Outcome {
-        rules: enabled_rules(opts, settings, &findings),
+        rules: crate::catalog::enabled(
+            opts.no_builtin,
+            opts.policies.as_deref(),
+            settings,
+            &findings,
+        ),
         findings,
         coverage,
         sources,
@@ -304,44 +300,4 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         prefixes: opts.prefixes.clone(),
         secrets: Arc::new(secrets),
     })
-}
-
-/// Metadata of every enabled rule (built-in, secret patterns, policies), sorted by id.
-fn enabled_rules(
-    opts: &RunOptions,
-    settings: &Settings,
-    findings: &[Finding],
-) -> Vec<&'static RuleMeta> {
-    let builtin: Vec<&'static RuleMeta> = if opts.no_builtin {
-        crate::rules::builtin::ENGINE_RULES.to_vec()
-    } else {
-        crate::catalog::all_meta()
-            .into_iter()
-            .chain(settings.secrets.scanner().custom_metas())
-            .collect()
-    };
-    let policy_metas = match &opts.policies {
-        Some(p) => {
-            let used: std::collections::HashSet<&str> =
-                findings.iter().map(|f| f.rule_id.as_ref()).collect();
-            let mut v = p.metas();
-            v.extend(
-                crate::policy::interned_metas()
-                    .into_iter()
-                    .filter(|m| used.contains(m.id)),
-            );
-            v
-        }
-        None => Vec::new(),
-    };
-    let mut enabled: Vec<&'static RuleMeta> = builtin
-        .into_iter()
-        .filter(|m| !policy_metas.iter().any(|p| p.id == m.id))
-        .chain(policy_metas.iter().copied())
-        .filter(|m| settings.rule_enabled(m.id, m.name))
-        .collect();
-    enabled.sort_by_key(|m| m.id);
-    enabled.dedup_by_key(|m| m.id);
-    enabled.sort_by_key(|m| m.id);
-    enabled
 }

@@ -66,6 +66,28 @@ fn decode(s: &str) -> Option<String> {
 }
 
 impl SecretSet {
+    /// Every secret a run knows: the scanner's hits (`findings` marked `redact`, read from
+    /// `sources`) and every `Secret` object of `files` (plain or rendered).
+    pub fn of_run(
+        findings: &[Finding],
+        sources: &std::collections::HashMap<
+            std::sync::Arc<str>,
+            std::sync::Arc<crate::source::SourceFile>,
+        >,
+        files: &[crate::parse::file::ParsedFile],
+    ) -> Self {
+        let mut set = SecretSet::new();
+        set.add_findings(findings, |p| sources.get(p).map(|s| s.text.as_str()));
+        for f in files {
+            if let crate::parse::file::Content::Docs(docs) = &f.content {
+                for d in docs {
+                    set.add_document(&d.root);
+                }
+            }
+        }
+        set
+    }
+
     pub fn new() -> Self {
         Self::default()
     }
