@@ -39,6 +39,25 @@ pub struct Skipped {
     pub reason: String,
 }
 
+impl Coverage {
+    /// "checked 3 files: 3 parsed, 0 failed to parse, …; 3 documents, 3 Kubernetes objects".
+    pub fn files_line(&self) -> String {
+        format!(
+            "checked {} file{}: {} parsed, {} failed to parse, {} templates, {} text, {} binary, {} skipped; {} documents, {} Kubernetes objects",
+            self.files,
+            if self.files == 1 { "" } else { "s" },
+            self.parsed,
+            self.failed,
+            self.templates,
+            self.text,
+            self.binary,
+            self.skipped.len(),
+            self.documents,
+            self.kubernetes_objects
+        )
+    }
+}
+
 /// The result of a whole check.
 pub struct Outcome {
     /// Sorted; suppressed findings included (see `Finding::suppressed`).

@@ -238,20 +238,8 @@ pub fn render_with(
     }
 
     let cov = &outcome.coverage;
-    let _ = writeln!(
-        out,
-        "### Coverage\n\nChecked {} file{}: {} parsed, {} failed to parse, {} templates, {} text, {} binary, {} skipped; {} documents, {} Kubernetes objects.",
-        cov.files,
-        plural(cov.files),
-        cov.parsed,
-        cov.failed,
-        cov.templates,
-        cov.text,
-        cov.binary,
-        cov.skipped.len(),
-        cov.documents,
-        cov.kubernetes_objects
-    );
+    let line = cov.files_line();
+    let _ = writeln!(out, "### Coverage\n\nC{}.", &line[1..]);
     if let Some(r) = cov.render.summary() {
         let _ = writeln!(out, "\nRendered: {}.", cell(&r));
     }

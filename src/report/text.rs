@@ -248,20 +248,7 @@ pub fn render(outcome: &Outcome, opts: &ReportOptions) -> String {
         let _ = write!(out, "; {} suppressed", c.suppressed);
     }
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "checked {} file{}: {} parsed, {} failed to parse, {} templates, {} text, {} binary, {} skipped; {} documents, {} Kubernetes objects",
-        cov.files,
-        plural(cov.files),
-        cov.parsed,
-        cov.failed,
-        cov.templates,
-        cov.text,
-        cov.binary,
-        cov.skipped.len(),
-        cov.documents,
-        cov.kubernetes_objects
-    );
+    let _ = writeln!(out, "{}", cov.files_line());
     if let Some(r) = cov.render.summary() {
         let _ = writeln!(out, "rendered: {r}");
         for n in &cov.render.notes {

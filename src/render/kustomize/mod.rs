@@ -241,6 +241,29 @@ impl Builder<'_> {
         });
     }
 
+    /// Parse `text` (of `file`) as YAML, reporting a syntax error as a `parse` error at the
+    /// error's offset, or at `at` for text embedded in another file. `what` names the text.
+    fn parse_yaml(
+        &mut self,
+        text: &str,
+        file: &Arc<str>,
+        at: Option<Span>,
+        what: &str,
+    ) -> crate::parse::yaml::ParsedYaml {
+        let parsed = crate::parse::yaml::parse(text);
+        if let Some(e) = &parsed.error {
+            let span = at.unwrap_or(Span::new(e.offset, e.offset));
+            self.err(
+                file,
+                Some(span),
+                "parse",
+                format!("invalid {what}: {}", e.message),
+                true,
+            );
+        }
+        parsed
+    }
+
     /// Read and parse `dir`'s kustomization. `from`: the entry that named it.
     fn read_kust(&mut self, dir: &str, from: Option<(&Arc<str>, Span)>) -> Option<(Kust, Node)> {
         let Some(path) = kustomization_file(self.fs, dir) else {
@@ -263,15 +286,8 @@ impl Builder<'_> {
         };
         let file: Arc<str> = Arc::from(src.path.as_str());
         self.inputs.push(file.clone());
-        let parsed = crate::parse::yaml::parse(&src.text);
-        if let Some(e) = &parsed.error {
-            self.err(
-                &file,
-                Some(Span::new(e.offset, e.offset)),
-                "parse",
-                format!("invalid kustomization: {}", e.message),
-                true,
-            );
+        let parsed = self.parse_yaml(&src.text, &file, None, "kustomization");
+        if parsed.error.is_some() {
             return None;
         }
         let root = parsed
@@ -593,16 +609,7 @@ impl Builder<'_> {
     /// The objects of a YAML file (lists expanded), as trees with origins.
     fn objects(&mut self, src: &SourceFile, role: Role) -> Vec<N> {
         let file: Arc<str> = Arc::from(src.path.as_str());
-        let parsed = crate::parse::yaml::parse(&src.text);
-        if let Some(e) = &parsed.error {
-            self.err(
-                &file,
-                Some(Span::new(e.offset, e.offset)),
-                "parse",
-                format!("invalid YAML: {}", e.message),
-                true,
-            );
-        }
+        let parsed = self.parse_yaml(&src.text, &file, None, "YAML");
         let mut out = Vec::new();
         for d in &parsed.docs {
             if d.root.is_null() {
@@ -761,15 +768,8 @@ impl Builder<'_> {
                     return None;
                 };
                 let file: Arc<str> = Arc::from(src.path.as_str());
-                let parsed = crate::parse::yaml::parse(&src.text);
-                if let Some(er) = &parsed.error {
-                    self.err(
-                        &file,
-                        Some(Span::new(er.offset, er.offset)),
-                        "parse",
-                        format!("invalid patch: {}", er.message),
-                        true,
-                    );
+                let parsed = self.parse_yaml(&src.text, &file, None, "patch");
+                if parsed.error.is_some() {
                     return None;
                 }
                 Some(
@@ -782,15 +782,8 @@ impl Builder<'_> {
                 )
             }
             PatchSrc::Inline(it) => {
-                let parsed = crate::parse::yaml::parse(&it.text);
-                if let Some(er) = &parsed.error {
-                    self.err(
-                        &p.file,
-                        Some(it.span),
-                        "parse",
-                        format!("invalid inline patch: {}", er.message),
-                        true,
-                    );
+                let parsed = self.parse_yaml(&it.text, &p.file, Some(it.span), "inline patch");
+                if parsed.error.is_some() {
                     return None;
                 }
                 Some(
