@@ -163,6 +163,8 @@ impl<'t> Builder<'t> {
         if has_merge {
             entries = apply_merges(entries);
         }
+        // Every parsed tree is kept for the whole run: drop the growth slack.
+        entries.shrink_to_fit();
         let end = entries
             .last()
             .map(|(_, v)| v.span.end())
@@ -227,9 +229,10 @@ impl<'t> Builder<'t> {
                 if let Some(Frame::Seq {
                     start,
                     anchor,
-                    items,
+                    mut items,
                 }) = self.stack.pop()
                 {
+                    items.shrink_to_fit();
                     let end = items
                         .last()
                         .map(|n| n.span.end())
