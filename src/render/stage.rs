@@ -250,12 +250,27 @@ pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rend
     } else {
         BTreeMap::new()
     });
-    let units: Vec<RenderUnit> = plans
+    // Render each plan and parse its outputs on the worker that rendered it: parsing the
+    // rendered text is as much work as rendering it, and must not run on one thread.
+    let mut done: Vec<(RenderUnit, Vec<yaml::ParsedYaml>, UnitTimes)> = plans
         .par_iter()
-        .map(|p| render(p, fs, kube_version, &charts))
+        .map(|p| {
+            let start = std::time::Instant::now();
+            let unit = render(p, fs, kube_version, &charts);
+            let rendered = start.elapsed();
+            let parsed = unit.outputs.iter().map(|o| yaml::parse(&o.text)).collect();
+            let times = UnitTimes {
+                render: rendered,
+                parse: start.elapsed() - rendered,
+            };
+            (unit, parsed, times)
+        })
         .collect();
+    if std::env::var_os("OCTOLINT_TIMINGS").is_some() {
+        report_times(&done);
+    }
     let mut out = Rendered::default();
-    for (ui, (unit, plan)) in units.iter().zip(plans).enumerate() {
+    for (ui, ((unit, parsed, _), plan)) in done.iter_mut().zip(plans).enumerate() {
         for e in &unit.errors {
             // What is not supported (remote bases, plugins) is coverage, not a finding.
             if e.code == "unsupported" {
@@ -286,17 +301,22 @@ pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rend
             }
             out.findings.push(f);
         }
-        for (oi, src) in unit.outputs.iter().enumerate() {
+        for (oi, (src, parsed)) in unit
+            .outputs
+            .iter_mut()
+            .zip(std::mem::take(parsed))
+            .enumerate()
+        {
             let vpath: Arc<str> = Arc::from(format!(
                 "{}/.octolint-render/{ui}/{}",
                 if unit.dir.is_empty() { "." } else { &unit.dir },
                 src.name
             ));
-            let parsed = yaml::parse(&src.text);
+            // The text moves to the source file; the unit keeps the origins for `remap`.
             let source = Arc::new(SourceFile::new(
                 vpath.to_string(),
                 root.join(unit.dir.as_ref()),
-                src.text.clone(),
+                std::mem::take(&mut src.text),
             ));
             let mut findings = Vec::new();
             if let Some(err) = &parsed.error {
@@ -342,8 +362,39 @@ pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rend
             });
         }
     }
-    out.units = units;
+    out.units = done.into_iter().map(|(unit, _, _)| unit).collect();
     out
+}
+
+/// CPU time one unit took to render and to parse its output.
+struct UnitTimes {
+    render: std::time::Duration,
+    parse: std::time::Duration,
+}
+
+/// Per-kind totals on stderr, for `OCTOLINT_TIMINGS` (CPU time summed over workers).
+fn report_times(done: &[(RenderUnit, Vec<yaml::ParsedYaml>, UnitTimes)]) {
+    for kind in [UnitKind::Helm, UnitKind::Kustomize] {
+        let of_kind = done.iter().filter(|(u, _, _)| u.kind == kind);
+        let (n, render, parse) = of_kind.fold((0, 0.0, 0.0), |(n, r, p), (_, _, t)| {
+            (n + 1, r + t.render.as_secs_f64(), p + t.parse.as_secs_f64())
+        });
+        eprintln!(
+            "octolint:   {kind:?}: {n} units, render {:.1} ms, parse output {:.1} ms (CPU)",
+            render * 1e3,
+            parse * 1e3
+        );
+    }
+    let mut slow: Vec<_> = done.iter().map(|(u, _, t)| (t.render, u)).collect();
+    slow.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.dir.cmp(&b.1.dir)));
+    for (t, u) in slow.iter().take(5) {
+        eprintln!(
+            "octolint:     {:.1} ms {} {}",
+            t.as_secs_f64() * 1e3,
+            u.dir,
+            u.env.as_deref().unwrap_or("")
+        );
+    }
 }
 
 /// Map findings on rendered files back to the lines that caused them, with the other
