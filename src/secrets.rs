@@ -87,21 +87,98 @@ pub struct Allowlist {
 pub struct Pattern {
     pub meta: &'static RuleMeta,
     pub title: &'static str,
-    regex: Regex,
-    secret_group: usize,
-    key_group: Option<usize>,
+    /// The regexes, compiled on first use (see [`Pattern::compiled`]).
+    source: PatternSource,
+    compiled: OnceLock<Option<Compiled>>,
     entropy: Option<f64>,
-    allow: Vec<Regex>,
     generic: bool,
     /// A `key = value` pattern whose key must name the secret itself (`tfvars-password`).
     assignment: bool,
     /// A PEM header: only a key when a base64 body follows it.
     needs_body: bool,
     stopwords: Vec<String>,
-    /// Only files whose path matches.
-    path: Option<Regex>,
     /// Added from the configuration.
     pub custom: bool,
+}
+
+/// The regexes of a pattern, as written.
+struct PatternSource {
+    id: String,
+    regex: String,
+    secret_group: Option<usize>,
+    allow: Vec<String>,
+    /// Only files whose path matches.
+    path: Option<String>,
+}
+
+/// The regexes of a pattern, compiled.
+struct Compiled {
+    regex: Regex,
+    secret_group: usize,
+    key_group: Option<usize>,
+    allow: Vec<Regex>,
+    path: Option<Regex>,
+}
+
+impl PatternSource {
+    fn compile(&self) -> Result<Compiled, String> {
+        let id = &self.id;
+        let regex = Regex::new(&self.regex).map_err(|e| format!("{id}: invalid regex: {e}"))?;
+        let groups = regex.captures_len();
+        let secret_group = match self.secret_group {
+            Some(g) if g >= groups => {
+                return Err(format!(
+                    "{id}: secret group {g} does not exist (the regex has {} group(s))",
+                    groups - 1
+                ));
+            }
+            Some(g) => g,
+            None => regex
+                .capture_names()
+                .position(|n| n == Some("secret"))
+                .unwrap_or(if groups > 1 { 1 } else { 0 }),
+        };
+        let key_group = regex.capture_names().position(|n| n == Some("key"));
+        let allow = self
+            .allow
+            .iter()
+            .map(|a| Regex::new(a).map_err(|e| format!("{id}: invalid allow regex: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let path = self
+            .path
+            .as_deref()
+            .map(|r| Regex::new(r).map_err(|e| format!("{id}: invalid path regex: {e}")))
+            .transpose()?;
+        Ok(Compiled {
+            regex,
+            secret_group,
+            key_group,
+            allow,
+            path,
+        })
+    }
+}
+
+impl Pattern {
+    /// The compiled regexes. Compiling all sixty embedded patterns took most of a small
+    /// run's time, and the keyword prefilter means most never run, so each compiles when a
+    /// keyword first calls for it. Patterns from the configuration were compiled (and their
+    /// errors reported) when it was loaded; the embedded ones are checked by a unit test, and
+    /// one that failed to compile would simply never match.
+    fn compiled(&self) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| self.source.compile().ok())
+            .as_ref()
+    }
+
+    /// Does the pattern apply to the file at `path`?
+    fn applies_to(&self, path: &str) -> bool {
+        self.source.path.is_none()
+            || self
+                .compiled()
+                .and_then(|c| c.path.as_ref())
+                .is_some_and(|r| r.is_match(path))
+    }
 }
 
 pub struct Scanner {
@@ -461,39 +538,24 @@ impl Scanner {
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         for (i, p) in specs.into_iter().enumerate() {
-            let regex =
-                Regex::new(&p.regex).map_err(|e| format!("{}: invalid regex: {e}", p.id))?;
-            let groups = regex.captures_len();
-            let secret_group = match p.secret_group {
-                Some(g) if g >= groups => {
-                    return Err(format!(
-                        "{}: secret group {g} does not exist (the regex has {} group(s))",
-                        p.id,
-                        groups - 1
-                    ));
-                }
-                Some(g) => g,
-                None => regex
-                    .capture_names()
-                    .position(|n| n == Some("secret"))
-                    .unwrap_or(if groups > 1 { 1 } else { 0 }),
+            let source = PatternSource {
+                id: p.id.clone(),
+                regex: p.regex.clone(),
+                secret_group: p.secret_group,
+                allow: p.allow.clone(),
+                path: p.path.clone(),
             };
-            let key_group = regex.capture_names().position(|n| n == Some("key"));
-            let allow = p
-                .allow
-                .iter()
-                .map(|a| Regex::new(a).map_err(|e| format!("{}: invalid allow regex: {e}", p.id)))
-                .collect::<Result<Vec<_>, _>>()?;
+            // Patterns from the configuration are compiled now, so that their errors are
+            // reported with the configuration; embedded ones on first use.
+            let compiled = OnceLock::new();
+            if p.custom {
+                let _ = compiled.set(Some(source.compile()?));
+            }
             // Embedded metadata is built once per process and shared.
             let meta = match embedded.get(i) {
                 Some(m) if !p.custom => *m,
                 _ => p.meta(),
             };
-            let path = p
-                .path
-                .as_deref()
-                .map(|r| Regex::new(r).map_err(|e| format!("{}: invalid path regex: {e}", p.id)))
-                .transpose()?;
             if p.keywords.is_empty() {
                 always.push(i);
             }
@@ -510,16 +572,13 @@ impl Scanner {
             patterns.push(Pattern {
                 meta,
                 title: leak(p.title.clone()),
-                regex,
-                secret_group,
-                key_group,
+                source,
+                compiled,
                 entropy: p.entropy,
-                allow,
                 generic: !p.custom && p.name == "generic-secret",
                 assignment: !p.custom && p.name == "tfvars-password",
                 needs_body: !p.custom && p.name == "private-key",
                 stopwords: p.stopwords,
-                path,
                 custom: p.custom,
             });
         }
@@ -570,9 +629,9 @@ impl Scanner {
     }
 
     /// Is `value` a non-secret for pattern `pat` (allowlists, entropy, placeholders)?
-    fn rejects(&self, pat: &Pattern, value: &str) -> bool {
+    fn rejects(&self, pat: &Pattern, compiled: &Compiled, value: &str) -> bool {
         if value.is_empty()
-            || pat.allow.iter().any(|a| a.is_match(value))
+            || compiled.allow.iter().any(|a| a.is_match(value))
             || self.allow.regexes.iter().any(|a| a.is_match(value))
             || pat.entropy.is_some_and(|min| entropy(value) < min)
             || is_placeholder(value)
@@ -665,7 +724,6 @@ impl Scanner {
     }
 
     fn scan_depth(&self, path: &str, text: &str, depth: usize) -> Vec<Hit> {
-        let applies = |pat: &Pattern| pat.path.as_ref().is_none_or(|r| r.is_match(path));
         let bytes = text.as_bytes();
         let line_start_of = |at: usize| {
             bytes[..at]
@@ -714,19 +772,22 @@ impl Scanner {
             };
             let allowed = line.contains("octolint:allow") || line.contains("gitleaks:allow");
             let pat = &self.patterns[p];
-            if !applies(pat) {
+            if !pat.applies_to(path) {
                 continue;
             }
-            for caps in pat.regex.captures_iter(line) {
-                let Some(secret) = caps.get(pat.secret_group) else {
+            let Some(c) = pat.compiled() else {
+                continue;
+            };
+            for caps in c.regex.captures_iter(line) {
+                let Some(secret) = caps.get(c.secret_group) else {
                     continue;
                 };
                 let value = secret.as_str();
-                if self.rejects(pat, value) {
+                if self.rejects(pat, c, value) {
                     continue;
                 }
                 if pat.generic || pat.assignment {
-                    let key = pat
+                    let key = c
                         .key_group
                         .and_then(|g| caps.get(g))
                         .map_or("", |k| k.as_str());
@@ -743,14 +804,17 @@ impl Scanner {
         }
         for &p in &self.always {
             let pat = &self.patterns[p];
-            if !applies(pat) {
+            if !pat.applies_to(path) {
                 continue;
             }
-            for caps in pat.regex.captures_iter(text) {
-                let Some(secret) = caps.get(pat.secret_group) else {
+            let Some(c) = pat.compiled() else {
+                continue;
+            };
+            for caps in c.regex.captures_iter(text) {
+                let Some(secret) = caps.get(c.secret_group) else {
                     continue;
                 };
-                if self.rejects(pat, secret.as_str()) {
+                if self.rejects(pat, c, secret.as_str()) {
                     continue;
                 }
                 let span = Span::new(secret.start(), secret.end());
@@ -976,6 +1040,12 @@ mod tests {
         let mut ids: Vec<&str> = s.patterns.iter().map(|p| p.meta.id).collect();
         ids.dedup();
         assert_eq!(ids.len(), s.patterns.len());
+        // They compile on first use: every one must compile.
+        for p in &s.patterns {
+            if let Err(e) = p.source.compile() {
+                panic!("{e}");
+            }
+        }
     }
 
     #[test]

@@ -126,16 +126,19 @@ pub fn resolve_version(v: &str) -> Option<&'static str> {
 /// The compiled schemas of one version.
 pub struct VersionSchemas {
     pub version: &'static str,
-    pub compiled: Compiled,
-    kinds: HashMap<String, Id>,
+    /// The schema (pool index) of each `group/version/Kind` the version serves.
+    kinds: &'static BTreeMap<String, usize>,
+    /// Each kind's schema, compiled on first use: a repository uses a few dozen of the
+    /// version's kinds, and compiling them all was most of the time of a run on a small one.
+    compiled: HashMap<&'static str, OnceLock<Option<(Compiled, Id)>>>,
     index: usize,
 }
 
 /// What the embedded schemas know about an `apiVersion`/`kind`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
-    /// A built-in kind served by the target version.
-    Schema(Id),
+    /// A built-in kind served by the target version ([`VersionSchemas::schema`]).
+    Schema,
     /// A built-in API group, but not this apiVersion/kind at the target version.
     Unknown {
         /// The first version that no longer serves it, when an older one did.
@@ -168,8 +171,8 @@ pub fn is_builtin_group(group: &str) -> bool {
 
 impl VersionSchemas {
     pub fn lookup(&self, api_version: &str, kind: &str) -> Lookup {
-        if let Some(&id) = self.kinds.get(&key(api_version, kind)) {
-            return Lookup::Schema(id);
+        if self.kinds.contains_key(&key(api_version, kind)) {
+            return Lookup::Schema;
         }
         let Some(d) = data() else {
             return Lookup::Custom;
@@ -200,6 +203,26 @@ impl VersionSchemas {
             added_in,
             pol001,
         }
+    }
+
+    /// The compiled schema of a kind the version serves, and its root node.
+    pub fn schema(&self, api_version: &str, kind: &str) -> Option<(&Compiled, Id)> {
+        let k = key(api_version, kind);
+        let (&name, slot) = self.compiled.get_key_value(k.as_str())?;
+        let (compiled, id) = slot
+            .get_or_init(|| {
+                let d = data()?;
+                let defs = &d.defs[self.index];
+                let lookup = move |name: &str| defs.get(name).and_then(|&i| d.pool.get(i));
+                let mut c = Compiler::new(&lookup, Dialect::JsonSchema);
+                let id = match self.kinds.get(name).and_then(|&i| d.pool.get(i)) {
+                    Some(v) => c.compile(v),
+                    None => Compiler::ANY,
+                };
+                Some((c.finish(), id))
+            })
+            .as_ref()?;
+        Some((compiled, *id))
     }
 
     /// Kinds of the target version in the same group, for "did you mean" on kinds.
@@ -250,18 +273,13 @@ pub fn schemas(v: &str) -> Option<&'static VersionSchemas> {
 }
 
 fn compile(d: &'static Data, index: usize) -> VersionSchemas {
-    let defs = &d.defs[index];
-    let lookup = move |name: &str| defs.get(name).and_then(|&i| d.pool.get(i));
-    let mut c = Compiler::new(&lookup, Dialect::JsonSchema);
-    let mut kinds = HashMap::new();
-    for (k, &i) in &d.kinds[index] {
-        if let Some(v) = d.pool.get(i) {
-            kinds.insert(k.clone(), c.compile(v));
-        }
-    }
+    let kinds = &d.kinds[index];
     VersionSchemas {
         version: d.versions[index].as_str(),
-        compiled: c.finish(),
+        compiled: kinds
+            .keys()
+            .map(|k| (k.as_str(), OnceLock::new()))
+            .collect(),
         kinds,
         index,
     }
@@ -280,10 +298,9 @@ mod tests {
         assert_eq!(resolve_version("v1.33.4"), Some("1.33"));
         assert_eq!(resolve_version("1.99"), v.last().copied());
         let s = schemas(DEFAULT_VERSION).expect("default version compiles");
-        assert!(matches!(
-            s.lookup("apps/v1", "Deployment"),
-            Lookup::Schema(_)
-        ));
+        assert!(matches!(s.lookup("apps/v1", "Deployment"), Lookup::Schema));
+        assert!(s.schema("apps/v1", "Deployment").is_some());
+        assert!(s.schema("example.com/v1", "Widget").is_none());
         assert_eq!(s.lookup("example.com/v1", "Widget"), Lookup::Custom);
         match s.lookup("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema") {
             Lookup::Unknown {

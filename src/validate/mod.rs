@@ -51,8 +51,11 @@ pub fn validate_builtin(
     let Some(vs) = k8s::schemas(version) else {
         return Outcome::NotBuiltin;
     };
-    let id = match vs.lookup(api_version, kind) {
-        k8s::Lookup::Schema(id) => id,
+    let (compiled, id) = match vs.lookup(api_version, kind) {
+        k8s::Lookup::Schema => match vs.schema(api_version, kind) {
+            Some(schema) => schema,
+            None => return Outcome::NotBuiltin,
+        },
         k8s::Lookup::Custom => return Outcome::NotBuiltin,
         lookup @ k8s::Lookup::Unknown { .. } => {
             return Outcome::Unknown {
@@ -66,7 +69,7 @@ pub fn validate_builtin(
         null_ok: false,
         extra_checks: true,
     };
-    let mut w = walk::Walker::new(&vs.compiled, opts);
+    let mut w = walk::Walker::new(compiled, opts);
     w.validate(root, id, anchor(root));
     let mut out = w.out;
     check_name(root, kind, &mut out);
