@@ -870,7 +870,18 @@ const MAX_BASE64_RUN: usize = 256 * 1024;
 /// Byte ranges of runs of the standard base64 alphabet (with padding) that are long enough
 /// and delimited by other characters.
 pub fn base64_runs(bytes: &[u8]) -> Vec<(usize, usize)> {
-    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    // Every byte of every file passes here: one table load per byte.
+    static ALPHABET: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+            b += 1;
+        }
+        t
+    };
+    let is_b64 = |b: u8| ALPHABET[b as usize];
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
