@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::schema::{Compiled, Compiler, Dialect, Id};
 
@@ -19,13 +20,40 @@ pub const DEFAULT_VERSION: &str = crate::config::DEFAULT_KUBERNETES_VERSION;
 
 struct Data {
     versions: Vec<String>,
-    pool: Vec<Value>,
+    /// Every schema of every version, each parsed on first use: a run needs a few hundred
+    /// of the pool's entries, and the whole pool as JSON values was 10 MB and most of the
+    /// start-up time of a run with a single manifest.
+    pool: Vec<PoolEntry>,
     defs: Vec<HashMap<String, usize>>,
     kinds: Vec<BTreeMap<String, usize>>,
     /// API groups served by some supported version (or removed before it).
     groups: BTreeSet<String>,
     /// `apiVersion` -> kinds reported by the bundled policy POL001.
     pol001: BTreeMap<String, BTreeSet<String>>,
+}
+
+struct PoolEntry {
+    raw: &'static RawValue,
+    value: OnceLock<Option<Value>>,
+}
+
+impl Data {
+    fn schema(&self, i: usize) -> Option<&Value> {
+        let e = self.pool.get(i)?;
+        e.value
+            .get_or_init(|| serde_json::from_str(e.raw.get()).ok())
+            .as_ref()
+    }
+}
+
+/// The layout of `k8s.json.z`: per version, definition and kind names index the pool.
+#[derive(serde::Deserialize)]
+struct Layout<'a> {
+    versions: Vec<String>,
+    #[serde(borrow)]
+    pool: Vec<&'a RawValue>,
+    defs: HashMap<String, HashMap<String, usize>>,
+    kinds: HashMap<String, BTreeMap<String, usize>>,
 }
 
 pub(crate) fn inflate(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -35,34 +63,24 @@ pub(crate) fn inflate(bytes: &[u8]) -> Option<Vec<u8>> {
 fn data() -> Option<&'static Data> {
     static DATA: OnceLock<Option<Data>> = OnceLock::new();
     DATA.get_or_init(|| {
-        let raw = inflate(K8S_DATA)?;
-        let mut v: Value = serde_json::from_slice(&raw).ok()?;
-        let versions: Vec<String> = v
-            .get("versions")?
-            .as_array()?
-            .iter()
-            .filter_map(|s| s.as_str().map(String::from))
+        // The decompressed text lives as long as the process, like the data that borrows it.
+        let raw: &'static [u8] = Box::leak(inflate(K8S_DATA)?.into_boxed_slice());
+        let mut layout: Layout<'static> = serde_json::from_slice(raw).ok()?;
+        let versions = layout.versions;
+        let pool = layout
+            .pool
+            .into_iter()
+            .map(|raw| PoolEntry {
+                raw,
+                value: OnceLock::new(),
+            })
             .collect();
-        let pool = match v.get_mut("pool")?.take() {
-            Value::Array(a) => a,
-            _ => return None,
-        };
-        let index = |key: &str, ver: &str| -> Option<Vec<(String, usize)>> {
-            Some(
-                v.get(key)?
-                    .get(ver)?
-                    .as_object()?
-                    .iter()
-                    .filter_map(|(k, i)| Some((k.clone(), i.as_u64()? as usize)))
-                    .collect(),
-            )
-        };
         let mut defs = Vec::new();
         let mut kinds = Vec::new();
         let mut groups = BTreeSet::new();
         for ver in &versions {
-            defs.push(index("defs", ver)?.into_iter().collect());
-            let k: BTreeMap<String, usize> = index("kinds", ver)?.into_iter().collect();
+            defs.push(layout.defs.remove(ver)?);
+            let k = layout.kinds.remove(ver)?;
             for key in k.keys() {
                 if let Some((g, _)) = key.split_once('/') {
                     groups.insert(g.to_string());
@@ -213,9 +231,9 @@ impl VersionSchemas {
             .get_or_init(|| {
                 let d = data()?;
                 let defs = &d.defs[self.index];
-                let lookup = move |name: &str| defs.get(name).and_then(|&i| d.pool.get(i));
+                let lookup = move |name: &str| defs.get(name).and_then(|&i| d.schema(i));
                 let mut c = Compiler::new(&lookup, Dialect::JsonSchema);
-                let id = match self.kinds.get(name).and_then(|&i| d.pool.get(i)) {
+                let id = match self.kinds.get(name).and_then(|&i| d.schema(i)) {
                     Some(v) => c.compile(v),
                     None => Compiler::ANY,
                 };
