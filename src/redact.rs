@@ -150,13 +150,14 @@ impl SecretSet {
             if kind != Some("Secret") || api != Some("v1") {
                 continue;
             }
+            // A SOPS-encrypted value is ciphertext, not a secret to mask.
             for (_, v) in obj.get("data").and_then(Node::as_map).unwrap_or(&[]) {
-                if let Some(s) = v.as_str() {
+                if let Some(s) = v.as_str().filter(|s| !secrets::is_encrypted_value(s)) {
                     self.insert_encoded(s);
                 }
             }
             for (_, v) in obj.get("stringData").and_then(Node::as_map).unwrap_or(&[]) {
-                if let Some(s) = v.as_str() {
+                if let Some(s) = v.as_str().filter(|s| !secrets::is_encrypted_value(s)) {
                     self.insert(s);
                 }
             }
@@ -393,6 +394,22 @@ mod tests {
         let mut set = SecretSet::new();
         set.add_findings(&[f], |p| (p == "a.yaml").then_some(text.as_str()));
         assert_eq!(set.redact_text(&format!("is {PASSWORD}!")), "is Zk7L****!");
+    }
+
+    #[test]
+    fn sops_encrypted_values_are_not_secrets_to_mask() {
+        let enc = "ENC[AES256_GCM,data:QRjUowGFUyMt7129,iv:IiCzAEWurRUivtrbHVPI9SaNb5KaShd8it2h1Wt5vYs=,tag:iQsL4sQg+UElTSqOle+iwA==,type:str]";
+        let yaml = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {enc}\n  user: {PASSWORD}\nsops:\n  mac: {enc}\n"
+        );
+        let parsed = crate::parse::yaml::parse(&yaml);
+        let mut set = SecretSet::new();
+        for d in &parsed.docs {
+            set.add_document(&d.root);
+        }
+        // The value SOPS left in plain text is a secret; the encrypted one is not.
+        assert_eq!(set.redact_text(enc), enc);
+        assert_eq!(set.redact_text(PASSWORD), "Zk7L****");
     }
 
     #[test]

@@ -264,6 +264,11 @@ impl<'s, 'n> Walker<'s, 'n> {
                     if s.embedded && matches!(key, "apiVersion" | "kind" | "metadata") {
                         continue;
                     }
+                    // SOPS metadata on an encrypted manifest: Flux, helm-secrets and `sops -d`
+                    // remove it before the object reaches the API server.
+                    if self.path.is_empty() && key == "sops" && v.get("mac").is_some() {
+                        continue;
+                    }
                     // Strategic merge patch directives (`$patch: delete`, `$retainKeys`).
                     if self.opts.partial && key.starts_with('$') {
                         continue;
