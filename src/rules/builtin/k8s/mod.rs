@@ -14,6 +14,7 @@ pub mod missing_resources;
 pub mod namespace_default_deny;
 pub mod namespace_limitrange;
 pub mod namespace_quota;
+pub mod namespace_report;
 pub mod privilege_escalation;
 pub mod privileged_container;
 pub mod proc_mount;
