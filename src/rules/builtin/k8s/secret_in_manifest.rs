@@ -22,7 +22,9 @@ is deleted. Keep the value in a secret store and commit a reference to it: an Ex
 Whether the values are real credentials is the secret scanner's call; this rule flags the \
 practice.\n\n\
 Values encrypted with SOPS (`ENC[AES256_GCM,data:…]`, as Flux and helm-secrets decrypt them at \
-apply time) are not counted: a Secret whose every value is encrypted is not reported.",
+apply time) are not counted: a Secret whose every value is encrypted is not reported. Secrets \
+that a Helm chart's templates render are not reported either: their values come from the values \
+files (which the secret scanner reads) or are generated at install time.",
     help: "replace the Secret with an ExternalSecret or a SealedSecret, then rotate the values that were committed",
     fail_example: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n",
     pass_example: "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata:\n  name: db\nspec:\n  secretStoreRef: {name: vault, kind: ClusterSecretStore}\n  target: {name: db}\n  data:\n    - secretKey: password\n      remoteRef: {key: prod/db, property: password}\n",
@@ -36,7 +38,9 @@ impl Rule for SecretInManifest {
     }
 
     fn check_object(&self, obj: &K8sObject<'_>, ctx: &mut Ctx<'_>) {
-        if obj.kind != "Secret" || !obj.group().is_empty() {
+        // A chart's Secret template is filled from values at install time: what would be
+        // committed is in the values file, which the secret scanner reads.
+        if obj.kind != "Secret" || !obj.group().is_empty() || super::helm_rendered(ctx.path()) {
             return;
         }
         for key in ["data", "stringData"] {
