@@ -51,19 +51,14 @@ fn worth(v: &str) -> bool {
 /// Does a Secret key name a value that is not secret (`username`, `host`, `projectId`)?
 fn names_no_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    [
-        "user", "username", "name", "host", "hostname", "port", "id", "database", "db", "region",
-    ]
-    .iter()
-    .any(|w| {
-        k == *w
-            || k.ends_with(&format!("_{w}"))
-            || k.ends_with(&format!("-{w}"))
-            || k.ends_with(&format!(".{w}"))
-    }) || key.ends_with("Name")
+    const ENDINGS: &[&str] = &[
+        "user", "username", "name", "host", "hostname", "port", "database", "region", "address",
+    ];
+    ENDINGS.iter().any(|w| k.ends_with(w))
+        || k == "id"
+        || k.ends_with("_id")
+        || k.ends_with("-id")
         || key.ends_with("Id")
-        || key.ends_with("Host")
-        || key.ends_with("User")
 }
 
 /// The printable UTF-8 text base64 `s` decodes to (standard or URL-safe alphabet).
