@@ -11,7 +11,7 @@ use crate::model::repo::{ObjectRef, Repo};
 use crate::parse::node::Node;
 use crate::rules::rule::{Ctx, Rule};
 
-use super::namespace_report::{exempt, message, namespace_rules_doc};
+use super::namespace_report::{exempt, message, namespace_rules_doc, shadowed_by_build};
 
 pub struct NamespaceDefaultDeny;
 
@@ -92,13 +92,14 @@ impl Rule for NamespaceDefaultDeny {
             "NetworkPolicy",
             &ctx.options.namespaces,
         );
-        for ((ns, name), policies) in scope
+        for (i, ((ns, name), policies)) in scope
             .namespaces
             .iter()
             .zip(&scope.names)
             .zip(&scope.members)
+            .enumerate()
         {
-            if exempt(ctx.options, name) {
+            if exempt(ctx.options, name) || shadowed_by_build(repo, &scope, i) {
                 continue;
             }
             let missing: Vec<&str> = ["Ingress", "Egress"]

@@ -5,7 +5,7 @@ use crate::diagnostics::Severity;
 use crate::model::repo::Repo;
 use crate::rules::rule::{Ctx, Rule};
 
-use super::namespace_report::{exempt, message, namespace_rules_doc};
+use super::namespace_report::{exempt, message, namespace_rules_doc, shadowed_by_build};
 
 pub struct NamespaceLimitRange;
 
@@ -38,13 +38,14 @@ impl Rule for NamespaceLimitRange {
 
     fn check_repo(&self, repo: &Repo<'_>, ctx: &mut Ctx<'_>) {
         let scope = repo.namespace_scope("", "LimitRange", &ctx.options.namespaces);
-        for ((ns, name), ranges) in scope
+        for (i, ((ns, name), ranges)) in scope
             .namespaces
             .iter()
             .zip(&scope.names)
             .zip(&scope.members)
+            .enumerate()
         {
-            if exempt(ctx.options, name) {
+            if exempt(ctx.options, name) || shadowed_by_build(repo, &scope, i) {
                 continue;
             }
             let has_limits = ranges.iter().any(|r| {

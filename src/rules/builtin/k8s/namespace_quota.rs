@@ -11,7 +11,7 @@ use crate::model::repo::Repo;
 use crate::parse::node::Node;
 use crate::rules::rule::{Ctx, Rule};
 
-use super::namespace_report::{exempt, message, namespace_rules_doc};
+use super::namespace_report::{exempt, message, namespace_rules_doc, shadowed_by_build};
 
 pub struct NamespaceQuota;
 
@@ -59,13 +59,14 @@ impl Rule for NamespaceQuota {
 
     fn check_repo(&self, repo: &Repo<'_>, ctx: &mut Ctx<'_>) {
         let scope = repo.namespace_scope("", "ResourceQuota", &ctx.options.namespaces);
-        for ((ns, name), quotas) in scope
+        for (i, ((ns, name), quotas)) in scope
             .namespaces
             .iter()
             .zip(&scope.names)
             .zip(&scope.members)
+            .enumerate()
         {
-            if exempt(ctx.options, name) {
+            if exempt(ctx.options, name) || shadowed_by_build(repo, &scope, i) {
                 continue;
             }
             let missing: Vec<&str> = BOUNDS

@@ -29,7 +29,9 @@ findings of the three at one namespace are then reported as one, under the lowes
 fired, whose message lists everything missing with each part's id, e.g. \"namespace `payments` has \
 no ResourceQuota (K8S005), no LimitRange (K8S006) and no default-deny NetworkPolicy (K8S007)\". \
 A part suppressed by its id (`# octolint:ignore K8S005`, the `octolint.io/ignore` annotation) \
-stays apart, and the next id carries the rest. A baseline records the merged finding's \
+stays apart, and the next id carries the rest. A Namespace in a Kustomize base that a build \
+also declares under the same name (an overlay that includes the base) is reported once, at the \
+build's declaration. A baseline records the merged finding's \
 fingerprint (that of its id): when that part is fixed, the next id's finding is new."
     };
 }
@@ -37,6 +39,7 @@ pub(crate) use namespace_rules_doc;
 
 use crate::config::RuleOptions;
 use crate::diagnostics::Finding;
+use crate::model::repo::{NamespaceScope, Repo};
 
 /// The namespace rules, in merge order.
 pub const NAMESPACE_RULES: [&str; 3] = ["K8S005", "K8S006", "K8S007"];
@@ -46,6 +49,34 @@ pub const NAMESPACE_RULES: [&str; 3] = ["K8S005", "K8S006", "K8S007"];
 /// that owns the repository.
 pub fn exempt(options: &RuleOptions, name: &str) -> bool {
     options.is_system_namespace(name)
+}
+
+/// Is the declaration at `i` of `scope` a Kustomize resource file whose namespace the
+/// repository also declares through a build (an overlay that includes it, or its own
+/// directory's build)? Then the build's declaration is the one reported: the raw file of a
+/// base is not deployed on its own, and reporting both names one namespace twice.
+pub fn shadowed_by_build(repo: &Repo<'_>, scope: &NamespaceScope<'_, '_>, i: usize) -> bool {
+    let decl = scope.namespaces[i];
+    let rendered = |p: &str| p.contains("/.octolint-render/");
+    if rendered(decl.path) {
+        return false;
+    }
+    let dir = decl.dir();
+    let in_kustomization = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+        .iter()
+        .any(|f| {
+            repo.exists(&if dir.is_empty() {
+                (*f).to_string()
+            } else {
+                format!("{dir}/{f}")
+            })
+        });
+    in_kustomization
+        && scope
+            .namespaces
+            .iter()
+            .zip(&scope.names)
+            .any(|(o, n)| *n == scope.names[i] && rendered(o.path))
 }
 
 /// The message every namespace rule uses: "namespace `x` has <what>".
