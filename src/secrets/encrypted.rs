@@ -179,7 +179,10 @@ fn blocks_of(text: &str, key: &str, top_level: bool) -> Vec<(usize, usize)> {
         let rest = trimmed.strip_prefix(&yaml_key).map(str::trim);
         if rest.is_some_and(|r| r.is_empty() || r.starts_with('#')) {
             if !top_level || indent_of(line) == 0 {
-                out.push(yaml_block(text, ls));
+                let block = yaml_block(text, ls);
+                // Blocks never overlap: a nested key inside is part of this one (linear work).
+                from = from.max(block.1);
+                out.push(block);
             }
         } else if text[..i].ends_with('"') && text[i - 1..].starts_with(&json_key) {
             let after = &text[i + key.len() + 1..];
@@ -188,8 +191,13 @@ fn blocks_of(text: &str, key: &str, top_level: bool) -> Vec<(usize, usize)> {
                 let r2 = r.trim_start();
                 if r2.starts_with('{') {
                     let open = text.len() - r2.len();
-                    if let Some(obj) = json_object(text, open) {
-                        out.push(obj);
+                    match json_object(text, open) {
+                        Some(obj) => {
+                            from = from.max(obj.1);
+                            out.push(obj);
+                        }
+                        // Unclosed: the rest was scanned already (bounded, linear work).
+                        None => from = from.max((open + MAX_BLOCK).min(text.len())),
                     }
                 }
             }
@@ -337,6 +345,20 @@ mod tests {
             .map(|r| &yaml[r.start..r.end])
             .collect();
         assert_eq!(r, vec![binary.as_str()]);
+    }
+
+    #[test]
+    fn hostile_nesting_is_linear() {
+        // 20,000 nested `encryptedData:` keys and unclosed JSON objects: each is scanned once.
+        let mut t = String::from("kind: SealedSecret\n");
+        for i in 0..20_000 {
+            t.push_str(&" ".repeat(i % 200));
+            t.push_str("encryptedData:\n");
+        }
+        t.push_str(&"\"sops\": {\"a\": [".repeat(20_000));
+        let start = std::time::Instant::now();
+        let _ = ranges(&t);
+        assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
     }
 
     #[test]
