@@ -129,6 +129,7 @@ pub fn finalize(
             Some(f)
         })
         .collect();
+    crate::rules::builtin::k8s::namespace_report::merge(&mut out);
     out.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup_by(|a, b| a.sort_key() == b.sort_key());
 

@@ -48,6 +48,19 @@ fn worth(v: &str) -> bool {
         && t.parse::<f64>().is_err()
 }
 
+/// Does a Secret key name a value that is not secret (`username`, `host`, `projectId`)?
+fn names_no_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    const ENDINGS: &[&str] = &[
+        "user", "username", "name", "host", "hostname", "port", "database", "region", "address",
+    ];
+    ENDINGS.iter().any(|w| k.ends_with(w))
+        || k == "id"
+        || k.ends_with("_id")
+        || k.ends_with("-id")
+        || key.ends_with("Id")
+}
+
 /// The printable UTF-8 text base64 `s` decodes to (standard or URL-safe alphabet).
 fn decode(s: &str) -> Option<String> {
     let compact: String = s.split_whitespace().collect();
@@ -150,13 +163,19 @@ impl SecretSet {
             if kind != Some("Secret") || api != Some("v1") {
                 continue;
             }
-            for (_, v) in obj.get("data").and_then(Node::as_map).unwrap_or(&[]) {
-                if let Some(s) = v.as_str() {
+            // A SOPS-encrypted value is ciphertext, not a secret to mask; a user name, host or
+            // id beside the password is not secret either (masking `wordpress` would mangle
+            // every name that contains it).
+            let secret = |k: &Node, v: &str| {
+                !secrets::is_encrypted_value(v) && !k.key_text().is_some_and(names_no_secret)
+            };
+            for (k, v) in obj.get("data").and_then(Node::as_map).unwrap_or(&[]) {
+                if let Some(s) = v.as_str().filter(|s| secret(k, s)) {
                     self.insert_encoded(s);
                 }
             }
-            for (_, v) in obj.get("stringData").and_then(Node::as_map).unwrap_or(&[]) {
-                if let Some(s) = v.as_str() {
+            for (k, v) in obj.get("stringData").and_then(Node::as_map).unwrap_or(&[]) {
+                if let Some(s) = v.as_str().filter(|s| secret(k, s)) {
                     self.insert(s);
                 }
             }
@@ -393,6 +412,39 @@ mod tests {
         let mut set = SecretSet::new();
         set.add_findings(&[f], |p| (p == "a.yaml").then_some(text.as_str()));
         assert_eq!(set.redact_text(&format!("is {PASSWORD}!")), "is Zk7L****!");
+    }
+
+    #[test]
+    fn sops_encrypted_values_are_not_secrets_to_mask() {
+        let enc = "ENC[AES256_GCM,data:QRjUowGFUyMt7129,iv:IiCzAEWurRUivtrbHVPI9SaNb5KaShd8it2h1Wt5vYs=,tag:iQsL4sQg+UElTSqOle+iwA==,type:str]";
+        let yaml = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {enc}\n  token: {PASSWORD}\nsops:\n  mac: {enc}\n"
+        );
+        let parsed = crate::parse::yaml::parse(&yaml);
+        let mut set = SecretSet::new();
+        for d in &parsed.docs {
+            set.add_document(&d.root);
+        }
+        // The value SOPS left in plain text is a secret; the encrypted one is not.
+        assert_eq!(set.redact_text(enc), enc);
+        assert_eq!(set.redact_text(PASSWORD), "Zk7L****");
+    }
+
+    #[test]
+    fn user_names_and_hosts_beside_a_password_are_not_masked() {
+        let yaml = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: wordpress-db\nstringData:\n  username: wordpress\n  db_host: mysql.wp.svc\n  projectId: acme-prod-42\n  password: {PASSWORD}\n"
+        );
+        let parsed = crate::parse::yaml::parse(&yaml);
+        let mut set = SecretSet::new();
+        for d in &parsed.docs {
+            set.add_document(&d.root);
+        }
+        assert_eq!(
+            set.redact_text("Secret/wp/wordpress-db at mysql.wp.svc in acme-prod-42"),
+            "Secret/wp/wordpress-db at mysql.wp.svc in acme-prod-42"
+        );
+        assert_eq!(set.redact_text(PASSWORD), "Zk7L****");
     }
 
     #[test]

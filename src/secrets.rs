@@ -16,6 +16,9 @@ use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::source::Span;
 
+pub mod encrypted;
+pub use encrypted::{is_encrypted_value, is_sops_value};
+
 const PATTERNS_TOML: &str = include_str!("../rules/secrets.toml");
 
 #[derive(Deserialize)]
@@ -373,8 +376,9 @@ fn assignment_rejects(key: &str, value: &str, need_digit: bool) -> bool {
     if need_digit && (!has_digit || !has_alpha) {
         return true;
     }
-    // Identifiers (`prod-db-credentials-v2`), paths, URLs, hashes with their algorithm, UUIDs.
-    let identifier = v.split(['-', '_', '.']).all(|w| {
+    // Identifiers (`prod-db-credentials-v2`, `external-secrets.io/v1beta1`, `payments/prod/db`),
+    // paths, URLs, hashes with their algorithm, UUIDs.
+    let identifier = v.split(['-', '_', '.', '/']).all(|w| {
         !w.is_empty()
             && w.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
@@ -391,6 +395,7 @@ fn assignment_rejects(key: &str, value: &str, need_digit: bool) -> bool {
         || uuid
         || v.starts_with('/')
         || v.starts_with("./")
+        || v.starts_with("arn:")
         || v.contains("://")
         || ["sha1", "sha256", "sha384", "sha512", "md5"]
             .iter()
@@ -702,6 +707,7 @@ impl Scanner {
                     && entropy(tok) >= 3.5
                     && !is_placeholder(tok)
                     && !assignment_rejects("", tok, need_digit)
+                    && !encrypted::is_encrypted_value(tok)
                     && !out.contains(&(a, b))
                 {
                     out.push((a, b));
@@ -822,8 +828,23 @@ impl Scanner {
                 candidates.push((p, span, redact(secret.as_str()), allowed));
             }
         }
+        // Encrypted material (SOPS, Sealed Secrets, age and PGP armour) is never a secret:
+        // nothing inside ciphertext, and no generic assignment inside SOPS metadata.
+        let encrypted = encrypted::ranges(text);
+        let inside = |span: Span, generic_too: bool| {
+            encrypted.iter().any(|r| {
+                (r.ciphertext || generic_too) && r.start < span.end() && span.start() < r.end
+            })
+        };
+        candidates.retain(|(p, span, _, _)| {
+            let pat = &self.patterns[*p];
+            !inside(*span, pat.generic || pat.assignment)
+        });
         if depth < MAX_BASE64_DEPTH {
             for (start, end) in base64_runs(bytes) {
+                if inside(Span::new(start, end), false) {
+                    continue;
+                }
                 let Some(decoded) = decode_base64(&text[start..end]) else {
                     continue;
                 };
@@ -1097,6 +1118,38 @@ mod tests {
             assert!(scanner().scan(quiet).is_empty(), "{quiet}");
         }
         assert_eq!(scanner().scan("db_password: \"Xk29fLq83mZp1Tw\"").len(), 1);
+    }
+
+    #[test]
+    fn encrypted_material_is_never_a_secret_for_any_pattern() {
+        // Faithful copies of each idiom (SOPS YAML/JSON/dotenv/tfvars, Sealed Secrets, age and
+        // PGP armour, External Secrets references): every pattern stays quiet.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut checked = 0;
+        for dir in ["SEC066/pass/encrypted", "SEC069/pass/sops"] {
+            let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            files.sort();
+            for f in files {
+                let text = std::fs::read_to_string(&f).unwrap_or_default();
+                let name = f.to_string_lossy().to_string();
+                let hits = scanner().scan_file(&name, &text);
+                let ids: Vec<_> = hits
+                    .iter()
+                    .map(|h| scanner().patterns[h.pattern].meta.id)
+                    .collect();
+                assert!(hits.is_empty(), "{name}: {ids:?}");
+                let masked: Vec<&str> = scanner()
+                    .suspicious_spans(&text)
+                    .into_iter()
+                    .map(|(a, b)| &text[a..b])
+                    .collect();
+                assert!(masked.is_empty(), "{name}: {masked:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 10);
     }
 
     #[test]

@@ -978,3 +978,68 @@ fn sarif_uris_and_fingerprints_are_relative_to_the_repository_root() {
     assert_eq!(a.2, b.2, "fingerprints stable across directories");
     assert_eq!(a.2, c.2, "fingerprints stable across directories");
 }
+
+#[test]
+fn namespace_rules_report_once_per_namespace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "namespaces.yaml",
+        b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\n\
+apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cert-manager\n---\n\
+apiVersion: v1\nkind: Namespace\nmetadata:\n  # octolint:ignore K8S005 -- quota set by the platform team\n  name: tools\n",
+    );
+    let found = |args: &[&str]| -> Vec<(String, u64, String, bool)> {
+        let mut all = vec![
+            "check",
+            ".",
+            "--select",
+            "K8S005,K8S006,K8S007",
+            "-f",
+            "json",
+        ];
+        all.extend_from_slice(args);
+        let v = json(&run(&all, d));
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap_or("").to_string(),
+                    f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+                    f["message"].as_str().unwrap_or("").to_string(),
+                    !f["suppression"].is_null(),
+                )
+            })
+            .collect()
+    };
+    let all3 = "namespace `payments` has no ResourceQuota (K8S005), no LimitRange (K8S006) and no default-deny NetworkPolicy (K8S007)";
+    // One finding per namespace; cert-manager is a controller namespace (default list); the
+    // suppressed K8S005 part of `tools` stays apart and K8S006 carries the rest.
+    assert_eq!(
+        found(&["--no-config"]),
+        vec![
+            ("K8S005".into(), 4, all3.into(), false),
+            ("K8S005".into(), 15, "namespace `tools` has no ResourceQuota".into(), true),
+            ("K8S006".into(), 15, "namespace `tools` has no LimitRange (K8S006) and no default-deny NetworkPolicy (K8S007)".into(), false),
+        ]
+    );
+    // `--ignore` of one id: the next one carries the finding.
+    let got = found(&["--no-config", "--ignore", "K8S005"]);
+    assert_eq!(got[0].0, "K8S006");
+    assert_eq!(
+        got[0].2,
+        "namespace `payments` has no LimitRange (K8S006) and no default-deny NetworkPolicy (K8S007)"
+    );
+    // An empty exempt list checks cert-manager too; `extend-system-namespaces` adds to it.
+    write(
+        d,
+        "octolint.toml",
+        b"[kubernetes]\nsystem-namespaces = []\nextend-system-namespaces = [\"pay*\"]\n",
+    );
+    let got = found(&[]);
+    let lines: Vec<u64> = got.iter().filter(|f| !f.3).map(|f| f.1).collect();
+    assert_eq!(lines, vec![9, 15]);
+}

@@ -29,6 +29,28 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 /// The Kubernetes version checked against when `[kubernetes] version` is not set.
 pub const DEFAULT_KUBERNETES_VERSION: &str = "1.35";
 
+/// Namespaces owned by cluster add-ons and controllers, exempt from the namespace rules
+/// (K8S005-K8S007) unless `[kubernetes] system-namespaces` replaces the list. A leading or
+/// trailing `*` matches any prefix or suffix: `*-system` is the naming convention of
+/// controller namespaces (`kube-system`, `flux-system`, `istio-system`, `gatekeeper-system`,
+/// `envoy-gateway-system`, `metallb-system`, `crossplane-system`).
+pub const DEFAULT_SYSTEM_NAMESPACES: &[&str] = &[
+    "*-system",
+    "kube-public",
+    "kube-node-lease",
+    "argocd",
+    "argo-rollouts",
+    "cert-manager",
+    "external-secrets",
+    "ingress-nginx",
+    "karpenter",
+    "keda",
+    "kyverno",
+    "linkerd",
+    "sealed-secrets",
+    "tigera-operator",
+];
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
@@ -142,6 +164,10 @@ struct RawKubernetes {
     prod_min_replicas: Option<Spanned<i64>>,
     check_references: Option<bool>,
     namespaces: Option<Vec<String>>,
+    /// Namespaces exempt from K8S005-K8S007 (replaces the default list).
+    system_namespaces: Option<Vec<String>>,
+    /// Namespaces added to the exempt list (default or `system-namespaces`).
+    extend_system_namespaces: Option<Vec<String>>,
     /// Target Kubernetes version for schema validation (`1.30`).
     version: Option<Spanned<String>>,
     /// Directories of CRD JSON schemas (`<group>/<kind>_<version>.json`).
@@ -161,6 +187,10 @@ pub struct RuleOptions {
     /// Namespaces the repository deploys into without declaring them, to check like declared
     /// ones (quota, LimitRange, default-deny).
     pub namespaces: Vec<String>,
+    /// Namespace names (or `*` patterns) owned by controllers, not checked by K8S005-K8S007
+    /// unless listed in `namespaces` (`[kubernetes] system-namespaces`,
+    /// `extend-system-namespaces`).
+    pub system_namespaces: Vec<String>,
     /// Prod Applications must not sync automatically (`[argocd] prod-manual-sync`).
     pub prod_manual_sync: bool,
     /// URLs of this repository as Argo CD sees it (`[argocd] repo-urls`); its root is the
@@ -188,6 +218,23 @@ pub struct RuleOptions {
     pub checked_root: Option<PathBuf>,
 }
 
+impl RuleOptions {
+    /// Is `name` a controller's namespace that K8S005-K8S007 leave alone? Never when
+    /// `[kubernetes] namespaces` names it explicitly.
+    pub fn is_system_namespace(&self, name: &str) -> bool {
+        if self.namespaces.iter().any(|n| n == name) {
+            return false;
+        }
+        self.system_namespaces
+            .iter()
+            .any(|p| match (p.strip_prefix('*'), p.strip_suffix('*')) {
+                (Some(suffix), _) if !suffix.is_empty() => name.ends_with(suffix),
+                (_, Some(prefix)) if !prefix.is_empty() => name.starts_with(prefix),
+                _ => p == name || p == "*",
+            })
+    }
+}
+
 impl Default for RuleOptions {
     fn default() -> Self {
         RuleOptions {
@@ -195,6 +242,10 @@ impl Default for RuleOptions {
             prod_min_replicas: 2,
             check_references: true,
             namespaces: Vec::new(),
+            system_namespaces: DEFAULT_SYSTEM_NAMESPACES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             prod_manual_sync: false,
             repo_urls: Vec::new(),
             repo_root: None,
@@ -505,6 +556,21 @@ impl Settings {
                 .unwrap_or(defaults.prod_manual_sync),
             repo_urls: raw.argocd.repo_urls.clone().unwrap_or_default(),
             namespaces: raw.kubernetes.namespaces.clone().unwrap_or_default(),
+            system_namespaces: {
+                let mut v = raw
+                    .kubernetes
+                    .system_namespaces
+                    .clone()
+                    .unwrap_or(defaults.system_namespaces.clone());
+                v.extend(
+                    raw.kubernetes
+                        .extend_system_namespaces
+                        .iter()
+                        .flatten()
+                        .cloned(),
+                );
+                v
+            },
             required_tags: raw
                 .terraform
                 .required_tags

@@ -223,8 +223,12 @@ pub fn plan(files: &[ParsedFile], envs: &Environments) -> Vec<Plan> {
         .iter()
         .flat_map(|(dir, k)| included_dirs(dir, k, &dirs))
         .collect();
-    for dir in dirs.kustomizations.keys() {
-        if included.contains(*dir) || app_dirs.contains(*dir) {
+    for (dir, k) in &dirs.kustomizations {
+        // A Component is applied by the kustomizations that list it; alone it builds nothing.
+        let component = matches!(&k.content, crate::parse::file::Content::Docs(d)
+            if d.first().and_then(|d| d.root.get("kind")).and_then(crate::parse::node::Node::as_str)
+                == Some("Component"));
+        if included.contains(*dir) || app_dirs.contains(*dir) || component {
             continue;
         }
         let mut p = Plan::new(UnitKind::Kustomize, dir);

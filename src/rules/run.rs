@@ -35,9 +35,12 @@ pub struct FileChecks<'a> {
 /// Run the secret scanner over the file's text and the per-document rules over its
 /// objects. `is_patch`: the file is a Kustomize patch (a partial object).
 pub fn check_file(f: &mut ParsedFile, checks: &FileChecks<'_>, is_patch: bool) {
+    // Not over rendered Helm templates: a value there comes from a values file (scanned as
+    // itself) or from a generator run at install time (`randAlphaNum`, `genPrivateKey`).
     let scanner = checks
         .secrets
         .filter(|s| !s.path_allowed(&f.path))
+        .filter(|_| !crate::rules::builtin::k8s::helm_rendered(&f.path))
         .map(|s| s.scanner());
     if let (Some(scanner), Some(src)) = (scanner, &f.source) {
         for hit in scanner.scan_file(&f.path, &src.text) {

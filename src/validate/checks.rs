@@ -162,9 +162,20 @@ pub fn is_dns_label(s: &str) -> bool {
         && b[b.len() - 1] != b'-'
 }
 
-/// A DNS-1123 subdomain: at most 253 characters, dot-separated DNS-1123 labels.
+/// A DNS-1123 subdomain as Kubernetes checks it (`IsDNS1123Subdomain`): at most 253
+/// characters, dot-separated parts of lowercase alphanumerics or `-`, alphanumeric at both
+/// ends. The parts have no length limit of their own (a 72-character Pod name is valid).
 pub fn is_dns_subdomain(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label)
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|part| {
+            let b = part.as_bytes();
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+        })
 }
 
 /// An IANA service name: 1-15 lowercase alphanumerics or `-`, at least one letter, no `--`,
@@ -258,6 +269,8 @@ mod tests {
         assert!(!is_dns_label("-web"));
         assert!(is_dns_subdomain("a.b-c"));
         assert!(!is_dns_subdomain("a..b"));
+        let long = "release-name-prometheus-yet-another-cloudwatch-exporter-test-connection";
+        assert!(long.len() > 63 && is_dns_subdomain(long) && !is_dns_label(long));
         assert!(is_port_name("http-metrics"));
         assert!(!is_port_name("http-metrics-port"));
         assert!(!is_port_name("8080"));

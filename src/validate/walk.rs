@@ -136,7 +136,10 @@ impl<'s, 'n> Walker<'s, 'n> {
             && !matches!(node.value, Value::Map(_) | Value::Seq(_))
         {
             let v = node.to_json();
-            if !allowed.contains(&v) {
+            // In a built-in kind, `""` is decoded as the Go zero value and defaulted, like an
+            // absent field (CRDs and values schemas validate the JSON as written).
+            let zero = self.opts.extra_checks && v.as_str() == Some("");
+            if !allowed.contains(&v) && !zero {
                 let list = allowed
                     .iter()
                     .map(|a| format!("`{}`", json_text(a)))
@@ -264,6 +267,11 @@ impl<'s, 'n> Walker<'s, 'n> {
                     if s.embedded && matches!(key, "apiVersion" | "kind" | "metadata") {
                         continue;
                     }
+                    // SOPS metadata on an encrypted manifest: Flux, helm-secrets and `sops -d`
+                    // remove it before the object reaches the API server.
+                    if self.path.is_empty() && key == "sops" && v.get("mac").is_some() {
+                        continue;
+                    }
                     // Strategic merge patch directives (`$patch: delete`, `$retainKeys`).
                     if self.opts.partial && key.starts_with('$') {
                         continue;
@@ -374,7 +382,9 @@ impl<'s, 'n> Walker<'s, 'n> {
             Check::None => {}
             Check::Enum(allowed) => {
                 let Some(t) = node.as_str() else { return };
-                if !allowed.contains(&t) {
+                // The API server decodes `""` as the field's zero value and defaults it, like
+                // an absent field (charts render `podManagementPolicy: ""` when unset).
+                if !t.is_empty() && !allowed.contains(&t) {
                     let list = allowed
                         .iter()
                         .map(|a| format!("`{a}`"))

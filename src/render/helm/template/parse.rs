@@ -912,9 +912,24 @@ impl Parser {
         };
         while let Tok::Field(f) = self.peek().clone() {
             self.i += 1;
+            // Go parses `fn.Field` as a chain on the function's result (called with no
+            // arguments), an error only when executed: `merge.Values.x` in a branch that does
+            // not run renders fine.
+            if let Arg::Ident(name) = &a {
+                let call = Cmd {
+                    pos,
+                    args: vec![(Arg::Ident(name.clone()), pos)],
+                };
+                let pipe = Pipe {
+                    pos,
+                    decl: Vec::new(),
+                    is_assign: false,
+                    cmds: vec![call],
+                };
+                a = Arg::Pipe(Box::new(pipe), Vec::new());
+            }
             match &mut a {
                 Arg::Field(ch) | Arg::Var(_, ch) | Arg::Pipe(_, ch) => ch.push(Rc::from(f)),
-                Arg::Ident(_) => return err(pos, "unexpected . after term"),
                 _ => return err(pos, "unexpected . after term"),
             }
         }

@@ -27,7 +27,9 @@ ExternalSecret and SealedSecret targets, cert-manager Certificate `secretName`s,
 `configMapGenerator`/`secretGenerator` names. References marked `optional: true` and the \
 `kube-root-ca.crt` ConfigMap that Kubernetes creates in every namespace are skipped, and \
 ServiceAccount references are checked only when the repository defines ServiceAccounts at all \
-(otherwise they are managed elsewhere, e.g. by Terraform or the cloud's identity tooling). Objects \
+(otherwise they are managed elsewhere, e.g. by Terraform or the cloud's identity tooling). \
+Secrets that a rendered Helm chart references but does not render are skipped: charts create them \
+at install time (a hook Job, an operator) or expect the installer to supply them. Objects \
 created outside Git (by Helm charts, operators or by hand) can be allowed by turning the rule off \
 with `[kubernetes] check-references = false` or by a suppression.",
     help: "add the missing object to the repository (or an ExternalSecret/SealedSecret for a Secret), or fix the name",
@@ -162,7 +164,14 @@ impl Rule for DanglingReference {
             {
                 refs.push(("ServiceAccount", sa, &defined.service_accounts));
             }
+            // A chart's Secrets that it does not render are created at install time (a hook
+            // Job such as kube-webhook-certgen, an operator) or supplied by the installer
+            // (`existingSecret`): not a reference the repository can satisfy.
+            let helm = super::helm_rendered(o.path);
             for (what, node, set) in refs {
+                if helm && what == "Secret" {
+                    continue;
+                }
                 let Some(name) = node.as_str() else { continue };
                 if name.contains("{{") || name.contains('$') || set.contains(name) {
                     continue;

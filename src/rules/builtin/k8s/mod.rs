@@ -14,6 +14,7 @@ pub mod missing_resources;
 pub mod namespace_default_deny;
 pub mod namespace_limitrange;
 pub mod namespace_quota;
+pub mod namespace_report;
 pub mod privilege_escalation;
 pub mod privileged_container;
 pub mod proc_mount;
@@ -29,6 +30,15 @@ pub mod unsafe_sysctl;
 pub mod writable_root_fs;
 
 use crate::model::k8s::{Container, K8sObject};
+
+/// Is `path` the virtual file of a rendered Helm template (`<dir>/.octolint-render/<unit>/
+/// <chart>/templates/…`, see `render::stage`)? Its values come from values files (checked
+/// as themselves) or from functions run at install time (`randAlphaNum`, `genPrivateKey`), so
+/// secrets in it are not committed to the repository.
+pub(crate) fn helm_rendered(path: &str) -> bool {
+    path.split_once("/.octolint-render/")
+        .is_some_and(|(_, rest)| rest.contains("/templates/"))
+}
 use crate::parse::node::Node;
 use crate::rules::rule::Ctx;
 

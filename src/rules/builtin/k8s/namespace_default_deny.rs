@@ -11,6 +11,8 @@ use crate::model::repo::{ObjectRef, Repo};
 use crate::parse::node::Node;
 use crate::rules::rule::{Ctx, Rule};
 
+use super::namespace_report::{exempt, message, namespace_rules_doc, shadowed_by_build};
+
 pub struct NamespaceDefaultDeny;
 
 static META: RuleMeta = RuleMeta {
@@ -20,7 +22,8 @@ static META: RuleMeta = RuleMeta {
     category: "kubernetes",
     tags: &["security", "network", "multi-tenancy"],
     summary: "A namespace has no default-deny NetworkPolicy for ingress and egress",
-    explanation: "Kubernetes lets every pod talk to every other pod, in every namespace, until a \
+    explanation: concat!(
+        "Kubernetes lets every pod talk to every other pod, in every namespace, until a \
 NetworkPolicy selects it. A default-deny policy (`podSelector: {}` with `policyTypes: [Ingress, \
 Egress]` and no rules) turns that into deny-by-default, so that every allowed flow is written \
 down in an allow policy beside it. A compromised pod then cannot reach the database of another \
@@ -28,6 +31,8 @@ team or exfiltrate data to the internet.\n\n\
 The policy must be in the namespace itself; a policy that selects only some pods does not count; \
 an ingress-only (or egress-only) default-deny counts only for that direction, and the finding says \
 which direction is missing.",
+        namespace_rules_doc!()
+    ),
     help: "add a NetworkPolicy in the namespace with `podSelector: {}`, `policyTypes: [Ingress, Egress]` and no `ingress`/`egress` rules, then allow the flows you need in separate policies",
     fail_example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-ingress\n  namespace: payments\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n",
     pass_example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  namespace: payments\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
@@ -87,12 +92,16 @@ impl Rule for NamespaceDefaultDeny {
             "NetworkPolicy",
             &ctx.options.namespaces,
         );
-        for ((ns, name), policies) in scope
+        for (i, ((ns, name), policies)) in scope
             .namespaces
             .iter()
             .zip(&scope.names)
             .zip(&scope.members)
+            .enumerate()
         {
+            if exempt(ctx.options, name) || shadowed_by_build(repo, &scope, i) {
+                continue;
+            }
             let missing: Vec<&str> = ["Ingress", "Egress"]
                 .into_iter()
                 .filter(|d| !policies.iter().any(|p| denies(p, d)))
@@ -101,11 +110,14 @@ impl Rule for NamespaceDefaultDeny {
                 continue;
             }
             let message = match missing.as_slice() {
-                [one] => format!(
-                    "namespace `{name}` has no default-deny NetworkPolicy for {} traffic",
-                    one.to_lowercase()
+                [one] => message(
+                    name,
+                    &format!(
+                        "no default-deny NetworkPolicy for {} traffic",
+                        one.to_lowercase()
+                    ),
                 ),
-                _ => format!("namespace `{name}` has no default-deny NetworkPolicy"),
+                _ => message(name, "no default-deny NetworkPolicy"),
             };
             let f = ctx.report_at(
                 ns.path,

@@ -5,6 +5,8 @@ use crate::diagnostics::Severity;
 use crate::model::repo::Repo;
 use crate::rules::rule::{Ctx, Rule};
 
+use super::namespace_report::{exempt, message, namespace_rules_doc, shadowed_by_build};
+
 pub struct NamespaceLimitRange;
 
 static META: RuleMeta = RuleMeta {
@@ -14,11 +16,14 @@ static META: RuleMeta = RuleMeta {
     category: "kubernetes",
     tags: &["capacity", "multi-tenancy"],
     summary: "A namespace has no LimitRange giving containers default requests and limits",
-    explanation: "A LimitRange gives every container that declares no resources a default request \
+    explanation: concat!(
+        "A LimitRange gives every container that declares no resources a default request \
 and limit, and can cap what one container may ask for. Without it, one manifest that forgets \
 `resources` runs unbounded (or, under a ResourceQuota, is refused by the API server). Like the \
 quota rule, a LimitRange counts for the declaration of its namespace nearest to it in the directory \
 tree, so each environment needs its own.",
+        namespace_rules_doc!()
+    ),
     help: "add a LimitRange in the namespace with `type: Container` limits that set `default` and `defaultRequest` for cpu and memory",
     fail_example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n",
     pass_example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\n  namespace: payments\nspec:\n  limits:\n    - type: Container\n      default: {cpu: 500m, memory: 256Mi}\n      defaultRequest: {cpu: 100m, memory: 128Mi}\n",
@@ -33,12 +38,16 @@ impl Rule for NamespaceLimitRange {
 
     fn check_repo(&self, repo: &Repo<'_>, ctx: &mut Ctx<'_>) {
         let scope = repo.namespace_scope("", "LimitRange", &ctx.options.namespaces);
-        for ((ns, name), ranges) in scope
+        for (i, ((ns, name), ranges)) in scope
             .namespaces
             .iter()
             .zip(&scope.names)
             .zip(&scope.members)
+            .enumerate()
         {
+            if exempt(ctx.options, name) || shadowed_by_build(repo, &scope, i) {
+                continue;
+            }
             let has_limits = ranges.iter().any(|r| {
                 r.obj
                     .root
@@ -49,9 +58,9 @@ impl Rule for NamespaceLimitRange {
                 continue;
             }
             let message = if ranges.is_empty() {
-                format!("namespace `{name}` has no LimitRange")
+                message(name, "no LimitRange")
             } else {
-                format!("the LimitRange of namespace `{name}` sets no limits")
+                message(name, "a LimitRange that sets no limits")
             };
             ctx.report_at(
                 ns.path,

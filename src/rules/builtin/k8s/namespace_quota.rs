@@ -11,6 +11,8 @@ use crate::model::repo::Repo;
 use crate::parse::node::Node;
 use crate::rules::rule::{Ctx, Rule};
 
+use super::namespace_report::{exempt, message, namespace_rules_doc, shadowed_by_build};
+
 pub struct NamespaceQuota;
 
 static META: RuleMeta = RuleMeta {
@@ -20,7 +22,8 @@ static META: RuleMeta = RuleMeta {
     category: "kubernetes",
     tags: &["capacity", "multi-tenancy"],
     summary: "A namespace has no ResourceQuota bounding CPU and memory requests and limits",
-    explanation: "Without a ResourceQuota one team's runaway HPA or a leaking batch job can claim \
+    explanation: concat!(
+        "Without a ResourceQuota one team's runaway HPA or a leaking batch job can claim \
 the whole cluster. A quota on `requests.cpu`, `requests.memory`, `limits.cpu` and `limits.memory` \
 caps what a namespace can take, and makes the API server refuse pods that declare no resources.\n\n\
 The rule looks at every Namespace the repository declares (namespaces it only deploys into, such \
@@ -28,6 +31,8 @@ as `kube-system`, are someone else's, unless listed in `[kubernetes] namespaces`
 `namespace:` of the kustomization that lists it) names the namespace, and it is the declaration \
 nearest to the quota in the directory tree: with `k8s/dev/` and `k8s/prod/` both declaring \
 `payments`, a quota under `k8s/dev/` says nothing about prod.",
+        namespace_rules_doc!()
+    ),
     help: "add a ResourceQuota in the namespace whose `spec.hard` sets `requests.cpu`, `requests.memory`, `limits.cpu` and `limits.memory`",
     fail_example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n",
     pass_example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: payments\n  namespace: payments\nspec:\n  hard:\n    requests.cpu: \"8\"\n    requests.memory: 16Gi\n    limits.cpu: \"16\"\n    limits.memory: 32Gi\n",
@@ -54,12 +59,16 @@ impl Rule for NamespaceQuota {
 
     fn check_repo(&self, repo: &Repo<'_>, ctx: &mut Ctx<'_>) {
         let scope = repo.namespace_scope("", "ResourceQuota", &ctx.options.namespaces);
-        for ((ns, name), quotas) in scope
+        for (i, ((ns, name), quotas)) in scope
             .namespaces
             .iter()
             .zip(&scope.names)
             .zip(&scope.members)
+            .enumerate()
         {
+            if exempt(ctx.options, name) || shadowed_by_build(repo, &scope, i) {
+                continue;
+            }
             let missing: Vec<&str> = BOUNDS
                 .iter()
                 .filter(|(_, keys)| {
@@ -73,15 +82,16 @@ impl Rule for NamespaceQuota {
                 continue;
             }
             let message = if quotas.is_empty() {
-                format!("namespace `{name}` has no ResourceQuota")
+                message(name, "no ResourceQuota")
             } else {
-                format!(
-                    "the ResourceQuota of namespace `{name}` does not bound {}",
-                    missing
-                        .iter()
-                        .map(|m| format!("`{m}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                let bounds = missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                message(
+                    name,
+                    &format!("a ResourceQuota that does not bound {bounds}"),
                 )
             };
             let f = ctx.report_at(

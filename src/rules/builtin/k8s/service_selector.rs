@@ -23,7 +23,17 @@ fn creates_pods(o: &ObjectRef<'_>) -> bool {
             })
         })
     }
-    o.obj.root.get("spec").is_some_and(|s| has_template(s, 2))
+    // Operators' workload resources without a template key (the Prometheus operator's
+    // `Prometheus` and `Alertmanager`, database clusters) say how many pods or which
+    // containers to run at the top of their spec.
+    const POD_KEYS: &[&str] = &["replicas", "instances", "containers", "podMetadata"];
+    o.obj.root.get("spec").is_some_and(|s| {
+        has_template(s, 2)
+            || s.as_map().is_some_and(|m| {
+                m.iter()
+                    .any(|(k, _)| k.key_text().is_some_and(|t| POD_KEYS.contains(&t)))
+            })
+    })
 }
 use crate::diagnostics::RuleMeta;
 use crate::rules::rule::{Ctx, Rule};
@@ -41,7 +51,9 @@ static META: RuleMeta = RuleMeta {
 fails, usually because a label was renamed on one side only. The rule compares the selector with \
 the pod template labels of every workload the repository deploys into the same namespace (for \
 objects without a namespace, in the same directory). It stays quiet when the repository deploys \
-no workload there, or when a custom resource there may create pods through an operator. \
+no workload there, or when a custom resource there may create pods through an operator (a \
+`*template*` key near the top of its spec, or `replicas`, `instances`, `containers` or \
+`podMetadata` in it, like the Prometheus operator's `Prometheus` and `Alertmanager`). \
 Services without a selector (external endpoints) are skipped, and the rule is off with \
 `[kubernetes] check-references = false`.",
     help: "make the Service's `spec.selector` match the workload's pod template labels (or fix the labels)",
