@@ -255,7 +255,17 @@ pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rend
         .map(|p| render(p, fs, kube_version, &charts))
         .collect();
     let mut out = Rendered::default();
-    for (ui, (unit, plan)) in units.iter().zip(plans).enumerate() {
+    for (unit, plan) in units.into_iter().zip(plans) {
+        absorb(&mut out, unit, plan, fs, root);
+    }
+    out
+}
+
+/// Add one rendered unit to `out`: its errors as findings or coverage notes, its outputs as
+/// parsed files under virtual paths (`DIR/.octolint-render/UNIT/NAME`).
+pub(super) fn absorb(out: &mut Rendered, unit: RenderUnit, plan: &Plan, fs: &dyn Fs, root: &Path) {
+    let ui = out.units.len();
+    {
         for e in &unit.errors {
             // What is not supported (remote bases, plugins) is coverage, not a finding.
             if e.code == "unsupported" {
@@ -342,8 +352,7 @@ pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rend
             });
         }
     }
-    out.units = units;
-    out
+    out.units.push(unit);
 }
 
 /// Map findings on rendered files back to the lines that caused them, with the other
