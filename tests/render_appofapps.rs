@@ -7,6 +7,9 @@ mod common;
 
 use common::{run, write};
 
+/// A finding's path, line, environments and related (path, line)s.
+type Located = (String, u64, serde_json::Value, Vec<(String, u64)>);
+
 fn json(o: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
@@ -408,6 +411,84 @@ fn an_application_set_git_files_generator_takes_parameters_from_each_file() {
             "base/deploy.yaml".to_string(),
             6,
             serde_json::json!(["prod"])
+        )],
+        "{v}"
+    );
+}
+
+#[test]
+fn a_rendered_child_s_inline_kustomize_option_is_found_at_the_values_line_that_wrote_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+    write(
+        d,
+        "charts/apps/templates/apps.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-{{ .Values.env }}\nspec:\n  destination:\n    namespace: web-{{ .Values.env }}\n  source:\n    repoURL: https://example.com/gitops.git\n    path: base\n    kustomize:\n      images:\n        - {{ .Values.image }}\n",
+    );
+    write(
+        d,
+        "charts/apps/values.yaml",
+        "env: dev\nimage: nginx=nginx:1.27.2\n",
+    );
+    write(
+        d,
+        "charts/apps/values-prod.yaml",
+        "env: prod\nimage: nginx=nginx:latest\n",
+    );
+    write(
+        d,
+        "base/kustomization.yaml",
+        "resources:\n  - deploy.yaml\n",
+    );
+    write(
+        d,
+        "base/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27.2\n",
+    );
+    write(
+        d,
+        "boot/root.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: apps-prod\nspec:\n  destination:\n    namespace: argocd\n  source:\n    repoURL: https://example.com/gitops.git\n    path: charts/apps\n    helm:\n      valueFiles: [values-prod.yaml]\n",
+    );
+    let v = json(&run(&["check", ".", "--select", "K8S002", "-f", "json"], d));
+    let found: Vec<Located> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+                f["environments"].clone(),
+                f["related"]
+                    .as_array()
+                    .expect("related")
+                    .iter()
+                    .map(|r| {
+                        (
+                            r["path"].as_str().unwrap_or("").to_string(),
+                            r["region"]["start_line"].as_u64().unwrap_or(0),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            "charts/apps/values-prod.yaml".to_string(),
+            2,
+            serde_json::json!(["prod"]),
+            vec![
+                ("base/deploy.yaml".to_string(), 14),
+                ("charts/apps/templates/apps.yaml".to_string(), 9),
+            ]
         )],
         "{v}"
     );
