@@ -643,4 +643,86 @@ mod tests {
             ]
         );
     }
+
+    fn objects(yaml: &str) -> Vec<Res> {
+        let file: Arc<str> = Arc::from("x.yaml");
+        crate::parse::yaml::parse(yaml)
+            .docs
+            .iter()
+            .map(|d| Res::new(N::from_node(&d.root, &file, Role::Base)))
+            .collect()
+    }
+
+    fn replacement(yaml: &str) -> Replacement {
+        let file: Arc<str> = Arc::from("k.yaml");
+        let p = crate::parse::yaml::parse(yaml);
+        parse(&p.docs[0].root, &file).expect("a replacement")
+    }
+
+    #[test]
+    fn hostile_paths_and_values_are_errors_not_panics() {
+        let objs = "kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\ndata: {a: x, m: {k: v}}\n---\nkind: Deployment\napiVersion: apps/v1\nmetadata: {name: d}\nspec: scalar\n";
+        let cases = [
+            // Through a scalar, with and without create.
+            (
+                "source: {kind: ConfigMap, fieldPath: data.a}\ntargets: [{select: {kind: Deployment}, fieldPaths: [spec.x.y]}]",
+                true,
+            ),
+            (
+                "source: {kind: ConfigMap, fieldPath: data.a}\ntargets: [{select: {kind: Deployment}, fieldPaths: ['spec.x.[a=b].0.*'], options: {create: true}}]",
+                true,
+            ),
+            // A delimiter on a map, an index out of bounds, an unselective source.
+            (
+                "source: {kind: ConfigMap, fieldPath: data.m, options: {delimiter: '.'}}\ntargets: [{select: {kind: Deployment}}]",
+                true,
+            ),
+            (
+                "source: {kind: ConfigMap, fieldPath: data.a, options: {delimiter: '.', index: 9}}\ntargets: [{select: {kind: Deployment}}]",
+                true,
+            ),
+            (
+                "source: {fieldPath: metadata.name}\ntargets: [{select: {kind: Deployment}}]",
+                true,
+            ),
+            (
+                "source: {kind: ConfigMap, fieldPath: '[[[...]]]'}\ntargets: [{select: {kind: Deployment}}]",
+                true,
+            ),
+            // A target without select.
+            (
+                "source: {kind: ConfigMap}\ntargets: [{fieldPaths: [metadata.name]}]",
+                true,
+            ),
+            // A map into a scalar with a delimiter on the target.
+            (
+                "source: {kind: ConfigMap, fieldPath: data.m}\ntargets: [{select: {kind: Deployment}, fieldPaths: [spec], options: {delimiter: ':'}}]",
+                false,
+            ),
+        ];
+        for (i, (r, fails)) in cases.iter().enumerate() {
+            let mut rs = objects(objs);
+            let got = apply(&mut rs, &replacement(r));
+            assert_eq!(got.is_err(), *fails, "case {i}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn a_created_field_takes_the_value_and_a_scalar_keeps_its_type() {
+        let mut rs = objects(
+            "kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\ndata: {n: '5'}\n---\nkind: Deployment\napiVersion: apps/v1\nmetadata: {name: d}\nspec: {replicas: 1}\n",
+        );
+        let r = replacement(
+            "source: {kind: ConfigMap, fieldPath: data.n}\ntargets: [{select: {kind: Deployment}, fieldPaths: [spec.replicas, spec.template.metadata.labels.size], options: {create: true}}]",
+        );
+        assert_eq!(apply(&mut rs, &r), Ok(()));
+        let d = &rs[1].obj;
+        assert!(
+            matches!(&d.path(&["spec", "replicas"]).map(|n| &n.v), Some(V::Scalar(t, Scalar::Int)) if t == "5")
+        );
+        assert_eq!(
+            d.str_at(&["spec", "template", "metadata", "labels", "size"]),
+            Some("5")
+        );
+    }
 }
