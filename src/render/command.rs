@@ -250,7 +250,7 @@ pub fn apps(path: &Path, json: bool, jobs: usize) -> Result<i32, String> {
         .num_threads(jobs)
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let rows = pool.install(|| -> Result<Vec<AppRow>, String> {
+    let (rows, notes) = pool.install(|| -> Result<(Vec<AppRow>, Vec<String>), String> {
         let discovery = discover::walk(&discover::Options {
             paths: vec![path.to_path_buf()],
             base: base.clone(),
@@ -357,7 +357,10 @@ pub fn apps(path: &Path, json: bool, jobs: usize) -> Result<i32, String> {
                 parent: plan.parent.as_ref().map(at),
             });
         }
-        Ok(rows)
+        let mut notes = rendered.notes.clone();
+        notes.sort();
+        notes.dedup();
+        Ok((rows, notes))
     })?;
     if json {
         let s = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
@@ -386,6 +389,10 @@ pub fn apps(path: &Path, json: bool, jobs: usize) -> Result<i32, String> {
         for o in &r.objects {
             println!("    {o}");
         }
+    }
+    // What was left out: remote sources, plugins, app-of-apps cycles and over-deep chains.
+    for n in &notes {
+        println!("note: {n}");
     }
     Ok(0)
 }
