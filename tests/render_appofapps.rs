@@ -225,6 +225,11 @@ fn a_cycle_of_applications_is_a_located_note_and_ends() {
             ),
         ]
     );
+    let text = String::from_utf8_lossy(&run(&["apps", "."], d).stdout).into_owned();
+    assert!(
+        text.ends_with("note: charts/y/templates/app.yaml:12: app-of-apps cycle: a -> b -> c; Application c is not rendered again\n"),
+        "{text}"
+    );
 }
 
 #[test]
