@@ -400,6 +400,7 @@ fn real_loc(rendered: &Rendered, path: Arc<str>, span: Span) -> Loc {
 /// text.
 fn devirtualize(unit: &mut RenderUnit, rendered: &Rendered) {
     let is_virtual = |p: &Arc<str>| rendered.virtuals.contains_key(p);
+    let app = unit.application.clone();
     for out in &mut unit.outputs {
         if out
             .origins
@@ -410,7 +411,12 @@ fn devirtualize(unit: &mut RenderUnit, rendered: &Rendered) {
             let mut map = OriginMap::new();
             for (range, o) in out.origins.entries() {
                 let mut o = o.clone();
-                (o.path, o.span) = real_loc(rendered, o.path, o.span);
+                (o.path, o.span) = match &app {
+                    // Values that are not a verbatim slice of the rendered text (a `values:`
+                    // string) have no offset there: the child Application stands for them.
+                    Some(a) if is_virtual(&o.path) && o.span == Span::default() => a.clone(),
+                    _ => real_loc(rendered, o.path, o.span),
+                };
                 map.push(*range, o);
             }
             out.origins = map;
