@@ -169,9 +169,8 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     }
     let options = &run_options;
     let mut rendered = if opts.render {
-        let plans = render::plan::plan(&files, &options.environments);
         let fs = render::stage::LoadedFs::new(&files, &opts.base);
-        render::stage::run(&plans, &fs, &opts.base, "")
+        render::appofapps::plan_and_run(&files, &options.environments, &fs, &opts.base, "").rendered
     } else {
         render::stage::Rendered::default()
     };

@@ -224,6 +224,8 @@ struct AppRow {
     namespace: String,
     status: String,
     objects: Vec<String>,
+    /// The Application that deploys this one (app-of-apps), file and line, if any.
+    parent: Option<String>,
 }
 
 /// `octolint apps [PATH]`: what Argo CD deploys from this repository. Every Application whose
@@ -248,7 +250,7 @@ pub fn apps(path: &Path, json: bool, jobs: usize) -> Result<i32, String> {
         .num_threads(jobs)
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let rows = pool.install(|| -> Result<Vec<AppRow>, String> {
+    let (rows, notes) = pool.install(|| -> Result<(Vec<AppRow>, Vec<String>), String> {
         let discovery = discover::walk(&discover::Options {
             paths: vec![path.to_path_buf()],
             base: base.clone(),
@@ -265,16 +267,52 @@ pub fn apps(path: &Path, json: bool, jobs: usize) -> Result<i32, String> {
             .cloned()
             .map(|e| load(e, &opts))
             .collect();
-        let plans = super::plan::plan(&files, &settings.options.environments);
         let fs = super::stage::LoadedFs::new(&files, &base);
-        let rendered = super::stage::run(&plans, &fs, &base, "");
+        let tree =
+            super::appofapps::plan_and_run(&files, &settings.options.environments, &fs, &base, "");
+        let (plans, rendered) = (&tree.plans, &tree.rendered);
+        let at = |loc: &(std::sync::Arc<str>, crate::source::Span)| match fs.read(&loc.0) {
+            Some(src) => format!("{}:{}", loc.0, src.line_col(loc.1.start()).line),
+            None => loc.0.to_string(),
+        };
         let mut rows = Vec::new();
+        // Applications over a plain directory: the objects of its manifests, as written.
+        for d in &tree.dir_apps {
+            let mut objects = Vec::new();
+            for f in files.iter().filter(|f| d.holds(&f.path)) {
+                if let crate::parse::file::Content::Docs(docs) = &f.content {
+                    for doc in docs {
+                        for node in crate::model::k8s::objects_in(&doc.root) {
+                            if let Some(o) = crate::model::k8s::K8sObject::from_node(node) {
+                                let ns = o.namespace.or(d.namespace.as_deref());
+                                objects.push(object_label(o.kind, ns, o.name));
+                            }
+                        }
+                    }
+                }
+            }
+            rows.push(AppRow {
+                application: at(&d.application),
+                kind: "directory",
+                source: if d.dir.is_empty() {
+                    ".".into()
+                } else {
+                    d.dir.clone()
+                },
+                environment: d.env.as_ref().map_or("-", |e| e.0.as_str()).to_string(),
+                namespace: d
+                    .namespace
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("-".into()),
+                status: "plain manifests".into(),
+                objects,
+                parent: d.parent.as_ref().map(at),
+            });
+        }
         for (i, (plan, unit)) in plans.iter().zip(&rendered.units).enumerate() {
             let application = match &plan.application {
-                Some((p, span)) => match fs.read(p) {
-                    Some(src) => format!("{p}:{}", src.line_col(span.start()).line),
-                    None => p.to_string(),
-                },
+                Some(loc) => at(loc),
                 None => "-".to_string(),
             };
             let mut objects = Vec::new();
@@ -285,12 +323,7 @@ pub fn apps(path: &Path, json: bool, jobs: usize) -> Result<i32, String> {
                         for node in crate::model::k8s::objects_in(&d.root) {
                             if let Some(o) = crate::model::k8s::K8sObject::from_node(node) {
                                 let ns = o.namespace.or(unit.namespace.as_deref());
-                                objects.push(match ns.filter(|n| !n.is_empty()) {
-                                    Some(ns) => {
-                                        format!("{}/{ns}/{}", o.kind, o.name.unwrap_or("?"))
-                                    }
-                                    None => format!("{}/{}", o.kind, o.name.unwrap_or("?")),
-                                });
+                                objects.push(object_label(o.kind, ns, o.name));
                             }
                         }
                     }
@@ -321,9 +354,13 @@ pub fn apps(path: &Path, json: bool, jobs: usize) -> Result<i32, String> {
                     UnitStatus::Unsupported(why) => format!("not rendered: {why}"),
                 },
                 objects,
+                parent: plan.parent.as_ref().map(at),
             });
         }
-        Ok(rows)
+        let mut notes = rendered.notes.clone();
+        notes.sort();
+        notes.dedup();
+        Ok((rows, notes))
     })?;
     if json {
         let s = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
@@ -336,18 +373,34 @@ pub fn apps(path: &Path, json: bool, jobs: usize) -> Result<i32, String> {
     }
     for r in &rows {
         println!(
-            "{} {} {} [env {}, namespace {}]: {}, {} object(s)",
+            "{} {} {} [env {}, namespace {}]: {}, {} object(s){}",
             r.application,
             r.kind,
             r.source,
             r.environment,
             r.namespace,
             r.status,
-            r.objects.len()
+            r.objects.len(),
+            r.parent
+                .as_ref()
+                .map(|p| format!(", deployed by {p}"))
+                .unwrap_or_default()
         );
         for o in &r.objects {
             println!("    {o}");
         }
     }
+    // What was left out: remote sources, plugins, app-of-apps cycles and over-deep chains.
+    for n in &notes {
+        println!("note: {n}");
+    }
     Ok(0)
+}
+
+/// `Kind/namespace/name` (or `Kind/name` for no namespace) as `octolint apps` lists objects.
+fn object_label(kind: &str, ns: Option<&str>, name: Option<&str>) -> String {
+    match ns.filter(|n| !n.is_empty()) {
+        Some(ns) => format!("{kind}/{ns}/{}", name.unwrap_or("?")),
+        None => format!("{kind}/{}", name.unwrap_or("?")),
+    }
 }

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use crate::source::{SourceFile, Span, normalize_join};
 
+pub mod appofapps;
 pub mod command;
 pub mod helm;
 pub mod kustomize;

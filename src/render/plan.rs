@@ -48,6 +48,11 @@ pub struct Plan {
     /// A chart the Application takes from a Helm repository or OCI registry: what it names
     /// (it cannot be fetched offline; the coverage says so).
     pub remote: Option<String>,
+    /// The Application's `metadata.name`.
+    pub name: Option<String>,
+    /// The Application that deploys this unit's Application (app-of-apps): its file and the
+    /// span of its `source`, always in a real file.
+    pub parent: Option<(Arc<str>, Span)>,
 }
 
 impl Plan {
@@ -64,6 +69,8 @@ impl Plan {
             inline_values: None,
             kustomize: None,
             remote: None,
+            name: None,
+            parent: None,
         }
     }
 
@@ -100,6 +107,30 @@ impl<'a> Dirs<'a> {
             }
         }
         d
+    }
+
+    /// Whether some file of the repository lies below `dir`.
+    fn has_dir(&self, dir: &str) -> bool {
+        if dir.is_empty() {
+            return !self.files.is_empty();
+        }
+        let prefix = format!("{dir}/");
+        self.files
+            .range::<&str, _>(prefix.as_str()..)
+            .next()
+            .is_some_and(|f| f.starts_with(prefix.as_str()))
+    }
+
+    /// Every directory that holds a file of the repository (for `git.directories`).
+    fn all_dirs(&self) -> BTreeSet<&'a str> {
+        let mut out = BTreeSet::new();
+        for p in &self.files {
+            let mut d = dir_of(p);
+            while !d.is_empty() && out.insert(d) {
+                d = dir_of(d);
+            }
+        }
+        out
     }
 
     /// A chart under another chart's `charts/` directory renders with its parent.
@@ -161,229 +192,356 @@ fn env_of(envs: &Environments, path: &str) -> Option<(String, Env)> {
 
 /// Every render unit of the repository, in a stable order.
 pub fn plan(files: &[ParsedFile], envs: &Environments) -> Vec<Plan> {
-    let dirs = Dirs::of(files);
-    let mut plans = application_plans(files, &dirs, envs);
-    let covered: BTreeSet<(String, Option<String>)> = plans
-        .iter()
-        .map(|p| (p.dir.clone(), p.env_name().map(str::to_string)))
-        .collect();
-    let app_dirs: BTreeSet<String> = plans.iter().map(|p| p.dir.clone()).collect();
+    Planner::new(files, envs).plan(files).0
+}
 
-    for (dir, chart) in &dirs.charts {
-        if dirs.is_subchart(dir) || is_library(chart) || app_dirs.contains(*dir) {
-            continue;
-        }
-        // Values files of the chart that name an environment.
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
-        let mut by_env: BTreeMap<String, (Env, Vec<String>)> = BTreeMap::new();
-        for f in dirs.files.range::<&str, _>(prefix.as_str()..) {
-            let Some(rel) = f.strip_prefix(prefix.as_str()) else {
-                break;
+impl Planner<'_> {
+    /// Every render unit of the repository (in a stable order), and the Applications whose
+    /// source is a plain directory (ordered by their location).
+    pub fn plan(&self, files: &[ParsedFile]) -> (Vec<Plan>, Vec<DirApp>) {
+        let (dirs, envs) = (&self.dirs, self.envs);
+        let (mut plans, mut dir_apps) = application_plans(files, self);
+        let covered: BTreeSet<(String, Option<String>)> = plans
+            .iter()
+            .map(|p| (p.dir.clone(), p.env_name().map(str::to_string)))
+            .collect();
+        let app_dirs: BTreeSet<String> = plans.iter().map(|p| p.dir.clone()).collect();
+
+        for (dir, chart) in &dirs.charts {
+            if dirs.is_subchart(dir) || is_library(chart) || app_dirs.contains(*dir) {
+                continue;
+            }
+            // Values files of the chart that name an environment.
+            let prefix = if dir.is_empty() {
+                String::new()
+            } else {
+                format!("{dir}/")
             };
-            if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) || rel.starts_with("templates/") {
-                continue;
-            }
-            let name = rel.rsplit('/').next().unwrap_or(rel);
-            let in_env_dir = rel.contains('/') && !rel.starts_with("charts/");
-            let values_named = name.starts_with("values");
-            if !(values_named || in_env_dir) || rel.starts_with("ci/") || rel == "values.yaml" {
-                continue;
-            }
-            if let Some((env, class)) = env_of(envs, rel) {
-                by_env
-                    .entry(env)
-                    .or_insert((class, Vec::new()))
-                    .1
-                    .push(f.to_string());
-            }
-        }
-        if by_env.is_empty() {
-            if !covered.contains(&(dir.to_string(), None)) {
-                plans.push(Plan::new(UnitKind::Helm, dir));
-            }
-            continue;
-        }
-        for (env, (class, values)) in by_env {
-            if covered.contains(&(dir.to_string(), Some(env.clone()))) {
-                continue;
-            }
-            let mut p = Plan::new(UnitKind::Helm, dir);
-            p.env = Some((env, class));
-            p.value_files = values;
-            plans.push(p);
-        }
-    }
-
-    let included: BTreeSet<String> = dirs
-        .kustomizations
-        .iter()
-        .flat_map(|(dir, k)| included_dirs(dir, k, &dirs))
-        .collect();
-    for (dir, k) in &dirs.kustomizations {
-        // A Component is applied by the kustomizations that list it; alone it builds nothing.
-        let component = matches!(&k.content, crate::parse::file::Content::Docs(d)
-            if d.first().and_then(|d| d.root.get("kind")).and_then(crate::parse::node::Node::as_str)
-                == Some("Component"));
-        if included.contains(*dir) || app_dirs.contains(*dir) || component {
-            continue;
-        }
-        let mut p = Plan::new(UnitKind::Kustomize, dir);
-        p.env = env_of(envs, &format!("{dir}/kustomization.yaml"));
-        plans.push(p);
-    }
-    plans.sort_by(|a, b| {
-        (a.kind, &a.dir, a.env_name(), &a.application).cmp(&(
-            b.kind,
-            &b.dir,
-            b.env_name(),
-            &b.application,
-        ))
-    });
-    plans
-}
-
-/// Units defined by Argo CD Applications (and the Applications ApplicationSets generate)
-/// whose source is a chart or kustomization here.
-fn application_plans(files: &[ParsedFile], dirs: &Dirs<'_>, envs: &Environments) -> Vec<Plan> {
-    let mut plans = Vec::new();
-    for (f, node, obj) in crate::model::argocd::applications(files) {
-        if let Some(spec) = node.get("spec") {
-            app_plans(f, obj.name, spec, dirs, envs, &mut plans);
-        }
-    }
-    for (f, name, spec) in appset_applications(files, dirs) {
-        app_plans(f, Some(&name), &spec, dirs, envs, &mut plans);
-    }
-    plans
-}
-
-/// The plans of one Application (`name`, `spec`) written in `f`.
-fn app_plans(
-    f: &ParsedFile,
-    name: Option<&str>,
-    spec: &Node,
-    dirs: &Dirs<'_>,
-    envs: &Environments,
-    plans: &mut Vec<Plan>,
-) {
-    {
-        {
-            let dest_ns = spec
-                .path(&["destination", "namespace"])
-                .and_then(Node::as_str);
-            let env = env_of(envs, &f.path)
-                .or_else(|| {
-                    name.and_then(Env::from_name)
-                        .or_else(|| dest_ns.and_then(Env::from_name))
-                        .map(|e| (e.as_str().to_string(), e))
-                })
-                .map(|(n, c)| {
-                    // A custom environment's name is kept; otherwise the canonical one.
-                    envs.get(&n)
-                        .map_or((n.clone(), c), |s| (s.name.clone(), s.class))
-                });
-            let sources: Vec<&Node> = spec
-                .get("source")
-                .into_iter()
-                .chain(spec.get("sources").into_iter().flat_map(Node::items))
-                .collect();
-            // `$ref/path` in multi-source Applications: the ref's path in this repository.
-            let refs: BTreeMap<&str, String> = sources
-                .iter()
-                .filter_map(|s| {
-                    let r = s.get("ref").and_then(Node::as_str)?;
-                    let p = s.get("path").and_then(Node::as_str).unwrap_or("");
-                    Some((r, clean_dir(p)))
-                })
-                .collect();
-            for src in &sources {
-                let Some(path) = src.get("path").and_then(Node::as_str) else {
-                    // `chart:` from a Helm repository or an OCI registry.
-                    if let Some(chart) = src.get("chart").and_then(Node::key_text) {
-                        let repo = src.get("repoURL").and_then(Node::as_str).unwrap_or("?");
-                        let version = src
-                            .get("targetRevision")
-                            .and_then(Node::key_text)
-                            .unwrap_or("latest");
-                        let mut p = Plan::new(UnitKind::Helm, "");
-                        p.env = env.clone();
-                        p.namespace = dest_ns.map(str::to_string);
-                        p.application = Some((f.path.clone(), src.span));
-                        p.remote = Some(format!("chart {chart} {version} from {repo}"));
-                        plans.push(p);
-                    }
-                    continue;
+            let mut by_env: BTreeMap<String, (Env, Vec<String>)> = BTreeMap::new();
+            for f in dirs.files.range::<&str, _>(prefix.as_str()..) {
+                let Some(rel) = f.strip_prefix(prefix.as_str()) else {
+                    break;
                 };
-                let dir = clean_dir(path);
-                let kind = if dirs.charts.contains_key(dir.as_str()) {
-                    UnitKind::Helm
-                } else if dirs.kustomizations.contains_key(dir.as_str()) {
-                    UnitKind::Kustomize
-                } else {
+                if !(rel.ends_with(".yaml") || rel.ends_with(".yml"))
+                    || rel.starts_with("templates/")
+                {
                     continue;
-                };
-                let mut p = Plan::new(kind, &dir);
-                p.env = env.clone();
-                p.namespace = dest_ns.map(str::to_string);
-                p.application = Some((f.path.clone(), src.span));
-                if let Some(helm) = src.get("helm") {
-                    for v in helm.get("valueFiles").into_iter().flat_map(Node::items) {
-                        let Some(v) = v.as_str() else { continue };
-                        let file = match v.strip_prefix('$') {
-                            Some(r) => {
-                                let (name, rest) = r.split_once('/').unwrap_or((r, ""));
-                                match refs.get(name) {
-                                    Some(base) => normalize_join(base, rest),
-                                    None => continue,
-                                }
-                            }
-                            None => normalize_join(&dir, v),
-                        };
-                        if dirs.files.contains(file.as_str()) {
-                            p.value_files.push(file);
-                        }
-                    }
-                    for param in helm.get("parameters").into_iter().flat_map(Node::items) {
-                        if let (Some(n), Some(v)) = (
-                            param.get("name").and_then(Node::key_text),
-                            param.get("value").and_then(Node::key_text),
-                        ) {
-                            p.set.push((n.to_string(), v.to_string()));
-                        }
-                    }
-                    p.release_name = helm
-                        .get("releaseName")
-                        .and_then(Node::as_str)
-                        .map(str::to_string);
-                    p.inline_values = inline_values(f, helm);
                 }
-                if let (Some(k), Some(src_file)) = (src.get("kustomize"), &f.source) {
-                    p.kustomize = Some(super::kustomize::KustomizeOptions::from_application(
-                        src_file.clone(),
-                        k,
-                    ));
+                let name = rel.rsplit('/').next().unwrap_or(rel);
+                let in_env_dir = rel.contains('/') && !rel.starts_with("charts/");
+                let values_named = name.starts_with("values");
+                if !(values_named || in_env_dir) || rel.starts_with("ci/") || rel == "values.yaml" {
+                    continue;
                 }
+                if let Some((env, class)) = env_of(envs, rel) {
+                    by_env
+                        .entry(env)
+                        .or_insert((class, Vec::new()))
+                        .1
+                        .push(f.to_string());
+                }
+            }
+            if by_env.is_empty() {
+                if !covered.contains(&(dir.to_string(), None)) {
+                    plans.push(Plan::new(UnitKind::Helm, dir));
+                }
+                continue;
+            }
+            for (env, (class, values)) in by_env {
+                if covered.contains(&(dir.to_string(), Some(env.clone()))) {
+                    continue;
+                }
+                let mut p = Plan::new(UnitKind::Helm, dir);
+                p.env = Some((env, class));
+                p.value_files = values;
                 plans.push(p);
             }
         }
+
+        let included: BTreeSet<String> = dirs
+            .kustomizations
+            .iter()
+            .flat_map(|(dir, k)| included_dirs(dir, k, dirs))
+            .collect();
+        for (dir, k) in &dirs.kustomizations {
+            // A Component is applied by the kustomizations that list it; alone it builds
+            // nothing.
+            let component = matches!(&k.content, crate::parse::file::Content::Docs(d)
+                if d.first().and_then(|d| d.root.get("kind")).and_then(crate::parse::node::Node::as_str)
+                    == Some("Component"));
+            if included.contains(*dir) || app_dirs.contains(*dir) || component {
+                continue;
+            }
+            let mut p = Plan::new(UnitKind::Kustomize, dir);
+            p.env = env_of(envs, &format!("{dir}/kustomization.yaml"));
+            plans.push(p);
+        }
+        plans.sort_by(|a, b| {
+            (a.kind, &a.dir, a.env_name(), &a.application).cmp(&(
+                b.kind,
+                &b.dir,
+                b.env_name(),
+                &b.application,
+            ))
+        });
+        dir_apps.sort_by(|a, b| a.application.cmp(&b.application));
+        (plans, dir_apps)
     }
+}
+
+/// An Argo CD Application whose source is a plain directory of manifests (no chart, no
+/// kustomization): nothing to render, but the Applications in it are its children.
+#[derive(Clone, Debug)]
+pub struct DirApp {
+    /// The Application's file and the span of its `source`.
+    pub application: (Arc<str>, Span),
+    pub name: Option<String>,
+    /// The directory, relative to the root.
+    pub dir: String,
+    /// `directory.recurse`: files in subdirectories belong to it too.
+    pub recurse: bool,
+    pub env: Option<(String, Env)>,
+    pub namespace: Option<String>,
+    /// The Application that deploys this one, if any.
+    pub parent: Option<(Arc<str>, Span)>,
+}
+
+impl DirApp {
+    /// Whether Argo CD applies the file at `path` for this Application.
+    pub fn holds(&self, path: &str) -> bool {
+        let d = dir_of(path);
+        if d == self.dir {
+            return true;
+        }
+        self.recurse
+            && (self.dir.is_empty()
+                || d.strip_prefix(self.dir.as_str())
+                    .is_some_and(|r| r.starts_with('/')))
+    }
+}
+
+/// Where an Application was found: a real file, or the rendered output of another unit (then
+/// `path` is the virtual path of that output and its origins lead to the real lines).
+pub struct AppAt<'a> {
+    pub path: &'a Arc<str>,
+    pub source: Option<&'a Arc<crate::source::SourceFile>>,
+    /// Take the environment from `path` (real files only).
+    pub env_from_path: bool,
+    /// The environment when the Application names none (its parent's).
+    pub inherited: Option<(String, Env)>,
+}
+
+/// Plans the Applications of a repository, including those found later in rendered output.
+pub struct Planner<'a> {
+    dirs: Dirs<'a>,
+    by_path: BTreeMap<&'a str, &'a ParsedFile>,
+    envs: &'a Environments,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(files: &'a [ParsedFile], envs: &'a Environments) -> Self {
+        Planner {
+            dirs: Dirs::of(files),
+            by_path: files.iter().map(|f| (f.path.as_ref(), f)).collect(),
+            envs,
+        }
+    }
+
+    /// The plans (and directory Applications) of one Application object (`node`, the whole
+    /// object) or of every Application an ApplicationSet object generates.
+    pub fn object_plans(&self, at: &AppAt<'_>, node: &Node) -> (Vec<Plan>, Vec<DirApp>) {
+        let mut plans = Vec::new();
+        let mut dir_apps = Vec::new();
+        let Some(obj) = crate::model::k8s::K8sObject::from_node(node) else {
+            return (plans, dir_apps);
+        };
+        if obj.group() != "argoproj.io" {
+            return (plans, dir_apps);
+        }
+        match obj.kind {
+            "Application" => {
+                if let Some(spec) = node.get("spec") {
+                    self.app_plans(at, obj.name, spec, &mut plans, &mut dir_apps);
+                }
+            }
+            "ApplicationSet" => {
+                for (name, spec) in self.appset_specs(node) {
+                    self.app_plans(at, Some(&name), &spec, &mut plans, &mut dir_apps);
+                }
+            }
+            _ => {}
+        }
+        (plans, dir_apps)
+    }
+
+    /// The plans of one Application (`name`, `spec`).
+    fn app_plans(
+        &self,
+        at: &AppAt<'_>,
+        name: Option<&str>,
+        spec: &Node,
+        plans: &mut Vec<Plan>,
+        dir_apps: &mut Vec<DirApp>,
+    ) {
+        let (dirs, envs) = (&self.dirs, self.envs);
+        let dest_ns = spec
+            .path(&["destination", "namespace"])
+            .and_then(Node::as_str);
+        let env = at
+            .env_from_path
+            .then(|| env_of(envs, at.path))
+            .flatten()
+            .or_else(|| {
+                name.and_then(Env::from_name)
+                    .or_else(|| dest_ns.and_then(Env::from_name))
+                    .map(|e| (e.as_str().to_string(), e))
+            })
+            .map(|(n, c)| {
+                // A custom environment's name is kept; otherwise the canonical one.
+                envs.get(&n)
+                    .map_or((n.clone(), c), |s| (s.name.clone(), s.class))
+            })
+            .or_else(|| at.inherited.clone());
+        let sources: Vec<&Node> = spec
+            .get("source")
+            .into_iter()
+            .chain(spec.get("sources").into_iter().flat_map(Node::items))
+            .collect();
+        // `$ref/path` in multi-source Applications: the ref's path in this repository.
+        let refs: BTreeMap<&str, String> = sources
+            .iter()
+            .filter_map(|s| {
+                let r = s.get("ref").and_then(Node::as_str)?;
+                let p = s.get("path").and_then(Node::as_str).unwrap_or("");
+                Some((r, clean_dir(p)))
+            })
+            .collect();
+        for src in &sources {
+            let Some(path) = src.get("path").and_then(Node::as_str) else {
+                // `chart:` from a Helm repository or an OCI registry.
+                if let Some(chart) = src.get("chart").and_then(Node::key_text) {
+                    let repo = src.get("repoURL").and_then(Node::as_str).unwrap_or("?");
+                    let version = src
+                        .get("targetRevision")
+                        .and_then(Node::key_text)
+                        .unwrap_or("latest");
+                    let mut p = Plan::new(UnitKind::Helm, "");
+                    p.env = env.clone();
+                    p.namespace = dest_ns.map(str::to_string);
+                    p.application = Some((at.path.clone(), src.span));
+                    p.remote = Some(format!("chart {chart} {version} from {repo}"));
+                    p.name = name.map(str::to_string);
+                    plans.push(p);
+                }
+                continue;
+            };
+            let dir = clean_dir(path);
+            let kind = if dirs.charts.contains_key(dir.as_str()) {
+                UnitKind::Helm
+            } else if dirs.kustomizations.contains_key(dir.as_str()) {
+                UnitKind::Kustomize
+            } else {
+                // A plain directory of manifests (the usual app-of-apps root).
+                if src.get("ref").is_none() && dirs.has_dir(&dir) {
+                    dir_apps.push(DirApp {
+                        application: (at.path.clone(), src.span),
+                        name: name.map(str::to_string),
+                        recurse: src.path(&["directory", "recurse"]).and_then(Node::as_bool)
+                            == Some(true),
+                        dir,
+                        env: env.clone(),
+                        namespace: dest_ns.map(str::to_string),
+                        parent: None,
+                    });
+                }
+                continue;
+            };
+            let mut p = Plan::new(kind, &dir);
+            p.env = env.clone();
+            p.namespace = dest_ns.map(str::to_string);
+            p.application = Some((at.path.clone(), src.span));
+            p.name = name.map(str::to_string);
+            if let Some(helm) = src.get("helm") {
+                for v in helm.get("valueFiles").into_iter().flat_map(Node::items) {
+                    let Some(v) = v.as_str() else { continue };
+                    let file = match v.strip_prefix('$') {
+                        Some(r) => {
+                            let (name, rest) = r.split_once('/').unwrap_or((r, ""));
+                            match refs.get(name) {
+                                Some(base) => normalize_join(base, rest),
+                                None => continue,
+                            }
+                        }
+                        None => normalize_join(&dir, v),
+                    };
+                    if dirs.files.contains(file.as_str()) {
+                        p.value_files.push(file);
+                    }
+                }
+                for param in helm.get("parameters").into_iter().flat_map(Node::items) {
+                    if let (Some(n), Some(v)) = (
+                        param.get("name").and_then(Node::key_text),
+                        param.get("value").and_then(Node::key_text),
+                    ) {
+                        p.set.push((n.to_string(), v.to_string()));
+                    }
+                }
+                p.release_name = helm
+                    .get("releaseName")
+                    .and_then(Node::as_str)
+                    .map(str::to_string);
+                p.inline_values = inline_values(at, helm);
+            }
+            if let (Some(k), Some(src_file)) = (src.get("kustomize"), at.source) {
+                p.kustomize = Some(super::kustomize::KustomizeOptions::from_application(
+                    src_file.clone(),
+                    k,
+                ));
+            }
+            plans.push(p);
+        }
+    }
+}
+
+/// Units defined by Argo CD Applications (and the Applications ApplicationSets generate)
+/// whose source is a chart or kustomization here, and the Applications whose source is a
+/// plain directory.
+fn application_plans(files: &[ParsedFile], planner: &Planner<'_>) -> (Vec<Plan>, Vec<DirApp>) {
+    let mut plans = Vec::new();
+    let mut dir_apps = Vec::new();
+    for f in files {
+        let Content::Docs(docs) = &f.content else {
+            continue;
+        };
+        let at = AppAt {
+            path: &f.path,
+            source: f.source.as_ref(),
+            env_from_path: true,
+            inherited: None,
+        };
+        for node in docs
+            .iter()
+            .flat_map(|d| crate::model::k8s::objects_in(&d.root))
+        {
+            let (p, d) = planner.object_plans(&at, node);
+            plans.extend(p);
+            dir_apps.extend(d);
+        }
+    }
+    (plans, dir_apps)
 }
 
 /// `helm.valuesObject` (a mapping: the verbatim lines of the file, so origins are exact)
 /// or `helm.values` (a string of YAML).
-fn inline_values(f: &ParsedFile, helm: &Node) -> Option<super::helm::InlineValues> {
-    let src = f.source.as_ref()?;
+fn inline_values(at: &AppAt<'_>, helm: &Node) -> Option<super::helm::InlineValues> {
+    let src = at.source?;
     if let Some(obj) = helm.get("valuesObject").filter(|n| n.as_map().is_some()) {
         let start = src.text[..obj.span.start()]
             .rfind('\n')
             .map_or(0, |i| i + 1);
         let text = src.text.get(start..obj.span.end())?.to_string();
         return Some(super::helm::InlineValues {
-            path: f.path.to_string(),
+            path: at.path.to_string(),
             text,
             offset: u32::try_from(start).ok(),
         });
@@ -391,7 +549,7 @@ fn inline_values(f: &ParsedFile, helm: &Node) -> Option<super::helm::InlineValue
     let values = helm.get("values")?;
     let text = values.as_str()?.to_string();
     Some(super::helm::InlineValues {
-        path: f.path.to_string(),
+        path: at.path.to_string(),
         text,
         offset: None,
     })
@@ -402,115 +560,146 @@ fn clean_dir(path: &str) -> String {
     normalize_join("", path.trim_start_matches("./").trim_end_matches('/'))
 }
 
-/// The Applications an `ApplicationSet` generates: its `template` with each parameter set of
-/// its `list` and `git` directory generators substituted (`{{name}}`, `{{.name}}`,
-/// `{{path.basename}}`). Other generators (clusters, git files, matrix, pull requests...) need
-/// a live cluster or API and are not expanded. The generated specs keep the template's spans,
-/// so findings point at the ApplicationSet's lines.
-fn appset_applications<'f>(
-    files: &'f [ParsedFile],
-    dirs: &Dirs<'_>,
-) -> Vec<(&'f ParsedFile, String, Node)> {
-    let mut out = Vec::new();
-    // Every directory that holds a file of the repository, for `git.directories`.
-    let all_dirs: BTreeSet<&str> = dirs
-        .files
-        .iter()
-        .flat_map(|p| {
-            let mut v = Vec::new();
-            let mut d = dir_of(p);
-            while !d.is_empty() {
-                v.push(d);
-                d = dir_of(d);
-            }
-            v
-        })
-        .collect();
-    for f in files {
-        let Content::Docs(docs) = &f.content else {
-            continue;
+/// A glob of an ApplicationSet's git generator (`*` does not cross `/`, `**` does).
+fn git_glob(pat: &str) -> Option<globset::GlobMatcher> {
+    globset::GlobBuilder::new(pat.trim_start_matches("./"))
+        .literal_separator(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}
+
+/// The `path` parameters of a git generator for directory `d` (and file `file`, for the
+/// files generator).
+fn path_params(d: &str, file: Option<&str>, p: &mut BTreeMap<String, String>) {
+    let base = d.rsplit('/').next().unwrap_or(d);
+    let normalized = |s: &str| s.replace(['_', '.'], "-").to_ascii_lowercase();
+    p.insert("path".to_string(), d.to_string());
+    p.insert("path.path".to_string(), d.to_string());
+    p.insert("path.basename".to_string(), base.to_string());
+    p.insert("path.basenameNormalized".to_string(), normalized(base));
+    if let Some(file) = file {
+        p.insert("path.filename".to_string(), file.to_string());
+        p.insert("path.filenameNormalized".to_string(), normalized(file));
+    }
+    for (i, seg) in d.split('/').enumerate() {
+        p.insert(format!("path[{i}]"), seg.to_string());
+    }
+}
+
+/// Most parameter sets one git `files` generator may produce (bounded work).
+const MAX_GENERATED: usize = 1000;
+
+impl Planner<'_> {
+    /// The Applications an `ApplicationSet` generates: its `template` with each parameter
+    /// set of its `list` and `git` (directories and files) generators substituted
+    /// (`{{name}}`, `{{.name}}`, `{{path.basename}}`). Other generators (clusters, matrix,
+    /// pull requests...) need a live cluster or API and are not expanded. The generated specs
+    /// keep the template's spans, so findings point at the ApplicationSet's lines.
+    fn appset_specs(&self, node: &Node) -> Vec<(String, Node)> {
+        let mut out = Vec::new();
+        let Some(spec) = node.get("spec") else {
+            return out;
         };
-        for node in docs
-            .iter()
-            .flat_map(|d| crate::model::k8s::objects_in(&d.root))
-        {
-            let Some(obj) = crate::model::k8s::K8sObject::from_node(node) else {
-                continue;
-            };
-            if obj.group() != "argoproj.io" || obj.kind != "ApplicationSet" {
-                continue;
+        let Some(template) = spec.get("template") else {
+            return out;
+        };
+        let mut params: Vec<BTreeMap<String, String>> = Vec::new();
+        for g in spec.get("generators").into_iter().flat_map(Node::items) {
+            for el in g
+                .path(&["list", "elements"])
+                .into_iter()
+                .flat_map(Node::items)
+            {
+                let mut p = BTreeMap::new();
+                flatten_params("", el, &mut p);
+                params.push(p);
             }
-            let Some(spec) = node.get("spec") else {
-                continue;
-            };
-            let Some(template) = spec.get("template") else {
-                continue;
-            };
-            let mut params: Vec<BTreeMap<String, String>> = Vec::new();
-            for g in spec.get("generators").into_iter().flat_map(Node::items) {
-                for el in g
-                    .path(&["list", "elements"])
-                    .into_iter()
-                    .flat_map(Node::items)
-                {
-                    let mut p = BTreeMap::new();
-                    flatten_params("", el, &mut p);
-                    params.push(p);
+            let Some(git) = g.get("git") else { continue };
+            let mut include: Vec<globset::GlobMatcher> = Vec::new();
+            let mut exclude: Vec<globset::GlobMatcher> = Vec::new();
+            for d in git.get("directories").into_iter().flat_map(Node::items) {
+                let Some(glob) = d.get("path").and_then(Node::as_str).and_then(git_glob) else {
+                    continue;
+                };
+                if d.get("exclude").and_then(Node::as_bool) == Some(true) {
+                    exclude.push(glob);
+                } else {
+                    include.push(glob);
                 }
-                if let Some(git) = g.get("git") {
-                    let mut include: Vec<globset::GlobMatcher> = Vec::new();
-                    let mut exclude: Vec<globset::GlobMatcher> = Vec::new();
-                    for d in git.get("directories").into_iter().flat_map(Node::items) {
-                        let Some(pat) = d.get("path").and_then(Node::as_str) else {
-                            continue;
-                        };
-                        let Ok(glob) = globset::GlobBuilder::new(pat.trim_start_matches("./"))
-                            .literal_separator(true)
-                            .build()
-                        else {
-                            continue;
-                        };
-                        if d.get("exclude").and_then(Node::as_bool) == Some(true) {
-                            exclude.push(glob.compile_matcher());
-                        } else {
-                            include.push(glob.compile_matcher());
-                        }
-                    }
-                    for d in &all_dirs {
-                        if include.iter().any(|g| g.is_match(d))
-                            && !exclude.iter().any(|g| g.is_match(d))
-                        {
-                            let mut p = BTreeMap::new();
-                            let base = d.rsplit('/').next().unwrap_or(d);
-                            p.insert("path".to_string(), d.to_string());
-                            p.insert("path.path".to_string(), d.to_string());
-                            p.insert("path.basename".to_string(), base.to_string());
-                            p.insert(
-                                "path.basenameNormalized".to_string(),
-                                base.replace(['_', '.'], "-").to_ascii_lowercase(),
-                            );
-                            for (i, seg) in d.split('/').enumerate() {
-                                p.insert(format!("path[{i}]"), seg.to_string());
-                            }
-                            params.push(p);
-                        }
+            }
+            if !include.is_empty() {
+                for d in self.dirs.all_dirs() {
+                    if include.iter().any(|g| g.is_match(d))
+                        && !exclude.iter().any(|g| g.is_match(d))
+                    {
+                        let mut p = BTreeMap::new();
+                        path_params(d, None, &mut p);
+                        params.push(p);
                     }
                 }
             }
-            for p in &params {
-                let generated = substitute(template, p);
-                let name = generated
-                    .path(&["metadata", "name"])
-                    .and_then(Node::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                if let Some(spec) = generated.get("spec") {
-                    out.push((f, name, spec.clone()));
+            // `files`: every matching JSON/YAML file; its keys (nested as `a.b`) become
+            // parameters, one set per file (or per element when the file is a list).
+            let globs: Vec<globset::GlobMatcher> = git
+                .get("files")
+                .into_iter()
+                .flat_map(Node::items)
+                .filter_map(|f| f.get("path").and_then(Node::as_str).and_then(git_glob))
+                .collect();
+            if globs.is_empty() {
+                continue;
+            }
+            for path in &self.dirs.files {
+                if params.len() >= MAX_GENERATED {
+                    break;
+                }
+                if !globs.iter().any(|g| g.is_match(path)) {
+                    continue;
+                }
+                let Some(f) = self.by_path.get(path) else {
+                    continue;
+                };
+                let parsed;
+                let docs: &[crate::parse::yaml::YamlDoc] = match &f.content {
+                    Content::Docs(d) => d,
+                    _ => match &f.source {
+                        Some(src) => {
+                            parsed = crate::parse::yaml::parse(&src.text);
+                            &parsed.docs
+                        }
+                        None => continue,
+                    },
+                };
+                let name = path.rsplit('/').next().unwrap_or(path);
+                for doc in docs {
+                    let elems: Vec<&Node> = match doc.root.as_seq() {
+                        Some(items) => items.iter().collect(),
+                        None => vec![&doc.root],
+                    };
+                    for el in elems.into_iter().filter(|e| e.as_map().is_some()) {
+                        let mut p = BTreeMap::new();
+                        flatten_params("", el, &mut p);
+                        path_params(dir_of(path), Some(name), &mut p);
+                        params.push(p);
+                    }
                 }
             }
         }
+        params.truncate(MAX_GENERATED);
+        for p in &params {
+            let generated = substitute(template, p);
+            let name = generated
+                .path(&["metadata", "name"])
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string();
+            if let Some(spec) = generated.get("spec") {
+                out.push((name, spec.clone()));
+            }
+        }
+        out
     }
-    out
 }
 
 /// Generator parameters: scalars by key, nested maps as `a.b` keys.

@@ -250,27 +250,64 @@ pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rend
     } else {
         BTreeMap::new()
     });
-    // Render each plan and parse its outputs on the worker that rendered it: parsing the
-    // rendered text is as much work as rendering it, and must not run on one thread.
-    let mut done: Vec<(RenderUnit, Vec<yaml::ParsedYaml>, UnitTimes)> = plans
+    let mut out = Rendered::default();
+    for (done, plan) in render_all(plans, fs, kube_version, &charts)
+        .into_iter()
+        .zip(plans)
+    {
+        absorb(&mut out, done, plan, fs, root);
+    }
+    out
+}
+
+/// A rendered unit with its outputs parsed.
+pub(super) struct Done {
+    pub unit: RenderUnit,
+    parsed: Vec<yaml::ParsedYaml>,
+    times: UnitTimes,
+}
+
+/// Render each plan and parse its outputs on the worker that rendered it (in parallel):
+/// parsing the rendered text is as much work as rendering it, and must not run on one
+/// thread. With `OCTOLINT_TIMINGS`, the CPU time per unit kind goes to stderr.
+pub(super) fn render_all(
+    plans: &[Plan],
+    fs: &dyn Fs,
+    kube_version: &str,
+    charts: &ChartIndex,
+) -> Vec<Done> {
+    let done: Vec<Done> = plans
         .par_iter()
         .map(|p| {
             let start = std::time::Instant::now();
-            let unit = render(p, fs, kube_version, &charts);
+            let unit = render(p, fs, kube_version, charts);
             let rendered = start.elapsed();
             let parsed = unit.outputs.iter().map(|o| yaml::parse(&o.text)).collect();
             let times = UnitTimes {
                 render: rendered,
                 parse: start.elapsed() - rendered,
             };
-            (unit, parsed, times)
+            Done {
+                unit,
+                parsed,
+                times,
+            }
         })
         .collect();
     if std::env::var_os("OCTOLINT_TIMINGS").is_some() {
         report_times(&done);
     }
-    let mut out = Rendered::default();
-    for (ui, ((unit, parsed, _), plan)) in done.iter_mut().zip(plans).enumerate() {
+    done
+}
+
+/// Add one rendered unit to `out`: its errors as findings or coverage notes, its outputs as
+/// parsed files under virtual paths (`DIR/.octolint-render/UNIT/NAME`).
+pub(super) fn absorb(out: &mut Rendered, done: Done, plan: &Plan, fs: &dyn Fs, root: &Path) {
+    let ui = out.units.len();
+    let Done {
+        mut unit, parsed, ..
+    } = done;
+    {
         for e in &unit.errors {
             // What is not supported (remote bases, plugins) is coverage, not a finding.
             if e.code == "unsupported" {
@@ -301,12 +338,7 @@ pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rend
             }
             out.findings.push(f);
         }
-        for (oi, (src, parsed)) in unit
-            .outputs
-            .iter_mut()
-            .zip(std::mem::take(parsed))
-            .enumerate()
-        {
+        for (oi, (src, parsed)) in unit.outputs.iter_mut().zip(parsed).enumerate() {
             let vpath: Arc<str> = Arc::from(format!(
                 "{}/.octolint-render/{ui}/{}",
                 if unit.dir.is_empty() { "." } else { &unit.dir },
@@ -362,8 +394,7 @@ pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rend
             });
         }
     }
-    out.units = done.into_iter().map(|(unit, _, _)| unit).collect();
-    out
+    out.units.push(unit);
 }
 
 /// CPU time one unit took to render and to parse its output.
@@ -372,12 +403,17 @@ struct UnitTimes {
     parse: std::time::Duration,
 }
 
-/// Per-kind totals on stderr, for `OCTOLINT_TIMINGS` (CPU time summed over workers).
-fn report_times(done: &[(RenderUnit, Vec<yaml::ParsedYaml>, UnitTimes)]) {
+/// Per-kind totals on stderr, for `OCTOLINT_TIMINGS` (CPU time summed over workers), and
+/// the slowest units.
+fn report_times(done: &[Done]) {
     for kind in [UnitKind::Helm, UnitKind::Kustomize] {
-        let of_kind = done.iter().filter(|(u, _, _)| u.kind == kind);
-        let (n, render, parse) = of_kind.fold((0, 0.0, 0.0), |(n, r, p), (_, _, t)| {
-            (n + 1, r + t.render.as_secs_f64(), p + t.parse.as_secs_f64())
+        let of_kind = done.iter().filter(|d| d.unit.kind == kind);
+        let (n, render, parse) = of_kind.fold((0, 0.0, 0.0), |(n, r, p), d| {
+            (
+                n + 1,
+                r + d.times.render.as_secs_f64(),
+                p + d.times.parse.as_secs_f64(),
+            )
         });
         eprintln!(
             "octolint:   {kind:?}: {n} units, render {:.1} ms, parse output {:.1} ms (CPU)",
@@ -385,7 +421,7 @@ fn report_times(done: &[(RenderUnit, Vec<yaml::ParsedYaml>, UnitTimes)]) {
             parse * 1e3
         );
     }
-    let mut slow: Vec<_> = done.iter().map(|(u, _, t)| (t.render, u)).collect();
+    let mut slow: Vec<_> = done.iter().map(|d| (d.times.render, &d.unit)).collect();
     slow.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.dir.cmp(&b.1.dir)));
     for (t, u) in slow.iter().take(5) {
         eprintln!(

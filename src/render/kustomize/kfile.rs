@@ -143,6 +143,8 @@ pub struct Kust {
     pub order_last: Option<Vec<String>>,
     /// `helmCharts` entries (charts must be present under the chart home; nothing is pulled).
     pub helm_charts: Vec<HelmChart>,
+    /// `replacements` entries, in order.
+    pub replacements: Vec<super::replacements::Entry>,
     /// Entries octolint does not build (plugins, remote...): (key span, what).
     pub unsupported: Vec<(Span, String)>,
     /// Entries malformed: (span, message).
@@ -346,6 +348,7 @@ impl Kust {
             order_first: None,
             order_last: None,
             helm_charts: Vec::new(),
+            replacements: Vec::new(),
             unsupported: Vec::new(),
             invalid: Vec::new(),
         };
@@ -470,7 +473,6 @@ impl Kust {
             "transformers",
             "validators",
             "helmChartInflationGenerator",
-            "replacements",
             "vars",
             "configurations",
             "crds",
@@ -482,6 +484,9 @@ impl Kust {
             {
                 k.unsupported.push((kn.span.cover(v.span), key.to_string()));
             }
+        }
+        if let Some(list) = root.get("replacements") {
+            k.replacements = super::replacements::entries(list, &file, &mut invalid);
         }
         let home = root
             .path(&["helmGlobals", "chartHome"])

@@ -24,6 +24,7 @@ use super::{
 mod generate;
 mod kfile;
 mod merge;
+mod replacements;
 mod transform;
 mod tree;
 
@@ -736,6 +737,9 @@ impl Builder<'_> {
         }
         for i in &k.images {
             transform::images(rs, i);
+        }
+        for (file, span, m) in replacements::run(self.fs, k, rs) {
+            self.err(&file, Some(span), "replacement", m, true);
         }
     }
 

@@ -1,0 +1,500 @@
+//! App-of-apps: the Argo CD hierarchy followed from the root Application. Children written in
+//! a directory the root deploys learn their parent; children a chart or kustomization renders
+//! become render units in turn, with findings at the real template or values line; cycles
+//! and over-deep chains are located coverage notes; the ApplicationSet git files generator.
+
+mod common;
+
+use common::{run, write};
+
+/// A finding's path, line, environments and related (path, line)s.
+type Located = (String, u64, serde_json::Value, Vec<(String, u64)>);
+
+fn json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+/// (application, kind, source, environment, namespace, parent) of every `octolint apps` row.
+fn rows(d: &std::path::Path) -> Vec<(String, String, String, String, String, String)> {
+    let v = json(&run(&["apps", ".", "--json"], d));
+    let s = |r: &serde_json::Value, k: &str| r[k].as_str().unwrap_or("null").to_string();
+    v.as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                s(r, "application"),
+                s(r, "kind"),
+                s(r, "source"),
+                s(r, "environment"),
+                s(r, "namespace"),
+                s(r, "parent"),
+            )
+        })
+        .collect()
+}
+
+fn row(
+    a: &str,
+    k: &str,
+    s: &str,
+    e: &str,
+    n: &str,
+    p: &str,
+) -> (String, String, String, String, String, String) {
+    (a.into(), k.into(), s.into(), e.into(), n.into(), p.into())
+}
+
+/// The render coverage notes of `octolint check`.
+fn notes(d: &std::path::Path) -> Vec<String> {
+    let v = json(&run(&["check", ".", "-f", "json", "--fail-on", "never"], d));
+    v["coverage"]["render"]["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect()
+}
+
+const WEB_TEMPLATE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: \"nginx:{{ .Values.tag }}\"\n          securityContext:\n            privileged: {{ .Values.privileged }}\n";
+
+const APPS_TEMPLATE: &str = "{{- range .Values.apps }}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {{ .name }}-{{ $.Values.env }}\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: {{ .name }}-{{ $.Values.env }}\n  source:\n    repoURL: https://example.com/gitops.git\n    targetRevision: v1.0.0\n    path: {{ .path }}\n    helm:\n      valuesObject:\n        privileged: {{ .privileged }}\n{{- end }}\n";
+
+fn app(name: &str, ns: &str, path: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: {ns}\n  source:\n    repoURL: https://example.com/gitops.git\n    targetRevision: v1.0.0\n    path: {path}\n{extra}"
+    )
+}
+
+#[test]
+fn a_chart_of_applications_renders_each_child_with_findings_at_the_values_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    write(
+        d,
+        "charts/web/values.yaml",
+        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
+    );
+    write(
+        d,
+        "charts/apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+    write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
+    write(d, "charts/apps/values.yaml", "env: dev\napps: []\n");
+    write(
+        d,
+        "charts/apps/values-prod.yaml",
+        "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: true\n",
+    );
+    // The root manages its own directory (itself included) and the apps chart's Application.
+    write(d, "apps/root.yaml", &app("root", "argocd", "apps", ""));
+    write(
+        d,
+        "apps/apps-prod.yaml",
+        &app(
+            "apps-prod",
+            "argocd",
+            "charts/apps",
+            "    helm:\n      valueFiles:\n        - values-prod.yaml\n",
+        ),
+    );
+    let o = run(&["check", ".", "--select", "K8S001", "-f", "json"], d);
+    let v = json(&o);
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{v}");
+    let f = &findings[0];
+    assert_eq!(f["rule_id"], "K8S001");
+    // The child's inline `valuesObject` was written by the apps chart from its prod values.
+    assert_eq!(f["location"]["path"], "charts/apps/values-prod.yaml");
+    assert_eq!(f["location"]["region"]["start_line"], 5);
+    assert_eq!(f["environments"], serde_json::json!(["prod"]));
+    let related: Vec<(String, u64)> = f["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap_or("").to_string(),
+                r["region"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        vec![
+            ("charts/web/templates/deployment.yaml".to_string(), 17),
+            // The child Application: the template line of its `source`.
+            ("charts/apps/templates/apps.yaml".to_string(), 14),
+        ]
+    );
+    // No location anywhere points at rendered text.
+    let all = String::from_utf8_lossy(
+        &run(&["check", ".", "-f", "json", "--fail-on", "never"], d).stdout,
+    )
+    .into_owned();
+    assert!(!all.contains(".octolint-render"), "{all}");
+
+    assert_eq!(
+        rows(d),
+        vec![
+            row(
+                "apps/root.yaml:12",
+                "directory",
+                "apps",
+                "-",
+                "argocd",
+                "null"
+            ),
+            row(
+                "apps/apps-prod.yaml:12",
+                "helm",
+                "charts/apps",
+                "prod",
+                "argocd",
+                "apps/root.yaml:12"
+            ),
+            row("-", "helm", "charts/web", "-", "default", "null"),
+            row(
+                "charts/apps/templates/apps.yaml:14",
+                "helm",
+                "charts/web",
+                "prod",
+                "web-prod",
+                "apps/apps-prod.yaml:12"
+            ),
+        ]
+    );
+    let text = String::from_utf8_lossy(&run(&["apps", "."], d).stdout).into_owned();
+    assert!(
+        text.contains("charts/apps/templates/apps.yaml:14 helm charts/web [env prod, namespace web-prod]: rendered, 1 object(s), deployed by apps/apps-prod.yaml:12"),
+        "{text}"
+    );
+    // A root that manages itself is no cycle.
+    assert_eq!(notes(d), Vec::<String>::new());
+}
+
+/// A chart `name` whose only template is an Application `app` deploying chart `next`.
+fn chart_of_app(d: &std::path::Path, name: &str, app_name: &str, next: &str) {
+    write(
+        d,
+        &format!("charts/{name}/Chart.yaml"),
+        &format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n"),
+    );
+    write(
+        d,
+        &format!("charts/{name}/templates/app.yaml"),
+        &app(app_name, app_name, &format!("charts/{next}"), ""),
+    );
+}
+
+#[test]
+fn a_cycle_of_applications_is_a_located_note_and_ends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    chart_of_app(d, "x", "b", "y");
+    chart_of_app(d, "y", "c", "x");
+    write(d, "root/a.yaml", &app("a", "a", "charts/x", ""));
+    assert_eq!(
+        notes(d),
+        vec![
+            "charts/y/templates/app.yaml:12: app-of-apps cycle: a -> b -> c; Application c is not rendered again"
+                .to_string()
+        ]
+    );
+    assert_eq!(
+        rows(d),
+        vec![
+            row("root/a.yaml:12", "helm", "charts/x", "-", "a", "null"),
+            // Rendered once more on its own (no Application deploys it when the walk starts).
+            row("-", "helm", "charts/y", "-", "default", "null"),
+            row(
+                "charts/x/templates/app.yaml:12",
+                "helm",
+                "charts/y",
+                "-",
+                "b",
+                "root/a.yaml:12"
+            ),
+        ]
+    );
+    let text = String::from_utf8_lossy(&run(&["apps", "."], d).stdout).into_owned();
+    assert!(
+        text.ends_with("note: charts/y/templates/app.yaml:12: app-of-apps cycle: a -> b -> c; Application c is not rendered again\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_chain_deeper_than_the_limit_is_a_located_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    for i in 0..10 {
+        chart_of_app(
+            d,
+            &format!("c{i}"),
+            &format!("lvl{}", i + 1),
+            &format!("c{}", i + 1),
+        );
+    }
+    write(d, "boot/root.yaml", &app("lvl0", "lvl0", "charts/c0", ""));
+    assert_eq!(
+        notes(d),
+        vec!["charts/c8/templates/app.yaml:12: app-of-apps deeper than 8 levels: Application lvl9 is not rendered".to_string()]
+    );
+    let r = rows(d);
+    let children: Vec<_> = r.iter().filter(|r| r.5 != "null").collect();
+    assert_eq!(children.len(), 8, "{r:?}");
+    assert_eq!(
+        children[7],
+        &row(
+            "charts/c7/templates/app.yaml:12",
+            "helm",
+            "charts/c8",
+            "-",
+            "lvl8",
+            "charts/c6/templates/app.yaml:12"
+        )
+    );
+}
+
+#[test]
+fn directory_applications_form_the_hierarchy_and_cycles_between_them_are_cut() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // A kustomization of Applications: the copies are the files' own Applications.
+    write(d, "apps/kustomization.yaml", "resources:\n  - web.yaml\n");
+    write(d, "apps/web.yaml", &app("web", "web-prod", "base", ""));
+    write(
+        d,
+        "base/kustomization.yaml",
+        "resources:\n  - deploy.yaml\n",
+    );
+    write(
+        d,
+        "base/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27.2\n",
+    );
+    write(d, "boot/root.yaml", &app("root", "argocd", "apps", ""));
+    // Two directory Applications deploying each other's directory.
+    write(d, "team-a/a.yaml", &app("team-a", "argocd", "team-b", ""));
+    write(d, "team-b/b.yaml", &app("team-b", "argocd", "team-a", ""));
+    assert_eq!(
+        rows(d),
+        vec![
+            row(
+                "team-a/a.yaml:12",
+                "directory",
+                "team-b",
+                "-",
+                "argocd",
+                "team-b/b.yaml:12"
+            ),
+            row(
+                "team-b/b.yaml:12",
+                "directory",
+                "team-a",
+                "-",
+                "argocd",
+                "null"
+            ),
+            row(
+                "boot/root.yaml:12",
+                "kustomize",
+                "apps",
+                "-",
+                "argocd",
+                "null"
+            ),
+            row(
+                "apps/web.yaml:12",
+                "kustomize",
+                "base",
+                "prod",
+                "web-prod",
+                "boot/root.yaml:12"
+            ),
+        ]
+    );
+    assert_eq!(
+        notes(d),
+        vec!["team-b/b.yaml:12: app-of-apps cycle: team-b -> team-a -> team-b; the hierarchy is cut here".to_string()]
+    );
+}
+
+#[test]
+fn an_application_set_git_files_generator_takes_parameters_from_each_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "base/kustomization.yaml",
+        "resources:\n  - deploy.yaml\n",
+    );
+    write(
+        d,
+        "base/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27.2\n",
+    );
+    write(
+        d,
+        "config/web-prod/config.json",
+        "{\"app\": {\"name\": \"web\"}, \"env\": \"prod\", \"dir\": \"base\"}\n",
+    );
+    write(
+        d,
+        "config/api-dev/config.yaml",
+        "app:\n  name: api\nenv: dev\ndir: base\n",
+    );
+    write(
+        d,
+        "config/skip/other.json",
+        "{\"app\": {\"name\": \"other\"}, \"env\": \"qa\", \"dir\": \"base\"}\n",
+    );
+    write(
+        d,
+        "boot/set.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: cfg\nspec:\n  generators:\n    - git:\n        repoURL: https://example.com/gitops.git\n        revision: HEAD\n        files:\n          - path: \"config/**/config.json\"\n          - path: \"config/*/config.yaml\"\n  template:\n    metadata:\n      name: '{{app.name}}-{{path.basename}}'\n    spec:\n      destination:\n        namespace: '{{app.name}}-{{env}}'\n      source:\n        repoURL: https://example.com/gitops.git\n        path: '{{dir}}'\n",
+    );
+    assert_eq!(
+        rows(d),
+        vec![
+            row(
+                "boot/set.yaml:20",
+                "kustomize",
+                "base",
+                "dev",
+                "api-dev",
+                "null"
+            ),
+            row(
+                "boot/set.yaml:20",
+                "kustomize",
+                "base",
+                "prod",
+                "web-prod",
+                "null"
+            ),
+        ]
+    );
+    // The prod unit's single replica is a finding in prod, at the base line.
+    let v = json(&run(
+        &[
+            "check",
+            ".",
+            "--select",
+            "K8S024",
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        d,
+    ));
+    let located: Vec<(String, u64, serde_json::Value)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+                f["environments"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        vec![(
+            "base/deploy.yaml".to_string(),
+            6,
+            serde_json::json!(["prod"])
+        )],
+        "{v}"
+    );
+}
+
+#[test]
+fn a_rendered_child_s_inline_kustomize_option_is_found_at_the_values_line_that_wrote_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+    write(
+        d,
+        "charts/apps/templates/apps.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-{{ .Values.env }}\nspec:\n  destination:\n    namespace: web-{{ .Values.env }}\n  source:\n    repoURL: https://example.com/gitops.git\n    path: base\n    kustomize:\n      images:\n        - {{ .Values.image }}\n",
+    );
+    write(
+        d,
+        "charts/apps/values.yaml",
+        "env: dev\nimage: nginx=nginx:1.27.2\n",
+    );
+    write(
+        d,
+        "charts/apps/values-prod.yaml",
+        "env: prod\nimage: nginx=nginx:latest\n",
+    );
+    write(
+        d,
+        "base/kustomization.yaml",
+        "resources:\n  - deploy.yaml\n",
+    );
+    write(
+        d,
+        "base/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27.2\n",
+    );
+    write(
+        d,
+        "boot/root.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: apps-prod\nspec:\n  destination:\n    namespace: argocd\n  source:\n    repoURL: https://example.com/gitops.git\n    path: charts/apps\n    helm:\n      valueFiles: [values-prod.yaml]\n",
+    );
+    let v = json(&run(&["check", ".", "--select", "K8S002", "-f", "json"], d));
+    let found: Vec<Located> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+                f["environments"].clone(),
+                f["related"]
+                    .as_array()
+                    .expect("related")
+                    .iter()
+                    .map(|r| {
+                        (
+                            r["path"].as_str().unwrap_or("").to_string(),
+                            r["region"]["start_line"].as_u64().unwrap_or(0),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            "charts/apps/values-prod.yaml".to_string(),
+            2,
+            serde_json::json!(["prod"]),
+            vec![
+                ("base/deploy.yaml".to_string(), 14),
+                ("charts/apps/templates/apps.yaml".to_string(), 9),
+            ]
+        )],
+        "{v}"
+    );
+}

@@ -1,0 +1,167 @@
+//! Kustomize `replacements`: built as `kubectl kustomize` builds them (the fixtures'
+//! `expected.yaml` are checked by `render_kustomize`), replaced fields originate at the
+//! `fieldPaths` entry that wrote them, kustomize's errors are located, and `octolint check`
+//! reports a finding a replacement causes at that entry.
+
+mod common;
+
+use std::path::PathBuf;
+
+use octolint::render::kustomize::build;
+use octolint::render::{DiskFs, Fs, RenderUnit, Role, UnitStatus};
+use octolint::source::Span;
+
+const FX: &str = "fixtures/render/kustomize";
+
+fn fs() -> DiskFs {
+    DiskFs::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// (file, line, role) of the primary origin of the first output line holding `needle`.
+fn origin_of(u: &RenderUnit, needle: &str) -> (String, usize, Role) {
+    let out = &u.outputs[0];
+    let at = out
+        .text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in output:\n{}", out.text));
+    let o = out
+        .origins
+        .primary(Span::new(at, at + 1))
+        .unwrap_or_else(|| panic!("no origin for {needle:?}"));
+    let src = fs().read(&o.path).expect("origin file readable");
+    (
+        o.path.to_string(),
+        src.line_col(o.span.start()).line,
+        o.role,
+    )
+}
+
+#[test]
+fn replaced_fields_originate_at_their_field_path_entry() {
+    let fs = fs();
+    let u = build(&fs, &format!("{FX}/replacements"));
+    assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
+    let k = format!("{FX}/replacements/kustomization.yaml");
+    // `delimiter: ':'`, `index: 1` on the target: the tag of the image only.
+    assert_eq!(
+        origin_of(&u, "nginx:1.27.3"),
+        (k.clone(), 14, Role::Transformer)
+    );
+    assert_eq!(
+        origin_of(&u, "replicas: 3"),
+        (k.clone(), 27, Role::Transformer)
+    );
+    // From the `path:` file, with a `*` step and a source delimiter.
+    assert_eq!(
+        origin_of(&u, "value: api"),
+        (
+            format!("{FX}/replacements/more.yaml"),
+            12,
+            Role::Transformer
+        )
+    );
+    // A map copied whole (`create: true`) keeps its origin at the entry too.
+    assert_eq!(
+        origin_of(&u, "team: web\n      labels"),
+        (k, 38, Role::Transformer)
+    );
+}
+
+#[test]
+fn replacements_select_by_previous_names_and_labels_in_an_overlay() {
+    let fs = fs();
+    let u = build(&fs, &format!("{FX}/replacements-overlay/prod"));
+    assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
+    let k = format!("{FX}/replacements-overlay/prod/kustomization.yaml");
+    assert_eq!(origin_of(&u, "value: \"8080\""), (k, 16, Role::Transformer));
+    assert_eq!(
+        origin_of(&u, "service: prod-web"),
+        (
+            format!("{FX}/replacements-overlay/prod/replacements.yaml"),
+            13,
+            Role::Transformer
+        )
+    );
+}
+
+#[test]
+fn kustomize_replacement_errors_are_located() {
+    let fs = fs();
+    let u = build(&fs, &format!("{FX}/errors/replacement"));
+    assert_eq!(u.status, UnitStatus::Failed);
+    let got: Vec<(&str, usize, &str)> = u
+        .errors
+        .iter()
+        .map(|e| {
+            let src = fs.read(&e.path).expect("readable");
+            (
+                e.code,
+                src.line_col(e.span.expect("located").start()).line,
+                e.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "replacement",
+                23,
+                "replacement file fixtures/render/kustomize/errors/replacement/missing.yaml not found"
+            ),
+            (
+                "replacement",
+                12,
+                "unable to find field \"spec.clusterIP\" in replacement target Service web"
+            ),
+            (
+                "replacement",
+                13,
+                "nothing selected by replacement source ConfigMap/absent"
+            ),
+        ]
+    );
+    // The rest of the overlay is still built.
+    assert_eq!(u.outputs.len(), 1);
+    assert!(u.outputs[0].text.contains("kind: Deployment"));
+}
+
+#[test]
+fn a_finding_a_replacement_causes_is_at_its_field_path_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    common::write(d, "base/kustomization.yaml", "resources:\n  - app.yaml\n");
+    common::write(
+        d,
+        "base/app.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sizing\ndata:\n  replicas: \"1\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27.2\n",
+    );
+    common::write(
+        d,
+        "overlays/prod/kustomization.yaml",
+        "resources:\n  - ../../base\nreplacements:\n  - source:\n      kind: ConfigMap\n      name: sizing\n      fieldPath: data.replicas\n    targets:\n      - select:\n          kind: Deployment\n        fieldPaths:\n          - spec.replicas\n",
+    );
+    let o = common::run(&["check", ".", "--select", "K8S024", "-f", "json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let found: Vec<(String, u64, serde_json::Value)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+                f["environments"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            "overlays/prod/kustomization.yaml".to_string(),
+            12,
+            serde_json::json!(["prod"])
+        )],
+        "{v}"
+    );
+}
