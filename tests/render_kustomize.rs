@@ -284,7 +284,7 @@ fn missing_resources_outside_paths_and_unmatched_patches_are_located() {
             (e.code, src.line_col(e.span.expect("located").start()).line)
         })
         .collect();
-    assert_eq!(codes, vec![("no-target", 5), ("no-target", 11)]);
+    assert_eq!(codes, vec![("no-target", 5), ("unmatched-target", 11)]);
     assert!(
         u.errors[0].message.contains("Deployment api"),
         "{}",

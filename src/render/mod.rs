@@ -183,7 +183,8 @@ pub struct RenderError {
     pub span: Option<Span>,
     pub message: String,
     /// Short machine-readable category (`parse`, `required`, `fail`, `undefined-template`,
-    /// `missing-resource`, `no-target`, `cycle`, `budget`, `outside-root`...).
+    /// `missing-resource`, `no-target`, `unmatched-target` (a `target` selector that matches
+    /// nothing: not an error for kustomize), `cycle`, `budget`, `outside-root`...).
     pub code: &'static str,
 }
 

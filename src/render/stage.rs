@@ -57,8 +57,33 @@ the entry that failed; the rest is still checked.",
     since: "0.2.0",
 };
 
+pub static KUSTOMIZE_UNMATCHED_PATCH: RuleMeta = RuleMeta {
+    id: "KUST002",
+    name: "kustomize-patch-matches-nothing",
+    severity: Severity::Warning,
+    category: "kustomize",
+    tags: &["kustomize", "render"],
+    summary: "A Kustomize patch `target` selector, or a `replicas` entry, matches no object",
+    explanation: "A patch with a `target:` selector is applied to every object the selector \
+matches, and a `replicas:` entry to the workload it names. When they match none, kustomize builds the overlay without it and says nothing, so \
+Argo CD syncs without the change the patch was written for: a renamed base object, a wrong \
+kind or label, or a base that no longer holds it. A patch aimed at objects a later step \
+generates (Flux's `gotk-components.yaml` before `flux bootstrap`) matches nothing here by \
+design; suppress it with a reason. A strategic merge patch without a `target` that matches \
+nothing is a build error (KUST001), as in kustomize.",
+    help: "fix the selector (group, version, kind, name, namespace, labels) so it matches the object the patch is for, or remove the patch",
+    fail_example: "# kustomization.yaml\nresources:\n  - base\npatches:\n  - path: replicas.yaml\n    target:\n      kind: Deployment\n      name: api-old\n",
+    pass_example: "# kustomization.yaml\nresources:\n  - base\npatches:\n  - path: replicas.yaml\n    target:\n      kind: Deployment\n      name: api\n",
+    security_severity: None,
+    since: "0.3.0",
+};
+
 /// The rules the render stage reports itself.
-pub static RENDER_RULES: &[&RuleMeta] = &[&HELM_RENDER_ERROR, &KUSTOMIZE_BUILD_ERROR];
+pub static RENDER_RULES: &[&RuleMeta] = &[
+    &HELM_RENDER_ERROR,
+    &KUSTOMIZE_BUILD_ERROR,
+    &KUSTOMIZE_UNMATCHED_PATCH,
+];
 
 /// A repository view for renderers over the files the walk found: their text is served from
 /// memory, directory listings come from an index built once, and charts are indexed by
@@ -320,6 +345,8 @@ pub(super) fn absorb(out: &mut Rendered, done: Done, plan: &Plan, fs: &dyn Fs, r
             }
             let meta = match unit.kind {
                 UnitKind::Helm => &HELM_RENDER_ERROR,
+                // kustomize builds without a patch whose selector matches nothing.
+                UnitKind::Kustomize if e.code == "unmatched-target" => &KUSTOMIZE_UNMATCHED_PATCH,
                 UnitKind::Kustomize => &KUSTOMIZE_BUILD_ERROR,
             };
             let mut f = new_finding(

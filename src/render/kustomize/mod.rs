@@ -732,7 +732,7 @@ impl Builder<'_> {
         }
         for r in &k.replicas {
             if !transform::replicas(rs, &r.name, &r.count) {
-                self.err(&r.origin.path, Some(r.origin.span), "no-target", format!("replicas: no Deployment, ReplicaSet, ReplicationController or StatefulSet named {}", r.name), false);
+                self.err(&r.origin.path, Some(r.origin.span), "unmatched-target", format!("replicas: no Deployment, ReplicaSet, ReplicationController or StatefulSet named {}", r.name), false);
             }
         }
         for i in &k.images {
@@ -896,7 +896,7 @@ impl Builder<'_> {
                 self.err(
                     &p.file,
                     Some(p.span),
-                    "no-target",
+                    "unmatched-target",
                     format!("patch target {} matches no resource", describe(target)),
                     false,
                 );
@@ -981,7 +981,7 @@ impl Builder<'_> {
                     self.err(
                         &p.file,
                         Some(p.span),
-                        "no-target",
+                        "unmatched-target",
                         format!("patch target {} matches no resource", describe(t)),
                         false,
                     );
