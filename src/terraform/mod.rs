@@ -47,6 +47,9 @@ pub struct Resource {
     pub stack: String,
     /// Evaluated as part of a stack (not a module on its own with defaults).
     pub in_stack: bool,
+    /// The module calls that instantiated this resource's module, outermost first (the
+    /// stack's or example's `module` block first); empty for a resource of the entry itself.
+    pub callers: Vec<Loc>,
 }
 
 impl Resource {
@@ -70,6 +73,92 @@ pub struct Stack {
     pub unpinned_providers: Vec<(String, Loc)>,
     /// A file of the stack (where stack-level findings go when nothing better exists).
     pub first_file: Loc,
+    /// What the directory is: a deployable root stack, or an entry point of evaluation that
+    /// is not deployed itself (an example, a test, a reusable module).
+    pub kind: StackKind,
+}
+
+/// What an evaluated directory that no other code calls is (see `docs/terraform.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackKind {
+    /// A root stack someone runs `terraform apply` in: it has a backend, or provider
+    /// configuration and tfvars.
+    Root,
+    /// A usage example (under an `examples/` or `example/` directory).
+    Example,
+    /// A test or test fixture (under a directory named in `[terraform] test-dirs`).
+    Test,
+    /// A reusable module: it has an `examples/` directory, or no backend and no provider
+    /// configuration with tfvars.
+    Module,
+}
+
+/// How directories are classified and registry sources resolved.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Name of the checked directory (its last path component), to resolve registry sources
+    /// into this repository: `ns/<name>/<provider>` is `terraform-<provider>-<name>`.
+    pub root_name: Option<String>,
+    /// Registry addresses (`namespace/name/provider`) of the checked directory itself.
+    pub registry_modules: Vec<String>,
+    /// Directory names that hold tests and test fixtures (`[terraform] test-dirs`).
+    pub test_dirs: Vec<String>,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            root_name: None,
+            registry_modules: Vec::new(),
+            test_dirs: crate::config::DEFAULT_TF_TEST_DIRS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+impl Layout {
+    /// Is `dir` (relative to the checked directory) a test directory?
+    pub fn is_test(&self, dir: &str) -> bool {
+        dir.split('/').any(|seg| self.test_dirs.iter().any(|t| t == seg))
+    }
+}
+
+/// Is `dir` a usage example (a path segment `examples` or `example`)?
+pub fn is_example(dir: &str) -> bool {
+    dir.split('/').any(|seg| seg == "examples" || seg == "example")
+}
+
+/// Does a directory named `dir_name` hold the registry module `name`/`provider`? Registry
+/// modules live in repositories named `terraform-<provider>-<name>`; checkouts named
+/// `<owner>__<repo>` count too.
+fn repo_name_matches(dir_name: &str, name: &str, provider: &str) -> bool {
+    let base = dir_name.rsplit("__").next().unwrap_or(dir_name);
+    base.strip_prefix("terraform-")
+        .and_then(|r| r.strip_prefix(provider))
+        .and_then(|r| r.strip_prefix('-'))
+        == Some(name)
+}
+
+/// A registry source split: (`namespace/name/provider`, name, provider, subdirectory).
+fn registry_parts(source: &str) -> Option<(String, &str, &str, &str)> {
+    let source = source.split('?').next()?;
+    if source.contains(':') {
+        return None;
+    }
+    let (addr, sub) = source.split_once("//").unwrap_or((source, ""));
+    let parts: Vec<&str> = addr.split('/').collect();
+    let parts = match parts.len() {
+        3 if !parts[0].contains('.') => &parts[..],
+        // `registry.terraform.io/ns/name/provider`
+        4 if parts[0].contains('.') => &parts[1..],
+        _ => return None,
+    };
+    if parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    Some((parts.join("/"), parts[1], parts[2], sub))
 }
 
 /// Something wrong with the configuration as a whole.
@@ -241,8 +330,14 @@ impl<'a> Module<'a> {
         out
     }
 
-    /// Local module calls: (call block, file, resolved directory or the bad source).
-    fn calls(&self, dir: &str) -> Vec<(&'a Block, &'a TfFile<'a>, Result<String, String>)> {
+    /// Module calls: (call block, file, resolved directory or the source octolint does not
+    /// follow). Local sources resolve to a directory (which may be missing); registry sources
+    /// that `registry` finds in this repository resolve to that directory.
+    fn calls(
+        &self,
+        dir: &str,
+        registry: &dyn Fn(&str, &str) -> Option<String>,
+    ) -> Vec<(&'a Block, &'a TfFile<'a>, Result<String, String>)> {
         let mut out = Vec::new();
         for f in &self.files {
             for b in blocks(f.body, "module") {
@@ -254,7 +349,7 @@ impl<'a> Module<'a> {
                 let resolved = if source.starts_with("./") || source.starts_with("../") {
                     join(dir, &source).ok_or(source)
                 } else {
-                    Err(source)
+                    registry(dir, &source).ok_or(source)
                 };
                 out.push((b, *f, resolved));
             }
@@ -320,6 +415,10 @@ struct EnvTag {
 struct Builder<'a> {
     modules: BTreeMap<String, Module<'a>>,
     var_files: BTreeMap<String, Vec<&'a VarFile<'a>>>,
+    layout: Layout,
+    /// Every directory that holds modules or is above one, with its name (`""` is the checked
+    /// directory, named by the layout).
+    dirs: Vec<(String, String)>,
 }
 
 /// Everything one stack (or standalone module) evaluation produced.
@@ -333,6 +432,8 @@ struct Out {
     budget: std::rc::Rc<eval::Budget>,
     /// Module directories being instantiated (outermost first), to find module cycles.
     chain: Vec<String>,
+    /// The module calls being instantiated (outermost first).
+    calls: Vec<Loc>,
 }
 
 /// What [`Out`] hands back across threads (without the per-stack budget).
@@ -372,7 +473,8 @@ impl<'a> Builder<'a> {
         }
         let scope = Scope::with_budget(vars, module.locals(), out.budget.clone());
         out.chain.push(dir.to_string());
-        for (call, f, target) in module.calls(dir) {
+        let registry = |from: &str, source: &str| self.registry_target(from, source);
+        for (call, f, target) in module.calls(dir, &registry) {
             let call_name = call.labels.first().map(label).unwrap_or("?");
             let child = match target {
                 Ok(d) if self.modules.contains_key(&d) => d,
@@ -455,6 +557,7 @@ impl<'a> Builder<'a> {
                     child_vars.insert(vname.to_string(), v);
                 }
                 let child_prefix = format!("{prefix}module.{call_name}{suffix}.");
+                out.calls.push(header(f.path, call));
                 let outputs = self.instantiate(
                     &child,
                     child_vars,
@@ -465,6 +568,7 @@ impl<'a> Builder<'a> {
                     depth + 1,
                     out,
                 );
+                out.calls.pop();
                 if single {
                     scope
                         .modules
@@ -497,6 +601,7 @@ impl<'a> Builder<'a> {
                         env_name: env.name.clone(),
                         stack: stack.to_string(),
                         in_stack,
+                        callers: out.calls.clone(),
                     });
                 }
             }
@@ -515,6 +620,7 @@ impl<'a> Builder<'a> {
                     env_name: env.name.clone(),
                     stack: stack.to_string(),
                     in_stack,
+                    callers: out.calls.clone(),
                 });
             }
         }
@@ -549,6 +655,69 @@ impl<'a> Builder<'a> {
         }
         out.chain.pop();
         Tv::new(V::Map(outputs), None)
+    }
+
+    /// The directory of this repository a registry source (`ns/name/provider//sub`) names:
+    /// `sub` under a directory named `terraform-<provider>-<name>` (the checked directory or one
+    /// inside it; the one that contains the caller first), or under the checked directory when
+    /// `[terraform] registry-modules` lists the address. Only existing module directories.
+    fn registry_target(&self, from: &str, source: &str) -> Option<String> {
+        let (addr, name, provider, sub) = registry_parts(source)?;
+        let listed = self.layout.registry_modules.contains(&addr);
+        let mut bases: Vec<&str> = self
+            .dirs
+            .iter()
+            .filter(|(d, n)| {
+                (d.is_empty() && listed) || repo_name_matches(n, name, provider)
+            })
+            .map(|(d, _)| d.as_str())
+            .collect();
+        let contains = |b: &str| b.is_empty() || from == b || from.starts_with(&format!("{b}/"));
+        bases.sort_by_key(|b| (!contains(b), b.len()));
+        bases.into_iter().find_map(|b| {
+            let t = if sub.is_empty() {
+                b.to_string()
+            } else {
+                join(b, sub)?
+            };
+            self.modules.contains_key(&t).then_some(t)
+        })
+    }
+
+    /// What an entry directory is (see [`StackKind`]).
+    fn kind_of(&self, dir: &str, m: &Module<'_>) -> StackKind {
+        if self.layout.is_test(dir) {
+            return StackKind::Test;
+        }
+        if is_example(dir) {
+            return StackKind::Example;
+        }
+        let examples = if dir.is_empty() {
+            "examples/".to_string()
+        } else {
+            format!("{dir}/examples/")
+        };
+        if self
+            .modules
+            .range(examples.clone()..)
+            .next()
+            .is_some_and(|(d, _)| d.starts_with(&examples))
+        {
+            return StackKind::Module;
+        }
+        let backend = m.files.iter().any(|f| {
+            blocks(f.body, "terraform").any(|t| blocks(&t.body, "backend").next().is_some())
+        });
+        let providers = m
+            .files
+            .iter()
+            .any(|f| blocks(f.body, "provider").next().is_some());
+        let tfvars = self.var_files.get(dir).is_some_and(|v| !v.is_empty());
+        if backend || (providers && tfvars) {
+            StackKind::Root
+        } else {
+            StackKind::Module
+        }
     }
 
     /// Root variables: defaults, then tfvars files in Terraform's order.
@@ -744,8 +913,18 @@ fn eval_body(ev: &Eval<'_, '_>, body: &Body) -> Tv {
                 m.insert(a.key.as_str().to_string(), v);
             }
             Structure::Block(b) if b.ident.as_str() == "dynamic" => {
-                if let Some(l) = b.labels.first() {
-                    m.insert(label(l).to_string(), Tv::unknown());
+                let Some(l) = b.labels.first() else { continue };
+                let name = label(l);
+                match dynamic_blocks(ev, b, name) {
+                    Some(generated) => {
+                        for inner in generated {
+                            push_block(&mut m, ev, b, name, inner);
+                        }
+                    }
+                    // Over an unknown collection: the blocks and their settings are unknown.
+                    None => {
+                        m.insert(name.to_string(), Tv::unknown());
+                    }
                 }
             }
             Structure::Block(b) => {
@@ -754,27 +933,83 @@ fn eval_body(ev: &Eval<'_, '_>, body: &Body) -> Tv {
                     origin: ev.file.loc(b.span()).into_iter().collect(),
                     ..inner
                 };
-                match m.get_mut(b.ident.as_str()) {
-                    Some(Tv { v: V::List(l), .. }) => l.push(inner),
-                    _ => {
-                        let site = ev.file.loc(b.span());
-                        m.insert(
-                            b.ident.as_str().to_string(),
-                            Tv::new(V::List(vec![inner]), site),
-                        );
-                    }
-                }
+                push_block(&mut m, ev, b, b.ident.as_str(), inner);
             }
         }
     }
     Tv::new(V::Map(m), ev.file.loc(body.span()))
 }
 
-/// Build the model from the parsed Terraform and variables files.
+/// Add one nested block `name` (a map) to the body map: blocks are lists of maps. A block
+/// name already unknown (a `dynamic` block over an unknown collection) stays unknown.
+fn push_block(m: &mut BTreeMap<String, Tv>, ev: &Eval<'_, '_>, b: &Block, name: &str, inner: Tv) {
+    match m.get_mut(name) {
+        Some(Tv { v: V::List(l), .. }) => l.push(inner),
+        Some(Tv { v: V::Unknown, .. }) => {}
+        _ => {
+            m.insert(
+                name.to_string(),
+                Tv::new(V::List(vec![inner]), ev.file.loc(b.span())),
+            );
+        }
+    }
+}
+
+/// The blocks a `dynamic "<name>"` block generates: one per element of a known `for_each`
+/// (its `content` evaluated with `<iterator>.key` / `<iterator>.value`), none for an empty
+/// collection; `None` when the collection (or the budget) is unknown.
+fn dynamic_blocks(ev: &Eval<'_, '_>, b: &Block, name: &str) -> Option<Vec<Tv>> {
+    let content = blocks(&b.body, "content").next()?;
+    let collection = ev.value(attr(&b.body, "for_each")?);
+    let iterator = match attr(&b.body, "iterator") {
+        Some(Expression::Variable(v)) => v.as_str().to_string(),
+        Some(_) => return None,
+        None => name.to_string(),
+    };
+    let items: Vec<(Tv, Tv)> = match &collection.v {
+        V::Map(m) => m
+            .iter()
+            .map(|(k, v)| (Tv::new(V::Str(k.clone()), None), v.clone()))
+            .collect(),
+        // Lists are keyed by index; sets (written as lists) by their values, which is the
+        // same when elements are strings: keys only matter for `<iterator>.key`.
+        V::List(l) => l
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (Tv::new(V::Num(i as f64), None), v.clone()))
+            .collect(),
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    for (k, v) in items.into_iter().take(MAX_INSTANCES) {
+        if !ev.scope.budget.charge(INSTANCE_WORK, None) {
+            return None;
+        }
+        let inner_ev = ev.with_iterator(&iterator, k, v);
+        let inner = eval_body(&inner_ev, &content.body);
+        out.push(Tv {
+            origin: ev.file.loc(b.span()).into_iter().collect(),
+            ..inner
+        });
+    }
+    Some(out)
+}
+
+/// Build the model from the parsed Terraform and variables files, with the default layout.
 pub fn build(
     tf: &[TfFile<'_>],
     var_files: &[VarFile<'_>],
     envs: &crate::config::environments::Environments,
+) -> TfModel {
+    build_with(tf, var_files, envs, &Layout::default())
+}
+
+/// Build the model from the parsed Terraform and variables files.
+pub fn build_with(
+    tf: &[TfFile<'_>],
+    var_files: &[VarFile<'_>],
+    envs: &crate::config::environments::Environments,
+    layout: &Layout,
 ) -> TfModel {
     let tag_of = |dir: &str| -> EnvTag {
         match envs.resolve(&format!("{dir}/")).0 {
@@ -797,14 +1032,42 @@ pub fn build(
     for v in var_files {
         by_dir.entry(dir_of(v.path())).or_default().push(v);
     }
+    let mut dirs: BTreeSet<String> = BTreeSet::new();
+    for d in modules.keys() {
+        let mut d = d.as_str();
+        loop {
+            if !dirs.insert(d.to_string()) {
+                break;
+            }
+            match d.rfind('/') {
+                Some(i) => d = &d[..i],
+                None if d.is_empty() => break,
+                None => d = "",
+            }
+        }
+    }
+    let dirs: Vec<(String, String)> = dirs
+        .into_iter()
+        .map(|d| {
+            let name = if d.is_empty() {
+                layout.root_name.clone().unwrap_or_default()
+            } else {
+                file_name(&d).to_string()
+            };
+            (d, name)
+        })
+        .collect();
     let b = Builder {
         modules,
         var_files: by_dir,
+        layout: layout.clone(),
+        dirs,
     };
+    let registry = |from: &str, source: &str| b.registry_target(from, source);
     // Which directories are called as modules, from where.
     let mut called: BTreeSet<String> = BTreeSet::new();
     for (dir, m) in &b.modules {
-        for (_, _, target) in m.calls(dir) {
+        for (_, _, target) in m.calls(dir, &registry) {
             if let Ok(d) = target {
                 called.insert(d);
             }
@@ -833,7 +1096,7 @@ pub fn build(
             continue;
         }
         if let Some(m) = b.modules.get(&d) {
-            for (_, _, t) in m.calls(&d) {
+            for (_, _, t) in m.calls(&d, &registry) {
                 if let Ok(c) = t
                     && b.modules.contains_key(&c)
                 {
@@ -919,6 +1182,10 @@ pub fn build(
     model
         .problems
         .dedup_by(|a, b| a.at == b.at && a.message == b.message);
+    // A test harness supplies the module paths of test fixtures.
+    model.problems.retain(|p| {
+        p.kind != ProblemKind::MissingModule || !layout.is_test(&dir_of(&p.at.path))
+    });
     for dir in &roots {
         if let Some(m) = b.modules.get(dir) {
             let tag = tag_of(dir);
@@ -936,6 +1203,7 @@ pub fn build(
                 }
             }
             let mut info = stack_info(dir, m);
+            info.kind = b.kind_of(dir, m);
             info.env = tag.class;
             info.env_name = tag.name;
             model.stacks.push(info);
@@ -955,6 +1223,7 @@ fn stack_info(dir: &str, m: &Module<'_>) -> Stack {
         required_version: false,
         unpinned_providers: Vec::new(),
         first_file: loc(first.path, Some(0..0)),
+        kind: StackKind::Root,
     };
     for f in &m.files {
         for t in blocks(f.body, "terraform") {
