@@ -121,13 +121,15 @@ impl Default for Layout {
 impl Layout {
     /// Is `dir` (relative to the checked directory) a test directory?
     pub fn is_test(&self, dir: &str) -> bool {
-        dir.split('/').any(|seg| self.test_dirs.iter().any(|t| t == seg))
+        dir.split('/')
+            .any(|seg| self.test_dirs.iter().any(|t| t == seg))
     }
 }
 
 /// Is `dir` a usage example (a path segment `examples` or `example`)?
 pub fn is_example(dir: &str) -> bool {
-    dir.split('/').any(|seg| seg == "examples" || seg == "example")
+    dir.split('/')
+        .any(|seg| seg == "examples" || seg == "example")
 }
 
 /// Does a directory named `dir_name` hold the registry module `name`/`provider`? Registry
@@ -667,9 +669,7 @@ impl<'a> Builder<'a> {
         let mut bases: Vec<&str> = self
             .dirs
             .iter()
-            .filter(|(d, n)| {
-                (d.is_empty() && listed) || repo_name_matches(n, name, provider)
-            })
+            .filter(|(d, n)| (d.is_empty() && listed) || repo_name_matches(n, name, provider))
             .map(|(d, _)| d.as_str())
             .collect();
         let contains = |b: &str| b.is_empty() || from == b || from.starts_with(&format!("{b}/"));
@@ -1183,9 +1183,9 @@ pub fn build_with(
         .problems
         .dedup_by(|a, b| a.at == b.at && a.message == b.message);
     // A test harness supplies the module paths of test fixtures.
-    model.problems.retain(|p| {
-        p.kind != ProblemKind::MissingModule || !layout.is_test(&dir_of(&p.at.path))
-    });
+    model
+        .problems
+        .retain(|p| p.kind != ProblemKind::MissingModule || !layout.is_test(&dir_of(&p.at.path)));
     for dir in &roots {
         if let Some(m) = b.modules.get(dir) {
             let tag = tag_of(dir);

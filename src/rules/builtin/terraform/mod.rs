@@ -70,8 +70,10 @@ fn add_caller(f: &mut Finding, r: &Resource) {
     if let Some(call) = r.callers.first() {
         let stack = if r.stack.is_empty() { "." } else { &r.stack };
         f.related.push(
-            Location::new(call.path.clone(), Some(call.span))
-                .with_message(format!("{CALLER}`{stack}` (`{}`)", caller_address(&r.address))),
+            Location::new(call.path.clone(), Some(call.span)).with_message(format!(
+                "{CALLER}`{stack}` (`{}`)",
+                caller_address(&r.address)
+            )),
         );
     }
 }
@@ -136,7 +138,8 @@ pub fn merge_module_findings(findings: Vec<Finding>) -> Vec<Finding> {
             span.start,
             span.end,
             f.location.path.to_string(),
-            f.message.replacen(&format!("`{logical}`"), &format!("`{local}`"), 1),
+            f.message
+                .replacen(&format!("`{logical}`"), &format!("`{local}`"), 1),
         ))
     };
     let mut groups: BTreeMap<Key, Vec<Finding>> = BTreeMap::new();
@@ -167,7 +170,11 @@ pub fn merge_module_findings(findings: Vec<Finding>) -> Vec<Finding> {
             let full = f.logical.as_deref().unwrap_or_default();
             for r in &f.related {
                 let is_caller = r.message.as_deref().is_some_and(|m| m.starts_with(CALLER));
-                let list = if is_caller { &mut callers } else { &mut related };
+                let list = if is_caller {
+                    &mut callers
+                } else {
+                    &mut related
+                };
                 if !list.iter().any(|x| x.path == r.path && x.span == r.span) {
                     let mut r = r.clone();
                     if !is_caller && let Some(m) = &mut r.message {
