@@ -1,12 +1,15 @@
 //! The Terraform model: stacks (root modules) with their variables, tfvars, locals and local
 //! modules resolved, and every resource instance evaluated with provenance.
 //!
-//! A stack is a directory of `.tf` files with a backend, provider blocks or module calls that
-//! no other directory calls as a module. Its variables come from defaults, then
-//! `terraform.tfvars`, then `*.auto.tfvars` (and `.tfvars.json`) in name order. Module calls
-//! with a local `source` are instantiated with the call's arguments, recursively; registry
-//! and Git sources are recorded as external. Modules no stack reaches are evaluated on their
-//! own with their defaults. Depends on `parse`, `model` and `source`.
+//! Every directory of `.tf` files with a backend, provider blocks or module calls that no other
+//! code calls as a module is an entry of evaluation; [`StackKind`] says whether it is a root
+//! stack (the stack-level rules apply) or an example, a test or a reusable module ([`Layout`]).
+//! Its variables come from defaults, then `terraform.tfvars`, then `*.auto.tfvars` (and
+//! `.tfvars.json`) in name order. Module calls with a local `source`, and registry sources that
+//! resolve into the checked repository, are instantiated with the call's arguments,
+//! recursively; other registry and Git sources are recorded as external. `dynamic` blocks over
+//! known collections generate their blocks. Modules no entry reaches are evaluated on their own
+//! with their defaults. Depends on `config`, `parse`, `model` and `source`.
 
 pub mod eval;
 pub mod funcs;
