@@ -48,7 +48,8 @@ pub struct Resource {
     pub env_name: Option<Arc<str>>,
     /// Directory of the stack (or of the module checked on its own).
     pub stack: String,
-    /// Evaluated as part of a stack (not a module on its own with defaults).
+    /// Evaluated as part of a stack that deploys it (not a module on its own with defaults,
+    /// not an example or a test).
     pub in_stack: bool,
     /// The module calls that instantiated this resource's module, outermost first (the
     /// stack's or example's `module` block first); empty for a resource of the entry itself.
@@ -1115,14 +1116,22 @@ pub fn build_with(
         .cloned()
         .collect();
 
-    let jobs: Vec<(String, bool)> = roots
+    // (directory, evaluated as an entry with its tfvars, its resources count as deployed).
+    // Examples and tests are evaluated like stacks but deploy nothing: rules about deployed
+    // resources (tags, naming, cost) skip them.
+    let jobs: Vec<(String, bool, bool)> = roots
         .iter()
-        .map(|d| (d.clone(), true))
-        .chain(standalone.iter().map(|d| (d.clone(), false)))
+        .map(|d| {
+            let deployed = b.modules.get(d).is_some_and(|m| {
+                !matches!(b.kind_of(d, m), StackKind::Example | StackKind::Test)
+            });
+            (d.clone(), true, deployed)
+        })
+        .chain(standalone.iter().map(|d| (d.clone(), false, false)))
         .collect();
     let outs: Vec<Done> = jobs
         .par_iter()
-        .map(|(dir, is_stack)| {
+        .map(|(dir, is_stack, deployed)| {
             let mut out = Out::default();
             let env = if *is_stack {
                 tag_of(dir)
@@ -1140,7 +1149,7 @@ pub fn build_with(
                 }
                 vars
             };
-            b.instantiate(dir, vars, "", dir, &env, *is_stack, 0, &mut out);
+            b.instantiate(dir, vars, "", dir, &env, *deployed, 0, &mut out);
             let hits = std::mem::take(&mut *out.budget.hits.borrow_mut());
             for (at, message) in hits {
                 out.problems.push(Problem {

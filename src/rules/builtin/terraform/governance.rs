@@ -20,8 +20,9 @@ static META: RuleMeta = RuleMeta {
 The required keys are `[terraform] required-tags` (default `project` and `environment`). AWS \
 provider `default_tags` and Google provider `default_labels` of the stack count, also for the \
 resources of the modules it calls (they inherit the root's provider configuration). Auto \
-Scaling groups are read from their `tag` blocks (also `dynamic` ones). Checked on the main billable resource types: instances, databases, \
-caches, buckets, clusters and node groups.",
+Scaling groups are read from their `tag` blocks (also `dynamic` ones). Checked on the main \
+billable resource types (instances, databases, caches, buckets, clusters and node groups) that a \
+stack deploys: not in usage examples and tests.",
     help: "add the required keys to tags (AWS, or the provider's default_tags) / labels (GCP)",
     fail_example: "resource \"google_storage_bucket\" \"assets\" {\n  name     = \"assets\"\n  location = \"EU\"\n}\n",
     pass_example: "resource \"google_storage_bucket\" \"assets\" {\n  name     = \"assets\"\n  location = \"EU\"\n  labels = {\n    project     = \"shop\"\n    environment = \"prod\"\n  }\n}\n",
