@@ -391,3 +391,54 @@ fn terraform_layout_options_in_the_configuration() {
         "{found:?}"
     );
 }
+
+#[test]
+fn nested_dynamic_blocks_are_bounded_and_located() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // Seven nested `dynamic` blocks over ten elements each: ten million generated blocks. The
+    // stack's budget stops the expansion, the place is reported (TF018) and the rest of the run
+    // goes on.
+    let mut body = String::from("x = l6.value\n");
+    for level in (0..7).rev() {
+        body = format!(
+            "dynamic \"l{level}\" {{\n  for_each = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n  content {{\n{body}  }}\n}}\n"
+        );
+    }
+    write(
+        d,
+        "main.tf",
+        &format!(
+            "provider \"aws\" {{\n  region = \"eu-west-1\"\n}}\n\nresource \"aws_security_group\" \"wide\" {{\n  name = \"wide\"\n{body}}}\n"
+        ),
+    );
+    write(
+        d,
+        "other/main.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n  acl    = \"public-read\"\n}\n",
+    );
+    let start = std::time::Instant::now();
+    let o = run(&["check", ".", "--no-config", "--format", "json"], d);
+    let elapsed = start.elapsed();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let rules: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        rules.contains(&("TF018".to_string(), "main.tf".to_string())),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&("TF003".to_string(), "other/main.tf".to_string())),
+        "{rules:?}"
+    );
+    assert!(elapsed.as_secs() < 60, "{elapsed:?}");
+}

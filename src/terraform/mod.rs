@@ -456,6 +456,9 @@ pub const MAX_INSTANCES: usize = 1000;
 /// Work units charged per module instance and per resource instance (on top of the values
 /// they evaluate), so that wide fan-outs of empty blocks are bounded too.
 const INSTANCE_WORK: u64 = 256;
+/// Work units charged per block a `dynamic` block generates: nested `dynamic` blocks multiply,
+/// so a stack generates at most about 65,000 blocks.
+const DYNAMIC_BLOCK_WORK: u64 = 16 * INSTANCE_WORK;
 
 impl<'a> Builder<'a> {
     /// Instantiate the module in `dir` with `vars`, under `prefix` (`module.a.`).
@@ -985,8 +988,10 @@ fn dynamic_blocks(ev: &Eval<'_, '_>, b: &Block, name: &str) -> Option<Vec<Tv>> {
         _ => return None,
     };
     let mut out = Vec::new();
+    let at = ev.file.loc(b.span());
     for (k, v) in items.into_iter().take(MAX_INSTANCES) {
-        if !ev.scope.budget.charge(INSTANCE_WORK, None) {
+        // Generated blocks cost more than values: nested `dynamic` blocks multiply.
+        if !ev.scope.budget.charge(DYNAMIC_BLOCK_WORK, at.as_ref()) {
             return None;
         }
         let inner_ev = ev.with_iterator(&iterator, k, v);
@@ -1122,9 +1127,10 @@ pub fn build_with(
     let jobs: Vec<(String, bool, bool)> = roots
         .iter()
         .map(|d| {
-            let deployed = b.modules.get(d).is_some_and(|m| {
-                !matches!(b.kind_of(d, m), StackKind::Example | StackKind::Test)
-            });
+            let deployed = b
+                .modules
+                .get(d)
+                .is_some_and(|m| !matches!(b.kind_of(d, m), StackKind::Example | StackKind::Test));
             (d.clone(), true, deployed)
         })
         .chain(standalone.iter().map(|d| (d.clone(), false, false)))
@@ -1275,4 +1281,70 @@ fn stack_info(dir: &str, m: &Module<'_>) -> Stack {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_sources_split_into_address_and_subdirectory() {
+        assert_eq!(
+            registry_parts(
+                "terraform-google-modules/kubernetes-engine/google//modules/safer-cluster"
+            ),
+            Some((
+                "terraform-google-modules/kubernetes-engine/google".to_string(),
+                "kubernetes-engine",
+                "google",
+                "modules/safer-cluster"
+            ))
+        );
+        assert_eq!(
+            registry_parts("registry.terraform.io/terraform-aws-modules/eks/aws?ref=x"),
+            Some((
+                "terraform-aws-modules/eks/aws".to_string(),
+                "eks",
+                "aws",
+                ""
+            ))
+        );
+        // Git, GitHub shorthand and HTTP sources are not registry addresses.
+        assert_eq!(registry_parts("github.com/acme/terraform-aws-eks"), None);
+        assert_eq!(registry_parts("git::https://example.com/x.git//a"), None);
+        assert_eq!(registry_parts("acme/eks"), None);
+        assert_eq!(registry_parts("acme//aws"), None);
+    }
+
+    #[test]
+    fn repository_names_follow_the_registry_convention() {
+        assert!(repo_name_matches(
+            "terraform-google-kubernetes-engine",
+            "kubernetes-engine",
+            "google"
+        ));
+        assert!(repo_name_matches(
+            "terraform-aws-modules__terraform-aws-eks",
+            "eks",
+            "aws"
+        ));
+        assert!(!repo_name_matches(
+            "terraform-aws-eks-blueprints",
+            "eks",
+            "aws"
+        ));
+        assert!(!repo_name_matches("terraform-aws-eks", "eks", "google"));
+        assert!(!repo_name_matches("eks", "eks", "aws"));
+    }
+
+    #[test]
+    fn examples_and_test_directories() {
+        let l = Layout::default();
+        assert!(l.is_test("tests/fixtures"));
+        assert!(l.is_test("test/integration/x"));
+        assert!(!l.is_test("latest/x"));
+        assert!(is_example("examples/simple"));
+        assert!(is_example("modules/a/example"));
+        assert!(!is_example("examples-old"));
+    }
 }

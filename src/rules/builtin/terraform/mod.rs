@@ -210,3 +210,28 @@ pub fn is_false(v: Option<&Tv>) -> bool {
 pub fn absent_or_false(v: Option<&Tv>) -> bool {
     v.is_none() || is_false(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_split_into_module_calls_and_the_resource() {
+        assert_eq!(
+            module_segments(r#"module.a["x.y"].module.b.aws_s3_bucket.this[0]"#),
+            (
+                vec![r#"module.a["x.y"]"#, "module.b"],
+                "aws_s3_bucket.this[0]"
+            )
+        );
+        assert_eq!(
+            caller_address("module.gke.google_container_cluster.primary"),
+            "module.gke"
+        );
+        assert_eq!(caller_address("aws_s3_bucket.this"), "");
+        assert_eq!(
+            resource_in_module(r#"module.x[?].google_storage_bucket.bucket["a[1]"]"#),
+            "google_storage_bucket.bucket"
+        );
+    }
+}
