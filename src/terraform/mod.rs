@@ -136,15 +136,16 @@ pub fn is_example(dir: &str) -> bool {
         .any(|seg| seg == "examples" || seg == "example")
 }
 
-/// Does a directory named `dir_name` hold the registry module `name`/`provider`? Registry
-/// modules live in repositories named `terraform-<provider>-<name>`; checkouts named
-/// `<owner>__<repo>` count too.
-fn repo_name_matches(dir_name: &str, name: &str, provider: &str) -> bool {
-    let base = dir_name.rsplit("__").next().unwrap_or(dir_name);
-    base.strip_prefix("terraform-")
-        .and_then(|r| r.strip_prefix(provider))
-        .and_then(|r| r.strip_prefix('-'))
-        == Some(name)
+/// The repository name a directory named `dir_name` stands for: checkouts named
+/// `<owner>__<repo>` count as `<repo>`.
+fn repo_name(dir_name: &str) -> &str {
+    dir_name.rsplit("__").next().unwrap_or(dir_name)
+}
+
+/// The repository that holds the registry module `name`/`provider`: registry modules live in
+/// repositories named `terraform-<provider>-<name>`.
+fn registry_repo(name: &str, provider: &str) -> String {
+    format!("terraform-{provider}-{name}")
 }
 
 /// A registry source split: (`namespace/name/provider`, name, provider, subdirectory).
@@ -422,9 +423,10 @@ struct Builder<'a> {
     modules: BTreeMap<String, Module<'a>>,
     var_files: BTreeMap<String, Vec<&'a VarFile<'a>>>,
     layout: Layout,
-    /// Every directory that holds modules or is above one, with its name (`""` is the checked
-    /// directory, named by the layout).
-    dirs: Vec<(String, String)>,
+    /// Directories that may be module repositories, by repository name (a directory's name
+    /// without an `<owner>__` prefix; `""` is the checked directory, named by the layout):
+    /// every directory that holds modules or is above one.
+    repos: HashMap<String, Vec<String>>,
 }
 
 /// Everything one stack (or standalone module) evaluation produced.
@@ -672,13 +674,14 @@ impl<'a> Builder<'a> {
     /// `[terraform] registry-modules` lists the address. Only existing module directories.
     fn registry_target(&self, from: &str, source: &str) -> Option<String> {
         let (addr, name, provider, sub) = registry_parts(source)?;
-        let listed = self.layout.registry_modules.contains(&addr);
         let mut bases: Vec<&str> = self
-            .dirs
-            .iter()
-            .filter(|(d, n)| (d.is_empty() && listed) || repo_name_matches(n, name, provider))
-            .map(|(d, _)| d.as_str())
-            .collect();
+            .repos
+            .get(&registry_repo(name, provider))
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        if self.layout.registry_modules.contains(&addr) {
+            bases.push("");
+        }
         let contains = |b: &str| b.is_empty() || from == b || from.starts_with(&format!("{b}/"));
         bases.sort_by_key(|b| (!contains(b), b.len()));
         bases.into_iter().find_map(|b| {
@@ -1055,22 +1058,23 @@ pub fn build_with(
             }
         }
     }
-    let dirs: Vec<(String, String)> = dirs
-        .into_iter()
-        .map(|d| {
-            let name = if d.is_empty() {
-                layout.root_name.clone().unwrap_or_default()
-            } else {
-                file_name(&d).to_string()
-            };
-            (d, name)
-        })
-        .collect();
+    let mut repos: HashMap<String, Vec<String>> = HashMap::new();
+    for d in dirs {
+        let name = if d.is_empty() {
+            layout.root_name.clone().unwrap_or_default()
+        } else {
+            file_name(&d).to_string()
+        };
+        repos
+            .entry(repo_name(&name).to_string())
+            .or_default()
+            .push(d);
+    }
     let b = Builder {
         modules,
         var_files: by_dir,
         layout: layout.clone(),
-        dirs,
+        repos,
     };
     let registry = |from: &str, source: &str| b.registry_target(from, source);
     // Which directories are called as modules, from where.
@@ -1318,23 +1322,18 @@ mod tests {
 
     #[test]
     fn repository_names_follow_the_registry_convention() {
-        assert!(repo_name_matches(
-            "terraform-google-kubernetes-engine",
-            "kubernetes-engine",
-            "google"
-        ));
-        assert!(repo_name_matches(
-            "terraform-aws-modules__terraform-aws-eks",
-            "eks",
-            "aws"
-        ));
-        assert!(!repo_name_matches(
-            "terraform-aws-eks-blueprints",
-            "eks",
-            "aws"
-        ));
-        assert!(!repo_name_matches("terraform-aws-eks", "eks", "google"));
-        assert!(!repo_name_matches("eks", "eks", "aws"));
+        assert_eq!(
+            registry_repo("kubernetes-engine", "google"),
+            "terraform-google-kubernetes-engine"
+        );
+        assert_eq!(
+            repo_name("terraform-aws-modules__terraform-aws-eks"),
+            "terraform-aws-eks"
+        );
+        assert_eq!(
+            repo_name("terraform-aws-eks-blueprints"),
+            "terraform-aws-eks-blueprints"
+        );
     }
 
     #[test]
