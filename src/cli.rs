@@ -687,7 +687,7 @@ fn summary_cost(
         return None;
     }
     let envs = &settings.options.environments;
-    let model = crate::terraform::input::model_of(&outcome.files, envs);
+    let model = crate::terraform::input::model_of(&outcome.files, &settings.options);
     let prices = crate::cost::prices::table_for(&settings.options.price_overrides);
     let costs: Vec<_> = crate::cost::estimate(&model, envs, &prices)
         .into_iter()

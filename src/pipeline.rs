@@ -90,7 +90,7 @@ pub fn terraform_only(opts: &RunOptions, settings: &Settings) -> Result<Terrafor
             .filter(|e| matches!(e.kind, FileKind::Terraform | FileKind::TerraformJson))
             .map(|e| load(e, &load_opts))
             .collect();
-        let mut model = terraform::input::model_of(&files, &settings.options.environments);
+        let mut model = terraform::input::model_of(&files, &settings.options);
         model.problems.retain(|p| {
             p.target
                 .as_ref()
@@ -236,7 +236,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         .flatten();
     timer.lap("repo rules");
     if rules_run::needs_terraform(&rules) {
-        let mut model = terraform::input::model_of(&files, &options.environments);
+        let mut model = terraform::input::model_of(&files, options);
         // A module directory that exists but was not walked (a symbolic link, an excluded
         // path) is not missing.
         model.problems.retain(|p| {

@@ -91,6 +91,8 @@ fn findings_point_at_the_tfvars_line_with_the_resource_related() {
             ("environments/prod/main.tf".to_string(), 14),
             ("modules/redis/main.tf".to_string(), 9),
             ("modules/redis/main.tf".to_string(), 6),
+            // The stack's call of the module.
+            ("environments/prod/main.tf".to_string(), 12),
         ]
     );
     assert!(
@@ -232,4 +234,211 @@ module "cache" {
     assert_eq!(f["location"]["region"]["start_line"], 9);
     let related = f["related"].as_array().map(Vec::len).unwrap_or(0);
     assert!(related >= 3, "module argument, output, resource: {v}");
+}
+
+/// A module repository checked out as `terraform-google-widget`: its examples call it through
+/// the registry address `acme/widget/google`, so the module is evaluated with their arguments
+/// and is not a stack; a finding in it appears once and lists the callers.
+fn module_repo(d: &Path) {
+    write(
+        d,
+        "main.tf",
+        r#"resource "google_storage_bucket" "this" {
+  name                     = var.name
+  location                 = "EU"
+  public_access_prevention = var.public_access_prevention
+  labels = {
+    project     = "shop"
+    environment = "prod"
+  }
+}
+"#,
+    );
+    write(
+        d,
+        "variables.tf",
+        r#"variable "name" {
+  type = string
+}
+
+variable "public_access_prevention" {
+  type    = string
+  default = "inherited"
+}
+"#,
+    );
+    for ex in ["one", "two"] {
+        write(
+            d,
+            &format!("examples/{ex}/main.tf"),
+            &format!(
+                r#"provider "google" {{
+  project = "acme"
+}}
+
+module "bucket" {{
+  source  = "acme/widget/google"
+  version = "~> 1.0"
+  name    = "{ex}"
+}}
+"#
+            ),
+        );
+    }
+    write(
+        d,
+        "tests/fixtures/widget.tf",
+        "module \"widget\" {\n  source = \"./fabric/modules/widget\"\n}\n",
+    );
+}
+
+fn json_findings(o: &std::process::Output) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    v["findings"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn registry_callers_of_a_module_repository_are_listed_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().join("terraform-google-widget");
+    module_repo(&d);
+    let o = run(&["check", ".", "--select", "TF", "--format", "json"], &d);
+    let found = json_findings(&o);
+    let summary: Vec<(String, String, u64)> = found
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    // No TF010/TF011 (a module and its examples), no TF015 (a test fixture): one TF003 at
+    // the variable's default, for both callers.
+    assert_eq!(
+        summary,
+        vec![("TF003".to_string(), "variables.tf".to_string(), 7)],
+        "{found:?}"
+    );
+    let callers: Vec<(String, u64)> = found[0]["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .filter(|r| {
+            r["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("module called by"))
+        })
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap_or("").to_string(),
+                r["region"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        callers,
+        vec![
+            ("examples/one/main.tf".to_string(), 5),
+            ("examples/two/main.tf".to_string(), 5)
+        ]
+    );
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("`google_storage_bucket.this` ")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn terraform_layout_options_in_the_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().join("widget");
+    module_repo(&d);
+    // Without a matching directory name the registry source is external: the module is
+    // checked on its own (no callers), and the test fixture's missing module is skipped.
+    let o = run(
+        &["check", ".", "--select", "TF003,TF015", "--format", "json"],
+        &d,
+    );
+    let found = json_findings(&o);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["rule_id"], "TF003");
+    // `registry-modules` names the checked directory; `test-dirs = []` reports TF015 in
+    // tests/ too.
+    write(
+        &d,
+        "octolint.toml",
+        "[terraform]\nregistry-modules = [\"acme/widget/google\"]\ntest-dirs = []\n",
+    );
+    let o = run(
+        &["check", ".", "--select", "TF003,TF015", "--format", "json"],
+        &d,
+    );
+    let found = json_findings(&o);
+    let rules: Vec<&str> = found
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(rules, vec!["TF015", "TF003"], "{found:?}");
+    assert_eq!(found[0]["location"]["path"], "tests/fixtures/widget.tf");
+    assert!(
+        found[1]["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("(in 2 module instances)")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn nested_dynamic_blocks_are_bounded_and_located() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // Seven nested `dynamic` blocks over ten elements each: ten million generated blocks. The
+    // stack's budget stops the expansion, the place is reported (TF018) and the rest of the run
+    // goes on.
+    let mut body = String::from("x = l6.value\n");
+    for level in (0..7).rev() {
+        body = format!(
+            "dynamic \"l{level}\" {{\n  for_each = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n  content {{\n{body}  }}\n}}\n"
+        );
+    }
+    write(
+        d,
+        "main.tf",
+        &format!(
+            "provider \"aws\" {{\n  region = \"eu-west-1\"\n}}\n\nresource \"aws_security_group\" \"wide\" {{\n  name = \"wide\"\n{body}}}\n"
+        ),
+    );
+    write(
+        d,
+        "other/main.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n  acl    = \"public-read\"\n}\n",
+    );
+    let start = std::time::Instant::now();
+    let o = run(&["check", ".", "--no-config", "--format", "json"], d);
+    let elapsed = start.elapsed();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let rules: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        rules.contains(&("TF018".to_string(), "main.tf".to_string())),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&("TF003".to_string(), "other/main.tf".to_string())),
+        "{rules:?}"
+    );
+    assert!(elapsed.as_secs() < 60, "{elapsed:?}");
 }

@@ -28,6 +28,8 @@ pub const CONFIG_NAME: &str = "octolint.toml";
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 /// The Kubernetes version checked against when `[kubernetes] version` is not set.
 pub const DEFAULT_KUBERNETES_VERSION: &str = "1.35";
+/// Directory names whose Terraform is tests and test fixtures (`[terraform] test-dirs`).
+pub const DEFAULT_TF_TEST_DIRS: &[&str] = &["test", "tests"];
 
 /// Namespaces owned by cluster add-ons and controllers, exempt from the namespace rules
 /// (K8S005-K8S007) unless `[kubernetes] system-namespaces` replaces the list. A leading or
@@ -95,6 +97,8 @@ pub struct PriceOverride {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawTerraform {
     required_tags: Option<Vec<String>>,
+    test_dirs: Option<Vec<String>>,
+    registry_modules: Option<Vec<String>>,
     prod_min_backup_days: Option<Spanned<i64>>,
     naming: Option<Spanned<String>>,
 }
@@ -199,6 +203,10 @@ pub struct RuleOptions {
     pub repo_root: Option<PathBuf>,
     /// Tag (AWS) / label (GCP) keys every taggable Terraform resource must carry.
     pub required_tags: Vec<String>,
+    /// Directory names that hold Terraform tests and fixtures (`[terraform] test-dirs`).
+    pub tf_test_dirs: Vec<String>,
+    /// Registry addresses of the checked repository (`[terraform] registry-modules`).
+    pub tf_registry_modules: Vec<String>,
     /// Minimum backup retention in days for prod databases.
     pub prod_min_backup_days: i64,
     /// Naming convention for Terraform resource names (`{project}-{env}-{service}`), if any.
@@ -250,6 +258,8 @@ impl Default for RuleOptions {
             repo_urls: Vec::new(),
             repo_root: None,
             required_tags: vec!["project".into(), "environment".into()],
+            tf_test_dirs: DEFAULT_TF_TEST_DIRS.iter().map(|s| s.to_string()).collect(),
+            tf_registry_modules: Vec::new(),
             prod_min_backup_days: 7,
             naming: None,
             environments: crate::config::environments::Environments::default(),
@@ -576,6 +586,12 @@ impl Settings {
                 .required_tags
                 .clone()
                 .unwrap_or(defaults.required_tags.clone()),
+            tf_test_dirs: raw
+                .terraform
+                .test_dirs
+                .clone()
+                .unwrap_or(defaults.tf_test_dirs.clone()),
+            tf_registry_modules: raw.terraform.registry_modules.clone().unwrap_or_default(),
             environments: environments.clone(),
             price_overrides: raw.prices.clone(),
             naming: match &raw.terraform.naming {

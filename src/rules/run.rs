@@ -283,7 +283,7 @@ pub fn check_terraform(
             let mut found = Vec::new();
             let mut ctx = Ctx::new(options, rule.meta(), &dummy, None, &mut found);
             rule.check_terraform(model, &mut ctx);
-            found
+            crate::rules::builtin::terraform::merge_module_findings(found)
         })
         .collect()
 }

@@ -199,6 +199,8 @@ pub struct Eval<'s, 'a> {
     pub file: FileRef<'a>,
     pub count_index: Option<Tv>,
     pub each: Option<(Tv, Tv)>,
+    /// Iterators of the `dynamic` blocks being expanded, innermost last: (name, key, value).
+    pub iterators: Vec<(String, Tv, Tv)>,
 }
 
 impl<'s, 'a> Eval<'s, 'a> {
@@ -208,6 +210,20 @@ impl<'s, 'a> Eval<'s, 'a> {
             file,
             count_index: None,
             each: None,
+            iterators: Vec::new(),
+        }
+    }
+
+    /// This evaluator with one more `dynamic` block iterator (`<name>.key`, `<name>.value`).
+    pub fn with_iterator(&self, name: &str, key: Tv, value: Tv) -> Eval<'s, 'a> {
+        let mut iterators = self.iterators.clone();
+        iterators.push((name.to_string(), key, value));
+        Eval {
+            scope: self.scope,
+            file: self.file,
+            count_index: self.count_index.clone(),
+            each: self.each.clone(),
+            iterators,
         }
     }
 
@@ -407,7 +423,17 @@ impl<'s, 'a> Eval<'s, 'a> {
                 _ => None,
             }
         };
+        let iterator = match (base, attr(0)) {
+            (Expression::Variable(name), Some(a @ ("key" | "value"))) => self
+                .iterators
+                .iter()
+                .rev()
+                .find(|(n, _, _)| n == name.as_str())
+                .map(|(_, k, v)| if a == "key" { k.clone() } else { v.clone() }),
+            _ => None,
+        };
         let (mut v, rest) = match base {
+            _ if let Some(it) = iterator => (it, 1),
             Expression::Variable(name) => match (name.as_str(), attr(0)) {
                 ("var", Some(n)) => match self.scope.vars.get(n) {
                     Some(v) => (v.clone(), 1),

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use crate::config::environments::Environments;
+use crate::config::RuleOptions;
 use crate::discover::FileKind;
 use crate::parse::file::{Content, ParsedFile};
 
 /// The Terraform model of every `.tf` file, with `.tfvars` / `.tfvars.json` values.
-pub fn model_of(files: &[ParsedFile], envs: &Environments) -> crate::terraform::TfModel {
+pub fn model_of(files: &[ParsedFile], options: &RuleOptions) -> crate::terraform::TfModel {
+    let envs = &options.environments;
     use crate::terraform::{TfFile, VarFile};
     let mut tf = Vec::new();
     let mut vars = Vec::new();
@@ -55,5 +56,14 @@ pub fn model_of(files: &[ParsedFile], envs: &Environments) -> crate::terraform::
             );
         }
     }
-    crate::terraform::build(&tf, &vars, envs)
+    let layout = crate::terraform::Layout {
+        root_name: options
+            .checked_root
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().to_string()),
+        registry_modules: options.tf_registry_modules.clone(),
+        test_dirs: options.tf_test_dirs.clone(),
+    };
+    crate::terraform::build_with(&tf, &vars, envs, &layout)
 }

@@ -1,12 +1,15 @@
 //! The Terraform model: stacks (root modules) with their variables, tfvars, locals and local
 //! modules resolved, and every resource instance evaluated with provenance.
 //!
-//! A stack is a directory of `.tf` files with a backend, provider blocks or module calls that
-//! no other directory calls as a module. Its variables come from defaults, then
-//! `terraform.tfvars`, then `*.auto.tfvars` (and `.tfvars.json`) in name order. Module calls
-//! with a local `source` are instantiated with the call's arguments, recursively; registry
-//! and Git sources are recorded as external. Modules no stack reaches are evaluated on their
-//! own with their defaults. Depends on `parse`, `model` and `source`.
+//! Every directory of `.tf` files with a backend, provider blocks or module calls that no other
+//! code calls as a module is an entry of evaluation; [`StackKind`] says whether it is a root
+//! stack (the stack-level rules apply) or an example, a test or a reusable module ([`Layout`]).
+//! Its variables come from defaults, then `terraform.tfvars`, then `*.auto.tfvars` (and
+//! `.tfvars.json`) in name order. Module calls with a local `source`, and registry sources that
+//! resolve into the checked repository, are instantiated with the call's arguments,
+//! recursively; other registry and Git sources are recorded as external. `dynamic` blocks over
+//! known collections generate their blocks. Modules no entry reaches are evaluated on their own
+//! with their defaults. Depends on `config`, `parse`, `model` and `source`.
 
 pub mod eval;
 pub mod funcs;
@@ -45,8 +48,12 @@ pub struct Resource {
     pub env_name: Option<Arc<str>>,
     /// Directory of the stack (or of the module checked on its own).
     pub stack: String,
-    /// Evaluated as part of a stack (not a module on its own with defaults).
+    /// Evaluated as part of a stack that deploys it (not a module on its own with defaults,
+    /// not an example or a test).
     pub in_stack: bool,
+    /// The module calls that instantiated this resource's module, outermost first (the
+    /// stack's or example's `module` block first); empty for a resource of the entry itself.
+    pub callers: Vec<Loc>,
 }
 
 impl Resource {
@@ -70,6 +77,95 @@ pub struct Stack {
     pub unpinned_providers: Vec<(String, Loc)>,
     /// A file of the stack (where stack-level findings go when nothing better exists).
     pub first_file: Loc,
+    /// What the directory is: a deployable root stack, or an entry point of evaluation that
+    /// is not deployed itself (an example, a test, a reusable module).
+    pub kind: StackKind,
+}
+
+/// What an evaluated directory that no other code calls is (see `docs/terraform.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackKind {
+    /// A root stack someone runs `terraform apply` in: it has a backend, or provider
+    /// configuration and tfvars.
+    Root,
+    /// A usage example (under an `examples/` or `example/` directory).
+    Example,
+    /// A test or test fixture (under a directory named in `[terraform] test-dirs`).
+    Test,
+    /// A reusable module: it has an `examples/` directory, or no backend and no provider
+    /// configuration with tfvars.
+    Module,
+}
+
+/// How directories are classified and registry sources resolved.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Name of the checked directory (its last path component), to resolve registry sources
+    /// into this repository: `ns/<name>/<provider>` is `terraform-<provider>-<name>`.
+    pub root_name: Option<String>,
+    /// Registry addresses (`namespace/name/provider`) of the checked directory itself.
+    pub registry_modules: Vec<String>,
+    /// Directory names that hold tests and test fixtures (`[terraform] test-dirs`).
+    pub test_dirs: Vec<String>,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            root_name: None,
+            registry_modules: Vec::new(),
+            test_dirs: crate::config::DEFAULT_TF_TEST_DIRS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+impl Layout {
+    /// Is `dir` (relative to the checked directory) a test directory?
+    pub fn is_test(&self, dir: &str) -> bool {
+        dir.split('/')
+            .any(|seg| self.test_dirs.iter().any(|t| t == seg))
+    }
+}
+
+/// Is `dir` a usage example (a path segment `examples` or `example`)?
+pub fn is_example(dir: &str) -> bool {
+    dir.split('/')
+        .any(|seg| seg == "examples" || seg == "example")
+}
+
+/// The repository name a directory named `dir_name` stands for: checkouts named
+/// `<owner>__<repo>` count as `<repo>`.
+fn repo_name(dir_name: &str) -> &str {
+    dir_name.rsplit("__").next().unwrap_or(dir_name)
+}
+
+/// The repository that holds the registry module `name`/`provider`: registry modules live in
+/// repositories named `terraform-<provider>-<name>`.
+fn registry_repo(name: &str, provider: &str) -> String {
+    format!("terraform-{provider}-{name}")
+}
+
+/// A registry source split: (`namespace/name/provider`, name, provider, subdirectory).
+fn registry_parts(source: &str) -> Option<(String, &str, &str, &str)> {
+    let source = source.split('?').next()?;
+    if source.contains(':') {
+        return None;
+    }
+    let (addr, sub) = source.split_once("//").unwrap_or((source, ""));
+    let parts: Vec<&str> = addr.split('/').collect();
+    let parts = match parts.len() {
+        3 if !parts[0].contains('.') => &parts[..],
+        // `registry.terraform.io/ns/name/provider`
+        4 if parts[0].contains('.') => &parts[1..],
+        _ => return None,
+    };
+    if parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    Some((parts.join("/"), parts[1], parts[2], sub))
 }
 
 /// Something wrong with the configuration as a whole.
@@ -241,8 +337,14 @@ impl<'a> Module<'a> {
         out
     }
 
-    /// Local module calls: (call block, file, resolved directory or the bad source).
-    fn calls(&self, dir: &str) -> Vec<(&'a Block, &'a TfFile<'a>, Result<String, String>)> {
+    /// Module calls: (call block, file, resolved directory or the source octolint does not
+    /// follow). Local sources resolve to a directory (which may be missing); registry sources
+    /// that `registry` finds in this repository resolve to that directory.
+    fn calls(
+        &self,
+        dir: &str,
+        registry: &dyn Fn(&str, &str) -> Option<String>,
+    ) -> Vec<(&'a Block, &'a TfFile<'a>, Result<String, String>)> {
         let mut out = Vec::new();
         for f in &self.files {
             for b in blocks(f.body, "module") {
@@ -254,7 +356,7 @@ impl<'a> Module<'a> {
                 let resolved = if source.starts_with("./") || source.starts_with("../") {
                     join(dir, &source).ok_or(source)
                 } else {
-                    Err(source)
+                    registry(dir, &source).ok_or(source)
                 };
                 out.push((b, *f, resolved));
             }
@@ -320,6 +422,11 @@ struct EnvTag {
 struct Builder<'a> {
     modules: BTreeMap<String, Module<'a>>,
     var_files: BTreeMap<String, Vec<&'a VarFile<'a>>>,
+    layout: Layout,
+    /// Directories that may be module repositories, by repository name (a directory's name
+    /// without an `<owner>__` prefix; `""` is the checked directory, named by the layout):
+    /// every directory that holds modules or is above one.
+    repos: HashMap<String, Vec<String>>,
 }
 
 /// Everything one stack (or standalone module) evaluation produced.
@@ -333,6 +440,8 @@ struct Out {
     budget: std::rc::Rc<eval::Budget>,
     /// Module directories being instantiated (outermost first), to find module cycles.
     chain: Vec<String>,
+    /// The module calls being instantiated (outermost first).
+    calls: Vec<Loc>,
 }
 
 /// What [`Out`] hands back across threads (without the per-stack budget).
@@ -349,6 +458,9 @@ pub const MAX_INSTANCES: usize = 1000;
 /// Work units charged per module instance and per resource instance (on top of the values
 /// they evaluate), so that wide fan-outs of empty blocks are bounded too.
 const INSTANCE_WORK: u64 = 256;
+/// Work units charged per block a `dynamic` block generates: nested `dynamic` blocks multiply,
+/// so a stack generates at most about 65,000 blocks.
+const DYNAMIC_BLOCK_WORK: u64 = 16 * INSTANCE_WORK;
 
 impl<'a> Builder<'a> {
     /// Instantiate the module in `dir` with `vars`, under `prefix` (`module.a.`).
@@ -372,7 +484,8 @@ impl<'a> Builder<'a> {
         }
         let scope = Scope::with_budget(vars, module.locals(), out.budget.clone());
         out.chain.push(dir.to_string());
-        for (call, f, target) in module.calls(dir) {
+        let registry = |from: &str, source: &str| self.registry_target(from, source);
+        for (call, f, target) in module.calls(dir, &registry) {
             let call_name = call.labels.first().map(label).unwrap_or("?");
             let child = match target {
                 Ok(d) if self.modules.contains_key(&d) => d,
@@ -455,6 +568,7 @@ impl<'a> Builder<'a> {
                     child_vars.insert(vname.to_string(), v);
                 }
                 let child_prefix = format!("{prefix}module.{call_name}{suffix}.");
+                out.calls.push(header(f.path, call));
                 let outputs = self.instantiate(
                     &child,
                     child_vars,
@@ -465,6 +579,7 @@ impl<'a> Builder<'a> {
                     depth + 1,
                     out,
                 );
+                out.calls.pop();
                 if single {
                     scope
                         .modules
@@ -497,6 +612,7 @@ impl<'a> Builder<'a> {
                         env_name: env.name.clone(),
                         stack: stack.to_string(),
                         in_stack,
+                        callers: out.calls.clone(),
                     });
                 }
             }
@@ -515,6 +631,7 @@ impl<'a> Builder<'a> {
                     env_name: env.name.clone(),
                     stack: stack.to_string(),
                     in_stack,
+                    callers: out.calls.clone(),
                 });
             }
         }
@@ -549,6 +666,68 @@ impl<'a> Builder<'a> {
         }
         out.chain.pop();
         Tv::new(V::Map(outputs), None)
+    }
+
+    /// The directory of this repository a registry source (`ns/name/provider//sub`) names:
+    /// `sub` under a directory named `terraform-<provider>-<name>` (the checked directory or one
+    /// inside it; the one that contains the caller first), or under the checked directory when
+    /// `[terraform] registry-modules` lists the address. Only existing module directories.
+    fn registry_target(&self, from: &str, source: &str) -> Option<String> {
+        let (addr, name, provider, sub) = registry_parts(source)?;
+        let mut bases: Vec<&str> = self
+            .repos
+            .get(&registry_repo(name, provider))
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        if self.layout.registry_modules.contains(&addr) {
+            bases.push("");
+        }
+        let contains = |b: &str| b.is_empty() || from == b || from.starts_with(&format!("{b}/"));
+        bases.sort_by_key(|b| (!contains(b), b.len()));
+        bases.into_iter().find_map(|b| {
+            let t = if sub.is_empty() {
+                b.to_string()
+            } else {
+                join(b, sub)?
+            };
+            self.modules.contains_key(&t).then_some(t)
+        })
+    }
+
+    /// What an entry directory is (see [`StackKind`]).
+    fn kind_of(&self, dir: &str, m: &Module<'_>) -> StackKind {
+        if self.layout.is_test(dir) {
+            return StackKind::Test;
+        }
+        if is_example(dir) {
+            return StackKind::Example;
+        }
+        let examples = if dir.is_empty() {
+            "examples/".to_string()
+        } else {
+            format!("{dir}/examples/")
+        };
+        if self
+            .modules
+            .range(examples.clone()..)
+            .next()
+            .is_some_and(|(d, _)| d.starts_with(&examples))
+        {
+            return StackKind::Module;
+        }
+        let backend = m.files.iter().any(|f| {
+            blocks(f.body, "terraform").any(|t| blocks(&t.body, "backend").next().is_some())
+        });
+        let providers = m
+            .files
+            .iter()
+            .any(|f| blocks(f.body, "provider").next().is_some());
+        let tfvars = self.var_files.get(dir).is_some_and(|v| !v.is_empty());
+        if backend || (providers && tfvars) {
+            StackKind::Root
+        } else {
+            StackKind::Module
+        }
     }
 
     /// Root variables: defaults, then tfvars files in Terraform's order.
@@ -744,8 +923,18 @@ fn eval_body(ev: &Eval<'_, '_>, body: &Body) -> Tv {
                 m.insert(a.key.as_str().to_string(), v);
             }
             Structure::Block(b) if b.ident.as_str() == "dynamic" => {
-                if let Some(l) = b.labels.first() {
-                    m.insert(label(l).to_string(), Tv::unknown());
+                let Some(l) = b.labels.first() else { continue };
+                let name = label(l);
+                match dynamic_blocks(ev, b, name) {
+                    Some(generated) => {
+                        for inner in generated {
+                            push_block(&mut m, ev, b, name, inner);
+                        }
+                    }
+                    // Over an unknown collection: the blocks and their settings are unknown.
+                    None => {
+                        m.insert(name.to_string(), Tv::unknown());
+                    }
                 }
             }
             Structure::Block(b) => {
@@ -754,27 +943,85 @@ fn eval_body(ev: &Eval<'_, '_>, body: &Body) -> Tv {
                     origin: ev.file.loc(b.span()).into_iter().collect(),
                     ..inner
                 };
-                match m.get_mut(b.ident.as_str()) {
-                    Some(Tv { v: V::List(l), .. }) => l.push(inner),
-                    _ => {
-                        let site = ev.file.loc(b.span());
-                        m.insert(
-                            b.ident.as_str().to_string(),
-                            Tv::new(V::List(vec![inner]), site),
-                        );
-                    }
-                }
+                push_block(&mut m, ev, b, b.ident.as_str(), inner);
             }
         }
     }
     Tv::new(V::Map(m), ev.file.loc(body.span()))
 }
 
-/// Build the model from the parsed Terraform and variables files.
+/// Add one nested block `name` (a map) to the body map: blocks are lists of maps. A block
+/// name already unknown (a `dynamic` block over an unknown collection) stays unknown.
+fn push_block(m: &mut BTreeMap<String, Tv>, ev: &Eval<'_, '_>, b: &Block, name: &str, inner: Tv) {
+    match m.get_mut(name) {
+        Some(Tv { v: V::List(l), .. }) => l.push(inner),
+        Some(Tv { v: V::Unknown, .. }) => {}
+        _ => {
+            m.insert(
+                name.to_string(),
+                Tv::new(V::List(vec![inner]), ev.file.loc(b.span())),
+            );
+        }
+    }
+}
+
+/// The blocks a `dynamic "<name>"` block generates: one per element of a known `for_each`
+/// (its `content` evaluated with `<iterator>.key` / `<iterator>.value`), none for an empty
+/// collection; `None` when the collection (or the budget) is unknown.
+fn dynamic_blocks(ev: &Eval<'_, '_>, b: &Block, name: &str) -> Option<Vec<Tv>> {
+    let content = blocks(&b.body, "content").next()?;
+    let collection = ev.value(attr(&b.body, "for_each")?);
+    let iterator = match attr(&b.body, "iterator") {
+        Some(Expression::Variable(v)) => v.as_str().to_string(),
+        Some(_) => return None,
+        None => name.to_string(),
+    };
+    let items: Vec<(Tv, Tv)> = match &collection.v {
+        V::Map(m) => m
+            .iter()
+            .map(|(k, v)| (Tv::new(V::Str(k.clone()), None), v.clone()))
+            .collect(),
+        // Lists are keyed by index; sets (written as lists) by their values, which is the
+        // same when elements are strings: keys only matter for `<iterator>.key`.
+        V::List(l) => l
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (Tv::new(V::Num(i as f64), None), v.clone()))
+            .collect(),
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    let at = ev.file.loc(b.span());
+    for (k, v) in items.into_iter().take(MAX_INSTANCES) {
+        // Generated blocks cost more than values: nested `dynamic` blocks multiply.
+        if !ev.scope.budget.charge(DYNAMIC_BLOCK_WORK, at.as_ref()) {
+            return None;
+        }
+        let inner_ev = ev.with_iterator(&iterator, k, v);
+        let inner = eval_body(&inner_ev, &content.body);
+        out.push(Tv {
+            origin: ev.file.loc(b.span()).into_iter().collect(),
+            ..inner
+        });
+    }
+    Some(out)
+}
+
+/// Build the model from the parsed Terraform and variables files, with the default layout.
 pub fn build(
     tf: &[TfFile<'_>],
     var_files: &[VarFile<'_>],
     envs: &crate::config::environments::Environments,
+) -> TfModel {
+    build_with(tf, var_files, envs, &Layout::default())
+}
+
+/// Build the model from the parsed Terraform and variables files.
+pub fn build_with(
+    tf: &[TfFile<'_>],
+    var_files: &[VarFile<'_>],
+    envs: &crate::config::environments::Environments,
+    layout: &Layout,
 ) -> TfModel {
     let tag_of = |dir: &str| -> EnvTag {
         match envs.resolve(&format!("{dir}/")).0 {
@@ -797,14 +1044,43 @@ pub fn build(
     for v in var_files {
         by_dir.entry(dir_of(v.path())).or_default().push(v);
     }
+    let mut dirs: BTreeSet<String> = BTreeSet::new();
+    for d in modules.keys() {
+        let mut d = d.as_str();
+        loop {
+            if !dirs.insert(d.to_string()) {
+                break;
+            }
+            match d.rfind('/') {
+                Some(i) => d = &d[..i],
+                None if d.is_empty() => break,
+                None => d = "",
+            }
+        }
+    }
+    let mut repos: HashMap<String, Vec<String>> = HashMap::new();
+    for d in dirs {
+        let name = if d.is_empty() {
+            layout.root_name.clone().unwrap_or_default()
+        } else {
+            file_name(&d).to_string()
+        };
+        repos
+            .entry(repo_name(&name).to_string())
+            .or_default()
+            .push(d);
+    }
     let b = Builder {
         modules,
         var_files: by_dir,
+        layout: layout.clone(),
+        repos,
     };
+    let registry = |from: &str, source: &str| b.registry_target(from, source);
     // Which directories are called as modules, from where.
     let mut called: BTreeSet<String> = BTreeSet::new();
     for (dir, m) in &b.modules {
-        for (_, _, target) in m.calls(dir) {
+        for (_, _, target) in m.calls(dir, &registry) {
             if let Ok(d) = target {
                 called.insert(d);
             }
@@ -833,7 +1109,7 @@ pub fn build(
             continue;
         }
         if let Some(m) = b.modules.get(&d) {
-            for (_, _, t) in m.calls(&d) {
+            for (_, _, t) in m.calls(&d, &registry) {
                 if let Ok(c) = t
                     && b.modules.contains_key(&c)
                 {
@@ -849,14 +1125,23 @@ pub fn build(
         .cloned()
         .collect();
 
-    let jobs: Vec<(String, bool)> = roots
+    // (directory, evaluated as an entry with its tfvars, its resources count as deployed).
+    // Examples and tests are evaluated like stacks but deploy nothing: rules about deployed
+    // resources (tags, naming, cost) skip them.
+    let jobs: Vec<(String, bool, bool)> = roots
         .iter()
-        .map(|d| (d.clone(), true))
-        .chain(standalone.iter().map(|d| (d.clone(), false)))
+        .map(|d| {
+            let deployed = b
+                .modules
+                .get(d)
+                .is_some_and(|m| !matches!(b.kind_of(d, m), StackKind::Example | StackKind::Test));
+            (d.clone(), true, deployed)
+        })
+        .chain(standalone.iter().map(|d| (d.clone(), false, false)))
         .collect();
     let outs: Vec<Done> = jobs
         .par_iter()
-        .map(|(dir, is_stack)| {
+        .map(|(dir, is_stack, deployed)| {
             let mut out = Out::default();
             let env = if *is_stack {
                 tag_of(dir)
@@ -874,7 +1159,7 @@ pub fn build(
                 }
                 vars
             };
-            b.instantiate(dir, vars, "", dir, &env, *is_stack, 0, &mut out);
+            b.instantiate(dir, vars, "", dir, &env, *deployed, 0, &mut out);
             let hits = std::mem::take(&mut *out.budget.hits.borrow_mut());
             for (at, message) in hits {
                 out.problems.push(Problem {
@@ -919,6 +1204,10 @@ pub fn build(
     model
         .problems
         .dedup_by(|a, b| a.at == b.at && a.message == b.message);
+    // A test harness supplies the module paths of test fixtures.
+    model
+        .problems
+        .retain(|p| p.kind != ProblemKind::MissingModule || !layout.is_test(&dir_of(&p.at.path)));
     for dir in &roots {
         if let Some(m) = b.modules.get(dir) {
             let tag = tag_of(dir);
@@ -936,6 +1225,7 @@ pub fn build(
                 }
             }
             let mut info = stack_info(dir, m);
+            info.kind = b.kind_of(dir, m);
             info.env = tag.class;
             info.env_name = tag.name;
             model.stacks.push(info);
@@ -955,6 +1245,7 @@ fn stack_info(dir: &str, m: &Module<'_>) -> Stack {
         required_version: false,
         unpinned_providers: Vec::new(),
         first_file: loc(first.path, Some(0..0)),
+        kind: StackKind::Root,
     };
     for f in &m.files {
         for t in blocks(f.body, "terraform") {
@@ -994,4 +1285,65 @@ fn stack_info(dir: &str, m: &Module<'_>) -> Stack {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_sources_split_into_address_and_subdirectory() {
+        assert_eq!(
+            registry_parts(
+                "terraform-google-modules/kubernetes-engine/google//modules/safer-cluster"
+            ),
+            Some((
+                "terraform-google-modules/kubernetes-engine/google".to_string(),
+                "kubernetes-engine",
+                "google",
+                "modules/safer-cluster"
+            ))
+        );
+        assert_eq!(
+            registry_parts("registry.terraform.io/terraform-aws-modules/eks/aws?ref=x"),
+            Some((
+                "terraform-aws-modules/eks/aws".to_string(),
+                "eks",
+                "aws",
+                ""
+            ))
+        );
+        // Git, GitHub shorthand and HTTP sources are not registry addresses.
+        assert_eq!(registry_parts("github.com/acme/terraform-aws-eks"), None);
+        assert_eq!(registry_parts("git::https://example.com/x.git//a"), None);
+        assert_eq!(registry_parts("acme/eks"), None);
+        assert_eq!(registry_parts("acme//aws"), None);
+    }
+
+    #[test]
+    fn repository_names_follow_the_registry_convention() {
+        assert_eq!(
+            registry_repo("kubernetes-engine", "google"),
+            "terraform-google-kubernetes-engine"
+        );
+        assert_eq!(
+            repo_name("terraform-aws-modules__terraform-aws-eks"),
+            "terraform-aws-eks"
+        );
+        assert_eq!(
+            repo_name("terraform-aws-eks-blueprints"),
+            "terraform-aws-eks-blueprints"
+        );
+    }
+
+    #[test]
+    fn examples_and_test_directories() {
+        let l = Layout::default();
+        assert!(l.is_test("tests/fixtures"));
+        assert!(l.is_test("test/integration/x"));
+        assert!(!l.is_test("latest/x"));
+        assert!(is_example("examples/simple"));
+        assert!(is_example("modules/a/example"));
+        assert!(!is_example("examples-old"));
+    }
 }

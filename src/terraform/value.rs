@@ -24,6 +24,12 @@ pub enum V {
     Unknown,
 }
 
+/// The unknown value, for references into unknown values.
+static UNKNOWN: Tv = Tv {
+    v: V::Unknown,
+    origin: Vec::new(),
+};
+
 /// A value and where it came from: `origin[0]` is where it was written (a tfvars line, a
 /// module argument, a default), followed by the places it passed through on the way to
 /// where it is used (module call arguments).
@@ -97,11 +103,14 @@ impl Tv {
         }
     }
 
-    /// `self[key]` for maps (nested blocks are lists of maps: the first is used).
+    /// `self[key]` for maps (nested blocks are lists of maps: the first is used). Any part of
+    /// an unknown value is unknown (a `dynamic` block over an unknown collection): present,
+    /// never missing.
     pub fn get(&self, key: &str) -> Option<&Tv> {
         match &self.v {
             V::Map(m) => m.get(key),
             V::List(l) if l.len() == 1 => l[0].get(key),
+            V::Unknown => Some(&UNKNOWN),
             _ => None,
         }
     }

@@ -20,6 +20,8 @@ static UNENCRYPTED: RuleMeta = RuleMeta {
 most compliance regimes require encryption at rest. On AWS it is off unless asked for and cannot be \
 turned on for an existing RDS instance without a rebuild, so it must be right from the start.\n\n\
 Checked: `aws_db_instance` / `aws_rds_cluster` `storage_encrypted`, `aws_ebs_volume` `encrypted`, \
+`encrypted = false` on `aws_instance` block devices and `aws_launch_template` \
+`block_device_mappings`, \
 `aws_elasticache_replication_group` `at_rest_encryption_enabled` and `transit_encryption_enabled`, \
 `aws_eks_cluster` `encryption_config` for Kubernetes Secrets. GCP encrypts these by default.",
     help: "set storage_encrypted / encrypted / at_rest_encryption_enabled = true (with a KMS key where required); add encryption_config to EKS clusters",
@@ -28,6 +30,26 @@ Checked: `aws_db_instance` / `aws_rds_cluster` `storage_encrypted`, `aws_ebs_vol
     security_severity: Some("6.0"),
     since: "0.1.0",
 };
+
+/// The `encrypted = false` settings of an instance's `root_block_device` / `ebs_block_device`
+/// blocks or a launch template's `block_device_mappings { ebs { … } }` (also `dynamic` ones).
+fn block_volumes(r: &crate::terraform::Resource) -> Vec<&Tv> {
+    fn blocks(v: Option<&Tv>) -> Vec<&Tv> {
+        v.and_then(Tv::as_list)
+            .map(|l| l.iter().collect())
+            .unwrap_or_default()
+    }
+    let mut volumes = blocks(r.body.get("root_block_device"));
+    volumes.extend(blocks(r.body.get("ebs_block_device")));
+    for m in blocks(r.body.get("block_device_mappings")) {
+        volumes.extend(blocks(m.as_map().and_then(|m| m.get("ebs"))));
+    }
+    volumes
+        .into_iter()
+        .filter_map(|v| v.as_map()?.get("encrypted"))
+        .filter(|e| is_false(Some(e)))
+        .collect()
+}
 
 impl Rule for Unencrypted {
     fn meta(&self) -> &'static RuleMeta {
@@ -66,6 +88,21 @@ impl Rule for Unencrypted {
                     }
                 }
                 "aws_ebs_volume" => check(ctx, "encrypted", "the volume is not encrypted"),
+                // Instance and launch-template volumes: only an explicit `encrypted = false`
+                // (without it, the account's EBS encryption by default decides).
+                "aws_instance" | "aws_launch_template" => {
+                    for v in block_volumes(r) {
+                        report_value(
+                            ctx,
+                            r,
+                            v,
+                            format!(
+                                "`{}` sets encrypted = false on a block device: the volume is not encrypted",
+                                r.address
+                            ),
+                        );
+                    }
+                }
                 "aws_elasticache_replication_group" => {
                     check(
                         ctx,

@@ -18,8 +18,11 @@ static META: RuleMeta = RuleMeta {
     summary: "A taggable resource lacks required tags or labels (default: project, environment)",
     explanation: "Cost reports, ownership and cleanup all depend on tags (AWS) and labels (GCP). \
 The required keys are `[terraform] required-tags` (default `project` and `environment`). AWS \
-provider `default_tags` count. Checked on the main billable resource types: instances, databases, \
-caches, buckets, clusters and node groups.",
+provider `default_tags` and Google provider `default_labels` of the stack count, also for the \
+resources of the modules it calls (they inherit the root's provider configuration). Auto \
+Scaling groups are read from their `tag` blocks (also `dynamic` ones). Checked on the main \
+billable resource types (instances, databases, caches, buckets, clusters and node groups) that a \
+stack deploys: not in usage examples and tests.",
     help: "add the required keys to tags (AWS, or the provider's default_tags) / labels (GCP)",
     fail_example: "resource \"google_storage_bucket\" \"assets\" {\n  name     = \"assets\"\n  location = \"EU\"\n}\n",
     pass_example: "resource \"google_storage_bucket\" \"assets\" {\n  name     = \"assets\"\n  location = \"EU\"\n  labels = {\n    project     = \"shop\"\n    environment = \"prod\"\n  }\n}\n",
@@ -65,29 +68,38 @@ impl Rule for RequiredTags {
             let Some(path) = tag_path(&r.rtype) else {
                 continue;
             };
-            // AWS provider default_tags of the same stack apply to every AWS resource.
-            let defaults: Vec<String> = if r.rtype.starts_with("aws_") {
-                tf.providers
-                    .iter()
-                    .filter(|p| p.stack == r.stack && p.rtype == "aws")
-                    .filter_map(|p| p.body.path(&["default_tags", "tags"]))
-                    .filter_map(Tv::as_map)
-                    .flat_map(|m| m.keys().cloned())
-                    .collect()
-            } else {
-                Vec::new()
+            // The stack's provider defaults (AWS `default_tags`, Google `default_labels`)
+            // apply to its resources, also to those of the modules it calls.
+            let Some(defaults) = provider_defaults(tf, r) else {
+                continue;
             };
             let tags = r.attr(path);
             if tags.is_some_and(|t| !t.is_wholly_known()) {
                 continue;
             }
-            let keys: Vec<&String> = tags
+            let mut keys: Vec<String> = tags
                 .and_then(Tv::as_map)
-                .map(|m| m.keys().collect())
+                .map(|m| m.keys().cloned().collect())
                 .unwrap_or_default();
+            // Auto Scaling groups are tagged with `tag { key = … }` blocks (often `dynamic`).
+            if r.rtype == "aws_autoscaling_group"
+                && let Some(blocks) = r.body.get("tag")
+            {
+                let Some(list) = blocks.as_list() else {
+                    continue;
+                };
+                let block_keys: Option<Vec<String>> = list
+                    .iter()
+                    .map(|b| b.as_map()?.get("key")?.to_str())
+                    .collect();
+                let Some(block_keys) = block_keys else {
+                    continue;
+                };
+                keys.extend(block_keys);
+            }
             let missing: Vec<&str> = required
                 .iter()
-                .filter(|k| !keys.contains(k) && !defaults.contains(k))
+                .filter(|k| !keys.contains(k) && !defaults.contains(*k))
                 .map(String::as_str)
                 .collect();
             if missing.is_empty() {
@@ -109,6 +121,39 @@ impl Rule for RequiredTags {
             }
         }
     }
+}
+
+/// The keys the stack's provider configurations add to every resource of `r`'s provider:
+/// AWS `default_tags { tags = … }` (not applied to Auto Scaling groups, which the provider
+/// does not tag by default), Google `default_labels`. `None` when they are unknown (the
+/// resource may well be tagged).
+fn provider_defaults(tf: &TfModel, r: &crate::terraform::Resource) -> Option<Vec<String>> {
+    let (names, path): (&[&str], &[&str]) = if r.rtype.starts_with("aws_") {
+        if r.rtype == "aws_autoscaling_group" {
+            return Some(Vec::new());
+        }
+        (&["aws"], &["default_tags", "tags"])
+    } else if r.rtype.starts_with("google_") {
+        (&["google", "google-beta"], &["default_labels"])
+    } else {
+        return Some(Vec::new());
+    };
+    let mut keys = Vec::new();
+    for p in tf
+        .providers
+        .iter()
+        .filter(|p| p.stack == r.stack && names.contains(&p.rtype.as_str()))
+    {
+        match p.body.path(path) {
+            None => {}
+            Some(t) if !t.is_known() => return None,
+            Some(t) => match t.as_map() {
+                Some(m) => keys.extend(m.keys().cloned()),
+                None => return None,
+            },
+        }
+    }
+    Some(keys)
 }
 
 pub struct NamingConvention;

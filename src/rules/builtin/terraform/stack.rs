@@ -6,7 +6,7 @@ use crate::diagnostics::RuleMeta;
 use crate::diagnostics::Severity;
 use crate::rules::rule::{Ctx, Rule};
 use crate::terraform::value::Tv;
-use crate::terraform::{ProblemKind, TfModel};
+use crate::terraform::{ProblemKind, StackKind, TfModel};
 
 pub struct StateBackend;
 
@@ -20,7 +20,9 @@ static BACKEND: RuleMeta = RuleMeta {
     explanation: "State on a laptop is lost with it and cannot be shared; remote state without \
 locking lets two `terraform apply` runs (a colleague and CI) write it at once and corrupt it. \
 Reported: root stacks without a `backend` block, and `s3` backends with neither `dynamodb_table` nor \
-`use_lockfile = true`.",
+`use_lockfile = true`. A root stack is a directory no other code calls as a module that has a \
+backend, or provider configuration and a tfvars file; reusable modules (called by other code, or \
+with an `examples/` directory), usage examples and test directories are not stacks.",
     help: "configure a remote backend with locking (gcs, azurerm and remote lock natively; s3 needs use_lockfile = true or dynamodb_table)",
     fail_example: "terraform {\n  backend \"s3\" {\n    bucket = \"acme-tfstate\"\n    key    = \"prod/terraform.tfstate\"\n    region = \"eu-west-1\"\n  }\n}\n",
     pass_example: "terraform {\n  backend \"s3\" {\n    bucket       = \"acme-tfstate\"\n    key          = \"prod/terraform.tfstate\"\n    region       = \"eu-west-1\"\n    use_lockfile = true\n  }\n}\n",
@@ -34,7 +36,7 @@ impl Rule for StateBackend {
     }
 
     fn check_terraform(&self, tf: &TfModel, ctx: &mut Ctx<'_>) {
-        for s in &tf.stacks {
+        for s in tf.stacks.iter().filter(|s| s.kind == StackKind::Root) {
             let dir = if s.dir.is_empty() { "." } else { &s.dir };
             match &s.backend {
                 None => {
@@ -64,8 +66,8 @@ static PINNED: RuleMeta = RuleMeta {
     summary: "A stack does not pin the Terraform version or a provider's version",
     explanation: "Without `required_version` and provider `version` constraints, the next `init` can \
 pick up a major release with breaking changes, and two machines can apply with different \
-providers. Reported for root stacks: no `required_version` in a `terraform` block, and \
-`required_providers` entries without `version`.",
+providers. Reported for root stacks (see TF010: not for reusable modules, examples or tests): no \
+`required_version` in a `terraform` block, and `required_providers` entries without `version`.",
     help: "add required_version = \"~> 1.9\" and a version constraint for every provider in required_providers (and commit .terraform.lock.hcl)",
     fail_example: "terraform {\n  required_providers {\n    google = {\n      source = \"hashicorp/google\"\n    }\n  }\n}\n",
     pass_example: "terraform {\n  required_version = \"~> 1.9\"\n  required_providers {\n    google = {\n      source  = \"hashicorp/google\"\n      version = \"~> 6.0\"\n    }\n  }\n}\n",
@@ -79,7 +81,7 @@ impl Rule for PinnedVersions {
     }
 
     fn check_terraform(&self, tf: &TfModel, ctx: &mut Ctx<'_>) {
-        for s in &tf.stacks {
+        for s in tf.stacks.iter().filter(|s| s.kind == StackKind::Root) {
             let dir = if s.dir.is_empty() { "." } else { &s.dir };
             if !s.required_version {
                 let at = s.terraform_block.as_ref().unwrap_or(&s.first_file);
@@ -145,7 +147,9 @@ static MISSING_MODULE: RuleMeta = RuleMeta {
     tags: &["correctness"],
     summary: "A module call's local source directory holds no Terraform files",
     explanation: "`terraform init` fails on a local module source that does not exist, so the stack \
-cannot be planned at all; the resources it should create are not checked either.",
+cannot be planned at all; the resources it should create are not checked either. Not reported in \
+test directories (`[terraform] test-dirs`, default `test` and `tests`): a test harness copies or \
+links the modules its fixtures call.",
     help: "fix the relative path in `source` (it is relative to the calling module's directory)",
     fail_example: "module \"db\" {\n  source = \"../modules/databse\"\n}\n",
     pass_example: "module \"db\" {\n  source = \"../modules/database\"\n}\n",
