@@ -142,11 +142,15 @@ fn values_and_template_origins_point_at_real_lines() {
         line_of(&fs, "web/values-prod.yaml", primary.span),
         (3, "  privileged: true".to_string())
     );
-    // literal template text
+    // literal template text: each line of a text run maps to its own template line, not to
+    // the line where the run starts
     let at = dep.text.find("kind: Deployment").expect("kind");
     let o = dep.origins.primary(Span::new(at, at + 1)).expect("origin");
     assert_eq!(o.role, Role::Template);
-    assert_eq!(line_of(&fs, "web/templates/deployment.yaml", o.span).0, 1);
+    assert_eq!(
+        line_of(&fs, "web/templates/deployment.yaml", o.span),
+        (2, "kind: Deployment".to_string())
+    );
 }
 
 #[test]

@@ -1569,6 +1569,31 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
                 }
                 let rs = s0.max(a) - a;
                 let re = e0.min(z) - a;
+                // Literal template text is copied byte for byte: map each of its lines to its
+                // own template line, so a finding on the third line of a text run does not
+                // point at the line where the run starts.
+                if let Rec::Tmpl { file, start, end } = rec
+                    && let Some((Some(p), _)) = file_paths.get(*file as usize)
+                    && (*end - *start) as usize == e0 - s0
+                    && text[s0.max(a)..e0.min(z)].contains('\n')
+                {
+                    let stop = e0.min(z);
+                    let mut ls = s0.max(a);
+                    while ls < stop {
+                        let le = text[ls..stop].find('\n').map_or(stop, |i| ls + i + 1);
+                        let at = *start as usize + (ls - s0);
+                        om.push(
+                            Span::new(ls - a, le - a),
+                            Origin {
+                                path: p.clone(),
+                                span: Span::new(at, at + (le - ls)),
+                                role: Role::Template,
+                            },
+                        );
+                        ls = le;
+                    }
+                    continue;
+                }
                 let origin = match rec {
                     Rec::Tmpl { file, start, end } => match file_paths.get(*file as usize) {
                         Some((Some(p), _)) => Origin {
