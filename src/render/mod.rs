@@ -220,6 +220,12 @@ pub trait Fs: Sync {
     fn list(&self, dir: &str) -> Vec<String>;
     fn is_dir(&self, rel: &str) -> bool;
     fn is_file(&self, rel: &str) -> bool;
+    /// The YAML documents of a file the parse stage already parsed without error (exactly
+    /// what `parse::yaml::parse` gives for its text), so that builders do not parse a file
+    /// twice; `None` when there are none to reuse.
+    fn docs(&self, _rel: &str) -> Option<&[crate::parse::yaml::YamlDoc]> {
+        None
+    }
 }
 
 /// Resolve `rel` against the root directory of `dir`, refusing anything that would leave

@@ -92,6 +92,8 @@ pub static RENDER_RULES: &[&RuleMeta] = &[
 /// CD renders from.
 pub struct LoadedFs<'a> {
     loaded: HashMap<&'a str, &'a Arc<SourceFile>>,
+    /// The documents of the YAML files that parsed without error.
+    docs: HashMap<&'a str, &'a [yaml::YamlDoc]>,
     files: BTreeSet<&'a str>,
     dirs: BTreeMap<String, BTreeSet<String>>,
     disk: DiskFs,
@@ -125,6 +127,14 @@ impl<'a> LoadedFs<'a> {
                 .iter()
                 .filter_map(|f| Some((f.path.as_ref(), f.source.as_ref()?)))
                 .collect(),
+            docs: files
+                .iter()
+                .filter(|f| f.entry.kind.is_yaml_like() && f.status == Status::Parsed)
+                .filter_map(|f| match &f.content {
+                    Content::Docs(d) => Some((f.path.as_ref(), d.as_slice())),
+                    _ => None,
+                })
+                .collect(),
             files: files.iter().map(|f| f.path.as_ref()).collect(),
             dirs,
             disk: DiskFs::new(root),
@@ -133,6 +143,9 @@ impl<'a> LoadedFs<'a> {
 }
 
 impl Fs for LoadedFs<'_> {
+    fn docs(&self, rel: &str) -> Option<&[yaml::YamlDoc]> {
+        self.docs.get(rel).copied()
+    }
     fn read(&self, rel: &str) -> Option<Arc<SourceFile>> {
         match self.loaded.get(rel) {
             Some(src) => Some(Arc::clone(src)),

@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use crate::parse::node::Node;
+use crate::parse::yaml::YamlDoc;
 use crate::source::{SourceFile, Span};
 
 use super::{
@@ -224,7 +225,7 @@ struct Builder<'f> {
     unsupported: Vec<String>,
 }
 
-impl Builder<'_> {
+impl<'f> Builder<'f> {
     fn err(
         &mut self,
         path: &Arc<str>,
@@ -265,6 +266,22 @@ impl Builder<'_> {
         parsed
     }
 
+    /// The documents of a repository file: those the parse stage already made, else parsed
+    /// here (a syntax error is reported, and `None` returned, as `parse_yaml` does).
+    fn file_docs(
+        &mut self,
+        src: &SourceFile,
+        file: &Arc<str>,
+        what: &str,
+    ) -> (std::borrow::Cow<'f, [YamlDoc]>, bool) {
+        if let Some(docs) = self.fs.docs(&src.path) {
+            return (std::borrow::Cow::Borrowed(docs), false);
+        }
+        let parsed = self.parse_yaml(&src.text, file, None, what);
+        let failed = parsed.error.is_some();
+        (std::borrow::Cow::Owned(parsed.docs), failed)
+    }
+
     /// Read and parse `dir`'s kustomization. `from`: the entry that named it.
     fn read_kust(&mut self, dir: &str, from: Option<(&Arc<str>, Span)>) -> Option<(Kust, Node)> {
         let Some(path) = kustomization_file(self.fs, dir) else {
@@ -287,15 +304,15 @@ impl Builder<'_> {
         };
         let file: Arc<str> = Arc::from(src.path.as_str());
         self.inputs.push(file.clone());
-        let parsed = self.parse_yaml(&src.text, &file, None, "kustomization");
-        if parsed.error.is_some() {
+        let (docs, failed) = self.file_docs(&src, &file, "kustomization");
+        if failed {
             return None;
         }
-        let root = parsed
-            .docs
-            .into_iter()
-            .map(|d| d.root)
+        let root = docs
+            .iter()
+            .map(|d| &d.root)
             .find(|r| !r.is_null())
+            .cloned()
             .unwrap_or_else(|| Node::null(Span::new(0, 0)));
         if root.as_map().is_none() && !root.is_null() {
             self.err(
@@ -610,9 +627,9 @@ impl Builder<'_> {
     /// The objects of a YAML file (lists expanded), as trees with origins.
     fn objects(&mut self, src: &SourceFile, role: Role) -> Vec<N> {
         let file: Arc<str> = Arc::from(src.path.as_str());
-        let parsed = self.parse_yaml(&src.text, &file, None, "YAML");
+        let (docs, _) = self.file_docs(src, &file, "YAML");
         let mut out = Vec::new();
-        for d in &parsed.docs {
+        for d in docs.iter() {
             if d.root.is_null() {
                 continue;
             }
@@ -772,14 +789,12 @@ impl Builder<'_> {
                     return None;
                 };
                 let file: Arc<str> = Arc::from(src.path.as_str());
-                let parsed = self.parse_yaml(&src.text, &file, None, "patch");
-                if parsed.error.is_some() {
+                let (docs, failed) = self.file_docs(&src, &file, "patch");
+                if failed {
                     return None;
                 }
                 Some(
-                    parsed
-                        .docs
-                        .iter()
+                    docs.iter()
                         .filter(|d| !d.root.is_null())
                         .map(|d| N::from_node(&d.root, &file, p.role))
                         .collect(),
