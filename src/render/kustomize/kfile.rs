@@ -285,7 +285,8 @@ fn pairs(n: Option<&Node>, file: &Arc<str>, role: Role) -> Vec<(String, String, 
     out
 }
 
-fn selector(n: &Node) -> Selector {
+/// A `target`/`select`/`reject` selector entry.
+pub(super) fn selector(n: &Node) -> Selector {
     let s = |k: &str| n.get(k).and_then(str_of);
     Selector {
         group: s("group"),

@@ -76,19 +76,6 @@ fn text(n: &Node) -> Option<String> {
     n.key_text().filter(|_| !n.is_null()).map(str::to_string)
 }
 
-fn selector(n: &Node) -> Selector {
-    let s = |k: &str| n.get(k).and_then(text);
-    Selector {
-        group: s("group"),
-        version: s("version"),
-        kind: s("kind"),
-        name: s("name"),
-        namespace: s("namespace"),
-        label_selector: s("labelSelector"),
-        annotation_selector: s("annotationSelector"),
-    }
-}
-
 /// The `replacements:` entries of a kustomization (`None` when it has none); malformed
 /// entries are returned as (span, message).
 pub fn entries(list: &Node, file: &Arc<str>, invalid: &mut Vec<(Span, String)>) -> Vec<Entry> {
@@ -123,7 +110,7 @@ pub fn parse(n: &Node, file: &Arc<str>) -> Result<Replacement, String> {
         return Err("a replacement must be a mapping".into());
     }
     let source = n.get("source").map(|s| Source {
-        sel: selector(s),
+        sel: super::kfile::selector(s),
         field_path: s
             .get("fieldPath")
             .and_then(text)
@@ -150,12 +137,12 @@ pub fn parse(n: &Node, file: &Arc<str>) -> Result<Replacement, String> {
             field_paths.push(("metadata.name".into(), t.span));
         }
         targets.push(Target {
-            select: t.get("select").map(selector),
+            select: t.get("select").map(super::kfile::selector),
             reject: t
                 .get("reject")
                 .into_iter()
                 .flat_map(Node::items)
-                .map(selector)
+                .map(super::kfile::selector)
                 .collect(),
             field_paths,
             delimiter: t.path(&["options", "delimiter"]).and_then(text),
