@@ -242,3 +242,53 @@ fn a_suppression_needs_a_reason() {
         }
     }
 }
+
+/// A flow list closed left of its key's indentation takes the parser's re-indent path; the
+/// spans of warnings after it are the original file's (the audit's live bug: OCT001 at 6:3
+/// instead of 6:1).
+#[test]
+fn warning_positions_after_a_reindented_flow_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "top.yaml", "a:\n  b: [\n    1,\n]\nc: 1\nc: 2\n");
+    write(
+        d,
+        "nested.yaml",
+        "spec:\n  template:\n    args: [\n      a,\n  ]\n  x: 1\n  x: 2\n",
+    );
+    let o = run(
+        &[
+            "check",
+            ".",
+            "--no-config",
+            "--select",
+            "OCT001",
+            "-f",
+            "json",
+        ],
+        d,
+    );
+    let got: Vec<(String, u64, u64, u64, u64)> = json(&o)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            let r = &l["region"];
+            (
+                l["path"].as_str().unwrap_or("").to_string(),
+                r["start_line"].as_u64().unwrap_or(0),
+                r["start_column"].as_u64().unwrap_or(0),
+                r["end_line"].as_u64().unwrap_or(0),
+                r["end_column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("nested.yaml".to_string(), 7, 3, 7, 4),
+            ("top.yaml".to_string(), 6, 1, 6, 2),
+        ]
+    );
+}
