@@ -27,18 +27,22 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 declare -A GROUPS_FILES=(
-    [report]="src/report/sarif.rs src/report/json.rs src/report/github.rs src/report/text.rs src/report/summary.rs src/report/mod.rs"
-    [suppress]="src/diagnostics/suppress.rs src/diagnostics/baseline.rs src/diagnostics/finding.rs src/diagnostics/engine.rs"
+    [sarif]="src/report/sarif.rs src/report/github.rs src/report/json.rs"
     [finalize]="src/finalize.rs"
     [env]="src/config/env.rs src/config/environments.rs src/model/envs.rs"
-    [secrets]="src/redact.rs src/secrets.rs"
-    [spans]="src/source.rs src/parse/yaml.rs src/parse/node.rs"
+    [suppress]="src/diagnostics/suppress.rs src/diagnostics/baseline.rs"
+    [redact]="src/redact.rs"
+    [source]="src/source.rs"
+    [yaml]="src/parse/yaml.rs src/parse/node.rs"
+    [text]="src/report/text.rs src/report/summary.rs src/report/mod.rs"
+    [diagnostics]="src/diagnostics/finding.rs src/diagnostics/engine.rs src/diagnostics/meta.rs"
+    [secrets]="src/secrets.rs"
     [parse]="src/parse/json.rs src/parse/hcl.rs src/parse/file.rs"
     [terraform]="src/terraform/eval.rs src/terraform/funcs.rs"
     [render]="src/render"
 )
-# Priority order (the contracts most likely to hurt users when wrong come first).
-ORDER=(report suppress finalize env secrets spans parse terraform render)
+# Priority order: the contracts most likely to hurt users when wrong come first.
+ORDER=(sarif finalize env suppress redact source yaml text diagnostics secrets parse terraform render)
 
 if ! cargo mutants --version >/dev/null 2>&1; then
     echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2
@@ -79,7 +83,12 @@ mkdir -p "$tree" "$CARGO_TARGET_DIR" "$work/out"
 if [[ ! -d $CARGO_TARGET_DIR/debug/.fingerprint && -d target/debug/.fingerprint ]]; then
     echo "seeding $CARGO_TARGET_DIR from target/debug (once)"
     mkdir -p "$CARGO_TARGET_DIR/debug"
-    cp -a target/debug/.fingerprint target/debug/build target/debug/deps "$CARGO_TARGET_DIR/debug/"
+    # Hard links where possible: dependencies are never rewritten (the crate's own outputs
+    # get new names in the mirror, whose path differs); fingerprints are rewritten in place,
+    # so they are copied.
+    cp -al target/debug/build target/debug/deps "$CARGO_TARGET_DIR/debug/" 2>/dev/null \
+        || cp -a target/debug/build target/debug/deps "$CARGO_TARGET_DIR/debug/"
+    cp -a target/debug/.fingerprint "$CARGO_TARGET_DIR/debug/"
 fi
 
 # Mirror the tree: tracked files and new files not ignored. Files whose content did not
