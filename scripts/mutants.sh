@@ -18,7 +18,7 @@
 # with its own target directory. A stable path keeps cargo's incremental caches valid from one
 # run to the next, so only the first run compiles the crate from scratch; the working tree is
 # never touched. The first run seeds that target directory from ./target/debug when it exists.
-# Tests per mutant and timeouts come from .cargo/mutants.toml; one job at a time (-j 1): the
+# Tests per mutant come from GROUP_TESTS below, timeouts from .cargo/mutants.toml; one mutant at a time (--in-place): the
 # machine this was written on has two cores shared with other builds. Extra arguments after
 # `--` go to cargo mutants (e.g. `-- --timeout 300`). Results: $OCTOLINT_MUTANTS_DIR/out/<group>/
 # (mutants.out/outcomes.json, caught.txt, missed.txt, unviable.txt, timeout.txt).
@@ -29,7 +29,8 @@ repo=$PWD
 declare -A GROUPS_FILES=(
     [sarif]="src/report/sarif.rs src/report/github.rs src/report/json.rs"
     [finalize]="src/finalize.rs"
-    [env]="src/config/env.rs src/config/environments.rs src/model/envs.rs"
+    [env]="src/config/env.rs src/config/environments.rs"
+    [envs]="src/model/envs.rs"
     [suppress]="src/diagnostics/suppress.rs src/diagnostics/baseline.rs"
     [redact]="src/redact.rs"
     [source]="src/source.rs"
@@ -41,8 +42,20 @@ declare -A GROUPS_FILES=(
     [terraform]="src/terraform/eval.rs src/terraform/funcs.rs"
     [render]="src/render"
 )
+# The tests each group's mutants run (cargo test arguments): the focused suites that pin the
+# group's contracts. Every integration test binary links the crate, and `--lib` compiles it a
+# second time (with cfg(test)), so each one left out saves seconds per mutant.
+ALL_TESTS="--lib --test contracts --test config_tables --test fixtures"
+declare -A GROUP_TESTS=(
+    [sarif]="--test contracts --test fixtures"
+    [finalize]="--test contracts --test fixtures"
+    [env]="--lib --test config_tables"
+    [envs]="--lib --test config_tables"
+    [suppress]="--lib --test contracts --test fixtures"
+    [text]="--test contracts --test fixtures"
+)
 # Priority order: the contracts most likely to hurt users when wrong come first.
-ORDER=(sarif finalize env suppress redact source yaml text diagnostics secrets parse terraform render)
+ORDER=(sarif finalize env envs suppress redact source yaml text diagnostics secrets parse terraform render)
 
 if ! cargo mutants --version >/dev/null 2>&1; then
     echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2
@@ -106,7 +119,7 @@ done < "$work/files"
 tr '\0' '\n' < "$work/files" | sort > "$work/wanted"
 comm -23 "$work/mirrored" "$work/wanted" | while IFS= read -r f; do rm -f "$tree/$f"; done
 cd "$tree"
-common=(--in-place -j 1 --no-shuffle)
+common=(--in-place --no-shuffle) # --in-place runs one mutant at a time
 
 if [[ $mode == diff ]]; then
     base=${BASE:-main}
@@ -117,7 +130,8 @@ if [[ $mode == diff ]]; then
     fi
     out=$work/out/diff
     rm -rf "$out"
-    cargo mutants "${common[@]}" --in-diff "$work/in.diff" --output "$out" "${extra[@]}" || status=$?
+    read -ra tests <<< "$ALL_TESTS"
+    cargo mutants "${common[@]}" --in-diff "$work/in.diff" --output "$out" "${extra[@]}" -- "${tests[@]}" || status=$?
     echo "results: $out/mutants.out"
     exit "${status:-0}"
 fi
@@ -139,7 +153,8 @@ for g in "${groups[@]}"; do
     out=$work/out/$g
     rm -rf "$out"
     echo "== $g: ${GROUPS_FILES[$g]}"
-    cargo mutants "${common[@]}" "${files[@]}" --output "$out" "${extra[@]}" || status=$?
+    read -ra tests <<< "${GROUP_TESTS[$g]:-$ALL_TESTS}"
+    cargo mutants "${common[@]}" "${files[@]}" --output "$out" "${extra[@]}" -- "${tests[@]}" || status=$?
     for k in caught missed timeout unviable; do
         printf '%s %s: %s\n' "$g" "$k" "$(wc -l < "$out/mutants.out/$k.txt" 2>/dev/null || echo 0)"
     done
