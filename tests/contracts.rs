@@ -292,3 +292,225 @@ fn warning_positions_after_a_reindented_flow_list() {
         ]
     );
 }
+
+/// One credential, one finding: a TF013 finding on the same bytes as a secret finding
+/// (`redact`, a SEC rule) gives way; touching, distant or other-file TF013 findings stay, and
+/// neither a non-secret SEC finding nor a redacted TF013 finding counts as a secret.
+#[test]
+fn tf013_gives_way_to_a_secret_finding_on_the_same_bytes() {
+    use octolint::catalog::all_meta;
+    use octolint::diagnostics::{Finding, Location, new_finding};
+    use octolint::finalize::prefer_secret_findings;
+    use octolint::source::Span;
+    use std::sync::Arc;
+
+    let metas = all_meta();
+    let meta = |id: &str| {
+        *metas
+            .iter()
+            .find(|m| m.id == id)
+            .unwrap_or_else(|| panic!("{id} is a rule"))
+    };
+    let finding = |id: &str, path: &str, start: usize, end: usize, redact: bool| -> Finding {
+        let mut f = new_finding(
+            meta(id),
+            Location::new(Arc::from(path), Some(Span::new(start, end))),
+            format!("{id} {path} {start}..{end}"),
+        );
+        f.redact = redact;
+        f
+    };
+    let all = |fs: Vec<Finding>| -> Vec<String> {
+        prefer_secret_findings(fs)
+            .into_iter()
+            .map(|f| f.message)
+            .collect()
+    };
+    // No secret at all: everything stays, as it was.
+    assert_eq!(
+        all(vec![
+            finding("TF013", "a.tf", 10, 20, true),
+            finding("K8S001", "a.tf", 10, 20, false),
+        ]),
+        ["TF013 a.tf 10..20", "K8S001 a.tf 10..20"]
+    );
+    let kept = all(vec![
+        finding("SEC001", "a.tf", 10, 20, true),
+        // Overlapping the secret from either side, or inside it: dropped.
+        finding("TF013", "a.tf", 5, 11, true),
+        finding("TF013", "a.tf", 19, 30, true),
+        finding("TF013", "a.tf", 12, 14, true),
+        // Touching it on the left or the right: kept.
+        finding("TF013", "a.tf", 0, 10, true),
+        finding("TF013", "a.tf", 20, 25, true),
+        // Elsewhere in the file, or the same bytes of another file: kept.
+        finding("TF013", "a.tf", 40, 50, true),
+        finding("TF013", "b.tf", 10, 20, true),
+        // Another rule on the secret's bytes: kept.
+        finding("K8S001", "a.tf", 10, 20, false),
+    ]);
+    assert_eq!(
+        kept,
+        [
+            "SEC001 a.tf 10..20",
+            "TF013 a.tf 0..10",
+            "TF013 a.tf 20..25",
+            "TF013 a.tf 40..50",
+            "TF013 b.tf 10..20",
+            "K8S001 a.tf 10..20",
+        ]
+    );
+    // A SEC finding that is not redacted is no secret value; a redacted finding of another
+    // rule is no secret finding.
+    assert_eq!(
+        all(vec![
+            finding("SEC001", "c.tf", 10, 20, false),
+            finding("TF013", "c.tf", 10, 20, true),
+            finding("K8S001", "d.tf", 10, 20, true),
+            finding("TF013", "d.tf", 12, 18, true),
+        ]),
+        [
+            "SEC001 c.tf 10..20",
+            "TF013 c.tf 10..20",
+            "K8S001 d.tf 10..20",
+            "TF013 d.tf 12..18"
+        ]
+    );
+}
+
+/// Paths are shown as the user typed the checked directory: findings, related locations,
+/// sources and skipped files.
+#[test]
+fn display_paths_prefix_every_path_with_the_checked_directory() {
+    use octolint::catalog::all_meta;
+    use octolint::diagnostics::{Location, new_finding};
+    use octolint::finalize::display_paths;
+    use octolint::outcome::{PathPrefixes, Skipped};
+    use octolint::source::{SourceFile, Span};
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    let metas = all_meta();
+    let mut f = new_finding(
+        metas[0],
+        Location::new(Arc::from("pod.yaml"), Some(Span::new(0, 1))),
+        "m".into(),
+    );
+    f.related.push(Location::new(
+        Arc::from("values.yaml"),
+        Some(Span::new(0, 1)),
+    ));
+    let mut findings = vec![f];
+    let mut sources: HashMap<Arc<str>, Arc<SourceFile>> = HashMap::from([(
+        Arc::from("pod.yaml"),
+        Arc::new(SourceFile::new(
+            "pod.yaml",
+            "pod.yaml".into(),
+            "a: 1\n".into(),
+        )),
+    )]);
+    let mut skipped = vec![Skipped {
+        path: "big.yaml".into(),
+        reason: "too large".into(),
+    }];
+    let prefixes = PathPrefixes {
+        display: "k8s/".into(),
+        repo: "deploy/k8s/".into(),
+    };
+    display_paths(&mut findings, &mut sources, &mut skipped, &prefixes);
+    assert_eq!(findings[0].location.path.as_ref(), "k8s/pod.yaml");
+    assert_eq!(findings[0].related[0].path.as_ref(), "k8s/values.yaml");
+    assert_eq!(
+        sources.keys().map(|k| k.as_ref()).collect::<Vec<_>>(),
+        ["k8s/pod.yaml"]
+    );
+    assert_eq!(skipped[0].path, "k8s/big.yaml");
+    // Checking `.`: nothing changes.
+    display_paths(
+        &mut findings,
+        &mut sources,
+        &mut skipped,
+        &PathPrefixes::default(),
+    );
+    assert_eq!(findings[0].location.path.as_ref(), "k8s/pod.yaml");
+}
+
+/// The secret allowlist's fingerprints suppress secret findings only; the baseline's suppress
+/// any finding; neither touches a finding whose fingerprint it does not list.
+#[test]
+fn allowlisted_and_baselined_fingerprints_suppress_exactly_their_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "pod.yaml", &pod("p", "c"));
+    // Built at run time, so that the repository holds no secret-looking literal.
+    let token = format!("ghp_{}", "Q7w2Er9Ty4Ui1Op6As3Df8Gh5Jk0Lz7Xc2Vb");
+    write(d, "app.env", &format!("GITHUB_TOKEN={token}\n"));
+    let state = |extra: &[&str]| -> Vec<(String, String)> {
+        let mut argv = vec!["check", ".", "--select", "K8S001,SEC", "-f", "json"];
+        argv.extend_from_slice(extra);
+        let v = json(&run(&argv, d));
+        let mut out: Vec<(String, String)> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap_or("").to_string(),
+                    f["suppression"]["kind"].as_str().unwrap_or("-").to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let v = json(&run(
+        &["check", ".", "--select", "K8S001,SEC", "-f", "json"],
+        d,
+    ));
+    let fp = |rule: &str| -> String {
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule_id"].as_str().is_some_and(|r| r.starts_with(rule)))
+            .and_then(|f| f["fingerprint"].as_str())
+            .unwrap_or_else(|| panic!("a {rule} finding: {v}"))
+            .to_string()
+    };
+    let (k8s, sec) = (fp("K8S001"), fp("SEC"));
+    let sec_id = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find_map(|f| f["rule_id"].as_str().filter(|r| r.starts_with("SEC")))
+        .expect("secret rule")
+        .to_string();
+    assert_eq!(
+        state(&[]),
+        [("K8S001".into(), "-".into()), (sec_id.clone(), "-".into())]
+    );
+    // Both fingerprints in the secret allowlist: only the secret is suppressed.
+    write(
+        d,
+        "octolint.toml",
+        &format!("[secrets.allowlist]\nfingerprints = [\"{k8s}\", \"{sec}\"]\n"),
+    );
+    assert_eq!(
+        state(&[]),
+        [
+            ("K8S001".into(), "-".into()),
+            (sec_id.clone(), "config".into())
+        ]
+    );
+    std::fs::remove_file(d.join("octolint.toml")).expect("rm");
+    // The baseline lists the K8S001 finding only.
+    write(
+        d,
+        "baseline.json",
+        &format!("{{\"version\": 1, \"fingerprints\": [\"{k8s}\"]}}"),
+    );
+    assert_eq!(
+        state(&["--baseline", "baseline.json", "--show-suppressed"]),
+        [("K8S001".into(), "baseline".into()), (sec_id, "-".into())]
+    );
+}
