@@ -52,6 +52,15 @@ fn environment_words_of_a_name() {
     for (name, want) in rows {
         assert_eq!(Env::from_name(name), *want, "from_name({name:?})");
     }
+    // And back: the canonical names, as configuration keys and in messages.
+    for (env, name) in [
+        (Env::Dev, "dev"),
+        (Env::Staging, "staging"),
+        (Env::Prod, "prod"),
+    ] {
+        assert_eq!((env.as_str(), env.to_string()), (name, name.to_string()));
+        assert_eq!(Env::from_name(name), Some(env));
+    }
 }
 
 /// `Env::from_path`: the file name's stem first, then directories from the deepest up.

@@ -514,3 +514,32 @@ fn allowlisted_and_baselined_fingerprints_suppress_exactly_their_findings() {
         [("K8S001".into(), "baseline".into()), (sec_id, "-".into())]
     );
 }
+
+/// GitHub annotations: a suppressed finding is left out, unless `--show-suppressed`.
+#[test]
+fn github_annotations_leave_suppressed_findings_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "a.yaml", &pod("a", "c"));
+    write(
+        d,
+        "b.yaml",
+        &pod("b", "c").replace(
+            "privileged: true",
+            "privileged: true # octolint:ignore K8S001 -- device plugin",
+        ),
+    );
+    let lines = |extra: &[&str]| -> Vec<String> {
+        let mut argv = vec!["check", ".", "--select", "K8S001", "-f", "github"];
+        argv.extend_from_slice(extra);
+        String::from_utf8_lossy(&run(&argv, d).stdout)
+            .lines()
+            .map(|l| l.split(",line=").next().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(lines(&[]), ["::error file=a.yaml"]);
+    assert_eq!(
+        lines(&["--show-suppressed"]),
+        ["::error file=a.yaml", "::error file=b.yaml"]
+    );
+}
