@@ -538,8 +538,123 @@ fn github_annotations_leave_suppressed_findings_out() {
             .collect()
     };
     assert_eq!(lines(&[]), ["::error file=a.yaml"]);
+    // The message: no environment list on a plain file's finding, then the help.
+    let out = String::from_utf8_lossy(
+        &run(&["check", ".", "--select", "K8S001", "-f", "github"], d).stdout,
+    )
+    .into_owned();
+    let message = out.split("::").nth(2).unwrap_or("");
+    assert!(
+        message.starts_with("container `c` of Pod/a runs privileged%0Ahelp: "),
+        "{out}"
+    );
     assert_eq!(
         lines(&["--show-suppressed"]),
         ["::error file=a.yaml", "::error file=b.yaml"]
+    );
+}
+
+/// SARIF results: percent-encoded URIs under `%SRCROOT%` (an absolute `file:///…/` URI), related
+/// locations only when there are some, no empty `properties`, suppressed findings left out
+/// unless asked for and then carrying their justification.
+#[test]
+fn sarif_uris_related_locations_and_suppressions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "my stack/main.tf",
+        "variable \"admin_cidr\" {\n  type = string\n}\n\nresource \"aws_security_group_rule\" \"rdp\" {\n  type              = \"ingress\"\n  from_port         = 3389\n  to_port           = 3389\n  protocol          = \"tcp\"\n  cidr_blocks       = [var.admin_cidr]\n  security_group_id = \"sg-123\"\n}\n\nprovider \"aws\" {\n  region = \"eu-west-1\"\n}\n",
+    );
+    write(
+        d,
+        "my stack/terraform.tfvars",
+        "admin_cidr = \"0.0.0.0/0\"\n",
+    );
+    write(d, "k8s/pod é.yaml", &pod("a", "c"));
+    write(
+        d,
+        "k8s/quiet.yaml",
+        &pod("b", "c").replace(
+            "privileged: true",
+            "privileged: true # octolint:ignore K8S001 -- device plugin",
+        ),
+    );
+    let sarif = |extra: &[&str]| -> serde_json::Value {
+        let mut argv = vec![
+            "check",
+            ".",
+            "--no-config",
+            "--select",
+            "TF001,K8S001",
+            "-f",
+            "sarif",
+        ];
+        argv.extend_from_slice(extra);
+        json(&run(&argv, d))["runs"][0].clone()
+    };
+    let run0 = sarif(&[]);
+    let root = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("root uri")
+        .to_string();
+    let name = d
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("temp dir name");
+    assert!(
+        root.starts_with("file:///") && !root.starts_with("file:////"),
+        "{root}"
+    );
+    assert!(
+        root.ends_with(&format!("/{name}/")) && !root.ends_with("//"),
+        "{root}"
+    );
+    let results = run0["results"].as_array().expect("results");
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap_or("")
+        })
+        .collect();
+    assert_eq!(
+        uris,
+        ["k8s/pod%20%C3%A9.yaml", "my%20stack/terraform.tfvars"]
+    );
+    for r in results {
+        assert!(r.get("properties").is_none(), "{r}");
+        assert!(r.get("suppressions").is_none(), "{r}");
+    }
+    assert!(results[0].get("relatedLocations").is_none());
+    let related = &results[1]["relatedLocations"];
+    assert_eq!(related.as_array().map(Vec::len), Some(1), "{related}");
+    assert_eq!(related[0]["id"], 1);
+    assert_eq!(
+        related[0]["physicalLocation"]["artifactLocation"]["uri"],
+        "my%20stack/main.tf"
+    );
+    assert_eq!(related[0]["physicalLocation"]["region"]["startLine"], 5);
+    assert_eq!(
+        related[0]["message"]["text"],
+        "resource `aws_security_group_rule.rdp`"
+    );
+    // Asked for, the suppressed finding comes with its justification.
+    let shown = sarif(&["--show-suppressed"]);
+    let quiet: Vec<&serde_json::Value> = shown["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(quiet.len(), 1);
+    assert_eq!(
+        quiet[0]["suppressions"],
+        serde_json::json!([{ "kind": "inSource", "justification": "device plugin" }])
+    );
+    assert_eq!(
+        quiet[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "k8s/quiet.yaml"
     );
 }
