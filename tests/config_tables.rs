@@ -651,3 +651,57 @@ fn command_line_select_and_ignore_table() {
         assert_eq!(ids, *want, "{args:?} with:\n{toml}");
     }
 }
+
+/// The Application lookup probes each run of a path's directory segments no longer than the
+/// longest Application directory, once; ties between runs of equal length go to the first
+/// found (the one starting nearer the root).
+#[test]
+fn application_lookup_probes_each_directory_run_once() {
+    let envs = Environments::default();
+    // (application directories, path) → (environment, probes)
+    type Row<'a> = (&'a [(&'a str, Env)], &'a str, Option<Env>, usize);
+    let rows: &[Row] = &[
+        // Runs of `a/b/c`: a, a/b, a/b/c, b, b/c, c.
+        (&[("a/b/c", Env::Prod)], "a/b/c/x.yaml", Some(Env::Prod), 6),
+        // Runs longer than `a/b` (3 bytes) are not probed: a, a/b, b, b/c, c.
+        (&[("a/b", Env::Dev)], "a/b/c/x.yaml", Some(Env::Dev), 5),
+        (
+            &[("b/c", Env::Staging)],
+            "a/b/c/x.yaml",
+            Some(Env::Staging),
+            5,
+        ),
+        (
+            &[("a/b", Env::Dev), ("b/c", Env::Prod)],
+            "a/b/c/x.yaml",
+            Some(Env::Dev),
+            5,
+        ),
+        // The longest matching run wins.
+        (
+            &[("c", Env::Dev), ("b/c", Env::Prod)],
+            "a/b/c/x.yaml",
+            Some(Env::Prod),
+            5,
+        ),
+        // A file at the root has no directory to probe.
+        (&[("a", Env::Dev)], "x.yaml", None, 0),
+        (&[("a", Env::Dev)], "a/x.yaml", Some(Env::Dev), 1),
+    ];
+    for (apps, path, want, probes) in rows {
+        let idx = EnvIndex::new(
+            &envs,
+            apps.iter().map(|(d, e)| (d.to_string(), *e)).collect(),
+        );
+        assert!(std::ptr::eq(idx.environments(), &envs));
+        assert_eq!(idx.probes(), 0);
+        assert_eq!(
+            (idx.app_env(path), idx.probes()),
+            (*want, *probes),
+            "{apps:?} {path}"
+        );
+    }
+    // No Application: no lookup at all.
+    let idx = EnvIndex::new(&envs, Vec::new());
+    assert_eq!((idx.app_env("a/b/x.yaml"), idx.probes()), (None, 0));
+}
