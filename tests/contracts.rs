@@ -611,6 +611,17 @@ fn sarif_uris_related_locations_and_suppressions() {
         "{root}"
     );
     let results = run0["results"].as_array().expect("results");
+    // Each result's ruleIndex points at its rule's descriptor.
+    for r in results {
+        let rule =
+            &run0["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().expect("index") as usize];
+        assert_eq!(rule["id"], r["ruleId"], "{rule}");
+        assert!(
+            rule["name"].as_str().is_some_and(|n| !n.is_empty()),
+            "{rule}"
+        );
+        assert!(rule["shortDescription"]["text"].is_string(), "{rule}");
+    }
     let uris: Vec<&str> = results
         .iter()
         .map(|r| {
@@ -657,4 +668,104 @@ fn sarif_uris_related_locations_and_suppressions() {
         quiet[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "k8s/quiet.yaml"
     );
+}
+
+/// Inline suppression directives by table: where a directive is one, what it covers, its
+/// rules, reason and byte range.
+#[test]
+fn suppression_directive_table() {
+    use octolint::diagnostics::suppress::{directives, find, parse_spec};
+    use octolint::source::SourceFile;
+
+    // (spec after `octolint:ignore`) → (rules, reason)
+    let specs: &[(&str, &[&str], Option<&str>)] = &[
+        (" K8S001", &["K8S001"], None),
+        (
+            " K8S001,K8S002 -- vendor chart",
+            &["K8S001", "K8S002"],
+            Some("vendor chart"),
+        ),
+        (
+            " K8S001 K8S002\tTF001",
+            &["K8S001", "K8S002", "TF001"],
+            None,
+        ),
+        (" K8S001 --", &["K8S001"], None),
+        (" K8S001 --   ", &["K8S001"], None),
+        (" K8S001 -- why # other comment", &["K8S001"], Some("why")),
+        ("", &[], None),
+    ];
+    for (spec, rules, reason) in specs {
+        let (r, why) = parse_spec(spec);
+        assert_eq!(
+            (
+                r.iter().map(String::as_str).collect::<Vec<_>>(),
+                why.as_deref()
+            ),
+            (rules.to_vec(), *reason),
+            "parse_spec({spec:?})"
+        );
+    }
+
+    let text = "\
+a: 1 # octolint:ignore K8S001 -- trailing
+# octolint:ignore all -- own line
+b: 2
+c: 3
+// octolint:ignore TF -- slashes
+d = 4
+e: \"octolint:ignore K8S001\"
+# note: octolint:ignore K8S001
+f: 5 # octolint:ignore privileged-container -- by name
+g: 6 # octolint:ignore K8S002\r
+h: 7
+";
+    let file = SourceFile::new("x.yaml", "x.yaml".into(), text.to_string());
+    let dirs = directives(&file);
+    let summary: Vec<(usize, bool, &str)> = dirs
+        .iter()
+        .map(|d| (d.line, d.own_line, &text[d.start..d.end]))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, false, "# octolint:ignore K8S001 -- trailing"),
+            (2, true, "# octolint:ignore all -- own line"),
+            (5, true, "// octolint:ignore TF -- slashes"),
+            (
+                9,
+                false,
+                "# octolint:ignore privileged-container -- by name"
+            ),
+            (10, false, "# octolint:ignore K8S002"),
+        ]
+    );
+    // (line, rule id, rule name) → the covering directive's line
+    let rows: &[(usize, &str, &str, Option<usize>)] = &[
+        (1, "K8S001", "x", Some(1)),
+        (1, "K8S002", "x", None),
+        // A trailing comment does not cover the next line.
+        (2, "K8S001", "x", Some(2)),
+        // An own-line comment covers its line and the next, not the one after.
+        (3, "K8S009", "x", Some(2)),
+        (4, "K8S009", "x", None),
+        (6, "TF001", "x", Some(5)),
+        (6, "K8S001", "x", None),
+        // In a string or after other comment text: no directive.
+        (7, "K8S001", "x", None),
+        (8, "K8S001", "x", None),
+        (9, "K8S001", "privileged-container", Some(9)),
+        (9, "K8S001", "other-name", None),
+        (10, "K8S002", "x", Some(10)),
+        (11, "K8S002", "x", None),
+        (12, "K8S001", "x", None),
+    ];
+    for (line, id, name, want) in rows {
+        assert_eq!(
+            find(&dirs, *line, id, name).map(|d| d.line),
+            *want,
+            "line {line} {id} {name}"
+        );
+    }
+    assert!(directives(&SourceFile::new("y.yaml", "y.yaml".into(), "a: 1\n".into())).is_empty());
 }
