@@ -769,3 +769,48 @@ h: 7
     }
     assert!(directives(&SourceFile::new("y.yaml", "y.yaml".into(), "a: 1\n".into())).is_empty());
 }
+
+/// A fingerprint hashes the finding's line text, so that two findings of one rule on one
+/// object keep their fingerprints when the other goes away (the counter only separates
+/// findings on identical lines).
+#[test]
+fn fingerprints_of_one_object_do_not_depend_on_each_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let containers = |both: bool| {
+        let mut s =
+            String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n");
+        if both {
+            s.push_str("    - name: web\n      image: nginx:latest\n");
+        }
+        s.push_str("    - name: cache\n      image: redis:latest\n");
+        s
+    };
+    let fps = |d: &Path| -> Vec<(String, String)> {
+        let v = json(&run(&["check", ".", "--select", "K8S002", "-f", "json"], d));
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["message"].as_str().unwrap_or("").to_string(),
+                    f["fingerprint"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    write(d, "pod.yaml", &containers(true));
+    let both = fps(d);
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert!(both.iter().all(|(_, fp)| fp.ends_with(":1")), "{both:?}");
+    write(d, "pod.yaml", &containers(false));
+    let one = fps(d);
+    assert_eq!(one.len(), 1, "{one:?}");
+    assert!(one[0].0.contains("redis"), "{one:?}");
+    assert_eq!(
+        Some(&one[0]),
+        both.iter().find(|(m, _)| m.contains("redis")),
+        "the redis finding keeps its fingerprint"
+    );
+}
