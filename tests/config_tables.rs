@@ -687,6 +687,8 @@ fn application_lookup_probes_each_directory_run_once() {
         // A file at the root has no directory to probe.
         (&[("a", Env::Dev)], "x.yaml", None, 0),
         (&[("a", Env::Dev)], "a/x.yaml", Some(Env::Dev), 1),
+        // An empty segment is no run (`/a` is longer than `a`, so only `a` is probed).
+        (&[("a", Env::Dev)], "/a/x.yaml", Some(Env::Dev), 1),
     ];
     for (apps, path, want, probes) in rows {
         let idx = EnvIndex::new(
