@@ -503,15 +503,6 @@ fn bad_input_is_reported_and_the_run_goes_on() {
         std::fs::write(d.join(name), PRIVILEGED).expect("non-UTF-8 name");
         std::os::unix::fs::symlink(d, d.join("loop")).expect("symlink loop");
     }
-    #[cfg(unix)]
-    let unreadable = {
-        use std::os::unix::fs::PermissionsExt;
-        write(d, "secret/locked.yaml", PRIVILEGED.as_bytes());
-        let p = d.join("secret/locked.yaml");
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-        // Root reads anything: only assert the finding when the file really is unreadable.
-        std::fs::read(&p).is_err()
-    };
     let o = run(&["check", ".", "--format", "json", "--follow-links"], d);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let v = json(&o);
@@ -534,9 +525,6 @@ fn bad_input_is_reported_and_the_run_goes_on() {
     {
         assert!(has("K8S001", "caf"), "non-UTF-8 file names are checked");
         assert!(has("OCT002", "loop"), "symlink loop reported");
-        if unreadable {
-            assert!(has("OCT002", "locked.yaml"), "unreadable file reported");
-        }
     }
     assert!(!has("OCT000", "empty.yaml"), "an empty file is valid");
     let text = stdout(&run(&["check", ".", "--color", "never"], d));
@@ -551,6 +539,74 @@ fn bad_input_is_reported_and_the_run_goes_on() {
             .as_array()
             .is_some_and(|s| s.iter().any(|x| x["path"] == "(symbolic links)"))
     );
+}
+
+/// The uid and gid of `nobody` (from /etc/passwd; 65534 when it is not listed).
+#[cfg(unix)]
+fn nobody() -> (u32, u32) {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 3 && f[0] == "nobody")
+        .and_then(|f| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
+        .unwrap_or((65534, 65534))
+}
+
+/// An unreadable file is reported (OCT002) and the run goes on. Root reads anything, and CI
+/// runs as root: then the check runs as `nobody`, so the test never skips.
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_reported_even_when_the_tests_run_as_root() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "good.yaml", PRIVILEGED.as_bytes());
+    write(d, "secret/locked.yaml", PRIVILEGED.as_bytes());
+    let locked = d.join("secret/locked.yaml");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    // Another user may traverse the directory and read everything else.
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    // The owner of a directory we just made is our effective uid.
+    let euid = std::fs::metadata(d).expect("stat").uid();
+    let mut cmd = bin();
+    cmd.args(["check", ".", "--no-config", "--format", "json"])
+        .current_dir(d);
+    if euid == 0 {
+        let (uid, gid) = nobody();
+        // std drops root's supplementary groups when it sets the uid.
+        cmd.uid(uid).gid(gid);
+    }
+    let o = cmd
+        .output()
+        .expect("octolint runs (as nobody when the tests run as root)");
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    let findings: Vec<(String, String, Option<u64>)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule_id"] == "OCT002" || f["rule_id"] == "K8S001")
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            ("K8S001".to_string(), "good.yaml".to_string(), Some(13)),
+            ("OCT002".to_string(), "secret/locked.yaml".to_string(), None),
+        ],
+        "{}",
+        stdout(&o)
+    );
+    let skipped = v["coverage"]["skipped"].to_string();
+    assert!(skipped.contains("secret/locked.yaml"), "{skipped}");
 }
 
 #[test]

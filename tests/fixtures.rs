@@ -1,7 +1,9 @@
 //! Fixture runner: every rule has `fixtures/<ID>/{pass,fail}/` cases. Each case (a file or a
 //! directory) is checked with only that rule enabled. A pass case gives no findings; a fail
-//! case gives at least one, all of that rule, exactly on the lines marked `# expect: <ID>`
-//! (when the case has markers). The rendered diagnostics are snapshotted beside them, in
+//! case gives at least one, all of that rule, exactly on the lines marked `# expect: <ID>`.
+//! A fail case must say where its findings are: markers in its files, or, for a file that
+//! cannot hold a comment (JSON, binary), a sidecar `fail/<case>.expect` listing
+//! `<path>:<line>` (or `<path>` alone for a finding on the whole file), one per line. The rendered diagnostics are snapshotted beside them, in
 //! `fixtures/<ID>/<ID>-<pass|fail>-<case>.snap`. Also checks registry invariants and that `rules/<ID>.md` pages
 //! are fresh (regenerate with `OCTOLINT_BLESS=1 cargo test`).
 
@@ -23,13 +25,34 @@ fn cases(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
+    // Sidecar expectations are not cases.
+    v.retain(|p| p.extension().is_none_or(|e| e != "expect"));
     v.sort();
     v
 }
 
-/// Lines marked `expect: ID` in every text file of the case, as (relative path, line).
+/// Lines marked `expect: ID` in every text file of the case, and those its sidecar
+/// `<case>.expect` lists, as (relative path, line); line 0 is a finding on the whole file.
 fn markers(base: &Path, case: &Path, id: &str) -> BTreeSet<(String, usize)> {
     let mut out = BTreeSet::new();
+    let mut sidecar = case.as_os_str().to_owned();
+    sidecar.push(".expect");
+    if let Ok(text) = std::fs::read_to_string(PathBuf::from(sidecar)) {
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let entry = match line.rsplit_once(':') {
+                Some((path, n)) => (
+                    path.to_string(),
+                    n.parse::<usize>()
+                        .unwrap_or_else(|_| panic!("{}: bad line in {line:?}", case.display())),
+                ),
+                None => (line.to_string(), 0),
+            };
+            out.insert(entry);
+        }
+    }
     let files: Vec<PathBuf> = if case.is_dir() {
         walk(case)
     } else {
@@ -161,21 +184,27 @@ fn every_rule_fixture_behaves() {
                         );
                     }
                     let expected = markers(&base, &case, meta.id);
-                    if !expected.is_empty() {
-                        let got: BTreeSet<(String, usize)> = active
-                            .iter()
-                            .filter_map(|f| {
-                                f.location
-                                    .region
-                                    .map(|r| (f.location.path.to_string(), r.start.line))
-                            })
-                            .collect();
-                        assert_eq!(
-                            got, expected,
-                            "{}: fail/{name}: findings vs `expect:` markers",
-                            meta.id
-                        );
-                    }
+                    assert!(
+                        !expected.is_empty(),
+                        "{}: fail/{name} says nowhere where it fires: mark the lines with \
+                         `# expect: {}` or list them in fail/{name}.expect",
+                        meta.id,
+                        meta.id
+                    );
+                    let got: BTreeSet<(String, usize)> = active
+                        .iter()
+                        .map(|f| {
+                            (
+                                f.location.path.to_string(),
+                                f.location.region.map_or(0, |r| r.start.line),
+                            )
+                        })
+                        .collect();
+                    assert_eq!(
+                        got, expected,
+                        "{}: fail/{name}: findings vs `expect:` markers",
+                        meta.id
+                    );
                 }
                 let ropts = ReportOptions {
                     root: base.clone(),

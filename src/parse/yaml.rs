@@ -616,4 +616,32 @@ mod tests {
         let first = w.related.expect("first occurrence");
         assert_eq!(first.start(), text.find("d: 1").expect("first d"));
     }
+
+    #[test]
+    fn warnings_after_a_flow_list_closed_left_of_its_key_keep_original_offsets() {
+        // `]` left of its key's indentation: the strict scanner rejects it, so the line is
+        // re-indented in a copy. The duplicate-key warning after it must point into the
+        // original text (the audit's "OCT001 at 6:3 instead of 6:1").
+        let text = "a:\n  b: [\n    1,\n]\nc: 1\nc: 2\n";
+        assert_eq!(
+            parse_strict(text).error.map(|e| e.message),
+            Some("invalid indentation".to_string()),
+            "the input must take the re-indent path"
+        );
+        let p = parse(text);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        assert_eq!(p.warnings.len(), 1);
+        let w = &p.warnings[0];
+        assert_eq!(w.span.start(), text.rfind("c: 2").expect("second c"));
+        assert_eq!(&text[w.span.start()..w.span.end()], "c");
+        assert_eq!(
+            w.related.map(|r| r.start()),
+            Some(text.find("c: 1").expect("first c"))
+        );
+        // The re-indented value itself keeps its original span too.
+        let b = p.docs[0].root.path(&["a", "b"]).expect("a.b");
+        assert_eq!(b.span.start(), text.find('[').expect("["));
+        // It ends after its last item in the original text (the copy has two more spaces).
+        assert_eq!(b.span.end(), text.find("1,").expect("item") + 1);
+    }
 }
