@@ -185,7 +185,12 @@ impl Rule for OpenIngress {
                         format!(
                             "`{}` admits {} to {}",
                             r.address,
-                            cidr.as_str().unwrap_or("the internet"),
+                            match cidr.as_str() {
+                                // Azure's wildcard and service tags name no CIDR.
+                                Some("*") => "any source (`*`)",
+                                Some(c) => c,
+                                None => "the internet",
+                            },
                             port_text(f, t)
                         ),
                     );
