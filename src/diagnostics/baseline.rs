@@ -45,3 +45,53 @@ impl Baseline {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::{Location, engine, new_finding};
+
+    fn finding(fingerprint: &str, suppressed: bool) -> Finding {
+        let mut f = new_finding(
+            &engine::DUPLICATE_KEY,
+            Location::new("a.yaml".into(), None),
+            "duplicate key".into(),
+        );
+        f.fingerprint = fingerprint.to_string();
+        if suppressed {
+            f.suppressed = Some(crate::diagnostics::finding::Suppression {
+                kind: "inline",
+                reason: Some("accepted".into()),
+            });
+        }
+        f
+    }
+
+    #[test]
+    fn a_baseline_lists_the_fingerprints_of_unsuppressed_findings_sorted() {
+        let b = Baseline::from_findings(&[
+            finding("ffff", false),
+            finding("0000", true),
+            finding("aaaa", false),
+        ]);
+        assert_eq!(b.version, BASELINE_VERSION);
+        let fps: Vec<&str> = b.fingerprints.iter().map(String::as_str).collect();
+        assert_eq!(fps, ["aaaa", "ffff"]);
+        assert_eq!(
+            b.to_json(),
+            "{\n  \"version\": 1,\n  \"fingerprints\": [\n    \"aaaa\",\n    \"ffff\"\n  ]\n}\n"
+        );
+        let back = Baseline::parse(&b.to_json()).expect("round trip");
+        assert_eq!(back.fingerprints, b.fingerprints);
+    }
+
+    #[test]
+    fn other_versions_and_unknown_keys_are_refused() {
+        let e = Baseline::parse(r#"{"version": 2, "fingerprints": []}"#).unwrap_err();
+        assert!(e.contains("unsupported baseline version 2"), "{e}");
+        assert!(Baseline::parse(r#"{"version": 1, "fingerprints": [], "x": 1}"#).is_err());
+        assert!(Baseline::parse("not json").is_err());
+        let ok = Baseline::parse(r#"{"version": 1, "fingerprints": ["ab"]}"#).expect("valid");
+        assert!(ok.fingerprints.contains("ab"));
+    }
+}
