@@ -385,7 +385,7 @@ fn an_application_set_git_files_generator_takes_parameters_from_each_file() {
         ]
     );
     // The prod unit's single replica is a finding in prod, at the base line.
-    let v = json(&run(
+    let o = run(
         &[
             "check",
             ".",
@@ -397,19 +397,9 @@ fn an_application_set_git_files_generator_takes_parameters_from_each_file() {
             "never",
         ],
         d,
-    ));
-    let located: Vec<(String, u64, serde_json::Value)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["location"]["path"].as_str().unwrap_or("").to_string(),
-                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
-                f["environments"].clone(),
-            )
-        })
-        .collect();
+    );
+    let v = json(&o);
+    let located = common::located_findings(&o);
     assert_eq!(
         located,
         vec![(

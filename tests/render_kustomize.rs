@@ -2,13 +2,14 @@
 //! fixture as `expected.yaml`), origins of built fields, errors on bad input, Argo CD
 //! inline options.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use octolint::parse::yaml::parse;
 use octolint::render::kustomize::{KustomizeOptions, build, build_with};
 use octolint::render::{DiskFs, Fs, RenderUnit, Role, UnitStatus};
-use octolint::source::Span;
 
 const FX: &str = "fixtures/render/kustomize";
 
@@ -100,39 +101,16 @@ fn most_fixtures_are_byte_identical_to_kubectl() {
     }
 }
 
-/// The primary origin of the first output line containing `needle`, as (file, line, role).
-fn origin_of(u: &RenderUnit, needle: &str) -> (String, usize, Role) {
-    let out = &u.outputs[0];
-    let at = out
-        .text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in output:\n{}", out.text));
-    // Findings point at the value or key: look up the first non-blank byte of the line.
-    let line_start = out.text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let first =
-        line_start + out.text[line_start..].len() - out.text[line_start..].trim_start().len();
-    let o = out
-        .origins
-        .primary(Span::new(first.max(at), first.max(at) + 1))
-        .unwrap_or_else(|| panic!("no origin for {needle:?}"));
-    let src = fs().read(&o.path).expect("origin file readable");
-    (
-        o.path.to_string(),
-        src.line_col(o.span.start()).line,
-        o.role,
-    )
-}
-
 #[test]
 fn origins_point_at_the_causing_line() {
     let fs = fs();
     let smp = build(&fs, &format!("{FX}/smp-builtin"));
     assert_eq!(
-        origin_of(&smp, "privileged: true"),
+        common::origin_of(&smp, "privileged: true"),
         (format!("{FX}/smp-builtin/privileged.yaml"), 12, Role::Patch)
     );
     assert_eq!(
-        origin_of(&smp, "patched: \"true\""),
+        common::origin_of(&smp, "patched: \"true\""),
         (
             format!("{FX}/smp-builtin/kustomization.yaml"),
             26,
@@ -140,17 +118,17 @@ fn origins_point_at_the_causing_line() {
         )
     );
     assert_eq!(
-        origin_of(&smp, "image: fluentd"),
+        common::origin_of(&smp, "image: fluentd"),
         (format!("{FX}/smp-builtin/containers.yaml"), 15, Role::Patch)
     );
     assert_eq!(
-        origin_of(&smp, "image: nginx:1.25"),
+        common::origin_of(&smp, "image: nginx:1.25"),
         (format!("{FX}/base/deployment.yaml"), 19, Role::Base)
     );
 
     let images = build(&fs, &format!("{FX}/images"));
     assert_eq!(
-        origin_of(&images, "image: nginx:1.27"),
+        common::origin_of(&images, "image: nginx:1.27"),
         (
             format!("{FX}/images/kustomization.yaml"),
             2,
@@ -159,7 +137,7 @@ fn origins_point_at_the_causing_line() {
     );
     let replicas = build(&fs, &format!("{FX}/replicas"));
     assert_eq!(
-        origin_of(&replicas, "replicas: 5"),
+        common::origin_of(&replicas, "replicas: 5"),
         (
             format!("{FX}/replicas/kustomization.yaml"),
             2,
@@ -168,7 +146,7 @@ fn origins_point_at_the_causing_line() {
     );
     let ns = build(&fs, &format!("{FX}/namespace"));
     assert_eq!(
-        origin_of(&ns, "namespace: shop"),
+        common::origin_of(&ns, "namespace: shop"),
         (
             format!("{FX}/namespace/kustomization.yaml"),
             1,
@@ -177,7 +155,7 @@ fn origins_point_at_the_causing_line() {
     );
     let labels = build(&fs, &format!("{FX}/labels"));
     assert_eq!(
-        origin_of(&labels, "team: blue"),
+        common::origin_of(&labels, "team: blue"),
         (
             format!("{FX}/labels/kustomization.yaml"),
             2,
@@ -186,7 +164,7 @@ fn origins_point_at_the_causing_line() {
     );
     let gen_base = build(&fs, &format!("{FX}/generators/base"));
     assert_eq!(
-        origin_of(&gen_base, "MODE: prod"),
+        common::origin_of(&gen_base, "MODE: prod"),
         (
             format!("{FX}/generators/base/kustomization.yaml"),
             6,
@@ -194,7 +172,7 @@ fn origins_point_at_the_causing_line() {
         )
     );
     assert_eq!(
-        origin_of(&gen_base, "name: app-config-"),
+        common::origin_of(&gen_base, "name: app-config-"),
         (
             format!("{FX}/generators/base/kustomization.yaml"),
             4,
@@ -203,7 +181,7 @@ fn origins_point_at_the_causing_line() {
     );
     let json = build(&fs, &format!("{FX}/json6902"));
     assert_eq!(
-        origin_of(&json, "replicas: 4"),
+        common::origin_of(&json, "replicas: 4"),
         (format!("{FX}/json6902/ops.yaml"), 3, Role::Patch)
     );
 }
@@ -319,7 +297,7 @@ fn conflicting_patches_are_noted_and_the_later_one_wins() {
         u.errors[1].message
     );
     assert_eq!(
-        origin_of(&u, "replicas: 5"),
+        common::origin_of(&u, "replicas: 5"),
         (format!("{dir}/kustomization.yaml"), 24, Role::Patch)
     );
 }
@@ -384,19 +362,19 @@ fn argo_cd_inline_options_apply_with_the_application_as_origin() {
     assert_eq!(c0["image"], "registry.example.com/nginx:1.27");
     assert_eq!(c0["securityContext"]["privileged"], true);
     assert_eq!(
-        origin_of(&u, "image: registry.example.com/nginx:1.27"),
+        common::origin_of(&u, "image: registry.example.com/nginx:1.27"),
         (app_path.clone(), 19, Role::Application)
     );
     assert_eq!(
-        origin_of(&u, "replicas: 4"),
+        common::origin_of(&u, "replicas: 4"),
         (app_path.clone(), 23, Role::Application)
     );
     assert_eq!(
-        origin_of(&u, "name: prod-web"),
+        common::origin_of(&u, "name: prod-web"),
         (app_path.clone(), 16, Role::Application)
     );
     assert_eq!(
-        origin_of(&u, "privileged: true"),
+        common::origin_of(&u, "privileged: true"),
         (app_path, 33, Role::Application)
     );
 }

@@ -8,32 +8,12 @@ mod common;
 use std::path::PathBuf;
 
 use octolint::render::kustomize::build;
-use octolint::render::{DiskFs, Fs, RenderUnit, Role, UnitStatus};
-use octolint::source::Span;
+use octolint::render::{DiskFs, Fs, Role, UnitStatus};
 
 const FX: &str = "fixtures/render/kustomize";
 
 fn fs() -> DiskFs {
     DiskFs::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
-
-/// (file, line, role) of the primary origin of the first output line holding `needle`.
-fn origin_of(u: &RenderUnit, needle: &str) -> (String, usize, Role) {
-    let out = &u.outputs[0];
-    let at = out
-        .text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in output:\n{}", out.text));
-    let o = out
-        .origins
-        .primary(Span::new(at, at + 1))
-        .unwrap_or_else(|| panic!("no origin for {needle:?}"));
-    let src = fs().read(&o.path).expect("origin file readable");
-    (
-        o.path.to_string(),
-        src.line_col(o.span.start()).line,
-        o.role,
-    )
 }
 
 #[test]
@@ -44,16 +24,16 @@ fn replaced_fields_originate_at_their_field_path_entry() {
     let k = format!("{FX}/replacements/kustomization.yaml");
     // `delimiter: ':'`, `index: 1` on the target: the tag of the image only.
     assert_eq!(
-        origin_of(&u, "nginx:1.27.3"),
+        common::origin_of(&u, "nginx:1.27.3"),
         (k.clone(), 14, Role::Transformer)
     );
     assert_eq!(
-        origin_of(&u, "replicas: 3"),
+        common::origin_of(&u, "replicas: 3"),
         (k.clone(), 27, Role::Transformer)
     );
     // From the `path:` file, with a `*` step and a source delimiter.
     assert_eq!(
-        origin_of(&u, "value: api"),
+        common::origin_of(&u, "value: api"),
         (
             format!("{FX}/replacements/more.yaml"),
             12,
@@ -62,7 +42,7 @@ fn replaced_fields_originate_at_their_field_path_entry() {
     );
     // A map copied whole (`create: true`) keeps its origin at the entry too.
     assert_eq!(
-        origin_of(&u, "team: web\n      labels"),
+        common::origin_of(&u, "team: web\n      labels"),
         (k, 38, Role::Transformer)
     );
 }
@@ -73,9 +53,12 @@ fn replacements_select_by_previous_names_and_labels_in_an_overlay() {
     let u = build(&fs, &format!("{FX}/replacements-overlay/prod"));
     assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
     let k = format!("{FX}/replacements-overlay/prod/kustomization.yaml");
-    assert_eq!(origin_of(&u, "value: \"8080\""), (k, 16, Role::Transformer));
     assert_eq!(
-        origin_of(&u, "service: prod-web"),
+        common::origin_of(&u, "value: \"8080\""),
+        (k, 16, Role::Transformer)
+    );
+    assert_eq!(
+        common::origin_of(&u, "service: prod-web"),
         (
             format!("{FX}/replacements-overlay/prod/replacements.yaml"),
             13,
@@ -143,18 +126,7 @@ fn a_finding_a_replacement_causes_is_at_its_field_path_entry() {
     );
     let o = common::run(&["check", ".", "--select", "K8S024", "-f", "json"], d);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    let found: Vec<(String, u64, serde_json::Value)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["location"]["path"].as_str().unwrap_or("").to_string(),
-                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
-                f["environments"].clone(),
-            )
-        })
-        .collect();
+    let found = common::located_findings(&o);
     assert_eq!(
         found,
         vec![(

@@ -29,3 +29,55 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// (path, start line, environments) of each finding of a `check -f json` run.
+pub fn located_findings(o: &Output) -> Vec<(String, u64, serde_json::Value)> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json output");
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+                f["environments"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// The repository (this crate's directory) as a render file system.
+pub fn repo_fs() -> octolint::render::DiskFs {
+    octolint::render::DiskFs::new(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// The primary origin of the first output line containing `needle` (looked up at the line's
+/// first non-blank byte when the needle starts before it), as (file, line, role).
+pub fn origin_of(
+    u: &octolint::render::RenderUnit,
+    needle: &str,
+) -> (String, usize, octolint::render::Role) {
+    use octolint::render::Fs as _;
+    let out = &u.outputs[0];
+    let at = out
+        .text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in output:\n{}", out.text));
+    let line_start = out.text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let first =
+        line_start + out.text[line_start..].len() - out.text[line_start..].trim_start().len();
+    let o = out
+        .origins
+        .primary(octolint::source::Span::new(
+            first.max(at),
+            first.max(at) + 1,
+        ))
+        .unwrap_or_else(|| panic!("no origin for {needle:?}"));
+    let src = repo_fs().read(&o.path).expect("origin file readable");
+    (
+        o.path.to_string(),
+        src.line_col(o.span.start()).line,
+        o.role,
+    )
+}
