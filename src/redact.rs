@@ -483,4 +483,38 @@ mod tests {
             vec![(8, 8 + PASSWORD.len())]
         );
     }
+
+    #[test]
+    fn secret_keys_that_name_no_secret_by_table() {
+        let rows: &[(&str, bool)] = &[
+            ("username", true),
+            ("DB_USER", true),
+            ("hostname", true),
+            ("redis-port", true),
+            ("id", true),
+            ("ID", true),
+            ("client_id", true),
+            ("client-id", true),
+            ("projectId", true),
+            ("password", false),
+            ("idToken", false),
+            ("identity", false),
+            ("api_key", false),
+            ("token", false),
+        ];
+        for &(key, expected) in rows {
+            assert_eq!(names_no_secret(key), expected, "{key}");
+        }
+    }
+
+    #[test]
+    fn a_secret_set_prints_its_size_never_its_values() {
+        let mut set = SecretSet::new();
+        set.insert(PASSWORD);
+        // The value and its base64 form.
+        assert_eq!(set.len(), 2);
+        let shown = format!("{set:?}");
+        assert_eq!(shown, "SecretSet(2 values)");
+        assert!(!shown.contains(PASSWORD));
+    }
 }
