@@ -517,4 +517,40 @@ mod tests {
         assert_eq!(shown, "SecretSet(2 values)");
         assert!(!shown.contains(PASSWORD));
     }
+
+    #[test]
+    fn base64_shorter_than_eight_characters_is_not_decoded() {
+        // "admin!" in 8 characters decodes; 4 characters are too short to say anything.
+        assert_eq!(decode("YWRtaW4h").as_deref(), Some("admin!"));
+        assert_eq!(decode("YWRt"), None);
+        assert_eq!(decode("YWRtaW4hIQ=="), Some("admin!!".to_string()));
+    }
+
+    #[test]
+    fn forms_not_worth_masking_are_never_added() {
+        // `dHJ1ZQ==` is "true": the encoded text is kept, the decoded word is not.
+        let mut set = SecretSet::new();
+        set.insert_encoded("dHJ1ZQ==");
+        assert_eq!(set.len(), 1);
+        assert!(set.find_spans("it is true").is_empty());
+        assert_eq!(set.find_spans("x dHJ1ZQ== y"), vec![(2, 10)]);
+        // A long line of a multi-line value is masked on its own, unless it is a number.
+        let mut set = SecretSet::new();
+        set.insert("Zk7Lq2Vx9Pw4abcdEf\n1234567890123456"); // octolint:allow fake value
+        assert_eq!(set.find_spans("k: Zk7Lq2Vx9Pw4abcdEf"), vec![(3, 21)]);
+        assert!(set.find_spans("n: 1234567890123456").is_empty());
+    }
+
+    #[test]
+    fn a_value_is_also_masked_in_its_json_escaped_form() {
+        let value = "p4ss\"w0rd-Zk7Lq2"; // octolint:allow fake value
+        let mut set = SecretSet::new();
+        set.insert(value);
+        let text = r#"{"password": "p4ss\"w0rd-Zk7Lq2"}"#; // octolint:allow
+        let at = text.find("p4ss").expect("in text");
+        assert_eq!(
+            set.find_spans(text),
+            vec![(at, at + r#"p4ss\"w0rd-Zk7Lq2"#.len())]
+        );
+    }
 }
