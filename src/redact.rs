@@ -553,4 +553,19 @@ mod tests {
             vec![(at, at + r#"p4ss\"w0rd-Zk7Lq2"#.len())]
         );
     }
+
+    #[test]
+    fn only_core_v1_secrets_add_their_values() {
+        let docs = [
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  password: Zk7Lq2Vx9Pw4\n",
+            "apiVersion: example.com/v1\nkind: Secret\nmetadata:\n  name: b\nstringData:\n  password: Zk7Lq2Vx9Pw4\n",
+        ];
+        let mut set = SecretSet::new();
+        for yaml in docs {
+            for d in &crate::parse::yaml::parse(yaml).docs {
+                set.add_document(&d.root);
+            }
+        }
+        assert!(set.is_empty(), "{set:?}");
+    }
 }
