@@ -190,11 +190,6 @@ fn env_of(envs: &Environments, path: &str) -> Option<(String, Env)> {
     envs.resolve(path).0.map(|s| (s.name.clone(), s.class))
 }
 
-/// Every render unit of the repository, in a stable order.
-pub fn plan(files: &[ParsedFile], envs: &Environments) -> Vec<Plan> {
-    Planner::new(files, envs).plan(files).0
-}
-
 impl Planner<'_> {
     /// Every render unit of the repository (in a stable order), and the Applications whose
     /// source is a plain directory (ordered by their location).

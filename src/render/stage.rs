@@ -281,23 +281,6 @@ impl Rendered {
     }
 }
 
-/// Render every plan (in parallel) and parse the outputs.
-pub fn run(plans: &[Plan], fs: &dyn Fs, root: &Path, kube_version: &str) -> Rendered {
-    let charts: ChartIndex = Arc::new(if plans.iter().any(|p| p.kind == UnitKind::Helm) {
-        helm::chart_index(fs)
-    } else {
-        BTreeMap::new()
-    });
-    let mut out = Rendered::default();
-    for (done, plan) in render_all(plans, fs, kube_version, &charts)
-        .into_iter()
-        .zip(plans)
-    {
-        absorb(&mut out, done, plan, fs, root);
-    }
-    out
-}
-
 /// A rendered unit with its outputs parsed.
 pub(super) struct Done {
     pub unit: RenderUnit,
