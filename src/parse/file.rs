@@ -15,7 +15,7 @@ use crate::source::{SourceFile, Span};
 #[derive(Debug)]
 pub enum Content {
     Docs(Vec<yaml::YamlDoc>),
-    Hcl(Box<hcl::Body>),
+    Hcl(hcl::Body),
     Nothing,
 }
 
@@ -152,7 +152,7 @@ pub fn load(entry: Entry, opts: &LoadOptions) -> ParsedFile {
                         ),
                     ));
                 }
-                pf.content = Content::Hcl(Box::new(parsed.body));
+                pf.content = Content::Hcl(parsed.body);
                 pf.status = Status::Parsed;
             }
             Err(e) => {

@@ -7,7 +7,7 @@
 //! every byte offset still points into the original text, and say what we did. Depends on
 //! nothing else in the crate.
 
-pub use hcl_edit::structure::Body;
+pub use super::hcl_tree::Body;
 
 /// A parse failure at a byte offset.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,9 +44,8 @@ pub fn parse(text: &str) -> Result<Parsed, HclError> {
         };
         let err = match hcl_edit::parser::parse_body(current) {
             Ok(body) => {
-                // The tree lives for the whole run; a clone has no vector growth slack,
-                // which is about a third of what the parser allocated.
-                let body = body.clone();
+                // The tree lives for the whole run: keep the compact one, drop hcl-edit's.
+                let body = super::hcl_tree::body(&body);
                 return Ok(Parsed { body, duplicates });
             }
             Err(e) => HclError {
@@ -138,7 +137,6 @@ fn join_continuation(bytes: &mut [u8], offset: usize) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hcl_edit::Span as _;
 
     #[test]
     fn blocks_have_spans() {

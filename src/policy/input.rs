@@ -7,10 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use hcl_edit::Span as _;
-use hcl_edit::expr::{Expression, ObjectKey};
-use hcl_edit::structure::{BlockLabel, Body, Structure};
-use hcl_edit::template::{Element, Template};
+use crate::parse::hcl_tree::{BlockLabel, Body, Element, Expr, Expression, ObjectKey, Structure};
 use regorus::Value;
 
 use crate::parse::node::{Node, Scalar, Value as NodeValue};
@@ -167,10 +164,7 @@ fn body_value(body: &Body, text: &str) -> Value {
 }
 
 fn label_text(l: &BlockLabel) -> String {
-    match l {
-        BlockLabel::Ident(i) => i.as_str().to_string(),
-        BlockLabel::String(s) => s.as_str().to_string(),
-    }
+    l.as_str().to_string()
 }
 
 /// `out[k0][k1]…[kn]` is a list of bodies; append `body` to it.
@@ -212,17 +206,17 @@ fn wrap(text: &str, span: Option<std::ops::Range<usize>>) -> Value {
     Value::from(format!("${{{}}}", source(text, span)))
 }
 
-fn template_text(t: &Template, text: &str) -> String {
+fn template_text(t: &[Element], text: &str) -> String {
     let mut s = String::new();
-    for e in t.iter() {
+    for e in t {
         match e {
-            Element::Literal(l) => s.push_str(l.as_str()),
-            Element::Interpolation(i) => {
+            Element::Literal(l) => s.push_str(l),
+            Element::Interpolation(x) => {
                 s.push_str("${");
-                s.push_str(source(text, i.expr.span()).trim());
+                s.push_str(source(text, x.span()).trim());
                 s.push('}');
             }
-            Element::Directive(d) => s.push_str(source(text, d.span())),
+            Element::Directive(_) => s.push_str(source(text, e.directive_span())),
         }
     }
     s
@@ -230,39 +224,33 @@ fn template_text(t: &Template, text: &str) -> String {
 
 /// An HCL expression as conftest shows it.
 pub fn from_expr(e: &Expression, text: &str) -> Value {
-    match e {
-        Expression::Null(_) => Value::Null,
-        Expression::Bool(b) => Value::from(*b.value()),
-        Expression::Number(n) => {
-            let n = n.value();
-            n.as_i64()
-                .map(Value::from)
-                .or_else(|| n.as_f64().map(Value::from))
-                .unwrap_or(Value::Null)
-        }
-        Expression::String(s) => Value::from(s.as_str()),
-        Expression::Array(a) => {
-            Value::from(a.iter().map(|x| from_expr(x, text)).collect::<Vec<_>>())
-        }
-        Expression::Object(o) => {
+    match &e.kind {
+        Expr::Null => Value::Null,
+        Expr::Bool(b) => Value::from(*b),
+        Expr::Int(n) => Value::from(*n),
+        Expr::Float(n) => Value::from(*n),
+        Expr::String(s) => Value::from(&**s),
+        Expr::Array(a) => Value::from(a.iter().map(|x| from_expr(x, text)).collect::<Vec<_>>()),
+        Expr::Object(o) => {
             let mut m = BTreeMap::new();
             for (k, v) in o.iter() {
                 let key = match k {
                     ObjectKey::Ident(i) => i.as_str().to_string(),
-                    ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
-                    ObjectKey::Expression(x) => match from_expr(x, text) {
-                        Value::String(s) => s.to_string(),
-                        _ => source(text, x.span()).to_string(),
+                    ObjectKey::Expression(x) => match &x.kind {
+                        Expr::String(s) => s.to_string(),
+                        _ => match from_expr(x, text) {
+                            Value::String(s) => s.to_string(),
+                            _ => source(text, x.span()).to_string(),
+                        },
                     },
                 };
-                m.insert(Value::from(key), from_expr(v.expr(), text));
+                m.insert(Value::from(key), from_expr(v, text));
             }
             Value::from(m)
         }
-        Expression::StringTemplate(t) => Value::from(template_text(t, text)),
-        Expression::HeredocTemplate(h) => Value::from(template_text(&h.template, text)),
-        Expression::Parenthesis(p) => from_expr(p.inner(), text),
-        other => wrap(text, other.span()),
+        Expr::Template(t) => Value::from(template_text(t, text)),
+        Expr::Parenthesis(p) => from_expr(p, text),
+        _ => wrap(text, e.span()),
     }
 }
 
@@ -331,18 +319,17 @@ fn locate_in_expr(e: &Expression, steps: &[Step]) -> Option<Span> {
     let Some(step) = steps.first() else {
         return to_span(e.span());
     };
-    match (step, e) {
-        (Step::Index(i), Expression::Array(a)) => a
-            .iter()
-            .nth(*i)
-            .and_then(|x| locate_in_expr(x, &steps[1..])),
-        (Step::Key(k), Expression::Object(o)) => o.iter().find_map(|(key, v)| {
+    match (step, &e.kind) {
+        (Step::Index(i), Expr::Array(a)) => a.get(*i).and_then(|x| locate_in_expr(x, &steps[1..])),
+        (Step::Key(k), Expr::Object(o)) => o.iter().find_map(|(key, v)| {
             let name = match key {
-                ObjectKey::Ident(i) => i.as_str().to_string(),
-                ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
-                ObjectKey::Expression(_) => return None,
+                ObjectKey::Ident(i) => i.as_str(),
+                ObjectKey::Expression(x) => match &x.kind {
+                    Expr::String(s) => s,
+                    _ => return None,
+                },
             };
-            (name == *k).then(|| locate_in_expr(v.expr(), &steps[1..]))?
+            (name == k).then(|| locate_in_expr(v, &steps[1..]))?
         }),
         _ => to_span(e.span()),
     }

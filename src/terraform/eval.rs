@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use hcl_edit::Span as _;
-use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
-use hcl_edit::template::{Element, Template};
+use crate::parse::hcl_tree::{
+    BinaryOperator, Body, Element, Expr, Expression, ObjectKey, TraversalOperator, UnaryOperator,
+};
 
 use super::value::{Loc, Tv, V, fmt_num};
 use crate::source::Span;
@@ -19,7 +19,7 @@ use crate::source::Span;
 #[derive(Clone, Copy)]
 pub struct FileRef<'a> {
     pub path: &'a Arc<str>,
-    pub body: &'a hcl_edit::structure::Body,
+    pub body: &'a Body,
     pub text: &'a str,
 }
 
@@ -248,8 +248,8 @@ impl<'s, 'a> Eval<'s, 'a> {
             return Ok(v);
         }
         // A reference returns (a part of) a value that was checked when it was made.
-        let size = match (e, &v.v) {
-            (Expression::Traversal(_) | Expression::Parenthesis(_), _) => NODE_UNITS,
+        let size = match (&e.kind, &v.v) {
+            (Expr::Traversal(_) | Expr::Parenthesis(_), _) => NODE_UNITS,
             (_, V::List(_) | V::Map(_) | V::Str(_)) => size_capped(&v, MAX_VALUE_SIZE),
             _ => NODE_UNITS,
         };
@@ -289,12 +289,13 @@ impl<'s, 'a> Eval<'s, 'a> {
 
     fn eval_inner(&self, e: &Expression) -> R {
         let here = self.at(e);
-        Ok(match e {
-            Expression::Null(_) => Tv::new(V::Null, here),
-            Expression::Bool(b) => Tv::new(V::Bool(*b.value()), here),
-            Expression::Number(n) => Tv::new(n.value().as_f64().map_or(V::Unknown, V::Num), here),
-            Expression::String(s) => Tv::new(V::Str(s.as_str().to_string()), here),
-            Expression::Array(a) => {
+        Ok(match &e.kind {
+            Expr::Null => Tv::new(V::Null, here),
+            Expr::Bool(b) => Tv::new(V::Bool(*b), here),
+            Expr::Int(n) => Tv::new(V::Num(*n as f64), here),
+            Expr::Float(n) => Tv::new(V::Num(*n), here),
+            Expr::String(s) => Tv::new(V::Str(s.to_string()), here),
+            Expr::Array(a) => {
                 let mut items: Vec<Tv> = Vec::new();
                 let mut size = NODE_UNITS;
                 for x in a.iter() {
@@ -307,7 +308,7 @@ impl<'s, 'a> Eval<'s, 'a> {
                 }
                 Tv::new(V::List(items), here)
             }
-            Expression::Object(o) => {
+            Expr::Object(o) => {
                 let mut m = BTreeMap::new();
                 let mut size = NODE_UNITS;
                 for (k, v) in o.iter() {
@@ -318,7 +319,7 @@ impl<'s, 'a> Eval<'s, 'a> {
                             None => return Ok(Tv::new(V::Unknown, here)),
                         },
                     };
-                    let v = self.value(v.expr());
+                    let v = self.value(v);
                     size += key.len() + size_capped(&v, MAX_VALUE_SIZE);
                     if self.over_limit(size, here.as_ref()) {
                         return Ok(Tv::unknown());
@@ -327,40 +328,41 @@ impl<'s, 'a> Eval<'s, 'a> {
                 }
                 Tv::new(V::Map(m), here)
             }
-            Expression::StringTemplate(t) => self.template(t, here),
-            Expression::HeredocTemplate(h) => self.template(&h.template, here),
-            Expression::Parenthesis(p) => return self.eval(p.inner()),
-            Expression::Variable(_) => Tv::new(V::Unknown, here),
-            Expression::Traversal(t) => return self.traversal(&t.expr, &t.operators, here),
-            Expression::FuncCall(f) => {
-                let name = f.name.name.as_str();
-                if !f.name.namespace.is_empty() {
+            Expr::Template(t) => self.template(t, here),
+            Expr::Parenthesis(p) => return self.eval(p),
+            Expr::Variable(_) => Tv::new(V::Unknown, here),
+            Expr::Traversal(t) => return self.traversal(&t.expr, &t.operators, here),
+            Expr::FuncCall(f) => {
+                let name = f.name.as_str();
+                if f.namespaced {
                     return Ok(Tv::new(V::Unknown, here));
                 }
                 let args: Vec<&Expression> = f.args.iter().collect();
                 return super::funcs::call(self, name, &args, here);
             }
-            Expression::Conditional(c) => {
-                let cond = self.eval(&c.cond_expr)?;
+            Expr::Conditional(c) => {
+                let [cond, yes, no] = &**c;
+                let cond = self.eval(cond)?;
                 return match cond.as_bool() {
-                    Some(true) => self.eval(&c.true_expr),
-                    Some(false) => self.eval(&c.false_expr),
+                    Some(true) => self.eval(yes),
+                    Some(false) => self.eval(no),
                     None => Ok(Tv::new(V::Unknown, here)),
                 };
             }
-            Expression::UnaryOp(u) => {
-                let v = self.eval(&u.expr)?;
-                let out = match (u.operator.value(), &v.v) {
+            Expr::Unary(op, x) => {
+                let v = self.eval(x)?;
+                let out = match (op, &v.v) {
                     (UnaryOperator::Not, V::Bool(b)) => V::Bool(!b),
                     (UnaryOperator::Neg, _) => v.as_num().map_or(V::Unknown, |n| V::Num(-n)),
                     _ => V::Unknown,
                 };
                 Tv::new(out, here)
             }
-            Expression::BinaryOp(b) => {
-                let l = self.eval(&b.lhs_expr)?;
-                let r = self.eval(&b.rhs_expr)?;
-                let mut out = Tv::new(binary(*b.operator.value(), &l, &r), here);
+            Expr::Binary(op, b) => {
+                let [lhs, rhs] = &**b;
+                let l = self.eval(lhs)?;
+                let r = self.eval(rhs)?;
+                let mut out = Tv::new(binary(*op, &l, &r), here);
                 // A computed value is still controlled by where its inputs were written.
                 if let Some(first) = l.origin.first().or(r.origin.first())
                     && out.is_known()
@@ -369,26 +371,24 @@ impl<'s, 'a> Eval<'s, 'a> {
                 }
                 out
             }
-            Expression::ForExpr(f) => {
+            Expr::For(refs) => {
                 // Not evaluated, but the locals it reads are (so a local that refers to
                 // itself through a `for` expression is still found as a cycle).
-                let mut refs = LocalRefs(Vec::new());
-                hcl_edit::visit::Visit::visit_for_expr(&mut refs, f);
-                for name in refs.0 {
-                    self.scope.local(&name);
+                for name in refs.iter() {
+                    self.scope.local(name);
                 }
                 Tv::new(V::Unknown, here)
             }
         })
     }
 
-    fn template(&self, t: &Template, here: Option<Loc>) -> Tv {
+    fn template(&self, t: &[Element], here: Option<Loc>) -> Tv {
         let mut s = String::new();
         let mut origin: Option<Loc> = None;
         for e in t.iter() {
             match e {
-                Element::Literal(l) => s.push_str(l.as_str()),
-                Element::Interpolation(i) => match self.value(&i.expr) {
+                Element::Literal(l) => s.push_str(l),
+                Element::Interpolation(i) => match self.value(i) {
                     v if v.to_str().is_some() => {
                         if origin.is_none() {
                             origin = v.origin.first().cloned();
@@ -411,30 +411,25 @@ impl<'s, 'a> Eval<'s, 'a> {
         out
     }
 
-    fn traversal(
-        &self,
-        base: &Expression,
-        ops: &[hcl_edit::Decorated<TraversalOperator>],
-        here: Option<Loc>,
-    ) -> R {
+    fn traversal(&self, base: &Expression, ops: &[TraversalOperator], here: Option<Loc>) -> R {
         let attr = |i: usize| -> Option<&str> {
-            match ops.get(i).map(|o| o.value()) {
+            match ops.get(i) {
                 Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
                 _ => None,
             }
         };
-        let iterator = match (base, attr(0)) {
-            (Expression::Variable(name), Some(a @ ("key" | "value"))) => self
+        let iterator = match (&base.kind, attr(0)) {
+            (Expr::Variable(name), Some(a @ ("key" | "value"))) => self
                 .iterators
                 .iter()
                 .rev()
-                .find(|(n, _, _)| n == name.as_str())
+                .find(|(n, _, _)| n == &**name)
                 .map(|(_, k, v)| if a == "key" { k.clone() } else { v.clone() }),
             _ => None,
         };
-        let (mut v, rest) = match base {
+        let (mut v, rest) = match &base.kind {
             _ if let Some(it) = iterator => (it, 1),
-            Expression::Variable(name) => match (name.as_str(), attr(0)) {
+            Expr::Variable(name) => match (&**name, attr(0)) {
                 ("var", Some(n)) => match self.scope.vars.get(n) {
                     Some(v) => (v.clone(), 1),
                     None => return Ok(Tv::new(V::Unknown, here)),
@@ -458,13 +453,13 @@ impl<'s, 'a> Eval<'s, 'a> {
                 },
                 _ => return Ok(Tv::new(V::Unknown, here)),
             },
-            other => (self.eval(other)?, 0),
+            _ => (self.eval(base)?, 0),
         };
         for op in &ops[rest..] {
             if !v.is_known() {
                 return Ok(Tv::new(V::Unknown, here));
             }
-            v = match op.value() {
+            v = match op {
                 TraversalOperator::GetAttr(a) => index(&v, &V::Str(a.as_str().to_string()))?,
                 TraversalOperator::Index(e) => {
                     let k = self.eval(e)?;
@@ -473,26 +468,11 @@ impl<'s, 'a> Eval<'s, 'a> {
                     }
                     index(&v, &k.v)?
                 }
-                TraversalOperator::LegacyIndex(i) => index(&v, &V::Num(*i.value() as f64))?,
+                TraversalOperator::LegacyIndex(i) => index(&v, &V::Num(*i as f64))?,
                 _ => return Ok(Tv::new(V::Unknown, here)),
             };
         }
         Ok(v)
-    }
-}
-
-/// The names of the locals an expression reads (`local.<name>`).
-struct LocalRefs(Vec<String>);
-
-impl hcl_edit::visit::Visit for LocalRefs {
-    fn visit_traversal(&mut self, t: &hcl_edit::expr::Traversal) {
-        if let Expression::Variable(v) = &t.expr
-            && v.as_str() == "local"
-            && let Some(TraversalOperator::GetAttr(a)) = t.operators.first().map(|o| o.value())
-        {
-            self.0.push(a.as_str().to_string());
-        }
-        hcl_edit::visit::visit_traversal(self, t);
     }
 }
 

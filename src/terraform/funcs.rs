@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use hcl_edit::expr::Expression;
+use crate::parse::hcl_tree::Expression;
 
 use super::eval::{Eval, Failed, MAX_VALUE_SIZE, size_capped};
 use super::value::{Loc, Tv, V, fmt_num};

@@ -19,9 +19,7 @@ pub mod value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use hcl_edit::Span as _;
-use hcl_edit::expr::Expression;
-use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
+use crate::parse::hcl_tree::{Block, BlockLabel, Body, Expr, Expression, ObjectKey, Structure};
 use rayon::prelude::*;
 
 use crate::config::env::Env;
@@ -256,17 +254,11 @@ fn join(dir: &str, source: &str) -> Option<String> {
 }
 
 fn label(l: &BlockLabel) -> &str {
-    match l {
-        BlockLabel::Ident(i) => i.as_str(),
-        BlockLabel::String(s) => s.as_str(),
-    }
+    l.as_str()
 }
 
 fn blocks<'b>(body: &'b Body, ident: &'b str) -> impl Iterator<Item = &'b Block> + 'b {
-    body.iter().filter_map(move |s| match s {
-        Structure::Block(b) if b.ident.as_str() == ident => Some(b),
-        _ => None,
-    })
+    body.blocks().filter(move |b| b.ident.as_str() == ident)
 }
 
 fn attr<'b>(body: &'b Body, key: &str) -> Option<&'b Expression> {
@@ -348,8 +340,8 @@ impl<'a> Module<'a> {
         let mut out = Vec::new();
         for f in &self.files {
             for b in blocks(f.body, "module") {
-                let source = attr(&b.body, "source").and_then(|e| match e {
-                    Expression::String(s) => Some(s.as_str().to_string()),
+                let source = attr(&b.body, "source").and_then(|e| match &e.kind {
+                    Expr::String(s) => Some(s.to_string()),
                     _ => None,
                 });
                 let Some(source) = source else { continue };
@@ -971,8 +963,8 @@ fn push_block(m: &mut BTreeMap<String, Tv>, ev: &Eval<'_, '_>, b: &Block, name: 
 fn dynamic_blocks(ev: &Eval<'_, '_>, b: &Block, name: &str) -> Option<Vec<Tv>> {
     let content = blocks(&b.body, "content").next()?;
     let collection = ev.value(attr(&b.body, "for_each")?);
-    let iterator = match attr(&b.body, "iterator") {
-        Some(Expression::Variable(v)) => v.as_str().to_string(),
+    let iterator = match attr(&b.body, "iterator").map(|e| &e.kind) {
+        Some(Expr::Variable(v)) => v.to_string(),
         Some(_) => return None,
         None => name.to_string(),
     };
@@ -1264,16 +1256,15 @@ fn stack_info(dir: &str, m: &Module<'_>) -> Stack {
                     let Structure::Attribute(a) = st else {
                         continue;
                     };
-                    let pinned = match &a.value {
-                        Expression::Object(o) => o.iter().any(|(k, _)| match k {
-                            hcl_edit::expr::ObjectKey::Ident(i) => i.as_str() == "version",
-                            hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => {
-                                s.as_str() == "version"
+                    let pinned = match &a.value.kind {
+                        Expr::Object(o) => o.iter().any(|(k, _)| match k {
+                            ObjectKey::Ident(i) => i.as_str() == "version",
+                            ObjectKey::Expression(e) => {
+                                matches!(&e.kind, Expr::String(s) if &**s == "version")
                             }
-                            _ => false,
                         }),
                         // Terraform 0.12 form: `aws = "~> 5.0"`.
-                        Expression::String(_) => true,
+                        Expr::String(_) => true,
                         _ => true,
                     };
                     if !pinned {
