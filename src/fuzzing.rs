@@ -118,7 +118,8 @@ pub fn json_target(data: &[u8]) {
             envs: &crate::model::envs::EnvIndex::new(&settings.options.environments, Vec::new()),
             secrets: Some(&settings.secrets),
         };
-        crate::rules::run::check_file(&mut pf, &checks, false);
+        let found = crate::rules::run::check_file(&pf, &checks, false);
+        pf.findings.extend(found);
         if let Some(src) = &pf.source {
             for f in &pf.findings {
                 if let Some(span) = f.location.span {

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::Settings;
+use crate::diagnostics::Finding;
 use crate::diagnostics::baseline::Baseline;
 use crate::discover::{self, FileKind};
 use crate::model::envs::EnvIndex;
@@ -138,6 +139,27 @@ impl Timer {
     }
 }
 
+/// Build the Terraform model of the run and run the Terraform rules on it (timed on its own:
+/// it runs beside the document and repository rules).
+fn terraform_stage(
+    files: &[ParsedFile],
+    rules: &[&'static dyn Rule],
+    options: &crate::config::RuleOptions,
+    base: &std::path::Path,
+) -> Vec<Finding> {
+    let mut timer = Timer::new();
+    let mut model = terraform::input::model_of(files, options);
+    // A module directory that exists but was not walked (a symbolic link, an excluded path)
+    // is not missing.
+    model
+        .problems
+        .retain(|p| p.target.as_ref().is_none_or(|t| !base.join(t).is_dir()));
+    timer.lap("terraform model");
+    let found = rules_run::check_terraform(&model, rules, options);
+    timer.lap("terraform rules");
+    found
+}
+
 fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
     let mut timer = Timer::new();
     let mut exclude = settings.exclude.clone();
@@ -205,10 +227,44 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         envs: &envs,
         secrets: scan_secrets.then_some(&settings.secrets),
     };
-    files
-        .par_iter_mut()
-        .for_each(|f| rules_run::check_file(f, &checks, partial.contains(f.path.as_ref())));
-    timer.lap("doc rules");
+    // The Terraform model is built on one worker while the per-document and repository
+    // rules use the others; neither changes the files (findings are merged after).
+    let (terraform_findings, (doc_findings, repo_findings, custom_resources)) = rayon::join(
+        || {
+            rules_run::needs_terraform(&rules)
+                .then(|| terraform_stage(&files, &rules, options, &opts.base))
+        },
+        || {
+            let doc_findings: Vec<Vec<Finding>> = files
+                .par_iter()
+                .map(|f| rules_run::check_file(f, &checks, partial.contains(f.path.as_ref())))
+                .collect();
+            timer.lap("doc rules");
+            let default_namespaces = rendered.default_namespaces();
+            let repo = build::build_repo(
+                &files,
+                &partial,
+                &envs,
+                options,
+                &opts.base,
+                &default_namespaces,
+            );
+            timer.lap("repo model");
+            let found = rules_run::check_repo(&repo, &rules, options);
+            let custom_resources = rules
+                .iter()
+                .any(|r| r.meta().id == "VAL006")
+                .then(|| crate::rules::builtin::validation::crd_coverage(&repo, options).line())
+                .flatten();
+            timer.lap("repo rules");
+            (doc_findings, found, custom_resources)
+        },
+    );
+    for (f, found) in files.iter_mut().zip(doc_findings) {
+        f.findings.extend(found);
+    }
+    let mut rule_findings = repo_findings;
+    rule_findings.extend(terraform_findings.into_iter().flatten());
 
     if let Some(policies) = &opts.policies {
         let inputs = crate::policy::run::evaluate(policies, &mut files, settings);
@@ -217,38 +273,6 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         }
         timer.lap("policies");
     }
-
-    let default_namespaces = rendered.default_namespaces();
-    let repo = build::build_repo(
-        &files,
-        &partial,
-        &envs,
-        options,
-        &opts.base,
-        &default_namespaces,
-    );
-    timer.lap("repo model");
-    let mut rule_findings = rules_run::check_repo(&repo, &rules, options);
-    let custom_resources = rules
-        .iter()
-        .any(|r| r.meta().id == "VAL006")
-        .then(|| crate::rules::builtin::validation::crd_coverage(&repo, options).line())
-        .flatten();
-    timer.lap("repo rules");
-    if rules_run::needs_terraform(&rules) {
-        let mut model = terraform::input::model_of(&files, options);
-        // A module directory that exists but was not walked (a symbolic link, an excluded
-        // path) is not missing.
-        model.problems.retain(|p| {
-            p.target
-                .as_ref()
-                .is_none_or(|t| !opts.base.join(t).is_dir())
-        });
-        timer.lap("terraform model");
-        rule_findings.extend(rules_run::check_terraform(&model, &rules, options));
-        timer.lap("terraform rules");
-    }
-    drop(repo);
 
     let Gathered {
         coverage,

@@ -34,7 +34,8 @@ pub struct FileChecks<'a> {
 
 /// Run the secret scanner over the file's text and the per-document rules over its
 /// objects. `is_patch`: the file is a Kustomize patch (a partial object).
-pub fn check_file(f: &mut ParsedFile, checks: &FileChecks<'_>, is_patch: bool) {
+pub fn check_file(f: &ParsedFile, checks: &FileChecks<'_>, is_patch: bool) -> Vec<Finding> {
+    let mut findings = Vec::new();
     // Not over rendered Helm templates: a value there comes from a values file (scanned as
     // itself) or from a generator run at install time (`randAlphaNum`, `genPrivateKey`).
     let scanner = checks
@@ -45,10 +46,11 @@ pub fn check_file(f: &mut ParsedFile, checks: &FileChecks<'_>, is_patch: bool) {
     if let (Some(scanner), Some(src)) = (scanner, &f.source) {
         for hit in scanner.scan_file(&f.path, &src.text) {
             let finding = secret_finding(scanner, &f.path, &hit, hit.span, "");
-            f.findings.push(finding);
+            findings.push(finding);
         }
     }
-    check_documents(f, checks, is_patch, scanner);
+    check_documents(f, checks, is_patch, scanner, &mut findings);
+    findings
 }
 
 /// A finding for a secret hit at `span`; `what` completes the message.
@@ -77,10 +79,11 @@ fn secret_finding(
 
 /// Run per-document rules on every Kubernetes object of one file.
 fn check_documents(
-    f: &mut ParsedFile,
+    f: &ParsedFile,
     checks: &FileChecks<'_>,
     is_patch: bool,
     scanner: Option<&secrets::Scanner>,
+    findings: &mut Vec<Finding>,
 ) {
     let (rules, options) = (checks.rules, checks.options);
     let Content::Docs(docs) = &f.content else {
@@ -102,7 +105,7 @@ fn check_documents(
             .or_else(|| crate::config::env::Env::from_path(&f.path));
         for d in docs {
             for rule in rules {
-                let mut ctx = Ctx::new(options, rule.meta(), &f.path, None, &mut f.findings);
+                let mut ctx = Ctx::new(options, rule.meta(), &f.path, None, findings);
                 rule.check_values(&d.root, env, &mut ctx);
             }
         }
@@ -119,27 +122,24 @@ fn check_documents(
         obj.env = file_env.object_env(obj.namespace);
         obj.partial = is_patch;
         let logical = obj.logical_name();
-        let start = f.findings.len();
+        let start = findings.len();
         for rule in rules {
-            let mut ctx = Ctx::new(
-                options,
-                rule.meta(),
-                &f.path,
-                Some(&logical),
-                &mut f.findings,
-            );
+            let mut ctx = Ctx::new(options, rule.meta(), &f.path, Some(&logical), findings);
             rule.check_object(&obj, &mut ctx);
         }
+        let mut start = start;
         if let Some(scanner) = scanner
             && obj.kind == "Secret"
             && obj.group().is_empty()
         {
-            scan_secret_data(scanner, &obj, &f.path, &mut f.findings);
+            // Text-level hits on the encoded values (found before this object's findings)
+            // give way to the decoded ones, which are appended.
+            start = scan_secret_data(scanner, &obj, &f.path, findings, start);
         }
         if let Some(ann) = obj.annotation(IGNORE_ANNOTATION) {
-            let reasonless = apply_annotation(ann, &mut f.findings[start..]);
+            let reasonless = apply_annotation(ann, &mut findings[start..]);
             if reasonless {
-                f.findings.push(new_finding(
+                findings.push(new_finding(
                     &engine::SUPPRESSION_WITHOUT_REASON,
                     Location::new(f.path.clone(), Some(ann.span)),
                     format!("`{IGNORE_ANNOTATION}` on {logical} gives no reason"),
@@ -150,16 +150,18 @@ fn check_documents(
 }
 
 /// Decode a Secret's base64 `data` values and scan them; a credential is reported at the
-/// encoded value (replacing a text-level hit on the same value).
+/// encoded value (replacing a text-level hit on the same value). Returns where the findings
+/// from `start` on went: earlier ones removed move it down.
 fn scan_secret_data(
     scanner: &secrets::Scanner,
     obj: &K8sObject<'_>,
     path: &Arc<str>,
     findings: &mut Vec<Finding>,
-) {
+    mut start: usize,
+) -> usize {
     use base64::Engine as _;
     let Some(data) = obj.root.get("data").and_then(Node::as_map) else {
-        return;
+        return start;
     };
     for (key, value) in data {
         let Some(encoded) = value.as_str() else {
@@ -177,12 +179,14 @@ fn scan_secret_data(
             continue;
         }
         let span = value.span;
-        findings.retain(|f| {
-            !(f.redact
+        let replaced = |f: &Finding| {
+            f.redact
                 && f.location
                     .span
-                    .is_some_and(|s| s.start < span.end && span.start < s.end))
-        });
+                    .is_some_and(|s| s.start < span.end && span.start < s.end)
+        };
+        start -= findings[..start].iter().filter(|f| replaced(f)).count();
+        findings.retain(|f| !replaced(f));
         let what = format!(
             " in base64-encoded `data.{}` of {}",
             key.key_text().unwrap_or("?"),
@@ -192,6 +196,7 @@ fn scan_secret_data(
             findings.push(secret_finding(scanner, path, &hit, span, &what));
         }
     }
+    start
 }
 
 /// Mark the findings an `octolint.io/ignore` annotation covers; true when it has no reason.
