@@ -73,6 +73,11 @@ pub struct Outcome {
     pub prefixes: PathPrefixes,
     /// Every secret value of the run: reporters mask them in source excerpts.
     pub secrets: Arc<crate::redact::SecretSet>,
+    /// What the render stage made (units, origin maps, the rendered files). Nothing reads it
+    /// after the run; it is handed over so that the caller decides when to free it: freeing
+    /// millions of tree nodes one by one takes tens of milliseconds, and the CLI leaves that
+    /// to the process exit.
+    pub rendered: crate::render::stage::Rendered,
 }
 
 /// Everything the files hold for finalize and the report.

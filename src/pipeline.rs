@@ -131,8 +131,9 @@ impl Timer {
     fn lap(&mut self, stage: &str) {
         if self.on {
             eprintln!(
-                "octolint: {stage:<10} {:>8.1} ms",
-                self.last.elapsed().as_secs_f64() * 1e3
+                "octolint: {stage:<10} {:>8.1} ms{}",
+                self.last.elapsed().as_secs_f64() * 1e3,
+                peak_rss().map_or(String::new(), |kb| format!("  (peak RSS {} MB)", kb / 1024))
             );
         }
         self.last = std::time::Instant::now();
@@ -160,6 +161,26 @@ fn terraform_stage(
     found
 }
 
+/// The process's peak resident set so far, in KiB (Linux).
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Hand the pages freed by a stage back to the system. glibc keeps freed memory in each
+/// worker thread's arena, where the next stage (on another thread) cannot reuse it; the
+/// parse stage frees every `hcl-edit` tree and the render stage its scratch data. On the
+/// shared corpus this lowers the peak RSS by about 30 MB, for about a millisecond.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only releases free memory of the allocator's arenas; it takes
+    // no pointer and may be called at any time from any thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
     let mut timer = Timer::new();
     let mut exclude = settings.exclude.clone();
@@ -182,6 +203,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         .cloned()
         .map(|e| load(e, &load_opts))
         .collect();
+    release_free_memory();
     timer.lap("parse");
 
     // Rules that read chart files (VAL007) read them under the checked directory.
@@ -199,6 +221,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     let render_coverage = render::stage::RenderCoverage::of(&rendered);
     let real_files = files.len();
     files.append(&mut rendered.files);
+    release_free_memory();
     timer.lap("render");
 
     let envs = EnvIndex::new(
@@ -263,6 +286,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     for (f, found) in files.iter_mut().zip(doc_findings) {
         f.findings.extend(found);
     }
+    release_free_memory();
     let mut rule_findings = repo_findings;
     rule_findings.extend(terraform_findings.into_iter().flatten());
 
@@ -290,7 +314,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     // (plain or rendered) marks as secret is masked wherever it appears.
     let secrets = SecretSet::of_run(&findings, &sources, &files);
     redact_all(&mut findings, &secrets);
-    files.truncate(real_files);
+    rendered.files = files.split_off(real_files);
     let findings = finalize::prefer_secret_findings(findings);
     let findings = finalize::finalize(
         findings,
@@ -322,5 +346,6 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         files,
         prefixes: opts.prefixes.clone(),
         secrets: Arc::new(secrets),
+        rendered,
     })
 }

@@ -111,6 +111,7 @@ fn reporters_agree_on_a_multi_line_multi_byte_span() {
         files: Vec::new(),
         prefixes: Default::default(),
         secrets: Default::default(),
+        rendered: Default::default(),
     };
     let opts = ReportOptions {
         root: "/repo".into(),

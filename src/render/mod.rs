@@ -94,6 +94,12 @@ impl OriginMap {
         self.entries.len()
     }
 
+    /// Drop the growth slack once the map is complete (it lives until the findings are
+    /// remapped).
+    pub fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

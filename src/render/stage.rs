@@ -368,6 +368,7 @@ pub(super) fn absorb(out: &mut Rendered, done: Done, plan: &Plan, fs: &dyn Fs, r
                 src.name
             ));
             // The text moves to the source file; the unit keeps the origins for `remap`.
+            src.origins.shrink_to_fit();
             let source = Arc::new(SourceFile::new(
                 vpath.to_string(),
                 root.join(unit.dir.as_ref()),
