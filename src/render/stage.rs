@@ -464,7 +464,7 @@ pub fn remap(findings: Vec<Finding>, rendered: &Rendered) -> Vec<Finding> {
     if rendered.virtuals.is_empty() {
         return findings;
     }
-    let locate = |loc: &Location| -> Option<(Location, Vec<Location>)> {
+    let locate = |loc: &Location| -> Located {
         let v = rendered.virtuals.get(&loc.path)?;
         let unit = &rendered.units[v.unit];
         let out = &unit.outputs[v.output];
@@ -488,42 +488,54 @@ pub fn remap(findings: Vec<Finding>, rendered: &Rendered) -> Vec<Finding> {
         }
         Some((primary, related))
     };
-    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
-    for mut f in findings {
-        if let Some(v) = rendered.virtuals.get(&f.location.path) {
-            let Some((primary, related)) = locate(&f.location) else {
-                continue;
-            };
-            let env = v.env.as_ref().map(|(n, _)| n.clone());
-            f.location = primary;
-            let mut rel: Vec<Location> = Vec::new();
-            for r in std::mem::take(&mut f.related) {
-                match locate(&r) {
-                    Some((p, _)) => rel.push(p.with_message(r.message.clone().unwrap_or_default())),
-                    None => rel.push(r),
-                }
-            }
-            rel.extend(related);
-            f.related = rel;
-            if let Some(env) = env
-                && !f.environments.contains(&env)
-            {
-                f.environments.push(env);
-            }
-        } else {
-            // A related location on a rendered file (a repository rule comparing objects).
-            let related = std::mem::take(&mut f.related);
-            f.related = related
-                .into_iter()
-                .map(|r| match locate(&r) {
-                    Some((p, _)) => p.with_message(r.message.clone().unwrap_or_default()),
-                    None => r,
-                })
-                .collect();
-        }
-        out.push(f);
-    }
+    // Each finding is looked up on its own (a scan of its output's origin map): in parallel.
+    let out: Vec<Finding> = findings
+        .into_par_iter()
+        .filter_map(|f| remap_one(f, rendered, &locate))
+        .collect();
     merge_environments(out)
+}
+
+/// Where a located place of a rendered text comes from: the primary place and related ones.
+type Located = Option<(Location, Vec<Location>)>;
+
+/// One finding moved from a rendered text to the lines that caused it (`None`: a finding on
+/// a rendered text that no longer exists).
+fn remap_one(
+    mut f: Finding,
+    rendered: &Rendered,
+    locate: &(dyn Fn(&Location) -> Located + Sync),
+) -> Option<Finding> {
+    if let Some(v) = rendered.virtuals.get(&f.location.path) {
+        let (primary, related) = locate(&f.location)?;
+        let env = v.env.as_ref().map(|(n, _)| n.clone());
+        f.location = primary;
+        let mut rel: Vec<Location> = Vec::new();
+        for r in std::mem::take(&mut f.related) {
+            match locate(&r) {
+                Some((p, _)) => rel.push(p.with_message(r.message.clone().unwrap_or_default())),
+                None => rel.push(r),
+            }
+        }
+        rel.extend(related);
+        f.related = rel;
+        if let Some(env) = env
+            && !f.environments.contains(&env)
+        {
+            f.environments.push(env);
+        }
+    } else {
+        // A related location on a rendered file (a repository rule comparing objects).
+        let related = std::mem::take(&mut f.related);
+        f.related = related
+            .into_iter()
+            .map(|r| match locate(&r) {
+                Some((p, _)) => p.with_message(r.message.clone().unwrap_or_default()),
+                None => r,
+            })
+            .collect();
+    }
+    Some(f)
 }
 
 /// Rule, path and message of a finding.
