@@ -27,8 +27,13 @@ pub enum V {
 /// The unknown value, for references into unknown values.
 static UNKNOWN: Tv = Tv {
     v: V::Unknown,
-    origin: Vec::new(),
+    origin: Origin::new_const(),
 };
+
+/// The places a value came from: most values have one, which is kept inline (a value is
+/// made for every expression evaluated; a heap allocation each was a tenth of the model's
+/// work).
+pub type Origin = smallvec::SmallVec<[Loc; 1]>;
 
 /// A value and where it came from: `origin[0]` is where it was written (a tfvars line, a
 /// module argument, a default), followed by the places it passed through on the way to
@@ -36,7 +41,7 @@ static UNKNOWN: Tv = Tv {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tv {
     pub v: V,
-    pub origin: Vec<Loc>,
+    pub origin: Origin,
 }
 
 impl Tv {
