@@ -22,12 +22,22 @@ impl Env {
     }
 
     fn from_token(t: &str) -> Option<Env> {
-        match t.to_ascii_lowercase().as_str() {
-            "dev" | "development" | "develop" => Some(Env::Dev),
-            "stage" | "staging" | "stg" => Some(Env::Staging),
-            "prod" | "production" | "prd" => Some(Env::Prod),
-            _ => None,
-        }
+        // Compared without allocating: every word of every path goes through here.
+        const WORDS: [(&str, Env); 9] = [
+            ("dev", Env::Dev),
+            ("development", Env::Dev),
+            ("develop", Env::Dev),
+            ("stage", Env::Staging),
+            ("staging", Env::Staging),
+            ("stg", Env::Staging),
+            ("prod", Env::Prod),
+            ("production", Env::Prod),
+            ("prd", Env::Prod),
+        ];
+        WORDS
+            .iter()
+            .find(|(w, _)| w.len() == t.len() && w.eq_ignore_ascii_case(t))
+            .map(|(_, e)| *e)
     }
 
     /// The environment a name (a path segment, a file stem, a namespace) names, by its

@@ -15,10 +15,11 @@ use crate::model::k8s::K8sObject;
 /// The Kubernetes version an object is checked against: its environment's
 /// `kubernetes-version`, else `[kubernetes] version`, else the default.
 pub fn target_version<'o>(obj: &K8sObject<'_>, path: &str, options: &'o RuleOptions) -> &'o str {
-    let by_name = options
-        .environments
-        .resolve(path)
-        .0
+    // Resolving the path's environment matches globs: only worth it when some environment
+    // names its own version (this runs for every object and every validation rule).
+    let by_name = (!options.kubernetes_versions.is_empty())
+        .then(|| options.environments.resolve(path).0)
+        .flatten()
         .and_then(|s| options.kubernetes_versions.get(&s.name));
     let by_class = || {
         obj.env
