@@ -246,7 +246,12 @@ pub fn ranges(text: &str) -> Vec<Range> {
             });
         }
     }
-    for kind in ["AGE ENCRYPTED FILE", "PGP MESSAGE"] {
+    // One scan for any armored block before looking for each kind of it.
+    let armored = text.contains("-----BEGIN ");
+    for kind in ["AGE ENCRYPTED FILE", "PGP MESSAGE"]
+        .into_iter()
+        .filter(|_| armored)
+    {
         let begin = format!("-----BEGIN {kind}-----");
         let end = format!("-----END {kind}-----");
         let mut from = 0;
