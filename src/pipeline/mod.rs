@@ -76,15 +76,7 @@ pub struct TerraformOnly {
 /// Walk, parse only Terraform files (in parallel) and build the Terraform model.
 pub fn terraform_only(opts: &RunOptions, settings: &Settings) -> Result<TerraformOnly, String> {
     pool(opts.jobs)?.install(|| {
-        let mut exclude = settings.exclude.clone();
-        exclude.extend(opts.exclude.iter().cloned());
-        let discovery = discover::walk(&discover::Options {
-            paths: opts.paths.clone(),
-            base: opts.base.clone(),
-            exclude,
-            follow_links: opts.follow_links,
-            threads: opts.jobs,
-        })?;
+        let discovery = walk(opts, settings)?;
         let load_opts = LoadOptions {
             max_size: settings.max_file_size,
         };
@@ -94,12 +86,7 @@ pub fn terraform_only(opts: &RunOptions, settings: &Settings) -> Result<Terrafor
             .filter(|e| matches!(e.kind, FileKind::Terraform | FileKind::TerraformJson))
             .map(|e| load(e, &load_opts))
             .collect();
-        let mut model = terraform::input::model_of(&files, &settings.options);
-        model.problems.retain(|p| {
-            p.target
-                .as_ref()
-                .is_none_or(|t| !opts.base.join(t).is_dir())
-        });
+        let model = terraform_model(&files, &settings.options, &opts.base);
         let failed = files
             .iter()
             .filter(|f| f.status == Status::Failed)
@@ -117,6 +104,34 @@ pub fn terraform_only(opts: &RunOptions, settings: &Settings) -> Result<Terrafor
     })
 }
 
+/// Walk the paths of the run.
+fn walk(opts: &RunOptions, settings: &Settings) -> Result<discover::Discovery, String> {
+    let mut exclude = settings.exclude.clone();
+    exclude.extend(opts.exclude.iter().cloned());
+    discover::walk(&discover::Options {
+        paths: opts.paths.clone(),
+        base: opts.base.clone(),
+        exclude,
+        follow_links: opts.follow_links,
+        threads: opts.jobs,
+    })
+}
+
+/// The Terraform model of the parsed files.
+fn terraform_model(
+    files: &[ParsedFile],
+    options: &crate::config::RuleOptions,
+    base: &std::path::Path,
+) -> terraform::TfModel {
+    let mut model = terraform::input::model_of(files, options);
+    // A module directory that exists but was not walked (a symbolic link, an excluded path)
+    // is not missing.
+    model
+        .problems
+        .retain(|p| p.target.as_ref().is_none_or(|t| !base.join(t).is_dir()));
+    model
+}
+
 /// Build the Terraform model of the run and run the Terraform rules on it (timed on its own:
 /// it runs beside the document and repository rules).
 fn terraform_stage(
@@ -126,12 +141,7 @@ fn terraform_stage(
     base: &std::path::Path,
 ) -> Vec<Finding> {
     let mut timer = Timer::new();
-    let mut model = terraform::input::model_of(files, options);
-    // A module directory that exists but was not walked (a symbolic link, an excluded path)
-    // is not missing.
-    model
-        .problems
-        .retain(|p| p.target.as_ref().is_none_or(|t| !base.join(t).is_dir()));
+    let model = terraform_model(files, options, base);
     timer.lap("terraform model");
     let found = rules_run::check_terraform(&model, rules, options);
     timer.lap("terraform rules");
@@ -140,15 +150,7 @@ fn terraform_stage(
 
 fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
     let mut timer = Timer::new();
-    let mut exclude = settings.exclude.clone();
-    exclude.extend(opts.exclude.iter().cloned());
-    let discovery = discover::walk(&discover::Options {
-        paths: opts.paths.clone(),
-        base: opts.base.clone(),
-        exclude,
-        follow_links: opts.follow_links,
-        threads: opts.jobs,
-    })?;
+    let discovery = walk(opts, settings)?;
     timer.lap("discover");
 
     let load_opts = LoadOptions {
