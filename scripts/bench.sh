@@ -74,13 +74,16 @@ PY
     OCTOLINT_TIMINGS=1 "$bin" check "$target" --format json --fail-on never -o /dev/null -j 1 2>&1 >/dev/null || true
   done | python3 -c '
 import re, sys, statistics
-t = {}
+t, rss = {}, {}
 for line in sys.stdin:
-    m = re.match(r"^octolint: (\S.*?)\s+([0-9.]+) ms$", line.rstrip())
+    m = re.match(r"^octolint: (\S.*?)\s+([0-9.]+) ms(?:\s+\(peak RSS (\d+) MB\))?$", line.rstrip())
     if m:
         t.setdefault(m.group(1), []).append(float(m.group(2)))
+        if m.group(3):
+            rss.setdefault(m.group(1), []).append(int(m.group(3)))
 for name, v in t.items():
-    print(f"  {name:<24} {statistics.median(v):8.1f} ms")
+    peak = f"   peak RSS so far {statistics.median(rss[name]):.0f} MB" if name in rss else ""
+    print(f"  {name:<24} {statistics.median(v):8.1f} ms{peak}")
 '
   echo "peak RSS (-j default): $(peak_rss "$bin" check "$target" --format json --fail-on never -o /dev/null)"
   echo "peak RSS (-j 1):       $(peak_rss "$bin" check "$target" --format json --fail-on never -o /dev/null -j 1)"

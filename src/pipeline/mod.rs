@@ -217,6 +217,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
                 .then(|| terraform_stage(&files, &rules, options, &opts.base))
         },
         || {
+            timer.restart();
             let doc_findings: Vec<Vec<Finding>> = files
                 .par_iter()
                 .map(|f| rules_run::check_file(f, &checks, partial.contains(f.path.as_ref())))

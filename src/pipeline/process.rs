@@ -15,6 +15,11 @@ impl Timer {
         }
     }
 
+    /// Start the next lap now (a stage that ran beside another is timed on its own).
+    pub(super) fn restart(&mut self) {
+        self.last = std::time::Instant::now();
+    }
+
     pub(super) fn lap(&mut self, stage: &str) {
         if self.on {
             eprintln!(
