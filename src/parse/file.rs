@@ -15,7 +15,8 @@ use crate::source::{SourceFile, Span};
 #[derive(Debug)]
 pub enum Content {
     Docs(Vec<yaml::YamlDoc>),
-    Hcl(hcl::Body),
+    /// Shared: the Terraform model reads it while later stages run.
+    Hcl(std::sync::Arc<hcl::Body>),
     Nothing,
 }
 
@@ -152,7 +153,7 @@ pub fn load(entry: Entry, opts: &LoadOptions) -> ParsedFile {
                         ),
                     ));
                 }
-                pf.content = Content::Hcl(parsed.body);
+                pf.content = Content::Hcl(std::sync::Arc::new(parsed.body));
                 pf.status = Status::Parsed;
             }
             Err(e) => {

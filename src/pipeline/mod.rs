@@ -10,6 +10,10 @@
 //! repository rules and Terraform rules; `policy::run` evaluates Rego; `finalize` applies
 //! suppressions, fingerprints and sorts. Reports are written by `report` from the
 //! [`Outcome`]. Stage timings go to stderr when `OCTOLINT_TIMINGS` is set.
+//!
+//! After parsing, two sides run at once (`stages`): the Terraform model and rules, from a
+//! shared copy of the Terraform trees, on one worker; render, environments, document and
+//! repository rules on the others.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -18,14 +22,13 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 mod process;
+mod stages;
 use process::{Timer, release_free_memory};
+use stages::{Checked, render_and_check, terraform_model, terraform_stage, walk};
 
 use crate::config::Settings;
-use crate::diagnostics::Finding;
 use crate::diagnostics::baseline::Baseline;
-use crate::discover::{self, FileKind};
-use crate::model::envs::EnvIndex;
-use crate::model::{argocd, build, kustomize};
+use crate::discover::FileKind;
 use crate::outcome::{Gathered, Outcome, PathPrefixes};
 use crate::parse::file::{LoadOptions, ParsedFile, Status, load};
 use crate::policy::Policies;
@@ -33,7 +36,8 @@ use crate::redact::{SecretSet, redact_all};
 use crate::rules::rule::Rule;
 use crate::rules::{registry, run as rules_run};
 use crate::source::SourceFile;
-use crate::{finalize, outcome, render, terraform};
+use crate::terraform::input::TfInput;
+use crate::{finalize, outcome, render};
 
 pub struct RunOptions {
     pub paths: Vec<PathBuf>,
@@ -86,7 +90,7 @@ pub fn terraform_only(opts: &RunOptions, settings: &Settings) -> Result<Terrafor
             .filter(|e| matches!(e.kind, FileKind::Terraform | FileKind::TerraformJson))
             .map(|e| load(e, &load_opts))
             .collect();
-        let model = terraform_model(&files, &settings.options, &opts.base);
+        let model = terraform_model(&TfInput::of(&files), &settings.options, &opts.base);
         let failed = files
             .iter()
             .filter(|f| f.status == Status::Failed)
@@ -102,50 +106,6 @@ pub fn terraform_only(opts: &RunOptions, settings: &Settings) -> Result<Terrafor
             failed,
         })
     })
-}
-
-/// Walk the paths of the run.
-fn walk(opts: &RunOptions, settings: &Settings) -> Result<discover::Discovery, String> {
-    let mut exclude = settings.exclude.clone();
-    exclude.extend(opts.exclude.iter().cloned());
-    discover::walk(&discover::Options {
-        paths: opts.paths.clone(),
-        base: opts.base.clone(),
-        exclude,
-        follow_links: opts.follow_links,
-        threads: opts.jobs,
-    })
-}
-
-/// The Terraform model of the parsed files.
-fn terraform_model(
-    files: &[ParsedFile],
-    options: &crate::config::RuleOptions,
-    base: &std::path::Path,
-) -> terraform::TfModel {
-    let mut model = terraform::input::model_of(files, options);
-    // A module directory that exists but was not walked (a symbolic link, an excluded path)
-    // is not missing.
-    model
-        .problems
-        .retain(|p| p.target.as_ref().is_none_or(|t| !base.join(t).is_dir()));
-    model
-}
-
-/// Build the Terraform model of the run and run the Terraform rules on it (timed on its own:
-/// it runs beside the document and repository rules).
-fn terraform_stage(
-    files: &[ParsedFile],
-    rules: &[&'static dyn Rule],
-    options: &crate::config::RuleOptions,
-    base: &std::path::Path,
-) -> Vec<Finding> {
-    let mut timer = Timer::new();
-    let model = terraform_model(files, options, base);
-    timer.lap("terraform model");
-    let found = rules_run::check_terraform(&model, rules, options);
-    timer.lap("terraform rules");
-    found
 }
 
 fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
@@ -171,81 +131,26 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         run_options.checked_root = std::path::absolute(&opts.base).ok();
     }
     let options = &run_options;
-    let mut rendered = if opts.render {
-        let fs = render::stage::LoadedFs::new(&files, &opts.base);
-        render::appofapps::plan_and_run(&files, &options.environments, &fs, &opts.base, "").rendered
-    } else {
-        render::stage::Rendered::default()
-    };
-    let render_coverage = render::stage::RenderCoverage::of(&rendered);
-    let real_files = files.len();
-    files.append(&mut rendered.files);
-    release_free_memory();
-    timer.lap("render");
-
-    let envs = EnvIndex::new(
-        &options.environments,
-        argocd::app_dirs(&files, &options.environments),
-    )
-    .with_file_envs(rendered.file_envs());
-    let partial = kustomize::kustomize_patches(&files);
-    timer.lap("model: environments");
-
     let rules: Vec<&'static dyn Rule> = registry()
         .iter()
         .copied()
         .filter(|r| !opts.no_builtin && settings.rule_enabled(r.meta().id, r.meta().name))
         .collect();
-    let scan_secrets = !opts.no_builtin
-        && settings
-            .secrets
-            .scanner()
-            .patterns
-            .iter()
-            .any(|p| settings.rule_enabled(p.meta.id, p.meta.name));
-    let checks = rules_run::FileChecks {
-        rules: &rules,
-        options,
-        envs: &envs,
-        secrets: scan_secrets.then_some(&settings.secrets),
-    };
-    // The Terraform model is built on one worker while the per-document and repository
-    // rules use the others; neither changes the files (findings are merged after).
-    let (terraform_findings, (doc_findings, repo_findings, custom_resources)) = rayon::join(
-        || {
-            rules_run::needs_terraform(&rules)
-                .then(|| terraform_stage(&files, &rules, options, &opts.base))
-        },
-        || {
-            timer.restart();
-            let doc_findings: Vec<Vec<Finding>> = files
-                .par_iter()
-                .map(|f| rules_run::check_file(f, &checks, partial.contains(f.path.as_ref())))
-                .collect();
-            timer.lap("doc rules");
-            let default_namespaces = rendered.default_namespaces();
-            let repo = build::build_repo(
-                &files,
-                &partial,
-                &envs,
-                options,
-                &opts.base,
-                &default_namespaces,
-            );
-            timer.lap("repo model");
-            let found = rules_run::check_repo(&repo, &rules, options);
-            let custom_resources = rules
-                .iter()
-                .any(|r| r.meta().id == "VAL006")
-                .then(|| crate::rules::builtin::validation::crd_coverage(&repo, options).line())
-                .flatten();
-            timer.lap("repo rules");
-            (doc_findings, found, custom_resources)
-        },
+    // The Terraform model is built on one worker from its own (shared) input, while the
+    // other stages change the files: render, environments, the document and repository
+    // rules. It is done long before the render stage's memory peaks.
+    let tf_input = rules_run::needs_terraform(&rules).then(|| TfInput::of(&files));
+    let (terraform_findings, checked) = rayon::join(
+        || tf_input.map(|input| terraform_stage(&input, &rules, options, &opts.base)),
+        || render_and_check(&mut files, &rules, options, opts, settings, &mut timer),
     );
-    for (f, found) in files.iter_mut().zip(doc_findings) {
-        f.findings.extend(found);
-    }
+    let Checked {
+        mut rendered,
+        render_coverage,
+        real_files,
+        repo_findings,
+        custom_resources,
+    } = checked;
     release_free_memory();
     let mut rule_findings = repo_findings;
     rule_findings.extend(terraform_findings.into_iter().flatten());
