@@ -52,8 +52,23 @@ declare -A GROUP_TESTS=(
     [env]="--lib --test config_tables"
     [envs]="--lib --test config_tables"
     [suppress]="--lib --test contracts --test fixtures"
-    [text]="--test contracts --test fixtures"
+    [text]="--lib --test contracts --test fixtures"
 )
+# Every cargo call of a run (the build phase's `cargo test --no-run` as well as the test phase)
+# gets the group's test targets, so that the build links only the binaries the tests run
+# (cargo-mutants passes the arguments after `--` to the test phase only: the build phase then
+# linked all seventeen test binaries and the CLI twice, 12 s a mutant where 4 s will do), and
+# builds this crate without debug info (another second: nobody reads a mutant's backtrace).
+# Dependencies keep their profile, so their builds stay valid. Figures: docs/testing.md.
+CRATE_PROFILE=(
+    --config=profile.dev.package.octolint.debug=0
+    '--config=profile.dev.package.octolint.strip="debuginfo"'
+)
+cargo_args() { # test target arguments -> --cargo-arg=… for every cargo call
+    local a
+    for a in "$@" "${CRATE_PROFILE[@]}"; do printf -- '--cargo-arg=%s\n' "$a"; done
+}
+
 # Priority order: the contracts most likely to hurt users when wrong come first.
 ORDER=(sarif finalize env envs suppress redact source yaml text diagnostics secrets parse terraform render)
 
@@ -131,7 +146,8 @@ if [[ $mode == diff ]]; then
     out=$work/out/diff
     rm -rf "$out"
     read -ra tests <<< "$ALL_TESTS"
-    cargo mutants "${common[@]}" --in-diff "$work/in.diff" --output "$out" "${extra[@]}" -- "${tests[@]}" || status=$?
+    mapfile -t cargo <<< "$(cargo_args "${tests[@]}")"
+    cargo mutants "${common[@]}" --in-diff "$work/in.diff" --output "$out" "${cargo[@]}" "${extra[@]}" || status=$?
     echo "results: $out/mutants.out"
     exit "${status:-0}"
 fi
@@ -154,7 +170,8 @@ for g in "${groups[@]}"; do
     rm -rf "$out"
     echo "== $g: ${GROUPS_FILES[$g]}"
     read -ra tests <<< "${GROUP_TESTS[$g]:-$ALL_TESTS}"
-    cargo mutants "${common[@]}" "${files[@]}" --output "$out" "${extra[@]}" -- "${tests[@]}" || status=$?
+    mapfile -t cargo <<< "$(cargo_args "${tests[@]}")"
+    cargo mutants "${common[@]}" "${files[@]}" --output "$out" "${cargo[@]}" "${extra[@]}" || status=$?
     for k in caught missed timeout unviable; do
         printf '%s %s: %s\n' "$g" "$k" "$(wc -l < "$out/mutants.out/$k.txt" 2>/dev/null || echo 0)"
     done
