@@ -621,6 +621,15 @@ fn sarif_uris_related_locations_and_suppressions() {
             "{rule}"
         );
         assert!(rule["shortDescription"]["text"].is_string(), "{rule}");
+        // TF001 and K8S001 are errors; each descriptor links its rule's page.
+        assert_eq!(r["level"], "error", "{r}");
+        assert_eq!(rule["defaultConfiguration"]["level"], "error", "{rule}");
+        let id = rule["id"].as_str().unwrap_or("");
+        assert_eq!(
+            rule["helpUri"].as_str(),
+            Some(format!("https://github.com/octolint/octolint/blob/main/rules/{id}.md").as_str()),
+            "{rule}"
+        );
     }
     let uris: Vec<&str> = results
         .iter()
