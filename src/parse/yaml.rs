@@ -531,6 +531,24 @@ mod tests {
     }
 
     #[test]
+    fn a_mapping_of_merge_keys_only_is_merged() {
+        // No explicit key besides `<<`: the merge must still apply. A quoted `<<` is an
+        // ordinary key.
+        let text = "base: &b {x: 1, y: 2}\nd:\n  <<: *b\ne:\n  '<<': *b\n";
+        let p = parse(text);
+        let d = p.docs[0].root.get("d").expect("d");
+        assert_eq!(d.get("x").and_then(Node::as_i64), Some(1));
+        assert_eq!(d.get("y").and_then(Node::as_i64), Some(2));
+        assert_eq!(d.as_map().map(<[_]>::len), Some(2));
+        let e = p.docs[0].root.get("e").expect("e");
+        assert_eq!(e.get("x"), None);
+        assert_eq!(
+            e.get("<<").and_then(|b| b.get("x")).and_then(Node::as_i64),
+            Some(1)
+        );
+    }
+
+    #[test]
     fn alias_bomb_is_stopped() {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
