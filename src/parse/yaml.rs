@@ -531,6 +531,34 @@ mod tests {
     }
 
     #[test]
+    fn tags_decide_a_scalars_type() {
+        // Core-schema tags (`!!`) resolve the text whatever its quoting, except `!!str` and
+        // `!!binary`; any other tag makes a string.
+        let text = "a: !!str 123\nb: !!int \"5\"\nc: !custom 5\nd: !!binary aGk=\ne: !!bool 'yes'\nf: \"5\"\ng: 5\n";
+        let p = parse(text);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        let root = &p.docs[0].root;
+        let kind = |k: &str| match root.get(k).map(|n| &n.value) {
+            Some(Value::Scalar { kind, .. }) => Some(*kind),
+            _ => None,
+        };
+        let rows = [
+            ("a", Scalar::Str),
+            ("b", Scalar::Int),
+            ("c", Scalar::Str),
+            ("d", Scalar::Str),
+            ("e", Scalar::Bool(true)),
+            ("f", Scalar::Str),
+            ("g", Scalar::Int),
+        ];
+        for (k, want) in rows {
+            assert_eq!(kind(k), Some(want), "{k}");
+        }
+        assert_eq!(root.get("b").and_then(Node::as_i64), Some(5));
+        assert_eq!(root.get("a").and_then(Node::as_str), Some("123"));
+    }
+
+    #[test]
     fn a_mapping_of_merge_keys_only_is_merged() {
         // No explicit key besides `<<`: the merge must still apply. A quoted `<<` is an
         // ordinary key.
