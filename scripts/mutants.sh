@@ -10,6 +10,7 @@
 #                                       (git diff main; set BASE=<ref> for another base)
 #   scripts/mutants.sh --list [GROUP]   list the mutants, build nothing
 #   scripts/mutants.sh --groups         list the groups and their files
+#   scripts/mutants.sh GROUP -- --iterate   resume: skip the mutants the last run caught
 #
 # Install: cargo install cargo-mutants --locked
 #
@@ -89,7 +90,7 @@ while (($#)); do
             exit 0
             ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *)
             if [[ -z "${GROUPS_FILES[$1]+x}" ]]; then
                 echo "unknown group: $1 (one of: ${ORDER[*]})" >&2
@@ -167,7 +168,8 @@ for g in "${groups[@]}"; do
         continue
     fi
     out=$work/out/$g
-    rm -rf "$out"
+    # `-- --iterate` resumes an interrupted run: it skips what the last one caught.
+    [[ " ${extra[*]} " == *" --iterate "* ]] || rm -rf "$out"
     echo "== $g: ${GROUPS_FILES[$g]}"
     read -ra tests <<< "${GROUP_TESTS[$g]:-$ALL_TESTS}"
     mapfile -t cargo <<< "$(cargo_args "${tests[@]}")"
