@@ -559,6 +559,62 @@ mod tests {
     }
 
     #[test]
+    fn alias_expansion_stops_just_past_the_limit() {
+        // An anchored list of 499 items is 500 nodes: 500 aliases expand exactly to the limit,
+        // one more goes past it.
+        let items = vec!["x"; 499].join(", ");
+        let aliases = |n: usize| vec!["*a"; n].join(", ");
+        let at_limit = format!("a: &a [{items}]\nb: [{}]\n", aliases(500));
+        let p = parse(&at_limit);
+        assert_eq!(p.error, None);
+        assert_eq!(
+            p.docs[0].root.get("b").map(|b| b.items().count()),
+            Some(500)
+        );
+        let past = format!("a: &a [{items}]\nb: [{}]\n", aliases(501));
+        let err = parse(&past).error.expect("past the limit");
+        assert_eq!(
+            err.message,
+            "alias expansion exceeds the limit of 250000 nodes (possible alias bomb)"
+        );
+        assert_eq!(err.offset, past.rfind("*a").expect("last alias"));
+    }
+
+    #[test]
+    fn nesting_stops_at_the_depth_limit() {
+        // Block sequences (the scanner stops flow collections at 255 levels itself): `- - x`
+        // is a list in a list.
+        let ok = format!("{}x\n", "- ".repeat(MAX_DEPTH));
+        assert_eq!(parse(&ok).error, None);
+        let deep = format!("{}x\n", "- ".repeat(MAX_DEPTH + 1));
+        assert_eq!(
+            parse(&deep).error,
+            Some(ParseError {
+                offset: 2 * MAX_DEPTH,
+                message: "nesting deeper than 512 levels".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn quoted_ends_by_table() {
+        let rows = [
+            ("'a''b' x", 0, Some(6)),
+            ("\"a\\\"b\" x", 0, Some(6)),
+            ("x: 'y'", 3, Some(6)),
+            // A backslash escapes only in double quotes.
+            ("'a\\' b'", 0, Some(4)),
+            ("plain", 0, None),
+            ("'unterminated", 0, None),
+            ("\"ends in a backslash\\", 0, None),
+            ("", 0, None),
+        ];
+        for (text, start, want) in rows {
+            assert_eq!(quoted_end(text, start), want, "{text:?}");
+        }
+    }
+
+    #[test]
     fn a_mapping_of_merge_keys_only_is_merged() {
         // No explicit key besides `<<`: the merge must still apply. A quoted `<<` is an
         // ordinary key.
