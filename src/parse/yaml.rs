@@ -615,6 +615,37 @@ mod tests {
     }
 
     #[test]
+    fn a_list_of_merge_sources_merges_each_earlier_first() {
+        let text = "a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  w: 0\n";
+        let p = parse(text);
+        let c = p.docs[0].root.get("c").expect("c");
+        let got: Vec<(&str, i64)> = c
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|(k, v)| Some((k.key_text()?, v.as_i64()?)))
+            .collect();
+        assert_eq!(got, [("w", 0), ("x", 1), ("y", 1), ("z", 2)]);
+    }
+
+    #[test]
+    fn a_flow_list_needing_three_reindents() {
+        // `1,`, `2` and `]` are each left of `b`'s indentation: the copy is re-indented line
+        // by line, one strict parse after the other.
+        let text = "a:\n  b: [\n 1,\n 2\n]\nc: 1\n";
+        let p = parse(text);
+        assert_eq!(p.error, None);
+        let b = p.docs[0].root.path(&["a", "b"]).expect("a.b");
+        let items: Vec<i64> = b.items().filter_map(Node::as_i64).collect();
+        assert_eq!(items, [1, 2]);
+        let spans: Vec<&str> = b.items().map(|n| slice(text, n.span)).collect();
+        assert_eq!(spans, ["1", "2"]);
+        assert_eq!(slice(text, b.span), "[\n 1,\n 2");
+        let (c, _) = p.docs[0].root.entry("c").expect("c");
+        assert_eq!(c.span.start(), text.find("c:").expect("c"));
+    }
+
+    #[test]
     fn a_mapping_of_merge_keys_only_is_merged() {
         // No explicit key besides `<<`: the merge must still apply. A quoted `<<` is an
         // ordinary key.
