@@ -457,6 +457,13 @@ Rendered: 1 chart(s) rendered and 0 kustomization(s) built, 7 object(s).\n\
             "{long}"
         );
         assert!(!long.contains("### Cost"), "{long}");
+        // Exactly TOP: all listed, nothing more to say.
+        let exact: Vec<Finding> = (1..=TOP)
+            .map(|l| finding(&DUPLICATE_KEY, "infra/x.yaml", Some(l), "dup"))
+            .collect();
+        let exact = render_with(&outcome(exact), &opts(), None, None);
+        assert!(exact.contains(&format!("`infra/x.yaml:{TOP}`")), "{exact}");
+        assert!(!exact.contains("more (see"), "{exact}");
     }
 
     #[test]
