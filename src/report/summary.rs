@@ -464,6 +464,17 @@ Rendered: 1 chart(s) rendered and 0 kustomization(s) built, 7 object(s).\n\
         let exact = render_with(&outcome(exact), &opts(), None, None);
         assert!(exact.contains(&format!("`infra/x.yaml:{TOP}`")), "{exact}");
         assert!(!exact.contains("more (see"), "{exact}");
+        // A cost exactly at its ceiling is within it.
+        let at = render_with(
+            &outcome(Vec::new()),
+            &opts(),
+            Some(&[env("qa", 100.0, Some(100.0))]),
+            None,
+        );
+        assert!(
+            at.contains("| qa | $100.00 | $100.00 | \u{2705} within |\n"),
+            "{at}"
+        );
     }
 
     #[test]

@@ -478,6 +478,10 @@ mod tests {
         assert_eq!(m.map(7, false), 7);
         assert_eq!(m.map(27, true), 15);
         assert_eq!(m.map(28, false), 16);
+        // Inside the secret: its masked start or end; at its end: the end either way.
+        assert_eq!(m.map(10, false), 7);
+        assert_eq!(m.map(10, true), 15);
+        assert_eq!(m.map(27, false), 15);
         assert!(!m.text.contains("abcdefgh"));
     }
 }
