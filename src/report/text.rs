@@ -441,6 +441,59 @@ mod tests {
     }
 
     #[test]
+    fn excerpts_mask_unreported_secrets_and_point_at_one_character() {
+        let token = "Q3xv8Rk2Lw9ZpTOdo4Mn"; // octolint:allow
+        let text = format!("a: 1\nb: \u{e9}!\napi_token: {token}  # note\n");
+        let src = Arc::new(SourceFile::new("s.yaml", "s.yaml".into(), text.clone()));
+        let at = |span: Span, redact: bool| -> Finding {
+            let mut f = new_finding(
+                &DUPLICATE_KEY,
+                Location::new(Arc::from("s.yaml"), Some(span)),
+                "m".into(),
+            );
+            f.location.region = Some(src.region(span));
+            f.help = None;
+            f.redact = redact;
+            f
+        };
+        let e = text.find('\u{e9}').expect("e");
+        let ts = text.find(token).expect("token");
+        let te = ts + token.len();
+        let findings = vec![
+            // An empty span on `é`: the caret covers that one character.
+            at(Span::new(e, e), false),
+            // An empty span at a line's start.
+            at(Span::new(0, 0), false),
+            // Lines 2 and 3: the unreported token is masked in the excerpt, though reported
+            // secrets touch it on both sides.
+            at(Span::new(text.find("b:").expect("b"), te), false),
+            at(Span::new(ts - 1, ts), true),
+            at(Span::new(te, te + 1), true),
+        ];
+        let o = Outcome {
+            findings,
+            coverage: Coverage::default(),
+            sources: HashMap::from([(Arc::from("s.yaml"), src.clone())]),
+            rules: Vec::new(),
+            files: Vec::new(),
+            prefixes: Default::default(),
+            secrets: Default::default(),
+        };
+        let out = render(&o, &opts(false));
+        assert!(out.contains("2 | b: \u{e9}!\n  |    ^\n"), "{out}");
+        assert!(out.contains("1 | a: 1\n  | ^\n"), "{out}");
+        assert!(!out.contains("Lw9ZpTOdo4Mn"), "{out}");
+        // The spaces around the token are (reported) secrets too: each masked on its own.
+        assert!(
+            out.contains(&format!(
+                "api_token:****{}**** # note",
+                crate::secrets::redact(token)
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn statistics_align_counts_and_ids() {
         assert_eq!(
             statistics(&outcome()),
