@@ -121,13 +121,16 @@ if [[ ! -d $CARGO_TARGET_DIR/debug/.fingerprint && -d target/debug/.fingerprint 
 fi
 
 # Mirror the tree: tracked files and new files not ignored. Files whose content did not
-# change are not rewritten, so cargo rebuilds only what changed.
+# change are not rewritten, so cargo rebuilds only what changed. A changed file gets the
+# current time, never its own: cargo compares modification times, and an edit older than the
+# last mutant's build would otherwise leave that mutant's binary in place (it happened: the
+# `secrets` baseline failed on a `text` mutant).
 git ls-files -z --cached --others --exclude-standard > "$work/files"
 while IFS= read -r -d '' f; do
     [[ -f $f ]] || continue
     if ! cmp -s "$f" "$tree/$f"; then
         mkdir -p "$tree/$(dirname "$f")"
-        cp -p "$f" "$tree/$f"
+        cp --preserve=mode "$f" "$tree/$f"
     fi
 done < "$work/files"
 # Drop files deleted from the repository since the last mirror.
