@@ -10,6 +10,7 @@
 #                                       (git diff main; set BASE=<ref> for another base)
 #   scripts/mutants.sh --list [GROUP]   list the mutants, build nothing
 #   scripts/mutants.sh --groups         list the groups and their files
+#   scripts/mutants.sh GROUP -- --iterate   resume: skip the mutants the last run caught
 #
 # Install: cargo install cargo-mutants --locked
 #
@@ -52,8 +53,23 @@ declare -A GROUP_TESTS=(
     [env]="--lib --test config_tables"
     [envs]="--lib --test config_tables"
     [suppress]="--lib --test contracts --test fixtures"
-    [text]="--test contracts --test fixtures"
+    [text]="--lib --test contracts --test fixtures"
 )
+# Every cargo call of a run (the build phase's `cargo test --no-run` as well as the test phase)
+# gets the group's test targets, so that the build links only the binaries the tests run
+# (cargo-mutants passes the arguments after `--` to the test phase only: the build phase then
+# linked all seventeen test binaries and the CLI twice, 12 s a mutant where 4 s will do), and
+# builds this crate without debug info (another second: nobody reads a mutant's backtrace).
+# Dependencies keep their profile, so their builds stay valid. Figures: docs/testing.md.
+CRATE_PROFILE=(
+    --config=profile.dev.package.octolint.debug=0
+    '--config=profile.dev.package.octolint.strip="debuginfo"'
+)
+cargo_args() { # test target arguments -> --cargo-arg=… for every cargo call
+    local a
+    for a in "$@" "${CRATE_PROFILE[@]}"; do printf -- '--cargo-arg=%s\n' "$a"; done
+}
+
 # Priority order: the contracts most likely to hurt users when wrong come first.
 ORDER=(sarif finalize env envs suppress redact source yaml text diagnostics secrets parse terraform render)
 
@@ -74,7 +90,7 @@ while (($#)); do
             exit 0
             ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *)
             if [[ -z "${GROUPS_FILES[$1]+x}" ]]; then
                 echo "unknown group: $1 (one of: ${ORDER[*]})" >&2
@@ -105,13 +121,16 @@ if [[ ! -d $CARGO_TARGET_DIR/debug/.fingerprint && -d target/debug/.fingerprint 
 fi
 
 # Mirror the tree: tracked files and new files not ignored. Files whose content did not
-# change are not rewritten, so cargo rebuilds only what changed.
+# change are not rewritten, so cargo rebuilds only what changed. A changed file gets the
+# current time, never its own: cargo compares modification times, and an edit older than the
+# last mutant's build would otherwise leave that mutant's binary in place (it happened: the
+# `secrets` baseline failed on a `text` mutant).
 git ls-files -z --cached --others --exclude-standard > "$work/files"
 while IFS= read -r -d '' f; do
     [[ -f $f ]] || continue
     if ! cmp -s "$f" "$tree/$f"; then
         mkdir -p "$tree/$(dirname "$f")"
-        cp -p "$f" "$tree/$f"
+        cp --preserve=mode "$f" "$tree/$f"
     fi
 done < "$work/files"
 # Drop files deleted from the repository since the last mirror.
@@ -131,7 +150,8 @@ if [[ $mode == diff ]]; then
     out=$work/out/diff
     rm -rf "$out"
     read -ra tests <<< "$ALL_TESTS"
-    cargo mutants "${common[@]}" --in-diff "$work/in.diff" --output "$out" "${extra[@]}" -- "${tests[@]}" || status=$?
+    mapfile -t cargo <<< "$(cargo_args "${tests[@]}")"
+    cargo mutants "${common[@]}" --in-diff "$work/in.diff" --output "$out" "${cargo[@]}" "${extra[@]}" || status=$?
     echo "results: $out/mutants.out"
     exit "${status:-0}"
 fi
@@ -151,10 +171,12 @@ for g in "${groups[@]}"; do
         continue
     fi
     out=$work/out/$g
-    rm -rf "$out"
+    # `-- --iterate` resumes an interrupted run: it skips what the last one caught.
+    [[ " ${extra[*]} " == *" --iterate "* ]] || rm -rf "$out"
     echo "== $g: ${GROUPS_FILES[$g]}"
     read -ra tests <<< "${GROUP_TESTS[$g]:-$ALL_TESTS}"
-    cargo mutants "${common[@]}" "${files[@]}" --output "$out" "${extra[@]}" -- "${tests[@]}" || status=$?
+    mapfile -t cargo <<< "$(cargo_args "${tests[@]}")"
+    cargo mutants "${common[@]}" "${files[@]}" --output "$out" "${cargo[@]}" "${extra[@]}" || status=$?
     for k in caught missed timeout unviable; do
         printf '%s %s: %s\n' "$g" "$k" "$(wc -l < "$out/mutants.out/$k.txt" 2>/dev/null || echo 0)"
     done

@@ -273,6 +273,98 @@ mod tests {
     }
 
     #[test]
+    fn spans_clamp_cover_and_know_when_they_are_empty() {
+        assert_eq!(Span::new(3, 7), Span { start: 3, end: 7 });
+        // An end before the start is raised to it; offsets past u32 saturate.
+        assert_eq!(Span::new(7, 3), Span { start: 7, end: 7 });
+        assert_eq!(
+            Span::new(usize::MAX, usize::MAX),
+            Span {
+                start: u32::MAX,
+                end: u32::MAX
+            }
+        );
+        assert_eq!((Span::new(3, 7).start(), Span::new(3, 7).end()), (3, 7));
+        assert!(Span::new(4, 4).is_empty());
+        assert!(!Span::new(4, 5).is_empty());
+        assert!(Span::default().is_empty());
+        assert_eq!(Span::new(5, 9).cover(Span::new(2, 6)), Span::new(2, 9));
+        assert_eq!(Span::new(2, 3).cover(Span::new(8, 9)), Span::new(2, 9));
+    }
+
+    #[test]
+    fn dir_of_and_normalize_join_by_table() {
+        let dirs = [
+            ("a/b/c.yaml", "a/b"),
+            ("a/c.yaml", "a"),
+            ("c.yaml", ""),
+            ("", ""),
+        ];
+        for (path, dir) in dirs {
+            assert_eq!(dir_of(path), dir, "dir_of({path:?})");
+        }
+        let joins = [
+            ("a/b", "c.yaml", "a/b/c.yaml"),
+            ("a/b", "../c/./d.yaml", "a/c/d.yaml"),
+            ("a//b/", "./c", "a/b/c"),
+            ("a", "../../x", "x"),
+            ("a/b", "/abs/x", "abs/x"),
+            ("", "x", "x"),
+            ("a", "", "a"),
+        ];
+        for (dir, rel, want) in joins {
+            assert_eq!(
+                normalize_join(dir, rel),
+                want,
+                "normalize_join({dir:?}, {rel:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn line_ranges_strip_terminators_and_clamp_the_line_number() {
+        let f = file("\nab\r\n\ncd");
+        assert_eq!(f.line_count(), 4);
+        // (line, byte range, text): the empty first line, a CRLF line, an empty line, the last
+        // line without terminator; line 0 reads as line 1, lines past the end as the last.
+        let rows = [
+            (0, (0, 0), ""),
+            (1, (0, 0), ""),
+            (2, (1, 3), "ab"),
+            (3, (5, 5), ""),
+            (4, (6, 8), "cd"),
+            (5, (6, 8), "cd"),
+            (99, (6, 8), "cd"),
+        ];
+        for (line, range, text) in rows {
+            assert_eq!(f.line_range(line), range, "line_range({line})");
+            assert_eq!(f.line_text(line), text, "line_text({line})");
+            assert_eq!(
+                f.line_span(line),
+                Span::new(range.0, range.1),
+                "line_span({line})"
+            );
+        }
+        assert_eq!(file("a\n").line_count(), 1);
+        assert_eq!(file("a").line_count(), 1);
+        assert_eq!(file("a\n\n").line_count(), 2);
+    }
+
+    #[test]
+    fn offsets_inside_a_character_clamp_back_to_its_start() {
+        // `é` is bytes 3..5; offset 4 is inside it and reads as the `é` itself.
+        let f = file("ab é x\n");
+        assert_eq!(f.line_col(3), LineCol { line: 1, col: 4 });
+        assert_eq!(f.line_col(4), LineCol { line: 1, col: 4 });
+        assert_eq!(f.line_col(5), LineCol { line: 1, col: 5 });
+        // Past the end: the end of the text.
+        assert_eq!(f.line_col(100), LineCol { line: 2, col: 1 });
+        let r = f.region(Span::new(4, 6));
+        assert_eq!(r.start, LineCol { line: 1, col: 4 });
+        assert_eq!(r.end, LineCol { line: 1, col: 6 });
+    }
+
+    #[test]
     fn char_to_byte_handles_multibyte() {
         let text = "é".repeat(100) + "x";
         let c = CharToByte::new(&text);

@@ -622,6 +622,15 @@ fn sarif_uris_related_locations_and_suppressions() {
             "{rule}"
         );
         assert!(rule["shortDescription"]["text"].is_string(), "{rule}");
+        // TF001 and K8S001 are errors; each descriptor links its rule's page.
+        assert_eq!(r["level"], "error", "{r}");
+        assert_eq!(rule["defaultConfiguration"]["level"], "error", "{rule}");
+        let id = rule["id"].as_str().unwrap_or("");
+        assert_eq!(
+            rule["helpUri"].as_str(),
+            Some(format!("https://github.com/octolint/octolint/blob/main/rules/{id}.md").as_str()),
+            "{rule}"
+        );
     }
     let uris: Vec<&str> = results
         .iter()
@@ -813,5 +822,47 @@ fn fingerprints_of_one_object_do_not_depend_on_each_other() {
         Some(&one[0]),
         both.iter().find(|(m, _)| m.contains("redis")),
         "the redis finding keeps its fingerprint"
+    );
+}
+
+/// The job summary links findings to their line on GitHub when the three `GITHUB_*`
+/// variables are set and not blank, from the repository's top level (the nearest `.git`
+/// above the checked directory).
+#[test]
+fn summary_links_need_every_github_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir(d.join(".git")).expect("mkdir .git");
+    write(d, "deploy/k8s/pod.yaml", &pod("a", "c"));
+    let summary = |sha: &str| -> String {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_octolint"))
+            .args([
+                "check",
+                "k8s",
+                "--no-config",
+                "--select",
+                "K8S001",
+                "-f",
+                "summary",
+            ])
+            .current_dir(d.join("deploy"))
+            .env("GITHUB_SERVER_URL", "https://github.example/")
+            .env("GITHUB_REPOSITORY", "acme/gitops")
+            .env("GITHUB_SHA", sha)
+            .output()
+            .expect("octolint runs");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let linked = summary("0123abcd");
+    assert!(
+        linked.contains("| [k8s/pod.yaml:10](https://github.example/acme/gitops/blob/0123abcd/deploy/k8s/pod.yaml#L10) | K8S001 privileged-container |"),
+        "{linked}"
+    );
+    // A blank variable is as good as none: plain locations.
+    let plain = summary("  ");
+    assert!(!plain.contains("https://"), "{plain}");
+    assert!(
+        plain.contains("| `k8s/pod.yaml:10` | K8S001 privileged-container |"),
+        "{plain}"
     );
 }

@@ -120,3 +120,30 @@ impl Finding {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_names_by_table() {
+        // (severity, name, SARIF level)
+        let rows = [
+            (Severity::Info, "info", "note"),
+            (Severity::Warning, "warning", "warning"),
+            (Severity::Error, "error", "error"),
+        ];
+        for (s, name, level) in rows {
+            assert_eq!(s.as_str(), name);
+            assert_eq!(s.to_string(), name);
+            assert_eq!(s.sarif_level(), level, "{name}");
+            assert_eq!(Severity::parse(name), Some(s));
+        }
+        assert_eq!(Severity::parse("note"), Some(Severity::Info));
+        assert_eq!(Severity::parse("warn"), Some(Severity::Warning));
+        for word in ["", "Error", "fatal", "notice", "warnings"] {
+            assert_eq!(Severity::parse(word), None, "{word:?}");
+        }
+        assert!(Severity::Info < Severity::Warning && Severity::Warning < Severity::Error);
+    }
+}

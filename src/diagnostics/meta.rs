@@ -67,3 +67,27 @@ pub fn new_finding(meta: &'static RuleMeta, location: Location, message: String)
         environments: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::engine::PARSE_ERROR;
+
+    #[test]
+    fn rule_urls_point_at_the_rule_page_or_the_custom_patterns_section() {
+        assert_eq!(
+            PARSE_ERROR.url(),
+            "https://github.com/octolint/octolint/blob/main/rules/OCT000.md"
+        );
+        let custom = RuleMeta {
+            id: "SEC900",
+            name: "my-token",
+            category: CUSTOM_SECRETS_CATEGORY,
+            ..PARSE_ERROR
+        };
+        assert_eq!(
+            custom.url(),
+            "https://github.com/octolint/octolint/blob/main/docs/secrets.md#your-own-patterns"
+        );
+    }
+}

@@ -347,4 +347,77 @@ mod tests {
         assert_eq!(resolve_plain("089"), Scalar::Float);
         assert_eq!(parse_float("089"), Some(89.0));
     }
+
+    #[test]
+    fn plain_scalars_resolve_like_go_yaml_v2() {
+        let rows = [
+            ("+5", Scalar::Int),
+            ("-0x1F", Scalar::Int),
+            ("-1.5", Scalar::Float),
+            ("+1e3", Scalar::Float),
+            ("1e-3", Scalar::Float),
+            ("2E+2", Scalar::Float),
+            ("1_0.5", Scalar::Float),
+            ("1.", Scalar::Float),
+            (".5", Scalar::Float),
+            ("+.INF", Scalar::Float),
+            // What Rust's float parser reads but YAML 1.1 does not: strings.
+            ("-inf", Scalar::Str),
+            ("+nan", Scalar::Str),
+            ("-infinity", Scalar::Str),
+            ("-_", Scalar::Str),
+            // A sign inside the digits is no number.
+            ("--5", Scalar::Str),
+            ("+-5", Scalar::Str),
+            ("1e", Scalar::Str),
+        ];
+        for (text, kind) in rows {
+            assert_eq!(resolve_plain(text), kind, "resolve_plain({text:?})");
+        }
+        let ints = [
+            ("+5", Some(5)),
+            ("-0b101", Some(-5)),
+            ("0o17", Some(15)),
+            ("0", Some(0)),
+            ("0x-1", None),
+            ("--5", None),
+            ("+-5", None),
+            ("0x", None),
+            ("-", None),
+            ("", None),
+        ];
+        for (text, want) in ints {
+            assert_eq!(parse_int(text), want, "parse_int({text:?})");
+        }
+        assert_eq!(parse_float(".inf"), Some(f64::INFINITY));
+        assert_eq!(parse_float("+.Inf"), Some(f64::INFINITY));
+        assert_eq!(parse_float("-.INF"), Some(f64::NEG_INFINITY));
+        assert!(parse_float(".NaN").is_some_and(f64::is_nan));
+        assert_eq!(parse_float("1_000.5"), Some(1000.5));
+    }
+
+    fn plain(text: &str) -> Node {
+        Node::scalar(text, resolve_plain(text), Style::Plain, Span::default())
+    }
+
+    #[test]
+    fn numbers_read_as_f64_and_subtrees_count_their_nodes() {
+        assert_eq!(plain("1.5").as_f64(), Some(1.5));
+        assert_eq!(plain("0x10").as_f64(), Some(16.0));
+        assert_eq!(plain("-.inf").as_f64(), Some(f64::NEG_INFINITY));
+        assert_eq!(plain("x").as_f64(), None);
+        assert_eq!(plain("1.5").as_i64(), None);
+        let seq = Node {
+            span: Span::default(),
+            value: Value::Seq(vec![plain("a"), plain("b"), plain("c")]),
+        };
+        assert_eq!(seq.size(), 4);
+        let map = Node {
+            span: Span::default(),
+            value: Value::Map(vec![(plain("k"), seq.clone()), (plain("j"), plain("v"))]),
+        };
+        // The map, key `k`, the sequence and its three items, key `j` and its value.
+        assert_eq!(map.size(), 8);
+        assert_eq!(plain("a").size(), 1);
+    }
 }

@@ -531,6 +531,139 @@ mod tests {
     }
 
     #[test]
+    fn tags_decide_a_scalars_type() {
+        // Core-schema tags (`!!`) resolve the text whatever its quoting, except `!!str` and
+        // `!!binary`; any other tag makes a string.
+        let text = "a: !!str 123\nb: !!int \"5\"\nc: !custom 5\nd: !!binary aGk=\ne: !!bool 'yes'\nf: \"5\"\ng: 5\n";
+        let p = parse(text);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        let root = &p.docs[0].root;
+        let kind = |k: &str| match root.get(k).map(|n| &n.value) {
+            Some(Value::Scalar { kind, .. }) => Some(*kind),
+            _ => None,
+        };
+        let rows = [
+            ("a", Scalar::Str),
+            ("b", Scalar::Int),
+            ("c", Scalar::Str),
+            ("d", Scalar::Str),
+            ("e", Scalar::Bool(true)),
+            ("f", Scalar::Str),
+            ("g", Scalar::Int),
+        ];
+        for (k, want) in rows {
+            assert_eq!(kind(k), Some(want), "{k}");
+        }
+        assert_eq!(root.get("b").and_then(Node::as_i64), Some(5));
+        assert_eq!(root.get("a").and_then(Node::as_str), Some("123"));
+    }
+
+    #[test]
+    fn alias_expansion_stops_just_past_the_limit() {
+        // An anchored list of 499 items is 500 nodes: 500 aliases expand exactly to the limit,
+        // one more goes past it.
+        let items = vec!["x"; 499].join(", ");
+        let aliases = |n: usize| vec!["*a"; n].join(", ");
+        let at_limit = format!("a: &a [{items}]\nb: [{}]\n", aliases(500));
+        let p = parse(&at_limit);
+        assert_eq!(p.error, None);
+        assert_eq!(
+            p.docs[0].root.get("b").map(|b| b.items().count()),
+            Some(500)
+        );
+        let past = format!("a: &a [{items}]\nb: [{}]\n", aliases(501));
+        let err = parse(&past).error.expect("past the limit");
+        assert_eq!(
+            err.message,
+            "alias expansion exceeds the limit of 250000 nodes (possible alias bomb)"
+        );
+        assert_eq!(err.offset, past.rfind("*a").expect("last alias"));
+    }
+
+    #[test]
+    fn nesting_stops_at_the_depth_limit() {
+        // Block sequences (the scanner stops flow collections at 255 levels itself): `- - x`
+        // is a list in a list.
+        let ok = format!("{}x\n", "- ".repeat(MAX_DEPTH));
+        assert_eq!(parse(&ok).error, None);
+        let deep = format!("{}x\n", "- ".repeat(MAX_DEPTH + 1));
+        assert_eq!(
+            parse(&deep).error,
+            Some(ParseError {
+                offset: 2 * MAX_DEPTH,
+                message: "nesting deeper than 512 levels".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn quoted_ends_by_table() {
+        let rows = [
+            ("'a''b' x", 0, Some(6)),
+            ("\"a\\\"b\" x", 0, Some(6)),
+            ("x: 'y'", 3, Some(6)),
+            // A backslash escapes only in double quotes.
+            ("'a\\' b'", 0, Some(4)),
+            ("plain", 0, None),
+            ("'unterminated", 0, None),
+            ("\"ends in a backslash\\", 0, None),
+            ("", 0, None),
+        ];
+        for (text, start, want) in rows {
+            assert_eq!(quoted_end(text, start), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_list_of_merge_sources_merges_each_earlier_first() {
+        let text = "a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  w: 0\n";
+        let p = parse(text);
+        let c = p.docs[0].root.get("c").expect("c");
+        let got: Vec<(&str, i64)> = c
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|(k, v)| Some((k.key_text()?, v.as_i64()?)))
+            .collect();
+        assert_eq!(got, [("w", 0), ("x", 1), ("y", 1), ("z", 2)]);
+    }
+
+    #[test]
+    fn a_flow_list_needing_three_reindents() {
+        // `1,`, `2` and `]` are each left of `b`'s indentation: the copy is re-indented line
+        // by line, one strict parse after the other.
+        let text = "a:\n  b: [\n 1,\n 2\n]\nc: 1\n";
+        let p = parse(text);
+        assert_eq!(p.error, None);
+        let b = p.docs[0].root.path(&["a", "b"]).expect("a.b");
+        let items: Vec<i64> = b.items().filter_map(Node::as_i64).collect();
+        assert_eq!(items, [1, 2]);
+        let spans: Vec<&str> = b.items().map(|n| slice(text, n.span)).collect();
+        assert_eq!(spans, ["1", "2"]);
+        assert_eq!(slice(text, b.span), "[\n 1,\n 2");
+        let (c, _) = p.docs[0].root.entry("c").expect("c");
+        assert_eq!(c.span.start(), text.find("c:").expect("c"));
+    }
+
+    #[test]
+    fn a_mapping_of_merge_keys_only_is_merged() {
+        // No explicit key besides `<<`: the merge must still apply. A quoted `<<` is an
+        // ordinary key.
+        let text = "base: &b {x: 1, y: 2}\nd:\n  <<: *b\ne:\n  '<<': *b\n";
+        let p = parse(text);
+        let d = p.docs[0].root.get("d").expect("d");
+        assert_eq!(d.get("x").and_then(Node::as_i64), Some(1));
+        assert_eq!(d.get("y").and_then(Node::as_i64), Some(2));
+        assert_eq!(d.as_map().map(<[_]>::len), Some(2));
+        let e = p.docs[0].root.get("e").expect("e");
+        assert_eq!(e.get("x"), None);
+        assert_eq!(
+            e.get("<<").and_then(|b| b.get("x")).and_then(Node::as_i64),
+            Some(1)
+        );
+    }
+
+    #[test]
     fn alias_bomb_is_stopped() {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {

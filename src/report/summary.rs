@@ -271,6 +271,211 @@ pub fn render_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::engine::{DUPLICATE_KEY, PARSE_ERROR};
+    use crate::diagnostics::{Location, Suppression, new_finding};
+    use crate::outcome::{Coverage, PathPrefixes};
+    use crate::source::{LineCol, Region};
+    use std::sync::Arc;
+
+    fn finding(
+        meta: &'static crate::diagnostics::RuleMeta,
+        path: &str,
+        line: Option<usize>,
+        message: &str,
+    ) -> Finding {
+        let mut f = new_finding(meta, Location::new(Arc::from(path), None), message.into());
+        f.location.region = line.map(|l| Region {
+            start: LineCol { line: l, col: 3 },
+            end: LineCol { line: l, col: 9 },
+        });
+        f
+    }
+
+    fn outcome(findings: Vec<Finding>) -> Outcome {
+        let mut coverage = Coverage {
+            files: 4,
+            parsed: 3,
+            failed: 1,
+            documents: 5,
+            kubernetes_objects: 2,
+            ..Coverage::default()
+        };
+        coverage.render.charts = 1;
+        coverage.render.objects = 7;
+        Outcome {
+            findings,
+            coverage,
+            sources: Default::default(),
+            rules: Vec::new(),
+            files: Vec::new(),
+            prefixes: PathPrefixes {
+                display: "infra/".into(),
+                repo: "deploy/infra/".into(),
+            },
+            secrets: Default::default(),
+        }
+    }
+
+    fn opts() -> ReportOptions {
+        ReportOptions {
+            // The repository root: the report joins repository paths onto it.
+            root: PathBuf::from("/ws/repo"),
+            color: false,
+            show_suppressed: false,
+            category: "octolint".into(),
+            secrets: None,
+        }
+    }
+
+    fn env(name: &str, monthly_usd: f64, ceiling_usd: Option<f64>) -> EnvCost {
+        EnvCost {
+            name: name.into(),
+            monthly_usd,
+            ceiling_usd,
+            regions: Vec::new(),
+            unknown_total: None,
+            resources: Vec::new(),
+            unpriced: Vec::new(),
+            stacks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_summary_with_every_section() {
+        let mut prod = finding(
+            &PARSE_ERROR,
+            "infra/k8s/a b.yaml",
+            Some(12),
+            "bad | `x_y` here",
+        );
+        prod.environments = vec!["prod".into(), "staging".into()];
+        let mut info = finding(&DUPLICATE_KEY, "infra/z.yaml", None, "a *note*");
+        info.severity = Severity::Info;
+        let mut quiet = finding(&DUPLICATE_KEY, "infra/q.yaml", Some(1), "quiet");
+        quiet.suppressed = Some(Suppression {
+            kind: "inline",
+            reason: None,
+        });
+        let findings = vec![
+            finding(&DUPLICATE_KEY, "infra/k8s/a b.yaml", Some(3), "dup"),
+            prod,
+            finding(&DUPLICATE_KEY, "infra/m.yaml", Some(4), "dup again"),
+            info,
+            quiet,
+        ];
+        let links = Links {
+            blob: "https://github.com/o/r/blob/abc".into(),
+            top: PathBuf::from("/ws/repo"),
+        };
+        let costs = [
+            env("prod", 1250.5, Some(1000.0)),
+            env("dev|test", 80.0, Some(100.0)),
+            env("lab", 5.0, None),
+        ];
+        let got = render_with(&outcome(findings), &opts(), Some(&costs), Some(&links));
+        let want = "## octolint\n\
+\n\
+**4 problems** (1 error, 2 warnings, 1 info) in 3 files; 1 suppressed\n\
+\n\
+### Findings per rule\n\
+\n\
+| Count | Severity | Rule | Name |\n\
+|---:|---|---|---|\n\
+| 2 | 🟡 warning | OCT001 | duplicate-key |\n\
+| 1 | 🔴 error | OCT000 | parse-error |\n\
+| 1 | 🔵 info | OCT001 | duplicate-key |\n\
+\n\
+### Top findings\n\
+\n\
+| Severity | Location | Rule | Message |\n\
+|---|---|---|---|\n\
+| 🔴 error | [infra/k8s/a b.yaml:12](https://github.com/o/r/blob/abc/deploy/infra/k8s/a%20b.yaml#L12) | OCT000 parse-error | bad \\| `x_y` here (in prod, staging) |\n\
+| 🟡 warning | [infra/k8s/a b.yaml:3](https://github.com/o/r/blob/abc/deploy/infra/k8s/a%20b.yaml#L3) | OCT001 duplicate-key | dup |\n\
+| 🟡 warning | [infra/m.yaml:4](https://github.com/o/r/blob/abc/deploy/infra/m.yaml#L4) | OCT001 duplicate-key | dup again |\n\
+| 🔵 info | [infra/z.yaml](https://github.com/o/r/blob/abc/deploy/infra/z.yaml) | OCT001 duplicate-key | a \\*note\\* |\n\
+\n\
+### Coverage\n\
+\n\
+Checked 4 files: 3 parsed, 1 failed to parse, 0 templates, 0 text, 0 binary, 0 skipped; 5 documents, 2 Kubernetes objects.\n\
+\n\
+Rendered: 1 chart(s) rendered and 0 kustomization(s) built, 7 object(s).\n\
+\n\
+### Cost per environment\n\
+\n\
+| Environment | Monthly estimate | Ceiling | |\n\
+|---|---:|---:|---|\n\
+| prod | $1,250.50 | $1,000.00 | ❌ over by $250.50 |\n\
+| dev\\|test | $80.00 | $100.00 | ✅ within |\n\
+| lab | $5.00 | — | no ceiling |\n\
+\n\
+";
+        assert_eq!(got, want, "{got}");
+    }
+
+    #[test]
+    fn a_quiet_summary_and_a_long_one_without_links() {
+        let quiet = render_with(&outcome(Vec::new()), &opts(), Some(&[]), None);
+        assert_eq!(
+            quiet,
+            "## octolint\n\n\u{2705} **No problems found**\n\n### Coverage\n\nChecked 4 files: 3 parsed, 1 failed to parse, 0 templates, 0 text, 0 binary, 0 skipped; 5 documents, 2 Kubernetes objects.\n\nRendered: 1 chart(s) rendered and 0 kustomization(s) built, 7 object(s).\n\n"
+        );
+        // One problem in one file: singular words.
+        let one = render_with(
+            &outcome(vec![finding(&PARSE_ERROR, "infra/`a`.yaml", Some(2), "m")]),
+            &opts(),
+            None,
+            None,
+        );
+        assert!(
+            one.contains("**1 problem** (1 error, 0 warnings, 0 info) in 1 file\n"),
+            "{one}"
+        );
+        // Without links the place is a code span (a backtick in it becomes a quote).
+        assert!(
+            one.contains("| \u{1f534} error | `infra/'a'.yaml:2` | OCT000 parse-error | m |\n"),
+            "{one}"
+        );
+        // More than TOP findings: the first TOP are listed, then how many more.
+        let many: Vec<Finding> = (1..=TOP + 2)
+            .map(|l| finding(&DUPLICATE_KEY, "infra/x.yaml", Some(l), "dup"))
+            .collect();
+        let long = render_with(&outcome(many), &opts(), None, None);
+        let rows = long
+            .lines()
+            .filter(|l| l.contains("`infra/x.yaml:"))
+            .count();
+        assert_eq!(rows, TOP);
+        assert!(long.contains(&format!("`infra/x.yaml:{TOP}`")), "{long}");
+        assert!(
+            !long.contains(&format!("`infra/x.yaml:{}`", TOP + 1)),
+            "{long}"
+        );
+        assert!(
+            long.contains(
+                "\n\n\u{2026}and 2 more (see the annotations or the code scanning alerts).\n"
+            ),
+            "{long}"
+        );
+        assert!(!long.contains("### Cost"), "{long}");
+        // Exactly TOP: all listed, nothing more to say.
+        let exact: Vec<Finding> = (1..=TOP)
+            .map(|l| finding(&DUPLICATE_KEY, "infra/x.yaml", Some(l), "dup"))
+            .collect();
+        let exact = render_with(&outcome(exact), &opts(), None, None);
+        assert!(exact.contains(&format!("`infra/x.yaml:{TOP}`")), "{exact}");
+        assert!(!exact.contains("more (see"), "{exact}");
+        // A cost exactly at its ceiling is within it.
+        let at = render_with(
+            &outcome(Vec::new()),
+            &opts(),
+            Some(&[env("qa", 100.0, Some(100.0))]),
+            None,
+        );
+        assert!(
+            at.contains("| qa | $100.00 | $100.00 | \u{2705} within |\n"),
+            "{at}"
+        );
+    }
 
     #[test]
     fn cells_are_one_escaped_line() {

@@ -321,7 +321,206 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::Masked;
-    use crate::source::Span;
+    use super::{render, statistics};
+    use crate::diagnostics::engine::{DUPLICATE_KEY, PARSE_ERROR};
+    use crate::diagnostics::{Finding, Location, Severity, Suppression, new_finding};
+    use crate::outcome::{Coverage, Outcome, Skipped};
+    use crate::report::ReportOptions;
+    use crate::source::{SourceFile, Span};
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    /// Findings on `a.yaml` (with its source) and `b.yaml` (without), sorted as the pipeline
+    /// sorts them.
+    fn outcome() -> Outcome {
+        let text = "a: 1\nb: 2\na: 3\n";
+        let src = Arc::new(SourceFile::new("a.yaml", "a.yaml".into(), text.to_string()));
+        let at = |meta, path: &str, span: Option<Span>, message: &str| -> Finding {
+            let mut f = new_finding(meta, Location::new(Arc::from(path), span), message.into());
+            if path == "a.yaml" {
+                f.location.region = span.map(|s| src.region(s));
+            }
+            f
+        };
+        let mut dup = at(
+            &DUPLICATE_KEY,
+            "a.yaml",
+            Some(Span::new(10, 11)),
+            "duplicate key `a`",
+        );
+        dup.environments = vec!["prod".into()];
+        let mut related = Location::new(Arc::from("a.yaml"), Some(Span::new(0, 1)));
+        related.region = Some(src.region(Span::new(0, 1)));
+        dup.related = vec![related.with_message("first `a`")];
+        let mut info = at(&DUPLICATE_KEY, "b.yaml", None, "an info");
+        info.severity = Severity::Info;
+        info.help = None;
+        let mut quiet = at(&DUPLICATE_KEY, "b.yaml", None, "quiet");
+        quiet.suppressed = Some(Suppression {
+            kind: "inline",
+            reason: None,
+        });
+        let coverage = Coverage {
+            files: 2,
+            parsed: 2,
+            documents: 2,
+            skipped: vec![Skipped {
+                path: "big.yaml".into(),
+                reason: "larger than max-file-size".into(),
+            }],
+            custom_resources: Some("1 custom resource not validated: no schema".into()),
+            ..Coverage::default()
+        };
+        Outcome {
+            findings: vec![
+                dup,
+                at(&PARSE_ERROR, "b.yaml", None, "does not parse"),
+                info,
+                quiet,
+            ],
+            coverage,
+            sources: HashMap::from([(Arc::from("a.yaml"), src.clone())]),
+            rules: Vec::new(),
+            files: Vec::new(),
+            prefixes: Default::default(),
+            secrets: Default::default(),
+        }
+    }
+
+    fn opts(show_suppressed: bool) -> ReportOptions {
+        ReportOptions {
+            root: "/repo".into(),
+            color: false,
+            show_suppressed,
+            category: "octolint".into(),
+            secrets: None,
+        }
+    }
+
+    #[test]
+    fn a_text_report_by_value() {
+        let plain = render(&outcome(), &opts(false));
+        let want = concat!(
+            "warning[OCT001]: duplicate key `a` [duplicate-key] (in prod)\n",
+            " --> a.yaml:3:1\n",
+            "  |\n",
+            "3 | a: 3\n",
+            "  | ^\n",
+            "  |\n",
+            "  = note: first `a`: a.yaml:1:1\n",
+            "  = help: remove one of the two keys, or merge their values\n",
+            "\n",
+            "error[OCT000]: does not parse [parse-error]\n",
+            "--> b.yaml\n",
+            " = help: fix the syntax at the reported position (indentation, an unclosed bracket or quote, a tab used for indentation)\n",
+            "\n",
+            "info[OCT001]: an info [duplicate-key]\n",
+            "--> b.yaml\n",
+            "\n",
+            "1  error    OCT000  parse-error\n",
+            "1  warning  OCT001  duplicate-key\n",
+            "1  info     OCT001  duplicate-key\n",
+            "\n",
+            "3 problems (1 error, 1 warning, 1 info) in 2 files; 1 suppressed\n",
+            "checked 2 files: 2 parsed, 0 failed to parse, 0 templates, 0 text, 0 binary, 1 skipped; 2 documents, 0 Kubernetes objects\n",
+            "schemas: 1 custom resource not validated: no schema\n",
+            "  skipped big.yaml: larger than max-file-size\n",
+        );
+        assert_eq!(plain, want, "{plain}");
+        // Asked for, the suppressed finding comes after the others, with why.
+        let shown = render(&outcome(), &opts(true));
+        let quiet = concat!(
+            "warning[OCT001]: quiet [duplicate-key]\n",
+            "--> b.yaml\n",
+            " = help: remove one of the two keys, or merge their values\n",
+            " = note: suppressed (inline): no reason given\n",
+            "\n",
+        );
+        assert_eq!(shown.replacen(quiet, "", 1), want, "{shown}");
+        assert!(shown.contains(&format!("{quiet}1  error")), "{shown}");
+    }
+
+    #[test]
+    fn excerpts_mask_unreported_secrets_and_point_at_one_character() {
+        let token = "Q3xv8Rk2Lw9ZpTOdo4Mn"; // octolint:allow
+        let text = format!("a: 1\nb: \u{e9}!\napi_token: {token}  # note\n");
+        let src = Arc::new(SourceFile::new("s.yaml", "s.yaml".into(), text.clone()));
+        let at = |span: Span, redact: bool| -> Finding {
+            let mut f = new_finding(
+                &DUPLICATE_KEY,
+                Location::new(Arc::from("s.yaml"), Some(span)),
+                "m".into(),
+            );
+            f.location.region = Some(src.region(span));
+            f.help = None;
+            f.redact = redact;
+            f
+        };
+        let e = text.find('\u{e9}').expect("e");
+        let ts = text.find(token).expect("token");
+        let te = ts + token.len();
+        let findings = vec![
+            // An empty span on `é`: the caret covers that one character.
+            at(Span::new(e, e), false),
+            // An empty span at a line's start.
+            at(Span::new(0, 0), false),
+            // Lines 2 and 3: the unreported token is masked in the excerpt, though reported
+            // secrets touch it on both sides.
+            at(Span::new(text.find("b:").expect("b"), te), false),
+            at(Span::new(ts - 1, ts), true),
+            at(Span::new(te, te + 1), true),
+        ];
+        let o = Outcome {
+            findings,
+            coverage: Coverage::default(),
+            sources: HashMap::from([(Arc::from("s.yaml"), src.clone())]),
+            rules: Vec::new(),
+            files: Vec::new(),
+            prefixes: Default::default(),
+            secrets: Default::default(),
+        };
+        let out = render(&o, &opts(false));
+        assert!(out.contains("2 | b: \u{e9}!\n  |    ^\n"), "{out}");
+        assert!(out.contains("1 | a: 1\n  | ^\n"), "{out}");
+        assert!(!out.contains("Lw9ZpTOdo4Mn"), "{out}");
+        // The spaces around the token are (reported) secrets too: each masked on its own.
+        assert!(
+            out.contains(&format!(
+                "api_token:****{}**** # note",
+                crate::secrets::redact(token)
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn statistics_align_counts_and_ids() {
+        assert_eq!(
+            statistics(&outcome()),
+            concat!(
+                "1  error    OCT000  parse-error\n",
+                "1  warning  OCT001  duplicate-key\n",
+                "1  info     OCT001  duplicate-key\n",
+                "3 problems (1 error, 1 warning, 1 info); 1 suppressed\n",
+            )
+        );
+        let mut o = outcome();
+        let dup = o.findings[0].clone();
+        o.findings = std::iter::repeat_n(dup, 12)
+            .chain([o.findings[1].clone()])
+            .collect();
+        assert_eq!(
+            statistics(&o),
+            "12  warning  OCT001  duplicate-key\n 1  error    OCT000  parse-error\n13 problems (1 error, 12 warnings, 0 info)\n"
+        );
+        o.findings.clear();
+        assert_eq!(statistics(&o), "no problems found\n");
+        let text = render(&o, &opts(false));
+        assert!(
+            text.starts_with("no problems found\nchecked 2 files: "),
+            "{text}"
+        );
+    }
 
     #[test]
     fn masks_secrets_and_maps_offsets() {
@@ -332,6 +531,10 @@ mod tests {
         assert_eq!(m.map(7, false), 7);
         assert_eq!(m.map(27, true), 15);
         assert_eq!(m.map(28, false), 16);
+        // Inside the secret: its masked start or end; at its end: the end either way.
+        assert_eq!(m.map(10, false), 7);
+        assert_eq!(m.map(10, true), 15);
+        assert_eq!(m.map(27, false), 15);
         assert!(!m.text.contains("abcdefgh"));
     }
 }
