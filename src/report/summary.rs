@@ -313,6 +313,7 @@ mod tests {
                 repo: "deploy/infra/".into(),
             },
             secrets: Default::default(),
+            rendered: Default::default(),
         }
     }
 

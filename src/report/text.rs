@@ -384,6 +384,7 @@ mod tests {
             files: Vec::new(),
             prefixes: Default::default(),
             secrets: Default::default(),
+            rendered: Default::default(),
         }
     }
 
@@ -478,6 +479,7 @@ mod tests {
             files: Vec::new(),
             prefixes: Default::default(),
             secrets: Default::default(),
+            rendered: Default::default(),
         };
         let out = render(&o, &opts(false));
         assert!(out.contains("2 | b: \u{e9}!\n  |    ^\n"), "{out}");
