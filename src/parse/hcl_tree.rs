@@ -87,14 +87,6 @@ impl Body {
     pub fn blocks(&self) -> impl Iterator<Item = &Block> {
         self.items.iter().filter_map(Structure::as_block)
     }
-
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -215,16 +207,6 @@ pub enum Element {
     Interpolation(Expression),
     /// An `%{if}` or `%{for}` directive, kept as its place only.
     Directive(Sp),
-}
-
-impl Element {
-    /// The place of a directive.
-    pub fn directive_span(&self) -> Option<Range<usize>> {
-        match self {
-            Element::Directive(s) => Some(s.range()),
-            _ => None,
-        }
-    }
 }
 
 /// The compact tree of an `hcl-edit` body.
@@ -449,7 +431,10 @@ p = list.*.id
         assert!(matches!(&t[1], Element::Interpolation(_)));
         let d = t
             .iter()
-            .find_map(Element::directive_span)
+            .find_map(|e| match e {
+                Element::Directive(sp) => Some(sp.range()),
+                _ => None,
+            })
             .expect("directive");
         assert!(src[d].starts_with("%{ if true }"));
         assert!(matches!(kinds[7], Expr::Parenthesis(_)));

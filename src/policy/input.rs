@@ -216,7 +216,7 @@ fn template_text(t: &[Element], text: &str) -> String {
                 s.push_str(source(text, x.span()).trim());
                 s.push('}');
             }
-            Element::Directive(_) => s.push_str(source(text, e.directive_span())),
+            Element::Directive(sp) => s.push_str(source(text, Some(sp.range()))),
         }
     }
     s
