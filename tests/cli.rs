@@ -3,6 +3,8 @@
 //! determinism across thread counts, suppressions, baselines, bad input, and the shared
 //! corpus (skipped with a message when `../shared` is absent).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -847,18 +849,7 @@ paths = ['''^samples/''']
     let o = run(&["check", ".", "--format", "json"], d);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let v = json(&o);
-    let got: Vec<(String, String, u64)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap_or("").to_string(),
-                f["location"]["path"].as_str().unwrap_or("").to_string(),
-                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let got = common::rule_path_lines(&v);
     assert_eq!(
         got,
         vec![

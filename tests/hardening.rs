@@ -15,20 +15,7 @@ fn json(o: &std::process::Output) -> serde_json::Value {
 
 /// (rule id, path, start line) of every finding.
 fn located(v: &serde_json::Value) -> Vec<(String, String, u64)> {
-    let mut out: Vec<(String, String, u64)> = v["findings"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| {
-                    (
-                        f["rule_id"].as_str().unwrap_or("").to_string(),
-                        f["location"]["path"].as_str().unwrap_or("").to_string(),
-                        f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut out = common::rule_path_lines(v);
     out.sort();
     out
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 mod common;
-use common::{run, write};
+use common::{rule_path_lines, run, write};
 
 fn stack(d: &Path) {
     write(
@@ -304,16 +304,8 @@ fn registry_callers_of_a_module_repository_are_listed_once() {
     module_repo(&d);
     let o = run(&["check", ".", "--select", "TF", "--format", "json"], &d);
     let found = json_findings(&o);
-    let summary: Vec<(String, String, u64)> = found
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap_or("").to_string(),
-                f["location"]["path"].as_str().unwrap_or("").to_string(),
-                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let summary = rule_path_lines(&report);
     // No TF010/TF011 (a module and its examples), no TF015 (a test fixture): one TF003 at
     // the variable's default, for both callers.
     assert_eq!(

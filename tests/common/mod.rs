@@ -47,6 +47,22 @@ pub fn located_findings(o: &Output) -> Vec<(String, u64, serde_json::Value)> {
         .collect()
 }
 
+/// (rule id, path, start line) of every finding of a `check -f json` report, in output order.
+pub fn rule_path_lines(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
 /// The repository (this crate's directory) as a render file system.
 pub fn repo_fs() -> octolint::render::DiskFs {
     octolint::render::DiskFs::new(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
