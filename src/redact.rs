@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::Engine as _;
+use rayon::prelude::*;
 
 use crate::diagnostics::Finding;
 use crate::parse::node::Node;
@@ -25,11 +26,75 @@ pub const MIN_SECRET_LEN: usize = 6;
 /// Lines of a multi-line secret (a PEM body) are redacted on their own from this length.
 const MIN_LINE_LEN: usize = 16;
 
+/// Values are looked for by their first bytes only, then compared whole: an automaton over
+/// whole values (PEM bodies, service-account keys) costs tens of milliseconds to build on a
+/// large repository, one over short keys a few.
+const KEY_LEN: usize = 32;
+
 /// The secret values of a run and their derived forms.
 #[derive(Default)]
 pub struct SecretSet {
     values: BTreeSet<String>,
-    matcher: OnceLock<Option<AhoCorasick>>,
+    matcher: OnceLock<Option<Matcher>>,
+}
+
+/// Finds every value of a set in a text by its key (first [`KEY_LEN`] bytes).
+struct Matcher {
+    keys: AhoCorasick,
+    /// The values of each key, longest first.
+    by_key: Vec<Vec<Box<[u8]>>>,
+}
+
+impl Matcher {
+    fn new(values: &BTreeSet<String>) -> Option<Self> {
+        let mut groups: std::collections::BTreeMap<&[u8], Vec<Box<[u8]>>> = Default::default();
+        for v in values {
+            let b = v.as_bytes();
+            groups
+                .entry(&b[..b.len().min(KEY_LEN)])
+                .or_default()
+                .push(b.into());
+        }
+        let mut keys = Vec::with_capacity(groups.len());
+        let mut by_key = Vec::with_capacity(groups.len());
+        for (k, mut vs) in groups {
+            vs.sort_by_key(|v| std::cmp::Reverse(v.len()));
+            keys.push(k);
+            by_key.push(vs);
+        }
+        let keys = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(keys)
+            .ok()?;
+        Some(Matcher { keys, by_key })
+    }
+
+    /// Leftmost-longest, non-overlapping occurrences of the values in `s`.
+    fn find(&self, s: &str) -> Vec<(usize, usize)> {
+        let bytes = s.as_bytes();
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        for m in self.keys.find_overlapping_iter(bytes) {
+            let rest = &bytes[m.start()..];
+            if let Some(v) = self.by_key[m.pattern().as_usize()]
+                .iter()
+                .find(|v| rest.starts_with(v))
+            {
+                hits.push((m.start(), m.start() + v.len()));
+            }
+        }
+        if hits.len() > 1 {
+            hits.sort_by_key(|&(a, b)| (a, std::cmp::Reverse(b)));
+            let mut end = 0;
+            hits.retain(|&(a, b)| {
+                let keep = a >= end;
+                if keep {
+                    end = b;
+                }
+                keep
+            });
+        }
+        hits
+    }
 }
 
 impl std::fmt::Debug for SecretSet {
@@ -206,24 +271,22 @@ impl SecretSet {
         }
     }
 
-    fn matcher(&self) -> Option<&AhoCorasick> {
+    fn matcher(&self) -> Option<&Matcher> {
         self.matcher
             .get_or_init(|| {
                 if self.values.is_empty() {
                     return None;
                 }
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(&self.values)
-                    .ok()
+                Matcher::new(&self.values)
             })
             .as_ref()
     }
 
-    /// Byte ranges of every secret value in `s`, in order, not overlapping.
+    /// Byte ranges of every secret value in `s`, in order, not overlapping; where two values
+    /// start at the same byte, the longer one.
     pub fn find_spans(&self, s: &str) -> Vec<(usize, usize)> {
         match self.matcher() {
-            Some(m) => m.find_iter(s).map(|x| (x.start(), x.end())).collect(),
+            Some(m) => m.find(s),
             None => Vec::new(),
         }
     }
@@ -277,7 +340,9 @@ pub fn redact_all(findings: &mut [Finding], secrets: &SecretSet) {
     if secrets.is_empty() {
         return;
     }
-    for f in findings {
+    // Build the matcher once, then share it between the workers.
+    let _ = secrets.matcher();
+    findings.par_iter_mut().for_each(|f| {
         secrets.redact_string(&mut f.message);
         if let Some(h) = &mut f.help {
             secrets.redact_string(h);
@@ -301,7 +366,7 @@ pub fn redact_all(findings: &mut [Finding], secrets: &SecretSet) {
         if let Some(m) = &mut f.metadata {
             secrets.redact_json(m);
         }
-    }
+    });
 }
 
 /// Byte ranges of `excerpt` that a source excerpt must not show: every known secret value,
@@ -567,5 +632,86 @@ mod tests {
             }
         }
         assert!(set.is_empty(), "{set:?}");
+    }
+
+    #[test]
+    fn values_sharing_their_first_bytes_are_each_found_whole() {
+        let key = &"Zk7Lq2Vx9Pw4Rt6Yu8Io0Pa3Sd5Fg1Hj2Mn"[..KEY_LEN];
+        let long_a = format!("{key}AAAA-tail-one");
+        let long_b = format!("{key}AAAA-tail-one-and-more");
+        let short = &key[..KEY_LEN - 4];
+        let mut set = SecretSet::new();
+        for v in [long_a.as_str(), &long_b, short] {
+            set.insert(v);
+        }
+        // The longest value that is really there wins, not the longest that shares the key.
+        let text = format!("x={long_a}; y={long_b}; z={key}!");
+        let a = 2;
+        let b = a + long_a.len() + 4;
+        let c = b + long_b.len() + 4;
+        assert_eq!(
+            set.find_spans(&text),
+            vec![
+                (a, a + long_a.len()),
+                (b, b + long_b.len()),
+                (c, c + short.len())
+            ]
+        );
+        // The key alone is no hit when no value follows it whole.
+        let key_only = format!("{key}AAAA-tail-on");
+        assert_eq!(
+            set.find_spans(&format!("<{key_only}")),
+            vec![(1, 1 + short.len())]
+        );
+    }
+
+    #[test]
+    fn overlapping_values_give_the_leftmost_then_the_longest() {
+        let mut set = SecretSet::new();
+        for v in ["abcdefgh", "cdefghijkl", "abcdefghij"] {
+            set.insert(v);
+        }
+        assert_eq!(set.find_spans("__abcdefghijkl"), vec![(2, 12)]);
+        assert_eq!(
+            set.find_spans("cdefghijkl abcdefgh"),
+            vec![(0, 10), (11, 19)]
+        );
+        assert_eq!(set.redact_text("no secret here"), "no secret here");
+    }
+
+    #[test]
+    fn a_run_collects_scanner_hits_and_secret_objects() {
+        let yaml = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: Zk7Lq2Vx9Pw4\n";
+        let parsed = crate::parse::file::ParsedFile {
+            entry: crate::discover::Entry {
+                rel: "s.yaml".into(),
+                abs: "s.yaml".into(),
+                kind: crate::discover::FileKind::Yaml,
+            },
+            path: Arc::from("s.yaml"),
+            source: None,
+            content: crate::parse::file::Content::Docs(crate::parse::yaml::parse(yaml).docs),
+            status: crate::parse::file::Status::Parsed,
+            directives: Vec::new(),
+            findings: Vec::new(),
+        };
+        let text = "token: ghp_1234567890abcdefghijABCDEFGHIJ1234\n";
+        let mut hit = finding("hit");
+        hit.redact = true;
+        hit.location = Location::new(Arc::from("t.env"), Some(crate::source::Span::new(7, 45)));
+        let mut sources = std::collections::HashMap::new();
+        sources.insert(
+            Arc::from("t.env"),
+            Arc::new(crate::source::SourceFile::new(
+                "t.env",
+                "t.env".into(),
+                text.to_string(),
+            )),
+        );
+        let set = SecretSet::of_run(&[hit, finding("not a secret")], &sources, &[parsed]);
+        let shown = set.redact_text("Zk7Lq2Vx9Pw4 and ghp_1234567890abcdefghijABCDEFGHIJ1234");
+        assert!(!shown.contains("Zk7Lq2Vx9Pw4"), "{shown}");
+        assert!(!shown.contains("abcdefghijABCDEFGHIJ1234"), "{shown}");
+        assert!(shown.contains("****"), "{shown}");
     }
 }
