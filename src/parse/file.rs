@@ -75,8 +75,12 @@ pub fn load(entry: Entry, opts: &LoadOptions) -> ParsedFile {
         }
         pf.status = Status::Skipped(reason);
     };
-    let meta = match std::fs::metadata(&pf.entry.abs) {
-        Ok(m) => m,
+    // One path lookup per file: open it, then ask the open file for its size.
+    let (mut file, meta) = match std::fs::File::open(&pf.entry.abs).and_then(|f| {
+        let m = f.metadata()?;
+        Ok((f, m))
+    }) {
+        Ok(fm) => fm,
         Err(e) => {
             skip(&mut pf, format!("cannot read: {e}"));
             return pf;
@@ -93,8 +97,9 @@ pub fn load(entry: Entry, opts: &LoadOptions) -> ParsedFile {
         );
         return pf;
     }
-    let bytes = match std::fs::read(&pf.entry.abs) {
-        Ok(b) => b,
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    let bytes = match std::io::Read::read_to_end(&mut file, &mut bytes) {
+        Ok(_) => bytes,
         Err(e) => {
             skip(&mut pf, format!("cannot read: {e}"));
             return pf;
