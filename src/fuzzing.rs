@@ -115,10 +115,10 @@ pub fn json_target(data: &[u8]) {
         let checks = crate::rules::run::FileChecks {
             rules: crate::rules::registry(),
             options: &settings.options,
-            envs: &crate::model::envs::EnvIndex::new(&settings.options.environments, Vec::new()),
             secrets: Some(&settings.secrets),
         };
-        let found = crate::rules::run::check_file(&pf, &checks, false);
+        let envs = crate::model::envs::EnvIndex::new(&settings.options.environments, Vec::new());
+        let found = crate::rules::run::check_file(&pf, &checks, false, envs.file_env(&pf.path));
         pf.findings.extend(found);
         if let Some(src) = &pf.source {
             for f in &pf.findings {

@@ -243,7 +243,8 @@ fn model_work(services: usize) -> (usize, usize) {
     let envs = EnvIndex::new(&environments, argocd::app_dirs(&files, &environments));
     let partial = kustomize::kustomize_patches(&files);
     let options = octolint::config::RuleOptions::default();
-    let repo = build::build_repo(&files, &partial, &envs, &options, tmp.path(), &[]);
+    let file_envs: Vec<_> = files.iter().map(|f| envs.file_env(&f.path)).collect();
+    let repo = build::build_repo(&files, &partial, &file_envs, &options, tmp.path(), &[]);
     let with_env = repo
         .objects
         .iter()

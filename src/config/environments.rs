@@ -161,6 +161,20 @@ impl Environments {
     /// The environment of a path: configured globs first (the first matching environment
     /// wins; others matching are returned as conflicts), then a path segment naming a
     /// configured environment, then the dev/staging/prod conventions.
+    /// The environment configuration alone gives `path`: the first environment whose globs
+    /// match it, else a custom environment named by one of its segments (deepest first).
+    /// Unlike [`Environments::resolve`], the dev/staging/prod words of the path are not
+    /// read, and conflicts are not collected.
+    pub fn configured(&self, path: &str) -> Option<&EnvSpec> {
+        self.specs
+            .iter()
+            .find(|s| s.globs.as_ref().is_some_and(|g| g.is_match(path)))
+            .or_else(|| {
+                path.rsplit('/')
+                    .find_map(|seg| self.specs.iter().find(|s| s.is_custom() && s.name == seg))
+            })
+    }
+
     pub fn resolve(&self, path: &str) -> (Option<&EnvSpec>, Vec<&str>) {
         let matching: Vec<&EnvSpec> = self
             .specs

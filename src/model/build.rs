@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::config::RuleOptions;
 use crate::discover::FileKind;
-use crate::model::envs::EnvIndex;
+use crate::model::envs::FileEnv;
 use crate::model::k8s::{K8sObject, objects_in};
 use crate::model::kustomize::{kustomizations, kustomize_namespaces};
 use crate::model::origin;
@@ -21,11 +21,15 @@ use crate::parse::file::{Content, ParsedFile};
 use crate::parse::node::Node;
 use crate::source::dir_of;
 
-/// The repository model of `files`. `partial`: Kustomize patch files (partial objects).
+/// The repository model of `files`. `partial`: Kustomize patch files (partial objects);
+/// `file_envs`: the environment each file's path gives ([`EnvIndex::file_env`]), in the
+/// order of `files` (the document rules computed them already).
+///
+/// [`EnvIndex::file_env`]: crate::model::envs::EnvIndex::file_env
 pub fn build_repo<'a>(
     files: &'a [ParsedFile],
     partial: &BTreeSet<String>,
-    envs: &EnvIndex<'_>,
+    file_envs: &[FileEnv],
     options: &RuleOptions,
     base: &Path,
     default_namespaces: &'a [(String, String)],
@@ -46,17 +50,17 @@ pub fn build_repo<'a>(
     }
     repo.objects = files
         .par_iter()
-        .filter(|f| {
+        .zip(file_envs.par_iter().copied())
+        .filter(|(f, _)| {
             !matches!(f.entry.kind, FileKind::Kustomization | FileKind::HelmValues)
                 && !partial.contains(f.path.as_ref())
         })
-        .flat_map_iter(|f| {
+        .flat_map_iter(|(f, file_env)| {
             let docs = match &f.content {
                 Content::Docs(docs) => docs.as_slice(),
                 _ => &[],
             };
             let kns = &kns;
-            let file_env = envs.file_env(&f.path);
             docs.iter()
                 .flat_map(|d| objects_in(&d.root))
                 .filter_map(move |node| {

@@ -75,6 +75,15 @@ impl<'a> EnvIndex<'a> {
         self.probes.load(Ordering::Relaxed)
     }
 
+    /// The path-derived environment of each of `paths`, in parallel (in their order).
+    pub fn file_envs<'p>(
+        &self,
+        paths: impl rayon::iter::IndexedParallelIterator<Item = &'p str>,
+    ) -> Vec<FileEnv> {
+        use rayon::iter::ParallelIterator;
+        paths.map(|p| self.file_env(p)).collect()
+    }
+
     /// The path-derived environment of the file at `path`.
     pub fn file_env(&self, path: &str) -> FileEnv {
         if let Some(env) = self.files.get(path) {
@@ -83,12 +92,7 @@ impl<'a> EnvIndex<'a> {
                 ..FileEnv::default()
             };
         }
-        let configured = self
-            .envs
-            .resolve(path)
-            .0
-            .filter(|s| s.globs.is_some() || s.is_custom())
-            .map(|s| s.class);
+        let configured = self.envs.configured(path).map(|s| s.class);
         FileEnv {
             configured,
             from_path: Env::from_path(path),
@@ -103,27 +107,32 @@ impl<'a> EnvIndex<'a> {
         if self.app_dirs.is_empty() {
             return None;
         }
-        // Byte offsets where directory segments start and end (the file name is not one).
-        let dir_end = path.rfind('/')?;
-        let dir = &path[..dir_end];
-        let mut starts = vec![0usize];
-        starts.extend(dir.match_indices('/').map(|(i, _)| i + 1));
-        let mut ends: Vec<usize> = dir.match_indices('/').map(|(i, _)| i).collect();
-        ends.push(dir.len());
+        let dir = &path[..path.rfind('/')?];
+        // Every run of whole directory segments, by start then end (the file name is not
+        // one); runs longer than the longest Application directory are not looked up.
         let mut best: Option<(&str, Env)> = None;
         let mut probes = 0;
-        for &s in &starts {
-            for &e in ends.iter().filter(|&&e| e > s) {
-                if e - s > self.longest_app_dir {
+        let mut start = 0;
+        loop {
+            let ends = dir[start..]
+                .match_indices('/')
+                .map(|(i, _)| start + i)
+                .chain(std::iter::once(dir.len()));
+            for end in ends.filter(|&e| e > start) {
+                if end - start > self.longest_app_dir {
                     break;
                 }
                 probes += 1;
-                let run = &dir[s..e];
+                let run = &dir[start..end];
                 if let Some(env) = self.app_dirs.get(run)
                     && best.is_none_or(|(b, _)| run.len() > b.len())
                 {
                     best = Some((run, *env));
                 }
+            }
+            match dir[start..].find('/') {
+                Some(i) => start += i + 1,
+                None => break,
             }
         }
         self.probes.fetch_add(probes, Ordering::Relaxed);

@@ -169,6 +169,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         sources,
         directives,
     } = outcome::gather(&discovery, &mut files, real_files, rule_findings);
+    timer.lap(" gather");
     let mut coverage = coverage;
     coverage.render = render_coverage;
     coverage.custom_resources = custom_resources;
@@ -177,8 +178,11 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     let mut findings = render::stage::remap(findings, &rendered);
     // Redaction is a property of the output: every value a scanner hit or a Secret object
     // (plain or rendered) marks as secret is masked wherever it appears.
+    timer.lap(" remap");
     let secrets = SecretSet::of_run(&findings, &sources, &files);
+    timer.lap(" of_run");
     redact_all(&mut findings, &secrets);
+    timer.lap(" redact");
     rendered.files = files.split_off(real_files);
     let findings = finalize::prefer_secret_findings(findings);
     let findings = finalize::finalize(
@@ -189,6 +193,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         opts.baseline.as_ref(),
         &opts.prefixes,
     );
+    timer.lap(" finalize");
     let mut findings = findings;
     let mut sources = sources;
     finalize::display_paths(

@@ -115,19 +115,24 @@ pub(super) fn render_and_check(
     let checks = rules_run::FileChecks {
         rules,
         options,
-        envs: &envs,
         secrets: scan_secrets.then_some(&settings.secrets),
     };
-    files.par_iter_mut().for_each(|f| {
-        let found = rules_run::check_file(f, &checks, partial.contains(f.path.as_ref()));
-        f.findings.extend(found);
-    });
+    // Each file's environment once, for its document rules and the repository model.
+    let file_envs = envs.file_envs(files.par_iter().map(|f| f.path.as_ref()));
+    files
+        .par_iter_mut()
+        .zip(file_envs.par_iter())
+        .for_each(|(f, &file_env)| {
+            let is_patch = partial.contains(f.path.as_ref());
+            let found = rules_run::check_file(f, &checks, is_patch, file_env);
+            f.findings.extend(found);
+        });
     timer.lap("doc rules");
     let default_namespaces = rendered.default_namespaces();
     let repo = build::build_repo(
         files,
         &partial,
-        &envs,
+        &file_envs,
         options,
         &opts.base,
         &default_namespaces,

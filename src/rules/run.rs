@@ -14,7 +14,7 @@ use crate::config::RuleOptions;
 use crate::diagnostics::suppress::{self, IGNORE_ANNOTATION};
 use crate::diagnostics::{Finding, Location, Suppression, engine, new_finding};
 use crate::discover::FileKind;
-use crate::model::envs::EnvIndex;
+use crate::model::envs::FileEnv;
 use crate::model::k8s::{K8sObject, objects_in};
 use crate::model::repo::{ObjectRef, Repo};
 use crate::parse::file::{Content, ParsedFile};
@@ -27,14 +27,20 @@ use crate::source::Span;
 pub struct FileChecks<'a> {
     pub rules: &'a [&'static dyn Rule],
     pub options: &'a RuleOptions,
-    pub envs: &'a EnvIndex<'a>,
     /// The secret scanner, unless secret rules are off.
     pub secrets: Option<&'a crate::config::SecretSettings>,
 }
 
 /// Run the secret scanner over the file's text and the per-document rules over its
-/// objects. `is_patch`: the file is a Kustomize patch (a partial object).
-pub fn check_file(f: &ParsedFile, checks: &FileChecks<'_>, is_patch: bool) -> Vec<Finding> {
+/// objects. `is_patch`: the file is a Kustomize patch (a partial object); `file_env`: the
+/// environment its path gives ([`EnvIndex::file_env`]), computed once per file by the caller
+/// (the repository model reuses it).
+pub fn check_file(
+    f: &ParsedFile,
+    checks: &FileChecks<'_>,
+    is_patch: bool,
+    file_env: FileEnv,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     // Not over rendered Helm templates: a value there comes from a values file (scanned as
     // itself) or from a generator run at install time (`randAlphaNum`, `genPrivateKey`).
@@ -49,7 +55,7 @@ pub fn check_file(f: &ParsedFile, checks: &FileChecks<'_>, is_patch: bool) -> Ve
             findings.push(finding);
         }
     }
-    check_documents(f, checks, is_patch, scanner, &mut findings);
+    check_documents(f, checks, is_patch, file_env, scanner, &mut findings);
     findings
 }
 
@@ -82,6 +88,7 @@ fn check_documents(
     f: &ParsedFile,
     checks: &FileChecks<'_>,
     is_patch: bool,
+    file_env: FileEnv,
     scanner: Option<&secrets::Scanner>,
     findings: &mut Vec<Finding>,
 ) {
@@ -114,7 +121,6 @@ fn check_documents(
     if f.entry.kind == FileKind::Kustomization {
         return;
     }
-    let file_env = checks.envs.file_env(&f.path);
     for node in docs.iter().flat_map(|d| objects_in(&d.root)) {
         let Some(mut obj) = K8sObject::from_node(node) else {
             continue;
