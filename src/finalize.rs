@@ -54,7 +54,9 @@ pub fn prefer_secret_findings(findings: Vec<Finding>) -> Vec<Finding> {
 }
 
 /// Show every path as the user sees it (see [`PathPrefixes`]): findings, related
-/// locations, sources and skipped files.
+/// locations, sources and skipped files. Only the sources a finding names are kept (the
+/// others stay with their files): re-keying every file of a large repository costs more
+/// than the rest of this stage.
 pub fn display_paths(
     findings: &mut [Finding],
     sources: &mut HashMap<Arc<str>, Arc<SourceFile>>,
@@ -79,7 +81,7 @@ pub fn display_paths(
     }
     *sources = std::mem::take(sources)
         .into_iter()
-        .map(|(k, v)| (shown(&k), v))
+        .filter_map(|(k, v)| Some((cache.get(&k)?.clone(), v)))
         .collect();
     for s in skipped {
         s.path = prefixes.display(&s.path);

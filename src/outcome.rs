@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::diagnostics::suppress::Directive;
 use crate::diagnostics::{Finding, Location, RuleMeta, engine, new_finding};
 use crate::discover::Discovery;
@@ -63,6 +65,8 @@ pub struct Outcome {
     /// Sorted; suppressed findings included (see `Finding::suppressed`).
     pub findings: Vec<Finding>,
     pub coverage: Coverage,
+    /// The text of (at least) every file a finding or a related location names, by the
+    /// path findings show.
     pub sources: HashMap<Arc<str>, Arc<SourceFile>>,
     /// Metadata of every enabled rule, sorted by id.
     pub rules: Vec<&'static RuleMeta>,
@@ -117,6 +121,13 @@ pub fn gather(
     for f in files.iter_mut().skip(real) {
         findings.append(&mut f.findings);
     }
+    coverage.kubernetes_objects = files[..real.min(files.len())]
+        .par_iter()
+        .map(|f| match &f.content {
+            Content::Docs(docs) => docs.iter().map(|d| objects_in(&d.root).len()).sum(),
+            _ => 0,
+        })
+        .sum();
     for f in files.iter_mut().take(real) {
         coverage.files += 1;
         *coverage.by_kind.entry(f.entry.kind.as_str()).or_default() += 1;
@@ -133,10 +144,6 @@ pub fn gather(
         }
         if let Content::Docs(docs) = &f.content {
             coverage.documents += docs.len();
-            coverage.kubernetes_objects += docs
-                .iter()
-                .map(|d| objects_in(&d.root).len())
-                .sum::<usize>();
         }
         findings.append(&mut f.findings);
         if !f.directives.is_empty() {

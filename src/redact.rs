@@ -156,13 +156,25 @@ impl SecretSet {
     ) -> Self {
         let mut set = SecretSet::new();
         set.add_findings(findings, |p| sources.get(p).map(|s| s.text.as_str()));
-        for f in files {
-            if let crate::parse::file::Content::Docs(docs) = &f.content {
-                for d in docs {
-                    set.add_document(&d.root);
+        // The Secret objects of each file in parallel (most files hold none), then together.
+        let of_files: Vec<BTreeSet<String>> = files
+            .par_iter()
+            .filter_map(|f| match &f.content {
+                crate::parse::file::Content::Docs(docs) => {
+                    let mut part = SecretSet::new();
+                    for d in docs {
+                        part.add_document(&d.root);
+                    }
+                    (!part.is_empty()).then_some(part.values)
                 }
-            }
+                _ => None,
+            })
+            .collect();
+        for values in of_files {
+            // Every value passed `add_form` already.
+            set.values.extend(values);
         }
+        set.matcher = OnceLock::new();
         set
     }
 

@@ -169,7 +169,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         sources,
         directives,
     } = outcome::gather(&discovery, &mut files, real_files, rule_findings);
-    timer.lap(" gather");
+    timer.lap("gather");
     let mut coverage = coverage;
     coverage.render = render_coverage;
     coverage.custom_resources = custom_resources;
@@ -178,11 +178,9 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
     let mut findings = render::stage::remap(findings, &rendered);
     // Redaction is a property of the output: every value a scanner hit or a Secret object
     // (plain or rendered) marks as secret is masked wherever it appears.
-    timer.lap(" remap");
     let secrets = SecretSet::of_run(&findings, &sources, &files);
-    timer.lap(" of_run");
     redact_all(&mut findings, &secrets);
-    timer.lap(" redact");
+    timer.lap("redact");
     rendered.files = files.split_off(real_files);
     let findings = finalize::prefer_secret_findings(findings);
     let findings = finalize::finalize(
@@ -193,7 +191,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         opts.baseline.as_ref(),
         &opts.prefixes,
     );
-    timer.lap(" finalize");
+    timer.lap("finalize");
     let mut findings = findings;
     let mut sources = sources;
     finalize::display_paths(
@@ -202,7 +200,7 @@ fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String
         &mut coverage.skipped,
         &opts.prefixes,
     );
-    timer.lap("finalize");
+    timer.lap("display paths");
     Ok(Outcome {
         rules: crate::catalog::enabled(
             opts.no_builtin,
