@@ -377,7 +377,6 @@ impl<'s, 'n> Walker<'s, 'n> {
         if text.is_some_and(|t| t.contains("{{") || t.contains("$(")) {
             return;
         }
-        let path = self.path_string();
         match check {
             Check::None => {}
             Check::Enum(allowed) => {
@@ -391,6 +390,7 @@ impl<'s, 'n> Walker<'s, 'n> {
                         .collect::<Vec<_>>()
                         .join(", ");
                     let sug = checks::suggest(t, allowed.iter().copied());
+                    let path = self.path_string();
                     let msg = match sug {
                         Some(s) => format!(
                             "`{path}` must be one of {list}, not `{t}`: did you mean `{s}`?"
@@ -405,6 +405,7 @@ impl<'s, 'n> Walker<'s, 'n> {
                 if let Some(t) = node.as_str()
                     && !checks::is_quantity(t)
                 {
+                    let path = self.path_string();
                     let msg = format!(
                         "`{path}` is not a valid resource quantity: `{t}` (use a suffix such as `Mi`, `Gi`, `M`, `G` or `m`)"
                     );
@@ -416,6 +417,7 @@ impl<'s, 'n> Walker<'s, 'n> {
                 if let Some(t) = node.as_str()
                     && !checks::is_dns_label(t)
                 {
+                    let path = self.path_string();
                     let msg = format!(
                         "`{path}` must be a DNS-1123 label (lowercase letters, digits and `-`, at most 63 characters), not `{t}`"
                     );
@@ -426,6 +428,7 @@ impl<'s, 'n> Walker<'s, 'n> {
                 if let Some(t) = node.as_str()
                     && !checks::is_port_name(t)
                 {
+                    let path = self.path_string();
                     let msg = format!(
                         "`{path}` must be an IANA service name (at most 15 lowercase letters, digits and `-`, with a letter), not `{t}`"
                     );
@@ -436,6 +439,7 @@ impl<'s, 'n> Walker<'s, 'n> {
                 if let Some(p) = node.as_i64()
                     && !(lo..=hi).contains(&p)
                 {
+                    let path = self.path_string();
                     let msg = format!("`{path}` must be a port number from {lo} to {hi}, not {p}");
                     self.report(Problem::InvalidValue, node.span, msg, None);
                 }
@@ -444,11 +448,13 @@ impl<'s, 'n> Walker<'s, 'n> {
                 if let Some(p) = node.as_i64()
                     && !(1..=65535).contains(&p)
                 {
+                    let path = self.path_string();
                     let msg = format!("`{path}` must be a port number from 1 to 65535, not {p}");
                     self.report(Problem::InvalidValue, node.span, msg, None);
                 } else if let Some(t) = node.as_str()
                     && !checks::is_port_name(t)
                 {
+                    let path = self.path_string();
                     let msg = format!(
                         "`{path}` must be a port number or an IANA service name (at most 15 lowercase letters, digits and `-`), not `{t}`"
                     );
@@ -462,6 +468,7 @@ impl<'s, 'n> Walker<'s, 'n> {
                         continue;
                     }
                     if !checks::is_label_key(key) {
+                        let path = self.path_string();
                         let msg = format!(
                             "`{path}` has an invalid label key `{key}` (an optional DNS subdomain prefix and `/`, then at most 63 alphanumerics, `-`, `_` or `.`)"
                         );
@@ -472,6 +479,7 @@ impl<'s, 'n> Walker<'s, 'n> {
                         && !val.contains("$(")
                         && !checks::is_label_value(val)
                     {
+                        let path = self.path_string();
                         let msg = format!(
                             "`{path}` has an invalid value `{val}` for label `{key}` (at most 63 alphanumerics, `-`, `_` or `.`, alphanumeric at both ends)"
                         );
