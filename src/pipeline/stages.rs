@@ -138,12 +138,17 @@ pub(super) fn render_and_check(
         &default_namespaces,
     );
     timer.lap("repo model");
-    let repo_findings = rules_run::check_repo(&repo, rules, options);
-    let custom_resources = rules
-        .iter()
-        .any(|r| r.meta().id == "VAL006")
-        .then(|| crate::rules::builtin::validation::crd_coverage(&repo, options).line())
-        .flatten();
+    // The custom-resource coverage line reads the repository's CRDs again: beside the rules.
+    let (repo_findings, custom_resources) = rayon::join(
+        || rules_run::check_repo(&repo, rules, options),
+        || {
+            rules
+                .iter()
+                .any(|r| r.meta().id == "VAL006")
+                .then(|| crate::rules::builtin::validation::crd_coverage(&repo, options).line())
+                .flatten()
+        },
+    );
     timer.lap("repo rules");
     Checked {
         rendered,
