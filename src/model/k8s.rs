@@ -114,8 +114,10 @@ impl<'a> K8sObject<'a> {
 
     /// API group (`apps`, `argoproj.io`, or empty for the core group).
     pub fn group(&self) -> &'a str {
-        match self.api_version.rsplit_once('/') {
-            Some((g, _)) => g,
+        // A byte scan: rules ask for the group of every object many times, and `rsplit_once`
+        // costs more than the dozen bytes of an `apiVersion`.
+        match self.api_version.bytes().rposition(|b| b == b'/') {
+            Some(i) => &self.api_version[..i],
             None => "",
         }
     }

@@ -281,8 +281,14 @@ impl VersionSchemas {
 pub fn schemas(v: &str) -> Option<&'static VersionSchemas> {
     static COMPILED: OnceLock<Vec<OnceLock<Option<VersionSchemas>>>> = OnceLock::new();
     let d = data()?;
-    let resolved = resolve_version(v)?;
-    let index = d.versions.iter().position(|s| s == resolved)?;
+    // Asked once per object: a supported version is found as it is, others are resolved.
+    let index = match d.versions.iter().position(|s| s == v) {
+        Some(i) => i,
+        None => {
+            let resolved = resolve_version(v)?;
+            d.versions.iter().position(|s| s == resolved)?
+        }
+    };
     let slots = COMPILED.get_or_init(|| d.versions.iter().map(|_| OnceLock::new()).collect());
     slots
         .get(index)?
