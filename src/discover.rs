@@ -103,6 +103,22 @@ pub struct Options {
 const SKIP_DIRS: &[&str] = &[".git", ".terraform", ".terragrunt-cache", ".hg", ".svn"];
 
 pub fn relative(base: &Path, path: &Path) -> String {
+    // The walker's paths start with the base as given: a byte prefix is enough (and much
+    // cheaper than comparing components) when it ends at a separator.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (b, p) = (base.as_os_str().as_bytes(), path.as_os_str().as_bytes());
+        if let Some(rest) = p.strip_prefix(b)
+            && !b.is_empty()
+            && (b.ends_with(b"/") || rest.starts_with(b"/"))
+        {
+            let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+            if !rest.is_empty() && !rest.starts_with(b"/") && !rest.starts_with(b"./") {
+                return String::from_utf8_lossy(rest).into_owned();
+            }
+        }
+    }
     let rel = path.strip_prefix(base).unwrap_or(path);
     let s = rel.to_string_lossy();
     let s = s.strip_prefix("./").unwrap_or(&s);
@@ -377,6 +393,33 @@ pub fn classify(rel: &str, chart_dirs: &BTreeSet<String>) -> FileKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_by_table() {
+        let cases = [
+            (".", "./k8s/a.yaml", "k8s/a.yaml"),
+            ("./", "./k8s/a.yaml", "k8s/a.yaml"),
+            ("k8s", "k8s/a.yaml", "a.yaml"),
+            ("k8s/", "k8s/a.yaml", "a.yaml"),
+            ("/tmp/repo", "/tmp/repo/x/y.tf", "x/y.tf"),
+            ("/tmp/repo", "/tmp/repo", "."),
+            // A sibling whose name starts like the base is not under it.
+            (
+                "/tmp/repo",
+                "/tmp/repository/a.yaml",
+                "/tmp/repository/a.yaml",
+            ),
+            ("", "k8s/a.yaml", "k8s/a.yaml"),
+            ("/tmp/repo", "/elsewhere/a.yaml", "/elsewhere/a.yaml"),
+        ];
+        for (base, path, want) in cases {
+            assert_eq!(
+                relative(Path::new(base), Path::new(path)),
+                want,
+                "{base} {path}"
+            );
+        }
+    }
 
     #[test]
     fn classifies_paths() {
