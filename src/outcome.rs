@@ -123,8 +123,9 @@ pub fn gather(
     }
     coverage.kubernetes_objects = files[..real.min(files.len())]
         .par_iter()
-        .map(|f| match &f.content {
-            Content::Docs(docs) => docs.iter().map(|d| objects_in(&d.root).len()).sum(),
+        .map(|f| match (&f.content, f.holds) {
+            (_, Some(h)) => h.objects,
+            (Content::Docs(docs), None) => docs.iter().map(|d| objects_in(&d.root).len()).sum(),
             _ => 0,
         })
         .sum();

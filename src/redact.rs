@@ -159,6 +159,7 @@ impl SecretSet {
         // The Secret objects of each file in parallel (most files hold none), then together.
         let of_files: Vec<BTreeSet<String>> = files
             .par_iter()
+            .filter(|f| f.holds.is_none_or(|h| h.secrets))
             .filter_map(|f| match &f.content {
                 crate::parse::file::Content::Docs(docs) => {
                     let mut part = SecretSet::new();
@@ -706,6 +707,7 @@ mod tests {
             status: crate::parse::file::Status::Parsed,
             directives: Vec::new(),
             findings: Vec::new(),
+            holds: None,
         };
         let text = "token: ghp_1234567890abcdefghijABCDEFGHIJ1234\n";
         let mut hit = finding("hit");

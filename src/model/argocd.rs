@@ -13,19 +13,22 @@ use crate::parse::node::Node;
 pub fn applications(
     files: &[ParsedFile],
 ) -> impl Iterator<Item = (&ParsedFile, &Node, K8sObject<'_>)> {
-    files.iter().flat_map(|f| {
-        let docs = match &f.content {
-            Content::Docs(docs) => docs.as_slice(),
-            _ => &[],
-        };
-        docs.iter()
-            .flat_map(|d| objects_in(&d.root))
-            .filter_map(move |node| {
-                let obj = K8sObject::from_node(node)?;
-                (obj.group() == "argoproj.io" && obj.kind == "Application")
-                    .then_some((f, node, obj))
-            })
-    })
+    files
+        .iter()
+        .filter(|f| f.holds.is_none_or(|h| h.applications))
+        .flat_map(|f| {
+            let docs = match &f.content {
+                Content::Docs(docs) => docs.as_slice(),
+                _ => &[],
+            };
+            docs.iter()
+                .flat_map(|d| objects_in(&d.root))
+                .filter_map(move |node| {
+                    let obj = K8sObject::from_node(node)?;
+                    (obj.group() == "argoproj.io" && obj.kind == "Application")
+                        .then_some((f, node, obj))
+                })
+        })
 }
 
 /// Directories deployed by Argo CD Applications whose environment is known (from the

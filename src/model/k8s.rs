@@ -3,6 +3,7 @@
 //! raw trees. Depends on `parse::node` and `source`.
 
 use crate::config::env::Env;
+use crate::parse::file::{Content, Holds};
 use crate::parse::node::Node;
 use crate::source::Span;
 
@@ -36,6 +37,22 @@ pub fn objects_in(root: &Node) -> Vec<&Node> {
             .collect();
     }
     vec![root]
+}
+
+/// What the documents of `content` hold (see [`Holds`]).
+pub fn holds(content: &Content) -> Holds {
+    let mut h = Holds::default();
+    let Content::Docs(docs) = content else {
+        return h;
+    };
+    for node in docs.iter().flat_map(|d| objects_in(&d.root)) {
+        h.objects += 1;
+        if let Some(o) = K8sObject::from_node(node) {
+            h.applications |= o.kind == "Application" && o.group() == "argoproj.io";
+            h.secrets |= o.kind == "Secret" && o.api_version == "v1";
+        }
+    }
+    h
 }
 
 /// Where a container sits in its pod spec.

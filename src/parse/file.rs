@@ -43,6 +43,22 @@ pub struct ParsedFile {
     pub status: Status,
     pub directives: Vec<Directive>,
     pub findings: Vec<Finding>,
+    /// What the documents hold, noted by the pipeline right after loading; `None` when not
+    /// noted (then every stage must look at the file itself).
+    pub holds: Option<Holds>,
+}
+
+/// What a file's documents hold, noted once while the parsed tree is still in the cache:
+/// later stages skip the files that cannot matter to them instead of walking every tree of
+/// a large repository again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Holds {
+    /// Kubernetes objects (items of a `List` counted one by one).
+    pub objects: usize,
+    /// An Argo CD `Application`.
+    pub applications: bool,
+    /// A core `v1` `Secret`.
+    pub secrets: bool,
 }
 
 /// What `load` needs besides the entry.
@@ -62,6 +78,7 @@ pub fn load(entry: Entry, opts: &LoadOptions) -> ParsedFile {
         status: Status::Text,
         directives: Vec::new(),
         findings: Vec::new(),
+        holds: None,
         entry,
     };
     let is_config = pf.entry.kind.is_config();

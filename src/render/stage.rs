@@ -415,7 +415,11 @@ pub(super) fn absorb(out: &mut Rendered, done: Done, plan: &Plan, fs: &dyn Fs, r
                 },
                 directives: Vec::new(),
                 findings,
+                holds: None,
             });
+            if let Some(f) = out.files.last_mut() {
+                f.holds = Some(crate::model::k8s::holds(&f.content));
+            }
         }
     }
     out.units.push(unit);
