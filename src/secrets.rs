@@ -533,14 +533,6 @@ fn embedded_specs() -> Result<Vec<Spec>, String> {
 }
 
 impl Scanner {
-    /// Compile every pattern now (they compile on first use otherwise): a run does this on
-    /// a spare worker while files load, so that no worker waits for it later.
-    pub fn prepare(&self) {
-        for p in &self.patterns {
-            let _ = p.compiled();
-        }
-    }
-
     fn build(
         specs: Vec<Spec>,
         allow: Allowlist,

@@ -147,12 +147,6 @@ impl SecretSettings {
         self.custom.as_ref().unwrap_or_else(|| secrets::scanner())
     }
 
-    /// The embedded scanner, unless custom patterns replace it (it lives for the whole
-    /// process, so a background task may prepare it).
-    pub fn embedded_scanner(&self) -> Option<&'static secrets::Scanner> {
-        self.custom.is_none().then(secrets::scanner)
-    }
-
     /// Is the file at `path` allowlisted (never scanned)?
     pub fn path_allowed(&self, path: &str) -> bool {
         self.allow_paths.as_ref().is_some_and(|g| g.is_match(path))

@@ -28,7 +28,7 @@ use stages::{Checked, render_and_check, terraform_model, terraform_stage, walk};
 
 use crate::config::Settings;
 use crate::diagnostics::baseline::Baseline;
-use crate::discover::{Discovery, FileKind};
+use crate::discover::FileKind;
 use crate::outcome::{Gathered, Outcome, PathPrefixes};
 use crate::parse::file::{LoadOptions, ParsedFile, Status, load};
 use crate::policy::Policies;
@@ -108,37 +108,10 @@ pub fn terraform_only(opts: &RunOptions, settings: &Settings) -> Result<Terrafor
     })
 }
 
-/// Start compiling the data the rule stages share (secret patterns, the Kubernetes schemas
-/// of the target version, the bundled CRD catalog) on a spare worker while files load. Each
-/// is built once on first use; built there, it would hold up every worker that needs it.
-fn prepare_shared_data(opts: &RunOptions, settings: &Settings, discovery: &Discovery) {
-    if opts.no_builtin {
-        return;
-    }
-    let scanner = settings.secrets.embedded_scanner();
-    let manifests = discovery.entries.iter().any(|e| {
-        matches!(
-            e.kind,
-            FileKind::Yaml | FileKind::Json | FileKind::HelmChart | FileKind::HelmTemplate
-        )
-    });
-    let version = settings.options.kubernetes_version.clone();
-    rayon::spawn(move || {
-        if let Some(scanner) = scanner {
-            scanner.prepare();
-        }
-        if manifests {
-            let _ = crate::validate::k8s::schemas(&version);
-            let _ = crate::validate::crd::bundled();
-        }
-    });
-}
-
 fn run_in_pool(opts: &RunOptions, settings: &Settings) -> Result<Outcome, String> {
     let mut timer = Timer::new();
     let discovery = walk(opts, settings)?;
     timer.lap("discover");
-    prepare_shared_data(opts, settings, &discovery);
 
     let load_opts = LoadOptions {
         max_size: settings.max_file_size,
