@@ -203,6 +203,16 @@ impl<'a> RepoCrds<'a> {
         Some(slot.get_or_init(|| CrdSchema::compile(&node.to_json())))
     }
 
+    /// Does a CRD of the repository define `api_version`/`kind`? The same answer as
+    /// [`RepoCrds::get`] without compiling the schema.
+    pub fn has(&self, api_version: &str, kind: &str) -> bool {
+        api_version
+            .rsplit_once('/')
+            .is_some_and(|(group, version)| {
+                self.map.contains_key(&catalog_key(group, kind, version))
+            })
+    }
+
     pub fn len(&self) -> usize {
         self.map.len()
     }
@@ -221,6 +231,13 @@ pub struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// Is there a schema for `api_version`/`kind`? A repository CRD is not compiled to tell.
+    pub fn has(&self, api_version: &str, kind: &str) -> bool {
+        self.repo.has(api_version, kind)
+            || self.user.get(api_version, kind).is_some()
+            || self.bundled.get(api_version, kind).is_some()
+    }
+
     pub fn get(&self, api_version: &str, kind: &str) -> Option<&CrdSchema> {
         self.repo
             .get(api_version, kind)
@@ -261,5 +278,32 @@ impl Coverage {
                 if self.no_schema == 1 { "" } else { "s" }
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repository_crd_is_known_without_compiling_it() {
+        let yaml = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  names:\n    kind: Widget\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema:\n          type: object\n    - name: v2\n";
+        let parsed = crate::parse::yaml::parse(yaml);
+        let mut crds = RepoCrds::default();
+        crds.add(&parsed.docs[0].root);
+        assert!(crds.has("example.com/v1", "Widget"));
+        // Nothing was compiled to answer.
+        assert!(crds.map.values().all(|(_, slot)| slot.get().is_none()));
+        // A version without a schema, another kind, another group: unknown, as `get` says.
+        for (api, kind) in [
+            ("example.com/v2", "Widget"),
+            ("example.com/v1", "Gadget"),
+            ("other.io/v1", "Widget"),
+            ("v1", "Widget"),
+        ] {
+            assert!(!crds.has(api, kind), "{api} {kind}");
+            assert!(crds.get(api, kind).is_none(), "{api} {kind}");
+        }
+        assert!(crds.get("example.com/v1", "Widget").is_some());
     }
 }

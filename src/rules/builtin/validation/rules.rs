@@ -318,7 +318,7 @@ pub fn crd_coverage(repo: &Repo<'_>, options: &crate::config::RuleOptions) -> Co
     let mut cov = Coverage::default();
     for o in &repo.objects {
         if is_custom(o.obj.api_version) {
-            let has = resolver.get(o.obj.api_version, o.obj.kind).is_some();
+            let has = resolver.has(o.obj.api_version, o.obj.kind);
             cov.add(o.obj.api_version, o.obj.kind, has);
         }
     }
