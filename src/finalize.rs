@@ -137,20 +137,26 @@ pub fn finalize(
 
     // Fingerprints: stable under edits elsewhere in the file (no line numbers), made unique
     // by an occurrence counter in output order.
+    // The hashes in parallel; the counter in output order.
+    let hashes: Vec<u64> = out
+        .par_iter()
+        .map(|f| {
+            let line_text = match (sources.get(&f.location.path), f.location.region) {
+                (Some(src), Some(r)) => src.line_text(r.start.line).trim(),
+                _ => "",
+            };
+            let key = format!(
+                "{}\0{}\0{}\0{}",
+                f.rule_id,
+                prefixes.repo(&f.location.path),
+                f.logical.as_deref().unwrap_or(""),
+                line_text
+            );
+            xxh3_64(key.as_bytes())
+        })
+        .collect();
     let mut seen: HashMap<u64, usize> = HashMap::new();
-    for f in &mut out {
-        let line_text = match (sources.get(&f.location.path), f.location.region) {
-            (Some(src), Some(r)) => src.line_text(r.start.line).trim().to_string(),
-            _ => String::new(),
-        };
-        let key = format!(
-            "{}\0{}\0{}\0{}",
-            f.rule_id,
-            prefixes.repo(&f.location.path),
-            f.logical.as_deref().unwrap_or(""),
-            line_text
-        );
-        let h = xxh3_64(key.as_bytes());
+    for (f, h) in out.iter_mut().zip(hashes) {
         let n = seen.entry(h).or_insert(0);
         *n += 1;
         f.fingerprint = format!("{h:016x}:{n}");
