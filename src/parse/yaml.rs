@@ -52,12 +52,14 @@ enum Frame {
     Seq {
         start: usize,
         anchor: usize,
-        items: Vec<Node>,
+        /// Where the sequence's items start in `Builder::items`.
+        base: usize,
     },
     Map {
         start: usize,
         anchor: usize,
-        entries: Vec<(Node, Node)>,
+        /// Where the mapping's entries start in `Builder::entries`.
+        base: usize,
         key: Option<Node>,
         has_merge: bool,
     },
@@ -67,6 +69,11 @@ struct Builder<'t> {
     text: &'t str,
     conv: CharToByte<'t>,
     stack: Vec<Frame>,
+    /// The items of every open sequence and the entries of every open mapping, innermost
+    /// last: a finished collection takes its own in one allocation of the exact size
+    /// (growing each collection's own vector re-allocated it about log2(n) times).
+    items: Vec<Node>,
+    entries: Vec<(Node, Node)>,
     anchors: Vec<Option<(Node, usize)>>,
     expanded: usize,
     out: ParsedYaml,
@@ -111,9 +118,9 @@ impl<'t> Builder<'t> {
                     root: node,
                 });
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq { .. }) => self.items.push(node),
             Some(Frame::Map {
-                entries,
+                base,
                 key,
                 has_merge,
                 ..
@@ -135,7 +142,7 @@ impl<'t> Builder<'t> {
                         if kt == "<<" {
                             return None;
                         }
-                        entries
+                        self.entries[*base..]
                             .iter()
                             .find(|(e, _)| e.key_text() == Some(kt))
                             .map(|(e, _)| (e.span, kt.to_string()))
@@ -147,7 +154,7 @@ impl<'t> Builder<'t> {
                             related: Some(first),
                         });
                     }
-                    entries.push((k, node));
+                    self.entries.push((k, node));
                 }
             },
         }
@@ -212,7 +219,7 @@ impl<'t> Builder<'t> {
                 self.stack.push(Frame::Seq {
                     start: span.start(),
                     anchor,
-                    items: Vec::new(),
+                    base: self.items.len(),
                 });
             }
             Event::MappingStart(anchor, _) => {
@@ -220,7 +227,7 @@ impl<'t> Builder<'t> {
                 self.stack.push(Frame::Map {
                     start: span.start(),
                     anchor,
-                    entries: Vec::new(),
+                    base: self.entries.len(),
                     key: None,
                     has_merge: false,
                 });
@@ -229,10 +236,10 @@ impl<'t> Builder<'t> {
                 if let Some(Frame::Seq {
                     start,
                     anchor,
-                    mut items,
+                    base,
                 }) = self.stack.pop()
                 {
-                    items.shrink_to_fit();
+                    let items: Vec<Node> = self.items.drain(base..).collect();
                     let end = items
                         .last()
                         .map(|n| n.span.end())
@@ -250,11 +257,12 @@ impl<'t> Builder<'t> {
                 if let Some(Frame::Map {
                     start,
                     anchor,
-                    entries,
+                    base,
                     has_merge,
                     ..
                 }) = self.stack.pop()
                 {
+                    let entries: Vec<(Node, Node)> = self.entries.drain(base..).collect();
                     let node = self.finish_map(start, entries, has_merge, span.end());
                     self.set_anchor(anchor, &node);
                     self.push(node);
@@ -593,6 +601,8 @@ fn parse_strict(text: &str) -> ParsedYaml {
         text,
         conv: CharToByte::new(text),
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         anchors: Vec::new(),
         expanded: 0,
         out: ParsedYaml::default(),
