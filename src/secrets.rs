@@ -903,14 +903,23 @@ pub fn base64_runs(bytes: &[u8]) -> Vec<(usize, usize)> {
         t
     };
     let is_b64 = |b: u8| ALPHABET[b as usize];
+    // A run long enough to report has at least `MIN_BASE64_RUN - 2` alphabet characters (the
+    // rest may be padding), so it covers the byte at `i + span - 1` whatever its start in
+    // `i..`: probe that byte, skip a whole window when it is not in the alphabet, else walk
+    // back to the run's start. `i` is always 0 or just after a byte outside the alphabet.
+    let span = MIN_BASE64_RUN - 2;
     let mut out = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        if !is_b64(bytes[i]) {
-            i += 1;
+    while let Some(&probe) = bytes.get(i + span - 1) {
+        if !is_b64(probe) {
+            i += span;
             continue;
         }
-        let start = i;
+        let mut start = i + span - 1;
+        while start > i && is_b64(bytes[start - 1]) {
+            start -= 1;
+        }
+        i += span;
         while i < bytes.len() && is_b64(bytes[i]) {
             i += 1;
         }
@@ -923,13 +932,117 @@ pub fn base64_runs(bytes: &[u8]) -> Vec<(usize, usize)> {
         let before_ok = start == 0 || !glued(bytes[start - 1]);
         let after_ok = end >= bytes.len() || !glued(bytes[end]);
         let len = end - start;
-        if (MIN_BASE64_RUN..=MAX_BASE64_RUN).contains(&len) && len % 4 == 0 && before_ok && after_ok
+        if (MIN_BASE64_RUN..=MAX_BASE64_RUN).contains(&len)
+            && len.is_multiple_of(4)
+            && before_ok
+            && after_ok
         {
             out.push((start, end));
         }
         i = end.max(i);
     }
     out
+}
+
+#[cfg(test)]
+mod base64_runs_tests {
+    use super::*;
+
+    /// The byte-by-byte scan `base64_runs` replaced, as the reference it must agree with.
+    fn every_byte(bytes: &[u8]) -> Vec<(usize, usize)> {
+        let is_b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+        let glued = |b: u8| b == b'_' || b == b'-';
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !is_b64(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && is_b64(bytes[i]) {
+                i += 1;
+            }
+            let mut end = i;
+            while end < bytes.len() && end - i < 2 && bytes[end] == b'=' {
+                end += 1;
+            }
+            let len = end - start;
+            if (MIN_BASE64_RUN..=MAX_BASE64_RUN).contains(&len)
+                && len.is_multiple_of(4)
+                && (start == 0 || !glued(bytes[start - 1]))
+                && (end >= bytes.len() || !glued(bytes[end]))
+            {
+                out.push((start, end));
+            }
+            i = end.max(i);
+        }
+        out
+    }
+
+    #[test]
+    fn skipping_scan_finds_what_a_byte_by_byte_scan_finds() {
+        // Texts drawn from a small alphabet that makes runs of every length around the
+        // limit, padding, separators and identifier glue likely.
+        let alphabet = b"aZ09+/=_- \n:";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut found = 0;
+        for case in 0..3000 {
+            let len = (next() % 200) as usize;
+            // Long stretches of one class, so that runs reach 36 to 44 characters.
+            let mut text = Vec::with_capacity(len);
+            while text.len() < len {
+                let c = alphabet[(next() % alphabet.len() as u64) as usize];
+                let repeat = if c.is_ascii_alphanumeric() {
+                    1 + next() % 24
+                } else {
+                    1
+                };
+                for _ in 0..repeat {
+                    let c = if c.is_ascii_alphanumeric() {
+                        b"aZ09"[(next() % 4) as usize]
+                    } else {
+                        c
+                    };
+                    text.push(c);
+                }
+            }
+            let want = every_byte(&text);
+            found += want.len();
+            assert_eq!(
+                base64_runs(&text),
+                want,
+                "case {case}: {:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+        // The drawn texts do hold runs to report.
+        assert!(found > 100, "{found} runs");
+        // At the edges: exactly at the limits, at the start and end of the text.
+        let run = |n: usize| "A".repeat(n);
+        for text in [
+            run(40),
+            run(38) + "==",
+            run(39) + "=",
+            format!("x {} y", run(36) + "=="),
+            format!("-{}", run(40)),
+            format!("{}_", run(40)),
+            run(44) + "===",
+            run(37),
+        ] {
+            assert_eq!(
+                base64_runs(text.as_bytes()),
+                every_byte(text.as_bytes()),
+                "{text}"
+            );
+        }
+    }
 }
 
 /// The text a base64 run decodes to, when it is printable UTF-8.
