@@ -174,7 +174,7 @@ pub fn walk(opts: &Options) -> Result<Discovery, String> {
             {
                 return false;
             }
-            if e.depth() == 0 {
+            if e.depth() == 0 || excludes_for_filter.is_empty() {
                 return true;
             }
             let rel = relative(&base_for_filter, e.path());
