@@ -1201,4 +1201,384 @@ regexes = ['''^x''']
         assert_eq!(hits.len(), 1);
         assert_eq!(scanner.patterns[hits[0].pattern].meta.id, "gitleaks.a");
     }
+
+    fn user(id: &str, regex: &str) -> UserPattern {
+        UserPattern {
+            id: id.into(),
+            name: None,
+            title: None,
+            severity: None,
+            keywords: Vec::new(),
+            regex: regex.into(),
+            secret_group: None,
+            entropy: None,
+            allow: Vec::new(),
+            stopwords: Vec::new(),
+            revoke: None,
+            path: None,
+        }
+    }
+
+    fn source(regex: &str, secret_group: Option<usize>) -> PatternSource {
+        PatternSource {
+            id: "X".into(),
+            regex: regex.into(),
+            secret_group,
+            allow: Vec::new(),
+            path: None,
+        }
+    }
+
+    #[test]
+    fn secret_groups_by_table() {
+        // (regex, secret_group) -> the group holding the secret
+        for (regex, group, want) in [
+            ("tok_([a-z0-9]{8})", Some(1), 1),
+            ("(tok)_([a-z0-9]{8})", Some(1), 1),
+            ("(tok)_([a-z0-9]{8})", Some(2), 2),
+            ("(tok)_([a-z0-9]{8})", Some(0), 0),
+            // Without one: the group named `secret`, else 1, else the whole match.
+            ("tok_[a-z0-9]{8}", None, 0),
+            ("tok_([a-z0-9]{8})", None, 1),
+            ("(tok)_(?P<secret>[a-z0-9]{8})", None, 2),
+        ] {
+            let c = source(regex, group).compile();
+            assert_eq!(c.map(|c| c.secret_group), Ok(want), "{regex} {group:?}");
+        }
+        for (regex, group, groups) in [
+            ("tok_([a-z0-9]{8})", 2, 1),
+            ("tok_[a-z0-9]{8}", 1, 0),
+            ("(a)(b)", 3, 2),
+        ] {
+            let err = source(regex, Some(group)).compile().err();
+            assert_eq!(
+                err.as_deref(),
+                Some(
+                    format!(
+                        "X: secret group {group} does not exist (the regex has {groups} group(s))"
+                    )
+                    .as_str()
+                ),
+                "{regex}"
+            );
+        }
+        // A user pattern without groups reports the whole match.
+        let s = Scanner::with_config(&[user("ACME-1", "acme[0-9a-f]{12}")], Allowlist::default())
+            .expect("compiles");
+        let text = "x: acme0123456789ab\n";
+        let hits = s.scan(text);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(s.patterns[hits[0].pattern].meta.id, "ACME-1");
+        assert_eq!(
+            &text[hits[0].span.start()..hits[0].span.end()],
+            "acme0123456789ab"
+        );
+    }
+
+    #[test]
+    fn a_scanner_prints_its_size_never_its_patterns() {
+        let s = scanner();
+        assert_eq!(
+            format!("{s:?}"),
+            format!("Scanner({} patterns)", s.patterns.len())
+        );
+    }
+
+    #[test]
+    fn placeholders_by_table() {
+        // Each row trips exactly one of the tests of `is_placeholder`.
+        for (value, placeholder) in [
+            ("password", true),
+            ("${DB_PASSWORD}", true),
+            ("var.db_password", true),
+            ("aws_db.main.result", true),
+            ("my_change_me_7", true),
+            ("please-change-me-9", true),
+            ("ab****cd", true),
+            ("AKIAIOSFODNN7EXAMPLE", true),
+            ("my-dummy-key-1", true),
+            ("key-xxxx-1", true),
+            ("zzzzzzzz", true),
+            ("11111111", true),
+            // Near misses.
+            ("aws_db.main.resul", false),
+            ("change_mf", false),
+            ("ab***cd", false),
+            ("zzzzzzzy", false),
+            ("key-xxx-1", false),
+            ("ghp_aTOdoX9q2Lm", false),
+            ("Xk29fLq83mZp1Tw", false),
+        ] {
+            assert_eq!(is_placeholder(value), placeholder, "{value}");
+        }
+    }
+
+    #[test]
+    fn pem_bodies_are_looked_for_in_the_next_400_bytes() {
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ"; // octolint:allow
+        for (tail, found) in [
+            (format!("\n{body}\n"), true),
+            // Indentation, comment and quote characters before the body are skipped.
+            (format!("\n    {body}\n"), true),
+            (format!("\n# {body}\n"), true),
+            (format!("\n  \"{body}\n"), true),
+            (format!("\\n{body}\\n"), true),
+            // Lines with a colon and empty lines are not the body; the first other line is.
+            (format!("\nProc-Type: 4,ENCRYPTED\n\n{body}\n"), true),
+            (format!("\n...\n{body}\n"), false),
+            (format!("\n{}\n", &body[..31]), false),
+            (format!("\n{}\n", &body[..32]), true),
+            // The window is 400 bytes from the header's end.
+            (format!("\n{}{body}\n", "a: b\n".repeat(70)), true),
+            (format!("\n{}{body}\n", "a: b\n".repeat(80)), false),
+        ] {
+            let text = format!("-----BEGIN PRIVATE KEY-----{tail}");
+            assert_eq!(
+                has_key_body(&text, "-----BEGIN PRIVATE KEY-----".len()),
+                found,
+                "{tail}"
+            );
+        }
+    }
+
+    #[test]
+    fn assignment_values_by_table() {
+        // (key, value, need_digit) -> rejected
+        for (key, value, need_digit, rejected) in [
+            ("password", "Xk29fLq83mZp1Tw", true, false),
+            ("password_length", "Xk29fLq83mZp1Tw", true, true),
+            ("secret_name:", "Xk29fLq83mZp1Tw", true, true),
+            ("password", "XkfLqmZpTw", true, true),
+            ("password", "XkfLqmZpTw", false, false),
+            ("password", "2938471029", true, true),
+            ("password", "prod-db-credentials-v2", true, true),
+            // An upper-case UUID is no identifier: only the UUID test rejects it.
+            ("token", "123E4567-E89B-12D3-A456-426614174000", true, true),
+            ("token", "123E4567-E89B-12D3-A456-42661417400", true, false),
+            (
+                "token",
+                "123E4567-E89B-12D3-A456-4266141740001",
+                true,
+                false,
+            ),
+            ("token", "123E4567-E89B-12D3-A456x426614174000", true, false),
+            ("token", "123E4567-E89B-12D3-A4G6-426614174000", true, false),
+            ("token", "Xk29fLq83mZp1TwXk29fLq83mZp1TwAb12Cd", true, false),
+            ("token", "/Var/Run/Token1", true, true),
+            ("token", "./Secrets/Token1", true, true),
+            ("token", "arn:aws:kms:Key1", true, true),
+            ("token", "https://Host1/x", true, true),
+            (
+                "token",
+                "SHA256:9F86D081884C7D659A2FEAA0C55AD015",
+                true,
+                true,
+            ),
+            ("token", "MD5:9F86D081884C7D659A2FEAA0C55AD015", true, true),
+            (
+                "token",
+                "XSHA256:9F86D081884C7D659A2FEAA0C55AD015",
+                true,
+                false,
+            ),
+        ] {
+            assert_eq!(
+                assignment_rejects(key, value, need_digit),
+                rejected,
+                "{key} = {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn user_pattern_ids_by_table() {
+        for (id, valid) in [
+            ("ACME-1", true),
+            ("acme_deploy.token-v2", true),
+            ("a_b", true),
+            ("a.b", true),
+            ("", false),
+            ("a b", false),
+            ("a/b", false),
+            ("-", true),
+        ] {
+            let got = Spec::user(&user(id, "x")).map(|s| s.id);
+            if valid {
+                assert_eq!(got, Ok(id.to_string()));
+            } else {
+                assert_eq!(
+                    got,
+                    Err(format!(
+                        "invalid pattern id `{id}`: use letters, digits, `-`, `_` and `.`"
+                    ))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn user_pattern_ids_must_not_clash() {
+        let clash = |ids: &[&str]| {
+            let patterns: Vec<UserPattern> =
+                ids.iter().map(|id| user(id, "acme[0-9]{8}")).collect();
+            Scanner::with_config(&patterns, Allowlist::default()).err()
+        };
+        let embedded = scanner().patterns[0].meta.id;
+        assert_eq!(clash(&["ACME-1", "ACME-2", "ACME-3"]), None);
+        assert_eq!(
+            clash(&["ACME-1", "ACME-1"]),
+            Some("pattern id `ACME-1` is already used by another rule".to_string())
+        );
+        let lower = embedded.to_ascii_lowercase();
+        assert_eq!(
+            clash(&[&lower]),
+            Some(format!(
+                "pattern id `{lower}` is already used by another rule"
+            ))
+        );
+        // Ids differing in case only are distinct custom patterns.
+        assert_eq!(clash(&["acme-1", "ACME-1"]), None);
+    }
+
+    #[test]
+    fn custom_patterns_have_their_own_metadata_and_embedded_ones_share_it() {
+        let s = Scanner::with_config(&[user("ACME-1", "acme[0-9]{8}")], Allowlist::default())
+            .expect("compiles");
+        let ids: Vec<&str> = s.custom_metas().iter().map(|m| m.id).collect();
+        assert_eq!(ids, ["ACME-1"]);
+        assert!(scanner().custom_metas().is_empty());
+        let base = scanner();
+        assert_eq!(s.patterns.len(), base.patterns.len() + 1);
+        for (p, b) in s.patterns.iter().zip(&base.patterns) {
+            assert!(std::ptr::eq(p.meta, b.meta), "{}", p.meta.id);
+        }
+        let custom = &s.patterns[base.patterns.len()];
+        assert_eq!(custom.meta.id, "ACME-1");
+        assert_eq!(custom.meta.category, CUSTOM_CATEGORY);
+        // A custom pattern never takes embedded metadata, whatever its index.
+        let spec = Spec::user(&user("ACME-1", "acme[0-9]{8}")).expect("valid");
+        let built = Scanner::build(vec![spec], Allowlist::default(), &metas()).expect("builds");
+        assert_eq!(built.patterns[0].meta.id, "ACME-1");
+        assert!(built.patterns[0].custom);
+    }
+
+    #[test]
+    fn what_a_pattern_rejects_by_table() {
+        let mut acme = user("ACME-1", "acme_([A-Za-z0-9]{8})");
+        acme.entropy = Some(3.0);
+        acme.allow = vec!["^Allow".into()];
+        let allow = Allowlist {
+            regexes: vec![Regex::new("^Global").expect("regex")],
+            stopwords: Vec::new(),
+        };
+        let s = Scanner::with_config(&[acme], allow).expect("compiles");
+        let pat = s.patterns.last().expect("the custom pattern");
+        let c = pat.compiled().expect("compiled");
+        for (value, rejected) in [
+            ("", true),
+            ("AllowQ29", true),
+            ("GlobalQ2", true),
+            // Eight distinct characters: exactly 3 bits, the minimum.
+            ("abcd1234", false),
+            ("abcd1233", true),
+            ("aaaa1234", true),
+            ("abcd-example", true),
+            ("Xk29fLq8", false),
+        ] {
+            assert_eq!(s.rejects(pat, c, value), rejected, "{value}");
+        }
+        assert_eq!(entropy("abcd1234"), 3.0);
+    }
+
+    #[test]
+    fn suspicious_spans_by_table() {
+        let s = scanner();
+        for (text, want) in [
+            // A keyword inside a token: the whole token, back to a separator.
+            (
+                "Zq8f3L0pA9secretK2mN4bV7cX1z",
+                vec!["Zq8f3L0pA9secretK2mN4bV7cX1z"],
+            ),
+            (
+                "a=Zq8f3L0pA9secretK2mN4bV7cX1z",
+                vec!["Zq8f3L0pA9secretK2mN4bV7cX1z"],
+            ),
+            (
+                "x: Zq8f3L0pA9secretK2mN4bV7cX1z, y",
+                vec!["Zq8f3L0pA9secretK2mN4bV7cX1z"],
+            ),
+            // ... and forward to `=` or `:`, then the value after it.
+            (
+                "Zq8f3L0pA9secretK2mN4bV7cX1z=Hk83jdLq02mZ",
+                vec!["Zq8f3L0pA9secretK2mN4bV7cX1z", "Hk83jdLq02mZ"],
+            ),
+            (
+                "Zq8f3L0pA9secretK2mN4bV7cX1z: Hk83jdLq02mZ",
+                vec!["Zq8f3L0pA9secretK2mN4bV7cX1z", "Hk83jdLq02mZ"],
+            ),
+            // The value of a plain key.
+            ("db_token: Xk29fLq83mZp1Tw", vec!["Xk29fLq83mZp1Tw"]),
+            ("db_token => \"Xk29fLq83mZp1Tw\"", vec!["Xk29fLq83mZp1Tw"]),
+            // A keyword ending in `=` is followed by its value.
+            // At most six separators between a key and its value.
+            ("token:     Xk29fLq83mZp1Tw", vec!["Xk29fLq83mZp1Tw"]),
+            ("token:      Xk29fLq83mZp1Tw", vec![]),
+            (
+                "AccountKey=Zq8f3L0pA9K2mN4bV7cX1zQ5wE6rT8yU0iO3pLk==;",
+                vec!["Zq8f3L0pA9K2mN4bV7cX1zQ5wE6rT8yU0iO3pLk=="],
+            ),
+            // A token that starts with a prefix keyword needs no digit; one that holds it
+            // inside does.
+            (
+                "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ",
+                vec!["ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ"],
+            ),
+            ("Aghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ", vec![]),
+            (
+                "Aghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ9",
+                vec!["Aghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ9"],
+            ),
+            // Short, low-entropy, placeholder and identifier-shaped tokens are left alone.
+            ("token: Xk29fLq", vec![]),
+            ("token: ${TOKEN}", vec![]),
+            ("token: prod-db-credentials-v2", vec![]),
+        ] {
+            let got: Vec<&str> = s
+                .suspicious_spans(text)
+                .into_iter()
+                .map(|(a, b)| &text[a..b])
+                .collect();
+            assert_eq!(got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn allow_comments_mark_hits_of_patterns_without_keywords() {
+        let s = Scanner::with_config(&[user("ACME-1", "acme[0-9a-f]{12}")], Allowlist::default())
+            .expect("compiles");
+        let text = "a: acme0123456789ab # gitleaks:allow\n\
+                    b: acme0123456789ac # octolint:allow\n\
+                    c: acme0123456789ad # allow\n";
+        let allowed: Vec<bool> = s.scan(text).iter().map(|h| h.allowed).collect();
+        assert_eq!(allowed, [true, true, false]);
+    }
+
+    #[test]
+    fn patterns_limited_to_paths_scan_only_those_files() {
+        let mut plain = user("ACME-1", "acme[0-9a-f]{12}");
+        plain.path = Some("\\.env$".into());
+        let mut keyed = user("ACME-2", "zeta[0-9a-f]{12}");
+        keyed.keywords = vec!["zeta".into()];
+        keyed.path = Some("\\.env$".into());
+        let s = Scanner::with_config(&[plain, keyed], Allowlist::default()).expect("compiles");
+        let text = "a=acme0123456789ab\nb=zeta0123456789ab\n";
+        let ids = |path: &str| -> Vec<&str> {
+            s.scan_file(path, text)
+                .iter()
+                .map(|h| s.patterns[h.pattern].meta.id)
+                .collect()
+        };
+        assert_eq!(ids("app/prod.env"), ["ACME-1", "ACME-2"]);
+        assert!(ids("app/prod.txt").is_empty());
+    }
 }
