@@ -692,7 +692,8 @@ impl Scanner {
                 v += 1;
                 skipped += 1;
             }
-            if v > end {
+            // After a keyword ending in a separator (`sig=`) the value starts right away.
+            if v > end || spans.is_empty() {
                 let mut e = v;
                 while e < bytes.len() && !stop(bytes[e]) {
                     e += 1;
@@ -1519,7 +1520,20 @@ regexes = ['''^x''']
             // The value of a plain key.
             ("db_token: Xk29fLq83mZp1Tw", vec!["Xk29fLq83mZp1Tw"]),
             ("db_token => \"Xk29fLq83mZp1Tw\"", vec!["Xk29fLq83mZp1Tw"]),
-            // A keyword ending in `=` is followed by its value.
+            // A keyword ending in `=` is followed by its value, with or without a space.
+            (
+                "sig=Zq8f3L0pA9K2mN4bV7cX1zQ5wE6rT8yU0iO3pLk",
+                vec!["Zq8f3L0pA9K2mN4bV7cX1zQ5wE6rT8yU0iO3pLk"],
+            ),
+            (
+                "x: ?sv=2022-11-02&sig=Zq8f3L0pA9K2mN4bV7cX1zQ5wE6r",
+                vec!["Zq8f3L0pA9K2mN4bV7cX1zQ5wE6r"],
+            ),
+            (
+                "sig= Zq8f3L0pA9K2mN4bV7cX1z",
+                vec!["Zq8f3L0pA9K2mN4bV7cX1z"],
+            ),
+            ("sig=", vec![]),
             // At most six separators between a key and its value.
             ("token:     Xk29fLq83mZp1Tw", vec!["Xk29fLq83mZp1Tw"]),
             ("token:      Xk29fLq83mZp1Tw", vec![]),
