@@ -1595,4 +1595,144 @@ regexes = ['''^x''']
         assert_eq!(ids("app/prod.env"), ["ACME-1", "ACME-2"]);
         assert!(ids("app/prod.txt").is_empty());
     }
+
+    #[test]
+    fn encrypted_ranges_drop_the_hits_they_overlap_and_only_those() {
+        let s = Scanner::with_config(&[user("ACME-1", "acme[0-9a-f]{12}")], Allowlist::default())
+            .expect("compiles");
+        let secret = "acme0123456789ab";
+        let armour = "-----BEGIN PGP MESSAGE-----\nhQEMA5\n-----END PGP MESSAGE-----";
+        for (text, found) in [
+            (
+                format!("-----BEGIN PGP MESSAGE-----\n{secret}\n-----END PGP MESSAGE-----\n"),
+                false,
+            ),
+            // Touching the armour from either side is not inside it.
+            (format!("{secret}{armour}\n"), true),
+            (format!("{armour}{secret}\n"), true),
+            (format!("{secret}\n{armour}\n"), true),
+        ] {
+            let hits: Vec<&str> = s
+                .scan(&text)
+                .iter()
+                .map(|h| &text[h.span.start()..h.span.end()])
+                .collect();
+            let want: Vec<&str> = if found { vec![secret] } else { vec![] };
+            assert_eq!(hits, want, "{text}");
+        }
+        // SOPS metadata is no ciphertext: only generic assignments inside it are dropped.
+        let value = "db_password: Xk29fLq83mZp1Tw\n"; // octolint:allow fake value
+        let names = |text: &str| -> Vec<&str> {
+            scanner()
+                .scan(text)
+                .iter()
+                .map(|h| scanner().patterns[h.pattern].meta.name)
+                .collect()
+        };
+        assert_eq!(names(value), ["generic-secret"]);
+        let sops = format!(
+            "data: ENC[AES256_GCM,data:YWJj,iv:ZGVm,tag:Z2hp,type:str]\nsops:\n    {value}    version: 3.8.1\n"
+        );
+        assert!(names(&sops).is_empty(), "{sops}");
+        let token = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"; // octolint:allow fake value
+        let sops = format!("sops:\n    note: {token}\n    version: 3.8.1\n");
+        assert_eq!(names(&sops), ["github-pat"], "{sops}");
+    }
+
+    #[test]
+    fn touching_hits_of_two_patterns_are_both_kept() {
+        let s = Scanner::with_config(
+            &[
+                user("ACME-1", "acme[0-9a-f]{12}"),
+                user("ACME-2", "zeta[0-9a-f]{12}"),
+            ],
+            Allowlist::default(),
+        )
+        .expect("compiles");
+        for text in [
+            "acme0123456789abzeta0123456789ab",
+            "zeta0123456789abacme0123456789ab",
+        ] {
+            let spans: Vec<(usize, usize)> = s
+                .scan(text)
+                .iter()
+                .map(|h| (h.span.start(), h.span.end()))
+                .collect();
+            assert_eq!(spans, [(0, 16), (16, 32)], "{text}");
+        }
+        // Overlapping ones: the earlier pattern wins.
+        let s = Scanner::with_config(
+            &[
+                user("ACME-1", "acme[0-9a-f]{12}"),
+                user("ACME-2", "[0-9a-f]{12}zeta"),
+            ],
+            Allowlist::default(),
+        )
+        .expect("compiles");
+        let ids: Vec<&str> = s
+            .scan("acme0123456789abzeta")
+            .iter()
+            .map(|h| s.patterns[h.pattern].meta.id)
+            .collect();
+        assert_eq!(ids, ["ACME-1"]);
+    }
+
+    #[test]
+    fn base64_is_decoded_two_levels_deep() {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let token = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"; // octolint:allow fake value
+        let once = b64(token);
+        let twice = b64(&once);
+        let thrice = b64(&twice);
+        for (value, found) in [(&once, true), (&twice, true), (&thrice, false)] {
+            let text = format!("data: {value}\n");
+            let spans: Vec<(usize, usize)> = scanner()
+                .scan(&text)
+                .iter()
+                .map(|h| (h.span.start(), h.span.end()))
+                .collect();
+            let want = if found {
+                vec![(6, 6 + value.len())]
+            } else {
+                vec![]
+            };
+            assert_eq!(spans, want, "{value}");
+        }
+        // An allow comment on the line of the base64 run, or inside what it decodes to.
+        for (text, allowed) in [
+            (format!("data: {once} # octolint:allow\n"), true),
+            (
+                format!("data: {}\n", b64(&format!("{token} # octolint:allow"))),
+                true,
+            ),
+            (format!("data: {once}\n"), false),
+        ] {
+            let got: Vec<bool> = scanner().scan(&text).iter().map(|h| h.allowed).collect();
+            assert_eq!(got, [allowed], "{text}");
+        }
+    }
+
+    #[test]
+    fn base64_runs_by_length() {
+        let run = |n: usize| "QUJD".repeat(n / 4);
+        for (len, found) in [
+            (36, false),
+            (40, true),
+            (2000, true),
+            (256 * 1024, true),
+            (256 * 1024 + 4, false),
+        ] {
+            let text = format!(" {} ", run(len));
+            let want = if found { vec![(1, 1 + len)] } else { vec![] };
+            assert_eq!(base64_runs(text.as_bytes()), want, "{len}");
+        }
+        // Not a multiple of four, or glued to an identifier.
+        assert!(base64_runs(format!(" {}A ", run(40)).as_bytes()).is_empty());
+        assert!(base64_runs(format!(" x_{} ", run(40)).as_bytes()).is_empty());
+        assert_eq!(
+            base64_runs(format!(" {}QQ== ", run(36)).as_bytes()),
+            [(1, 41)]
+        );
+    }
 }
