@@ -1727,6 +1727,11 @@ regexes = ['''^x''']
             let want = if found { vec![(1, 1 + len)] } else { vec![] };
             assert_eq!(base64_runs(text.as_bytes()), want, "{len}");
         }
+        // The whole alphabet: letters, digits, `+` and `/`.
+        let text = format!(" {}+/+/ ", run(36));
+        assert_eq!(base64_runs(text.as_bytes()), [(1, 41)]);
+        let text = format!(" +/+/{} ", run(36));
+        assert_eq!(base64_runs(text.as_bytes()), [(1, 41)]);
         // Not a multiple of four, or glued to an identifier.
         assert!(base64_runs(format!(" {}A ", run(40)).as_bytes()).is_empty());
         assert!(base64_runs(format!(" x_{} ", run(40)).as_bytes()).is_empty());
