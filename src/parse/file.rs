@@ -251,11 +251,11 @@ fn parse_json(pf: &mut ParsedFile, src: &SourceFile) {
         Err(e) => {
             let (s, _) = src.line_range(e.line().max(1));
             let line = src.line_text(e.line().max(1));
-            let col_byte = line
-                .char_indices()
-                .nth(e.column().saturating_sub(1))
-                .map(|(b, _)| b)
-                .unwrap_or(line.len());
+            // serde_json counts columns in bytes (1-based), not characters.
+            let mut col_byte = e.column().saturating_sub(1).min(line.len());
+            while !line.is_char_boundary(col_byte) {
+                col_byte -= 1;
+            }
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg);
             pf.findings
@@ -516,6 +516,10 @@ mod tests {
                 "invalid JSON: expected value".to_string()
             )]
         );
+        let text = "{\n  \"ü\": \"ö\", \"b\": x\n}\n";
+        let pf = load_text("a.json", FileKind::Json, text);
+        let at = text.find('x').expect("x");
+        assert_eq!(findings(&pf)[0].1, Some((at, at)));
     }
 
     #[test]
