@@ -1734,7 +1734,23 @@ regexes = ['''^x''']
         assert_eq!(base64_runs(text.as_bytes()), [(1, 41)]);
         // Not a multiple of four, or glued to an identifier.
         assert!(base64_runs(format!(" {}A ", run(40)).as_bytes()).is_empty());
-        assert!(base64_runs(format!(" x_{} ", run(40)).as_bytes()).is_empty());
+        for glued in [
+            format!(" x_{} ", run(40)),
+            format!(" x-{} ", run(40)),
+            format!(" {}_x ", run(40)),
+            format!(" {}-x ", run(40)),
+        ] {
+            assert!(base64_runs(glued.as_bytes()).is_empty(), "{glued}");
+        }
+        assert_eq!(base64_runs(format!("{}\n", run(40)).as_bytes()), [(0, 40)]);
+        assert_eq!(base64_runs(run(40).as_bytes()), [(0, 40)]);
+        // At most two `=` of padding.
+        let text = format!(" {}A== ", run(36));
+        assert!(base64_runs(text.as_bytes()).is_empty(), "{text}");
+        let text = format!(" {}A=== ", run(36));
+        assert!(base64_runs(text.as_bytes()).is_empty(), "{text}");
+        let text = format!(" {}AB=== ", run(36));
+        assert_eq!(base64_runs(text.as_bytes()), [(1, 41)], "{text}");
         assert_eq!(
             base64_runs(format!(" {}QQ== ", run(36)).as_bytes()),
             [(1, 41)]
