@@ -1759,4 +1759,20 @@ regexes = ['''^x''']
             [(1, 41)]
         );
     }
+
+    #[test]
+    fn a_one_character_keyword_at_the_end_of_a_line() {
+        // The keyword search goes on after the line it found a keyword on: a keyword that
+        // ends the line must not be found again (the search would not end).
+        let mut p = user("ACME-1", "z[0-9]{6}");
+        p.keywords = vec!["z".into()];
+        let s = Scanner::with_config(&[p], Allowlist::default()).expect("compiles");
+        let text = "a z\nb z123456\nz";
+        let spans: Vec<(usize, usize)> = s
+            .scan(text)
+            .iter()
+            .map(|h| (h.span.start(), h.span.end()))
+            .collect();
+        assert_eq!(spans, [(6, 13)]);
+    }
 }
