@@ -897,4 +897,56 @@ mod tests {
         let scope = Scope::new(HashMap::new(), HashMap::new());
         assert_eq!(Eval::new(&scope, file).value(&a.value).v, V::Num(1.0));
     }
+
+    #[test]
+    fn locals_that_refer_to_themselves_are_cycles() {
+        for (text, cycles, values) in [
+            (
+                "a = local.b\nb = local.a\nc = 1\n",
+                vec!["a"],
+                vec!["?", "?", "1"],
+            ),
+            (
+                "a = [for x in local.a : x]\nb = local.c\nc = 2\n",
+                vec!["a"],
+                vec!["?", "2", "2"],
+            ),
+            (
+                "a = local.a\nb = local.b + 1\nc = local.a\n",
+                vec!["a", "b"],
+                vec!["?", "?", "?"],
+            ),
+            (
+                "a = 1\nb = local.a + 1\nc = local.b\n",
+                vec![],
+                vec!["1", "2", "2"],
+            ),
+        ] {
+            let body = crate::parse::hcl::parse(text).expect("parses").body;
+            let path: Arc<str> = Arc::from("main.tf");
+            let file = FileRef {
+                path: &path,
+                body: &body,
+                text,
+            };
+            let locals = body
+                .iter()
+                .filter_map(|s| match s {
+                    Structure::Attribute(a) => Some((a.key.as_str().to_string(), (&a.value, file))),
+                    Structure::Block(_) => None,
+                })
+                .collect();
+            let scope = Scope::new(HashMap::new(), locals);
+            scope.evaluate_locals();
+            assert_eq!(*scope.cycles.borrow(), cycles, "{text}");
+            let got: Vec<String> = ["a", "b", "c"]
+                .iter()
+                .map(|n| show(&scope.local(n).v))
+                .collect();
+            assert_eq!(got, values, "{text}");
+            // Cached: the same value again, and no new cycle.
+            assert_eq!(show(&scope.local("c").v), values[2]);
+            assert_eq!(*scope.cycles.borrow(), cycles, "{text}");
+        }
+    }
 }
