@@ -520,6 +520,19 @@ mod tests {
         let pf = load_text("a.json", FileKind::Json, text);
         let at = text.find('x').expect("x");
         assert_eq!(findings(&pf)[0].1, Some((at, at)));
+        // serde_json can place an error inside a character (after the first byte read of
+        // it): the finding starts at the character.
+        let text = "{\"a\": \"\\u12€\"}\n";
+        let pf = load_text("a.json", FileKind::Json, text);
+        let at = text.find('€').expect("€");
+        assert_eq!(
+            findings(&pf),
+            [(
+                "OCT000".to_string(),
+                Some((at, at)),
+                "invalid JSON: invalid escape".to_string()
+            )]
+        );
     }
 
     #[test]
