@@ -40,7 +40,10 @@ pub fn strip_jsonc(text: &str) -> Option<String> {
                 continue;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut j = i;
+                // The comment's text starts after `/*`: `/*/` does not close it.
+                b[i] = b' ';
+                b[i + 1] = b' ';
+                let mut j = i + 2;
                 while j < b.len() && !(b[j] == b'*' && b.get(j + 1) == Some(&b'/')) {
                     if b[j] != b'\n' {
                         b[j] = b' ';
@@ -125,6 +128,8 @@ mod tests {
             // An unterminated block comment runs to the end.
             ("[1] /* a", "[1]     "),
             ("[1] /*", "[1]   "),
+            ("[1 /*/ 2 */]", "[1         ]"),
+            ("[1 /**/]", "[1     ]"),
             // Trailing commas, also before a comment or white space.
             ("[1, 2,]", "[1, 2 ]"),
             ("{\"a\": 1,\n}", "{\"a\": 1 \n}"),
