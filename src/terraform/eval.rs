@@ -949,4 +949,35 @@ mod tests {
             assert_eq!(*scope.cycles.borrow(), cycles, "{text}");
         }
     }
+
+    #[test]
+    fn object_sizes_add_keys_and_values_and_references_cost_one_node() {
+        // One key of two bytes and a value of 60 % of the limit: under it.
+        let big = format!("\"{}\"", "a".repeat(MAX_VALUE_SIZE * 3 / 5));
+        assert_eq!(ev(&format!("length({{ab = {big}}})")), "1");
+        // A reference to a large local costs one node of the stack's budget, not its size:
+        // 200 references to a 3 MiB string stay far inside the budget of 256 Mi units.
+        let text = format!("a = \"{}\"\nx = length(local.a)\n", "a".repeat(3 << 20));
+        let body = crate::parse::hcl::parse(&text).expect("parses").body;
+        let path: Arc<str> = Arc::from("main.tf");
+        let file = FileRef {
+            path: &path,
+            body: &body,
+            text: &text,
+        };
+        let attrs: Vec<_> = body
+            .iter()
+            .filter_map(|s| match s {
+                Structure::Attribute(a) => Some(a),
+                Structure::Block(_) => None,
+            })
+            .collect();
+        let locals = HashMap::from([("a".to_string(), (&attrs[0].value, file))]);
+        let scope = Scope::new(HashMap::new(), locals);
+        for _ in 0..200 {
+            let v = Eval::new(&scope, file).value(&attrs[1].value);
+            assert_eq!(v.v, V::Num((3 << 20) as f64));
+        }
+        assert!(!scope.budget.exhausted());
+    }
 }
