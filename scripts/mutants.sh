@@ -11,6 +11,9 @@
 #   scripts/mutants.sh --list [GROUP]   list the mutants, build nothing
 #   scripts/mutants.sh --groups         list the groups and their files
 #   scripts/mutants.sh GROUP -- --iterate   resume: skip the mutants the last run caught
+#   OCTOLINT_MUTANTS_TESTS=--lib scripts/mutants.sh GROUP -- --re 'REGEX'
+#                                       re-check some mutants against other test targets
+#                                       (here: the unit tests written for them)
 #
 # Install: cargo install cargo-mutants --locked
 #
@@ -90,7 +93,7 @@ while (($#)); do
             exit 0
             ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *)
             if [[ -z "${GROUPS_FILES[$1]+x}" ]]; then
                 echo "unknown group: $1 (one of: ${ORDER[*]})" >&2
@@ -174,7 +177,7 @@ for g in "${groups[@]}"; do
     # `-- --iterate` resumes an interrupted run: it skips what the last one caught.
     [[ " ${extra[*]} " == *" --iterate "* ]] || rm -rf "$out"
     echo "== $g: ${GROUPS_FILES[$g]}"
-    read -ra tests <<< "${GROUP_TESTS[$g]:-$ALL_TESTS}"
+    read -ra tests <<< "${OCTOLINT_MUTANTS_TESTS:-${GROUP_TESTS[$g]:-$ALL_TESTS}}"
     mapfile -t cargo <<< "$(cargo_args "${tests[@]}")"
     cargo mutants "${common[@]}" "${files[@]}" --output "$out" "${cargo[@]}" "${extra[@]}" || status=$?
     for k in caught missed timeout unviable; do

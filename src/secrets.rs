@@ -692,7 +692,8 @@ impl Scanner {
                 v += 1;
                 skipped += 1;
             }
-            if v > end {
+            // After a keyword ending in a separator (`sig=`) the value starts right away.
+            if v > end || spans.is_empty() {
                 let mut e = v;
                 while e < bytes.len() && !stop(bytes[e]) {
                     e += 1;
@@ -1313,5 +1314,578 @@ regexes = ['''^x''']
         let hits = scanner.scan("a: tok_a8f3k2m9x7q1w5e4r6t0\nb: tok_testa8f3k2m9x7q1w5e4\n");
         assert_eq!(hits.len(), 1);
         assert_eq!(scanner.patterns[hits[0].pattern].meta.id, "gitleaks.a");
+    }
+
+    fn user(id: &str, regex: &str) -> UserPattern {
+        UserPattern {
+            id: id.into(),
+            name: None,
+            title: None,
+            severity: None,
+            keywords: Vec::new(),
+            regex: regex.into(),
+            secret_group: None,
+            entropy: None,
+            allow: Vec::new(),
+            stopwords: Vec::new(),
+            revoke: None,
+            path: None,
+        }
+    }
+
+    fn source(regex: &str, secret_group: Option<usize>) -> PatternSource {
+        PatternSource {
+            id: "X".into(),
+            regex: regex.into(),
+            secret_group,
+            allow: Vec::new(),
+            path: None,
+        }
+    }
+
+    #[test]
+    fn secret_groups_by_table() {
+        // (regex, secret_group) -> the group holding the secret
+        for (regex, group, want) in [
+            ("tok_([a-z0-9]{8})", Some(1), 1),
+            ("(tok)_([a-z0-9]{8})", Some(1), 1),
+            ("(tok)_([a-z0-9]{8})", Some(2), 2),
+            ("(tok)_([a-z0-9]{8})", Some(0), 0),
+            // Without one: the group named `secret`, else 1, else the whole match.
+            ("tok_[a-z0-9]{8}", None, 0),
+            ("tok_([a-z0-9]{8})", None, 1),
+            ("(tok)_(?P<secret>[a-z0-9]{8})", None, 2),
+        ] {
+            let c = source(regex, group).compile();
+            assert_eq!(c.map(|c| c.secret_group), Ok(want), "{regex} {group:?}");
+        }
+        for (regex, group, groups) in [
+            ("tok_([a-z0-9]{8})", 2, 1),
+            ("tok_[a-z0-9]{8}", 1, 0),
+            ("(a)(b)", 3, 2),
+        ] {
+            let err = source(regex, Some(group)).compile().err();
+            assert_eq!(
+                err.as_deref(),
+                Some(
+                    format!(
+                        "X: secret group {group} does not exist (the regex has {groups} group(s))"
+                    )
+                    .as_str()
+                ),
+                "{regex}"
+            );
+        }
+        // A user pattern without groups reports the whole match.
+        let s = Scanner::with_config(&[user("ACME-1", "acme[0-9a-f]{12}")], Allowlist::default())
+            .expect("compiles");
+        let text = "x: acme0123456789ab\n";
+        let hits = s.scan(text);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(s.patterns[hits[0].pattern].meta.id, "ACME-1");
+        assert_eq!(
+            &text[hits[0].span.start()..hits[0].span.end()],
+            "acme0123456789ab"
+        );
+    }
+
+    #[test]
+    fn a_scanner_prints_its_size_never_its_patterns() {
+        let s = scanner();
+        assert_eq!(
+            format!("{s:?}"),
+            format!("Scanner({} patterns)", s.patterns.len())
+        );
+    }
+
+    #[test]
+    fn placeholders_by_table() {
+        // Each row trips exactly one of the tests of `is_placeholder`.
+        for (value, placeholder) in [
+            ("password", true),
+            ("${DB_PASSWORD}", true),
+            ("var.db_password", true),
+            ("aws_db.main.result", true),
+            ("my_change_me_7", true),
+            ("please-change-me-9", true),
+            ("ab****cd", true),
+            ("AKIAIOSFODNN7EXAMPLE", true),
+            ("my-dummy-key-1", true),
+            ("key-xxxx-1", true),
+            ("zzzzzzzz", true),
+            ("11111111", true),
+            // Near misses.
+            ("aws_db.main.resul", false),
+            ("change_mf", false),
+            ("ab***cd", false),
+            ("zzzzzzzy", false),
+            ("key-xxx-1", false),
+            ("ghp_aTOdoX9q2Lm", false),
+            ("Xk29fLq83mZp1Tw", false),
+        ] {
+            assert_eq!(is_placeholder(value), placeholder, "{value}");
+        }
+    }
+
+    #[test]
+    fn pem_bodies_are_looked_for_in_the_next_400_bytes() {
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ"; // octolint:allow
+        for (tail, found) in [
+            (format!("\n{body}\n"), true),
+            // Indentation, comment and quote characters before the body are skipped.
+            (format!("\n    {body}\n"), true),
+            (format!("\n# {body}\n"), true),
+            (format!("\n  \"{body}\n"), true),
+            (format!("\\n{body}\\n"), true),
+            // Lines with a colon and empty lines are not the body; the first other line is.
+            (format!("\nProc-Type: 4,ENCRYPTED\n\n{body}\n"), true),
+            (format!("\n...\n{body}\n"), false),
+            (format!("\n{}\n", &body[..31]), false),
+            (format!("\n{}\n", &body[..32]), true),
+            // The window is 400 bytes from the header's end.
+            (format!("\n{}{body}\n", "a: b\n".repeat(70)), true),
+            (format!("\n{}{body}\n", "a: b\n".repeat(80)), false),
+        ] {
+            let text = format!("-----BEGIN PRIVATE KEY-----{tail}");
+            assert_eq!(
+                has_key_body(&text, "-----BEGIN PRIVATE KEY-----".len()),
+                found,
+                "{tail}"
+            );
+        }
+    }
+
+    #[test]
+    fn assignment_values_by_table() {
+        // (key, value, need_digit) -> rejected
+        for (key, value, need_digit, rejected) in [
+            ("password", "Xk29fLq83mZp1Tw", true, false),
+            ("password_length", "Xk29fLq83mZp1Tw", true, true),
+            ("secret_name:", "Xk29fLq83mZp1Tw", true, true),
+            ("password", "XkfLqmZpTw", true, true),
+            ("password", "XkfLqmZpTw", false, false),
+            ("password", "2938471029", true, true),
+            ("password", "prod-db-credentials-v2", true, true),
+            // An upper-case UUID is no identifier: only the UUID test rejects it.
+            ("token", "123E4567-E89B-12D3-A456-426614174000", true, true),
+            ("token", "123E4567-E89B-12D3-A456-42661417400", true, false),
+            (
+                "token",
+                "123E4567-E89B-12D3-A456-4266141740001",
+                true,
+                false,
+            ),
+            ("token", "123E4567-E89B-12D3-A456x426614174000", true, false),
+            ("token", "123E4567-E89B-12D3-A4G6-426614174000", true, false),
+            ("token", "Xk29fLq83mZp1TwXk29fLq83mZp1TwAb12Cd", true, false),
+            ("token", "/Var/Run/Token1", true, true),
+            ("token", "./Secrets/Token1", true, true),
+            ("token", "arn:aws:kms:Key1", true, true),
+            ("token", "https://Host1/x", true, true),
+            (
+                "token",
+                "SHA256:9F86D081884C7D659A2FEAA0C55AD015",
+                true,
+                true,
+            ),
+            ("token", "MD5:9F86D081884C7D659A2FEAA0C55AD015", true, true),
+            (
+                "token",
+                "XSHA256:9F86D081884C7D659A2FEAA0C55AD015",
+                true,
+                false,
+            ),
+        ] {
+            assert_eq!(
+                assignment_rejects(key, value, need_digit),
+                rejected,
+                "{key} = {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn user_pattern_ids_by_table() {
+        for (id, valid) in [
+            ("ACME-1", true),
+            ("acme_deploy.token-v2", true),
+            ("a_b", true),
+            ("a.b", true),
+            ("", false),
+            ("a b", false),
+            ("a/b", false),
+            ("-", true),
+        ] {
+            let got = Spec::user(&user(id, "x")).map(|s| s.id);
+            if valid {
+                assert_eq!(got, Ok(id.to_string()));
+            } else {
+                assert_eq!(
+                    got,
+                    Err(format!(
+                        "invalid pattern id `{id}`: use letters, digits, `-`, `_` and `.`"
+                    ))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn user_pattern_ids_must_not_clash() {
+        let clash = |ids: &[&str]| {
+            let patterns: Vec<UserPattern> =
+                ids.iter().map(|id| user(id, "acme[0-9]{8}")).collect();
+            Scanner::with_config(&patterns, Allowlist::default()).err()
+        };
+        let embedded = scanner().patterns[0].meta.id;
+        assert_eq!(clash(&["ACME-1", "ACME-2", "ACME-3"]), None);
+        assert_eq!(
+            clash(&["ACME-1", "ACME-1"]),
+            Some("pattern id `ACME-1` is already used by another rule".to_string())
+        );
+        let lower = embedded.to_ascii_lowercase();
+        assert_eq!(
+            clash(&[&lower]),
+            Some(format!(
+                "pattern id `{lower}` is already used by another rule"
+            ))
+        );
+        // Ids differing in case only are distinct custom patterns.
+        assert_eq!(clash(&["acme-1", "ACME-1"]), None);
+    }
+
+    #[test]
+    fn custom_patterns_have_their_own_metadata_and_embedded_ones_share_it() {
+        let s = Scanner::with_config(&[user("ACME-1", "acme[0-9]{8}")], Allowlist::default())
+            .expect("compiles");
+        let ids: Vec<&str> = s.custom_metas().iter().map(|m| m.id).collect();
+        assert_eq!(ids, ["ACME-1"]);
+        assert!(scanner().custom_metas().is_empty());
+        let base = scanner();
+        assert_eq!(s.patterns.len(), base.patterns.len() + 1);
+        for (p, b) in s.patterns.iter().zip(&base.patterns) {
+            assert!(std::ptr::eq(p.meta, b.meta), "{}", p.meta.id);
+        }
+        let custom = &s.patterns[base.patterns.len()];
+        assert_eq!(custom.meta.id, "ACME-1");
+        assert_eq!(custom.meta.category, CUSTOM_CATEGORY);
+        // A custom pattern never takes embedded metadata, whatever its index.
+        let spec = Spec::user(&user("ACME-1", "acme[0-9]{8}")).expect("valid");
+        let built = Scanner::build(vec![spec], Allowlist::default(), &metas()).expect("builds");
+        assert_eq!(built.patterns[0].meta.id, "ACME-1");
+        assert!(built.patterns[0].custom);
+    }
+
+    #[test]
+    fn what_a_pattern_rejects_by_table() {
+        let mut acme = user("ACME-1", "acme_([A-Za-z0-9]{8})");
+        acme.entropy = Some(3.0);
+        acme.allow = vec!["^Alow".into()];
+        let allow = Allowlist {
+            regexes: vec![Regex::new("^Glob").expect("regex")],
+            stopwords: Vec::new(),
+        };
+        let s = Scanner::with_config(&[acme], allow).expect("compiles");
+        let pat = s.patterns.last().expect("the custom pattern");
+        let c = pat.compiled().expect("compiled");
+        for (value, rejected) in [
+            ("", true),
+            ("AlowQ29x", true),
+            ("GlobQ2xz", true),
+            // Eight distinct characters: exactly 3 bits, the minimum.
+            ("abcd1234", false),
+            ("abcd1233", true),
+            ("aaaa1234", true),
+            ("abcd-example", true),
+            ("Xk29fLq8", false),
+        ] {
+            assert_eq!(s.rejects(pat, c, value), rejected, "{value}");
+        }
+        // Each rejected value trips one test only: the allowlisted ones have the entropy.
+        for v in ["abcd1234", "AlowQ29x", "GlobQ2xz", "Xk29fLq8"] {
+            assert_eq!(entropy(v), 3.0, "{v}");
+        }
+    }
+
+    #[test]
+    fn suspicious_spans_by_table() {
+        let s = scanner();
+        for (text, want) in [
+            // A keyword inside a token: the whole token, back to a separator.
+            (
+                "Zq8f3L0pA9secretK2mN4bV7cX1z",
+                vec!["Zq8f3L0pA9secretK2mN4bV7cX1z"],
+            ),
+            (
+                "a=Zq8f3L0pA9secretK2mN4bV7cX1z",
+                vec!["Zq8f3L0pA9secretK2mN4bV7cX1z"],
+            ),
+            (
+                "x: Zq8f3L0pA9secretK2mN4bV7cX1z, y",
+                vec!["Zq8f3L0pA9secretK2mN4bV7cX1z"],
+            ),
+            // ... and forward to `=` or `:`, then the value after it.
+            (
+                "Zq8f3L0pA9secretK2mN4bV7cX1z=Hk83jdLq02mZ",
+                vec!["Zq8f3L0pA9secretK2mN4bV7cX1z", "Hk83jdLq02mZ"],
+            ),
+            (
+                "Zq8f3L0pA9secretK2mN4bV7cX1z: Hk83jdLq02mZ",
+                vec!["Zq8f3L0pA9secretK2mN4bV7cX1z", "Hk83jdLq02mZ"],
+            ),
+            // The value of a plain key.
+            ("db_token: Xk29fLq83mZp1Tw", vec!["Xk29fLq83mZp1Tw"]),
+            ("db_token => \"Xk29fLq83mZp1Tw\"", vec!["Xk29fLq83mZp1Tw"]),
+            // A keyword ending in `=` is followed by its value, with or without a space.
+            (
+                "sig=Zq8f3L0pA9K2mN4bV7cX1zQ5wE6rT8yU0iO3pLk",
+                vec!["Zq8f3L0pA9K2mN4bV7cX1zQ5wE6rT8yU0iO3pLk"],
+            ),
+            (
+                "x: ?sv=2022-11-02&sig=Zq8f3L0pA9K2mN4bV7cX1zQ5wE6r",
+                vec!["Zq8f3L0pA9K2mN4bV7cX1zQ5wE6r"],
+            ),
+            (
+                "sig= Zq8f3L0pA9K2mN4bV7cX1z",
+                vec!["Zq8f3L0pA9K2mN4bV7cX1z"],
+            ),
+            ("sig=", vec![]),
+            // At most six separators between a key and its value.
+            ("token:     Xk29fLq83mZp1Tw", vec!["Xk29fLq83mZp1Tw"]),
+            ("token:      Xk29fLq83mZp1Tw", vec![]),
+            (
+                "AccountKey=Zq8f3L0pA9K2mN4bV7cX1zQ5wE6rT8yU0iO3pLk==;",
+                vec!["Zq8f3L0pA9K2mN4bV7cX1zQ5wE6rT8yU0iO3pLk=="],
+            ),
+            // A token that starts with a prefix keyword needs no digit; one that holds it
+            // inside does.
+            (
+                "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ",
+                vec!["ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ"],
+            ),
+            ("Aghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ", vec![]),
+            (
+                "Aghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ9",
+                vec!["Aghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ9"],
+            ),
+            // Short, low-entropy, placeholder and identifier-shaped tokens are left alone.
+            ("token: Xk29fLq", vec![]),
+            ("token: ${TOKEN}", vec![]),
+            ("token: prod-db-credentials-v2", vec![]),
+        ] {
+            let got: Vec<&str> = s
+                .suspicious_spans(text)
+                .into_iter()
+                .map(|(a, b)| &text[a..b])
+                .collect();
+            assert_eq!(got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn allow_comments_mark_hits_of_patterns_without_keywords() {
+        let s = Scanner::with_config(&[user("ACME-1", "acme[0-9a-f]{12}")], Allowlist::default())
+            .expect("compiles");
+        let text = "a: acme0123456789ab # gitleaks:allow\n\
+                    b: acme0123456789ac # octolint:allow\n\
+                    c: acme0123456789ad # allow\n";
+        let allowed: Vec<bool> = s.scan(text).iter().map(|h| h.allowed).collect();
+        assert_eq!(allowed, [true, true, false]);
+    }
+
+    #[test]
+    fn patterns_limited_to_paths_scan_only_those_files() {
+        let mut plain = user("ACME-1", "acme[0-9a-f]{12}");
+        plain.path = Some("\\.env$".into());
+        let mut keyed = user("ACME-2", "zeta[0-9a-f]{12}");
+        keyed.keywords = vec!["zeta".into()];
+        keyed.path = Some("\\.env$".into());
+        let s = Scanner::with_config(&[plain, keyed], Allowlist::default()).expect("compiles");
+        let text = "a=acme0123456789ab\nb=zeta0123456789ab\n";
+        let ids = |path: &str| -> Vec<&str> {
+            s.scan_file(path, text)
+                .iter()
+                .map(|h| s.patterns[h.pattern].meta.id)
+                .collect()
+        };
+        assert_eq!(ids("app/prod.env"), ["ACME-1", "ACME-2"]);
+        assert!(ids("app/prod.txt").is_empty());
+    }
+
+    #[test]
+    fn encrypted_ranges_drop_the_hits_they_overlap_and_only_those() {
+        let s = Scanner::with_config(&[user("ACME-1", "acme[0-9a-f]{12}")], Allowlist::default())
+            .expect("compiles");
+        let secret = "acme0123456789ab";
+        let armour = "-----BEGIN PGP MESSAGE-----\nhQEMA5\n-----END PGP MESSAGE-----";
+        for (text, found) in [
+            (
+                format!("-----BEGIN PGP MESSAGE-----\n{secret}\n-----END PGP MESSAGE-----\n"),
+                false,
+            ),
+            // Touching the armour from either side is not inside it.
+            (format!("{secret}{armour}\n"), true),
+            (format!("{armour}{secret}\n"), true),
+            (format!("{secret}\n{armour}\n"), true),
+        ] {
+            let hits: Vec<&str> = s
+                .scan(&text)
+                .iter()
+                .map(|h| &text[h.span.start()..h.span.end()])
+                .collect();
+            let want: Vec<&str> = if found { vec![secret] } else { vec![] };
+            assert_eq!(hits, want, "{text}");
+        }
+        // SOPS metadata is no ciphertext: only generic assignments inside it are dropped.
+        let value = "db_password: Xk29fLq83mZp1Tw\n"; // octolint:allow fake value
+        let names = |text: &str| -> Vec<&str> {
+            scanner()
+                .scan(text)
+                .iter()
+                .map(|h| scanner().patterns[h.pattern].meta.name)
+                .collect()
+        };
+        assert_eq!(names(value), ["generic-secret"]);
+        let sops = format!(
+            "data: ENC[AES256_GCM,data:YWJj,iv:ZGVm,tag:Z2hp,type:str]\nsops:\n    {value}    version: 3.8.1\n"
+        );
+        assert!(names(&sops).is_empty(), "{sops}");
+        let token = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"; // octolint:allow fake value
+        let sops = format!("sops:\n    note: {token}\n    version: 3.8.1\n");
+        assert_eq!(names(&sops), ["github-pat"], "{sops}");
+    }
+
+    #[test]
+    fn touching_hits_of_two_patterns_are_both_kept() {
+        let s = Scanner::with_config(
+            &[
+                user("ACME-1", "acme[0-9a-f]{12}"),
+                user("ACME-2", "zeta[0-9a-f]{12}"),
+            ],
+            Allowlist::default(),
+        )
+        .expect("compiles");
+        for text in [
+            "acme0123456789abzeta0123456789ab",
+            "zeta0123456789abacme0123456789ab",
+        ] {
+            let spans: Vec<(usize, usize)> = s
+                .scan(text)
+                .iter()
+                .map(|h| (h.span.start(), h.span.end()))
+                .collect();
+            assert_eq!(spans, [(0, 16), (16, 32)], "{text}");
+        }
+        // Overlapping ones: the earlier pattern wins.
+        let s = Scanner::with_config(
+            &[
+                user("ACME-1", "acme[0-9a-f]{12}"),
+                user("ACME-2", "[0-9a-f]{12}zeta"),
+            ],
+            Allowlist::default(),
+        )
+        .expect("compiles");
+        let ids: Vec<&str> = s
+            .scan("acme0123456789abzeta")
+            .iter()
+            .map(|h| s.patterns[h.pattern].meta.id)
+            .collect();
+        assert_eq!(ids, ["ACME-1"]);
+    }
+
+    #[test]
+    fn base64_is_decoded_two_levels_deep() {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let token = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"; // octolint:allow fake value
+        let once = b64(token);
+        let twice = b64(&once);
+        let thrice = b64(&twice);
+        for (value, found) in [(&once, true), (&twice, true), (&thrice, false)] {
+            let text = format!("data: {value}\n");
+            let spans: Vec<(usize, usize)> = scanner()
+                .scan(&text)
+                .iter()
+                .map(|h| (h.span.start(), h.span.end()))
+                .collect();
+            let want = if found {
+                vec![(6, 6 + value.len())]
+            } else {
+                vec![]
+            };
+            assert_eq!(spans, want, "{value}");
+        }
+        // An allow comment on the line of the base64 run, or inside what it decodes to.
+        for (text, allowed) in [
+            (format!("data: {once} # octolint:allow\n"), true),
+            (
+                format!("data: {}\n", b64(&format!("{token} # octolint:allow"))),
+                true,
+            ),
+            (format!("data: {once}\n"), false),
+        ] {
+            let got: Vec<bool> = scanner().scan(&text).iter().map(|h| h.allowed).collect();
+            assert_eq!(got, [allowed], "{text}");
+        }
+    }
+
+    #[test]
+    fn base64_runs_by_length() {
+        let run = |n: usize| "QUJD".repeat(n / 4);
+        for (len, found) in [
+            (36, false),
+            (40, true),
+            (2000, true),
+            (256 * 1024, true),
+            (256 * 1024 + 4, false),
+        ] {
+            let text = format!(" {} ", run(len));
+            let want = if found { vec![(1, 1 + len)] } else { vec![] };
+            assert_eq!(base64_runs(text.as_bytes()), want, "{len}");
+        }
+        // The whole alphabet: letters, digits, `+` and `/`.
+        let text = format!(" {}+/+/ ", run(36));
+        assert_eq!(base64_runs(text.as_bytes()), [(1, 41)]);
+        let text = format!(" +/+/{} ", run(36));
+        assert_eq!(base64_runs(text.as_bytes()), [(1, 41)]);
+        // Not a multiple of four, or glued to an identifier.
+        assert!(base64_runs(format!(" {}A ", run(40)).as_bytes()).is_empty());
+        for glued in [
+            format!(" x_{} ", run(40)),
+            format!(" x-{} ", run(40)),
+            format!(" {}_x ", run(40)),
+            format!(" {}-x ", run(40)),
+        ] {
+            assert!(base64_runs(glued.as_bytes()).is_empty(), "{glued}");
+        }
+        assert_eq!(base64_runs(format!("{}\n", run(40)).as_bytes()), [(0, 40)]);
+        assert_eq!(base64_runs(run(40).as_bytes()), [(0, 40)]);
+        // At most two `=` of padding.
+        let text = format!(" {}A== ", run(36));
+        assert!(base64_runs(text.as_bytes()).is_empty(), "{text}");
+        let text = format!(" {}A=== ", run(36));
+        assert!(base64_runs(text.as_bytes()).is_empty(), "{text}");
+        let text = format!(" {}AB=== ", run(36));
+        assert_eq!(base64_runs(text.as_bytes()), [(1, 41)], "{text}");
+        assert_eq!(
+            base64_runs(format!(" {}QQ== ", run(36)).as_bytes()),
+            [(1, 41)]
+        );
+    }
+
+    #[test]
+    fn a_one_character_keyword_at_the_end_of_a_line() {
+        // The keyword search goes on after the line it found a keyword on: a keyword that
+        // ends the line must not be found again (the search would not end).
+        let mut p = user("ACME-1", "z[0-9]{6}");
+        p.keywords = vec!["z".into()];
+        let s = Scanner::with_config(&[p], Allowlist::default()).expect("compiles");
+        let text = "a z\nb z123456\nz";
+        let spans: Vec<(usize, usize)> = s
+            .scan(text)
+            .iter()
+            .map(|h| (h.span.start(), h.span.end()))
+            .collect();
+        assert_eq!(spans, [(6, 13)]);
     }
 }

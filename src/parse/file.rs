@@ -273,11 +273,11 @@ fn parse_json(pf: &mut ParsedFile, src: &SourceFile) {
         Err(e) => {
             let (s, _) = src.line_range(e.line().max(1));
             let line = src.line_text(e.line().max(1));
-            let col_byte = line
-                .char_indices()
-                .nth(e.column().saturating_sub(1))
-                .map(|(b, _)| b)
-                .unwrap_or(line.len());
+            // serde_json counts columns in bytes (1-based), not characters.
+            let mut col_byte = e.column().saturating_sub(1).min(line.len());
+            while !line.is_char_boundary(col_byte) {
+                col_byte -= 1;
+            }
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg);
             pf.findings
@@ -307,5 +307,295 @@ fn parse_json(pf: &mut ParsedFile, src: &SourceFile) {
             span,
             root: json::to_node(&value, span),
         }]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_bytes(name: &str, kind: FileKind, bytes: &[u8], max_size: u64) -> ParsedFile {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let abs = dir.path().join(name);
+        std::fs::write(&abs, bytes).expect("write");
+        load(
+            Entry {
+                rel: name.into(),
+                abs,
+                kind,
+            },
+            &LoadOptions { max_size },
+        )
+    }
+
+    fn load_text(name: &str, kind: FileKind, text: &str) -> ParsedFile {
+        load_bytes(name, kind, text.as_bytes(), 1 << 20)
+    }
+
+    /// (rule, span, message) of a finding.
+    type Row = (String, Option<(usize, usize)>, String);
+
+    fn findings(pf: &ParsedFile) -> Vec<Row> {
+        pf.findings
+            .iter()
+            .map(|f| {
+                (
+                    f.rule_id.to_string(),
+                    f.location.span.map(|s| (s.start(), s.end())),
+                    f.message.clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn docs(pf: &ParsedFile) -> usize {
+        match &pf.content {
+            Content::Docs(d) => d.len(),
+            _ => usize::MAX,
+        }
+    }
+
+    #[test]
+    fn files_that_cannot_be_checked_by_table() {
+        let skipped = |reason: &str| Status::Skipped(reason.to_string());
+        let finding = |reason: &str| {
+            vec![(
+                "OCT002".to_string(),
+                None,
+                format!("file not checked: {reason}"),
+            )]
+        };
+        // The size limit: exactly at it is read.
+        let pf = load_bytes("a.yaml", FileKind::Yaml, b"a: 1\n", 5);
+        assert_eq!((pf.status.clone(), findings(&pf)), (Status::Parsed, vec![]));
+        let big = "0.0 MiB is over the max-file-size limit of 0.0 MiB";
+        let pf = load_bytes("a.yaml", FileKind::Yaml, b"a: 1\n", 4);
+        assert_eq!(
+            (pf.status.clone(), findings(&pf)),
+            (skipped(big), finding(big))
+        );
+        let pf = load_bytes("a.txt", FileKind::Other, &[b'a'; 3 << 20], 2 << 20);
+        let big = "3.0 MiB is over the max-file-size limit of 2.0 MiB";
+        assert_eq!((pf.status.clone(), findings(&pf)), (skipped(big), vec![]));
+        // Binary: a NUL byte in the first 8 KiB.
+        let mut bytes = vec![b'a'; 9000];
+        bytes[8191] = 0;
+        let pf = load_bytes("a.txt", FileKind::Other, &bytes, 1 << 20);
+        assert_eq!((pf.status.clone(), findings(&pf)), (Status::Binary, vec![]));
+        let binary = "binary content in a configuration file";
+        let pf = load_bytes("a.yaml", FileKind::Yaml, &bytes, 1 << 20);
+        assert_eq!(
+            (pf.status.clone(), findings(&pf)),
+            (skipped(binary), finding(binary))
+        );
+        assert!(pf.source.is_none());
+        bytes[8191] = b'a';
+        bytes[8192] = 0;
+        let pf = load_bytes("a.txt", FileKind::Other, &bytes, 1 << 20);
+        assert_eq!((pf.status.clone(), findings(&pf)), (Status::Text, vec![]));
+        let pf = load_bytes("a.txt", FileKind::Other, b"\0", 1 << 20);
+        assert_eq!(pf.status, Status::Binary);
+        // Not UTF-8.
+        let utf8 = "not valid UTF-8 (invalid byte at offset 3)";
+        let pf = load_bytes("a.yaml", FileKind::Yaml, b"a: \xff\n", 1 << 20);
+        assert_eq!(
+            (pf.status.clone(), findings(&pf)),
+            (skipped(utf8), finding(utf8))
+        );
+        // Missing.
+        let pf = load(
+            Entry {
+                rel: "gone.yaml".into(),
+                abs: std::path::PathBuf::from("/nonexistent/octolint/gone.yaml"),
+                kind: FileKind::Yaml,
+            },
+            &LoadOptions { max_size: 1 << 20 },
+        );
+        match &pf.status {
+            Status::Skipped(r) => assert!(r.starts_with("cannot read: "), "{r}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(pf.findings.len(), 1);
+        assert_eq!(&*pf.path, "gone.yaml");
+    }
+
+    #[test]
+    fn empty_and_plain_text_files() {
+        for text in ["", "  \n\n"] {
+            let pf = load_text("a.yaml", FileKind::Yaml, text);
+            assert_eq!(
+                (pf.status.clone(), docs(&pf)),
+                (Status::Parsed, 0),
+                "{text:?}"
+            );
+            let pf = load_text("a.tf", FileKind::Terraform, text);
+            assert_eq!(
+                (pf.status.clone(), docs(&pf)),
+                (Status::Parsed, 0),
+                "{text:?}"
+            );
+            let pf = load_text("a.txt", FileKind::Other, text);
+            assert_eq!(pf.status, Status::Text, "{text:?}");
+        }
+        let pf = load_text("a.txt", FileKind::Other, "a: [\n");
+        assert_eq!((pf.status.clone(), findings(&pf)), (Status::Text, vec![]));
+        assert_eq!(pf.source.as_ref().map(|s| s.text.as_str()), Some("a: [\n"));
+    }
+
+    #[test]
+    fn suppressions_without_a_reason_in_config_files_and_templates() {
+        let text = "a: 1 # octolint:ignore K8S001\nb: 2 # octolint:ignore K8S002 -- why\n";
+        let at = text.find("octolint:ignore").expect("directive");
+        for kind in [FileKind::Yaml, FileKind::HelmTemplate] {
+            let pf = load_text("a.yaml", kind, text);
+            assert_eq!(pf.directives.len(), 2, "{kind:?}");
+            let f = findings(&pf);
+            assert_eq!(f.len(), 1, "{kind:?}");
+            assert_eq!(f[0].0, "OCT003");
+            assert_eq!(f[0].2, "suppression of `K8S001` gives no reason");
+            let (s, _) = f[0].1.expect("span");
+            assert!(s <= at && at < text.find('\n').expect("line"), "{f:?}");
+        }
+        let pf = load_text("a.txt", FileKind::Other, text);
+        assert!(pf.directives.is_empty() && pf.findings.is_empty());
+    }
+
+    #[test]
+    fn terraform_duplicates_and_errors() {
+        let text = "x = {\n  ab = 1\n  ab = 2\n}\n";
+        let pf = load_text("a.tf", FileKind::Terraform, text);
+        assert_eq!(pf.status, Status::Parsed);
+        assert!(matches!(pf.content, Content::Hcl(_)));
+        assert_eq!(
+            findings(&pf),
+            [(
+                "OCT001".to_string(),
+                Some((17, 19)),
+                "duplicate key `ab` in object: Terraform keeps the last value".to_string()
+            )]
+        );
+        let text = "x = {\n";
+        let pf = load_text("a.tf", FileKind::Terraform, text);
+        assert_eq!(pf.status, Status::Failed);
+        let f = findings(&pf);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].0, "OCT000");
+        assert!(f[0].2.starts_with("invalid HCL: "), "{f:?}");
+        assert!(!f[0].2.contains('\n'), "{f:?}");
+        let (s, e) = f[0].1.expect("span");
+        assert_eq!(s, e);
+        assert!(s <= text.len());
+    }
+
+    #[test]
+    fn json_jsonc_and_their_errors() {
+        // (name, kind, text) -> status, documents, findings
+        let pf = load_text("a.json", FileKind::Json, "{\"a\": 1}\n");
+        assert_eq!(
+            (pf.status.clone(), docs(&pf), findings(&pf)),
+            (Status::Parsed, 1, vec![])
+        );
+        // Tabs are white space in JSON.
+        let pf = load_text("a.json", FileKind::Json, "{\t\"a\":\t[1,\t2]}\n");
+        assert_eq!(
+            (pf.status.clone(), docs(&pf), findings(&pf)),
+            (Status::Parsed, 1, vec![])
+        );
+        // JSONC in settings files.
+        let pf = load_text("a.json", FileKind::Json, "{\"a\": 1, // c\n}\n");
+        assert_eq!(
+            (pf.status.clone(), docs(&pf), findings(&pf)),
+            (Status::Parsed, 1, vec![])
+        );
+        // Not in Kubernetes manifests, nor in Terraform JSON.
+        let text = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", // c\n}\n";
+        let pf = load_text("a.json", FileKind::Json, text);
+        assert_eq!(pf.status, Status::Failed);
+        let f = findings(&pf);
+        assert_eq!(f.len(), 1, "{f:?}");
+        let at = text.find("//").expect("comment");
+        assert_eq!((f[0].0.as_str(), f[0].1), ("OCT000", Some((at, at))));
+        assert_eq!(f[0].2, "invalid JSON: key must be a string");
+        // A manifest without `kind` is no manifest.
+        let text = "{\"apiVersion\": \"v1\", // c\n}\n";
+        let pf = load_text("a.json", FileKind::Json, text);
+        assert_eq!(pf.status, Status::Parsed);
+        let text = "{\"kind\": \"Pod\", // c\n}\n";
+        let pf = load_text("a.json", FileKind::Json, text);
+        assert_eq!(pf.status, Status::Parsed);
+        let pf = load_text("a.tf.json", FileKind::TerraformJson, "{\"a\": 1, // c\n}\n");
+        assert_eq!(pf.status, Status::Failed);
+        // Errors point at the byte of serde_json's line and column (a multi-byte line).
+        let text = "{\n  \"é\": 1,\n  \"b\": ]\n}\n";
+        let pf = load_text("a.json", FileKind::Json, text);
+        let f = findings(&pf);
+        let at = text.find(']').expect("]");
+        assert_eq!(
+            f,
+            [(
+                "OCT000".to_string(),
+                Some((at, at)),
+                "invalid JSON: expected value".to_string()
+            )]
+        );
+        let text = "{\n  \"ü\": \"ö\", \"b\": x\n}\n";
+        let pf = load_text("a.json", FileKind::Json, text);
+        let at = text.find('x').expect("x");
+        assert_eq!(findings(&pf)[0].1, Some((at, at)));
+        // serde_json can place an error inside a character (after the first byte read of
+        // it): the finding starts at the character.
+        let text = "{\"a\": \"\\u12€\"}\n";
+        let pf = load_text("a.json", FileKind::Json, text);
+        let at = text.find('€').expect("€");
+        assert_eq!(
+            findings(&pf),
+            [(
+                "OCT000".to_string(),
+                Some((at, at)),
+                "invalid JSON: invalid escape".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn yaml_errors_templates_and_duplicates() {
+        let text = "a: 1\nb: [1,\n";
+        let pf = load_text("a.yaml", FileKind::Yaml, text);
+        assert_eq!(pf.status, Status::Failed);
+        let f = findings(&pf);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].0, "OCT000");
+        assert!(f[0].2.starts_with("invalid YAML: "), "{f:?}");
+        assert_eq!(docs(&pf), 0);
+        // Templates: a directive anywhere, or `${` on the failing line.
+        for (text, status) in [
+            ("a: {{ .x }}\nb: [1,\n", Status::Template),
+            ("a: %{ if x }\nb: [1,\n", Status::Template),
+            ("a: 1\nb: [1, ${x}\n", Status::Template),
+            ("a: ${x}\nb: 1\nc: [1,\n", Status::Failed),
+            ("a: {{ .x }}\n", Status::Parsed),
+        ] {
+            let pf = load_text("a.yaml", FileKind::Yaml, text);
+            assert_eq!(pf.status, status, "{text}");
+            if status == Status::Template {
+                assert!(pf.findings.is_empty() && matches!(pf.content, Content::Nothing));
+            }
+        }
+        let text = "a: 1\nb: 2\na: 3\n";
+        let pf = load_text("a.yaml", FileKind::Yaml, text);
+        assert_eq!(pf.status, Status::Parsed);
+        assert_eq!(pf.findings.len(), 1);
+        let f = &pf.findings[0];
+        assert_eq!(&*f.rule_id, "OCT001");
+        assert_eq!(f.related.len(), 1);
+        assert_eq!(f.related[0].span, Some(Span::new(0, 1)));
+        assert_eq!(f.related[0].message.as_deref(), Some("first occurrence"));
+    }
+
+    #[test]
+    fn first_lines_of_messages() {
+        assert_eq!(first_line("  a b \nc"), "a b");
+        assert_eq!(first_line(""), "");
+        assert_eq!(first_line("x"), "x");
     }
 }

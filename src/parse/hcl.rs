@@ -180,4 +180,130 @@ mod tests {
         assert_eq!(locals.ident.as_str(), "locals");
         assert_eq!(locals.body.iter().count(), 1, "one local value, `u`");
     }
+
+    fn keys(n: usize, key: &str) -> String {
+        let mut text = String::from("x = {\n");
+        for i in 0..n {
+            text.push_str(&format!("  {key} = {i}\n"));
+        }
+        text.push_str("}\n");
+        text
+    }
+
+    #[test]
+    fn duplicate_keys_are_renamed_in_place_by_table() {
+        // (text, [(offset, len, key)])
+        for (text, want) in [
+            ("x = {\n  ab = 1\n  ab = 2\n}\n", vec![(17, 2, "ab")]),
+            ("x = {\n  a-b = 1\n  a-b = 2\n}\n", vec![(18, 3, "a-b")]),
+            ("x = {\n  a_1 = 1\n  a_1 = 2\n}\n", vec![(18, 3, "a_1")]),
+            (
+                "x = {\n  \"ab\" = 1\n  \"ab\" = 2\n}\n",
+                vec![(19, 4, "ab")],
+            ),
+            (
+                "x = {\n  ab = 1\n  ab = 2\n  ab = 3\n}\n",
+                vec![(17, 2, "ab"), (26, 2, "ab")],
+            ),
+            ("x = {ab = 1, ab = 2}", vec![(13, 2, "ab")]),
+        ] {
+            let parsed = parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            let got: Vec<(usize, usize, &str)> = parsed
+                .duplicates
+                .iter()
+                .map(|d| (d.offset, d.len, d.key.as_str()))
+                .collect();
+            assert_eq!(got, want, "{text}");
+            for d in &parsed.duplicates {
+                assert!(text[d.offset..d.offset + d.len].contains(&d.key), "{text}");
+            }
+        }
+        // A one-character key has no room for a placeholder: the first error stands.
+        for (text, key) in [
+            ("x = {\n  a = 1\n  a = 2\n}\n", "a"),
+            ("x = {\n  \"a\" = 1\n  \"a\" = 2\n}\n", "\"a\""),
+            ("x = {\n  \"\" = 1\n  \"\" = 2\n}\n", "\"\""),
+        ] {
+            let err = parse(text).expect_err(text);
+            assert!(err.message.contains("redefined object key"), "{err:?}");
+            assert_eq!(Some(err.offset), text.rfind(key), "{text}");
+        }
+    }
+
+    #[test]
+    fn placeholders_and_retries_are_bounded() {
+        // Two-byte keys take placeholders `_0` … `_f`: sixteen duplicates, not seventeen.
+        let parsed = parse(&keys(17, "ab")).expect("sixteen duplicates");
+        assert_eq!(parsed.duplicates.len(), 16);
+        assert_eq!(parsed.duplicates[15].key, "ab");
+        let err = parse(&keys(18, "ab")).expect_err("no seventeenth placeholder");
+        assert!(err.message.contains("redefined object key"), "{err:?}");
+        // At most 64 re-parses after the first.
+        let parsed = parse(&keys(65, "abc")).expect("64 duplicates");
+        assert_eq!(parsed.duplicates.len(), 64);
+        let text = keys(66, "abc");
+        let err = parse(&text).expect_err("65 duplicates");
+        assert!(err.message.contains("redefined object key"), "{err:?}");
+        // The error reported is the first one: at the first repeated key.
+        assert_eq!(err.offset, text.find("  abc = 1").expect("second key") + 2);
+    }
+
+    #[test]
+    fn continuations_are_joined_only_before_a_leading_question_mark_or_colon() {
+        for (text, ok) in [
+            ("x = [\n  true\n  ? 1\n  : 2\n]\n", true),
+            ("x = [\n  true\n\n  ?\n  1\n  : 2\n]\n", true),
+            ("x = [\n  true ? 1\n  : 2\n]\n", true),
+            // No line break before the token, or another token.
+            ("x = [true 1]\n", false),
+            ("x = [\n  true\n  ! 1\n]\n", false),
+        ] {
+            assert_eq!(parse(text).is_ok(), ok, "{text}");
+        }
+        // The patched copy keeps every byte offset: the error after a join is located in
+        // the original text.
+        let text = "x = [\n  true\n  ? 1\n  : 2\n]\ny = {\n";
+        let err = parse(text).expect_err("unclosed");
+        assert!(err.offset >= text.find("y =").expect("y"), "{err:?}");
+        let mut bytes = b"a\n\n? b".to_vec();
+        assert_eq!(join_continuation(&mut bytes, 1), Some(()));
+        assert_eq!(bytes, b"a  ? b");
+        let mut bytes = b"\n? b".to_vec();
+        assert_eq!(join_continuation(&mut bytes, 0), Some(()));
+        assert_eq!(bytes, b" ? b");
+        let mut bytes = b"a ? b".to_vec();
+        assert_eq!(join_continuation(&mut bytes, 1), None);
+        let mut bytes = b"a\n".to_vec();
+        assert_eq!(join_continuation(&mut bytes, 5), None);
+        let mut bytes = b"a\n:".to_vec();
+        assert_eq!(join_continuation(&mut bytes, 9), None);
+    }
+
+    #[test]
+    fn rename_key_by_table() {
+        // (text, offset, n) -> (text after, offset, len, key)
+        for (text, offset, n, want) in [
+            ("ab = 1", 0, 0, Some(("_0 = 1", 0, 2, "ab"))),
+            ("abc = 1", 0, 11, Some(("_b_ = 1", 0, 3, "abc"))),
+            ("\"abc\" = 1", 0, 1, Some(("\"_1_\" = 1", 0, 5, "abc"))),
+            ("x ab", 2, 0, Some(("x _0", 2, 2, "ab"))),
+            ("ab", 0, 16, None),
+            ("a = 1", 0, 0, None),
+            ("\"abc", 0, 0, None),
+            ("= 1", 0, 0, None),
+            ("ab", 2, 0, None),
+        ] {
+            let mut bytes = text.as_bytes().to_vec();
+            let got = rename_key(&mut bytes, offset, n).map(|d| {
+                (
+                    String::from_utf8(bytes.clone()).expect("utf-8"),
+                    d.offset,
+                    d.len,
+                    d.key,
+                )
+            });
+            let want = want.map(|(t, o, l, k)| (t.to_string(), o, l, k.to_string()));
+            assert_eq!(got, want, "{text}");
+        }
+    }
 }

@@ -545,3 +545,439 @@ fn equal(l: &Tv, r: &Tv) -> bool {
         (a, b) => a == b,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::hcl_tree::Structure;
+
+    fn show(v: &V) -> String {
+        match v {
+            V::Null => "null".into(),
+            V::Bool(b) => b.to_string(),
+            V::Num(n) => fmt_num(*n),
+            V::Str(s) => format!("{s:?}"),
+            V::List(l) => format!(
+                "[{}]",
+                l.iter().map(|t| show(&t.v)).collect::<Vec<_>>().join(", ")
+            ),
+            V::Map(m) => format!(
+                "{{{}}}",
+                m.iter()
+                    .map(|(k, t)| format!("{k} = {}", show(&t.v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            V::Unknown => "?".into(),
+        }
+    }
+
+    /// Evaluates the last attribute of `text`; the others are locals. `var.n` is 2,
+    /// `var.m` is `{a = "x", b = [1, 2]}`, `var.u` unknown. Returns the value as text
+    /// (`?` unknown, `error` a failure) and the byte ranges of its origin.
+    fn run(text: &str, setup: impl Fn(&mut Eval)) -> (String, Vec<(usize, usize)>) {
+        let body = crate::parse::hcl::parse(text)
+            .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+            .body;
+        let path: Arc<str> = Arc::from("main.tf");
+        let file = FileRef {
+            path: &path,
+            body: &body,
+            text,
+        };
+        let attrs: Vec<_> = body
+            .iter()
+            .filter_map(|s| match s {
+                Structure::Attribute(a) => Some(a),
+                Structure::Block(_) => None,
+            })
+            .collect();
+        let (last, locals) = attrs.split_last().expect("an attribute");
+        let locals = locals
+            .iter()
+            .map(|a| (a.key.as_str().to_string(), (&a.value, file)))
+            .collect();
+        let m = BTreeMap::from([
+            ("a".to_string(), Tv::new(V::Str("x".into()), None)),
+            (
+                "b".to_string(),
+                Tv::new(
+                    V::List(vec![Tv::new(V::Num(1.0), None), Tv::new(V::Num(2.0), None)]),
+                    None,
+                ),
+            ),
+        ]);
+        let var_at = Loc {
+            path: path.clone(),
+            span: Span::new(1000, 1001),
+        };
+        let vars = HashMap::from([
+            ("n".to_string(), Tv::new(V::Num(2.0), Some(var_at))),
+            ("m".to_string(), Tv::new(V::Map(m), None)),
+            ("u".to_string(), Tv::unknown()),
+        ]);
+        let scope = Scope::new(vars, locals);
+        let mut ev = Eval::new(&scope, file);
+        setup(&mut ev);
+        match ev.eval(&last.value) {
+            Ok(t) => (
+                show(&t.v),
+                t.origin
+                    .iter()
+                    .map(|l| (l.span.start(), l.span.end()))
+                    .collect(),
+            ),
+            Err(Failed) => ("error".into(), Vec::new()),
+        }
+    }
+
+    fn ev(expr: &str) -> String {
+        run(&format!("x = {expr}\n"), |_| {}).0
+    }
+
+    #[test]
+    fn expressions_by_table() {
+        for (expr, want) in [
+            ("null", "null"),
+            ("true", "true"),
+            ("3", "3"),
+            ("1.5", "1.5"),
+            ("\"a\"", "\"a\""),
+            ("[1, \"a\", var.u]", "[1, \"a\", ?]"),
+            ("{a = 1, \"b\" = 2, (var.m.a) = 3}", "{a = 1, b = 2, x = 3}"),
+            ("{(var.u) = 1}", "?"),
+            ("\"a${var.n}b${var.m.a}\"", "\"a2bx\""),
+            ("\"a${var.u}\"", "?"),
+            ("\"a${var.m}\"", "?"),
+            ("\"%{if true}a%{endif}\"", "?"),
+            ("(var.n)", "2"),
+            ("provider::x::f(1)", "?"),
+            // Conditionals.
+            ("true ? 1 : 2", "1"),
+            ("false ? 1 : 2", "2"),
+            ("var.u ? 1 : 2", "?"),
+            ("1 ? 1 : 2", "?"),
+            // Operators.
+            ("!true", "false"),
+            ("!false", "true"),
+            ("!1", "?"),
+            ("-var.n", "-2"),
+            ("-\"a\"", "?"),
+            ("1 + 2", "3"),
+            ("5 - 2", "3"),
+            ("2 * 3", "6"),
+            ("7 / 2", "3.5"),
+            ("7 / 0", "?"),
+            ("7 % 4", "3"),
+            ("7 % 0", "?"),
+            ("1 < 2", "true"),
+            ("2 < 2", "false"),
+            ("2 <= 2", "true"),
+            ("3 <= 2", "false"),
+            ("2 > 1", "true"),
+            ("2 > 2", "false"),
+            ("2 >= 2", "true"),
+            ("1 >= 2", "false"),
+            ("\"a\" + 1", "?"),
+            ("var.u + 1", "?"),
+            ("1 + var.u", "?"),
+            ("true && false", "false"),
+            ("true && true", "true"),
+            ("true || false", "true"),
+            ("false || false", "false"),
+            ("1 && true", "?"),
+            // Equality, deep.
+            ("1 == 1", "true"),
+            ("1 == 2", "false"),
+            ("1 != 2", "true"),
+            ("1 != 1", "false"),
+            ("\"1\" == 1", "false"),
+            ("[1, 2] == [1, 2]", "true"),
+            ("[1, 2] == [1, 3]", "false"),
+            ("[1, 2] == [1]", "false"),
+            ("{a = 1} == {a = 1}", "true"),
+            ("{a = 1} == {a = 2}", "false"),
+            ("{a = 1} == {b = 1}", "false"),
+            ("{a = 1} == {a = 1, b = 2}", "false"),
+            ("var.m == var.m", "true"),
+            // References.
+            ("var.n", "2"),
+            ("var.nope", "?"),
+            ("var.m.a", "\"x\""),
+            ("var.m[\"a\"]", "\"x\""),
+            ("var.m.b[1]", "2"),
+            ("var.m.b.1", "2"),
+            ("var.m.b[\"1\"]", "2"),
+            ("var.m.b[2]", "error"),
+            ("var.m.b[-1]", "error"),
+            ("var.m.b[0.5]", "error"),
+            ("var.m.b[\"x\"]", "error"),
+            ("var.m.b[true]", "error"),
+            ("var.m.nope", "error"),
+            ("var.m[true]", "error"),
+            ("{\"1\" = \"one\"}[1]", "\"one\""),
+            ("var.m[var.u]", "?"),
+            ("var.u.a.b", "?"),
+            ("var.n.a", "?"),
+            ("var.m.b[*]", "?"),
+            ("null.a", "error"),
+            ("[1, 2][0]", "1"),
+            ("local.nope", "?"),
+            ("module.nope.x", "?"),
+            ("count.index", "?"),
+            ("each.key", "?"),
+            ("each.value", "?"),
+            ("path.module", "?"),
+            ("it.key", "?"),
+            ("[for x in [1] : x]", "?"),
+        ] {
+            assert_eq!(ev(expr), want, "{expr}");
+        }
+    }
+
+    #[test]
+    fn locals_iterators_count_and_each() {
+        let (v, _) = run("a = 1\nb = local.a + 1\nx = local.b * 10\n", |_| {});
+        assert_eq!(v, "20");
+        // A local that refers to itself is unknown, and a cycle.
+        let text = "a = local.b\nb = local.a\nx = [local.a, 1]\n";
+        assert_eq!(run(text, |_| {}).0, "[?, 1]");
+        let set = |ev: &mut Eval| {
+            ev.count_index = Some(Tv::new(V::Num(3.0), None));
+            ev.each = Some((
+                Tv::new(V::Str("k".into()), None),
+                Tv::new(V::Str("v".into()), None),
+            ));
+            ev.scope
+                .modules
+                .borrow_mut()
+                .insert("m".into(), Tv::new(V::Map(BTreeMap::new()), None));
+        };
+        for (expr, want) in [
+            ("count.index", "3"),
+            ("each.key", "\"k\""),
+            ("each.value", "\"v\""),
+            ("module.m", "{}"),
+            ("module.m.x", "error"),
+        ] {
+            assert_eq!(run(&format!("x = {expr}\n"), set).0, want, "{expr}");
+        }
+        // `dynamic` iterators, innermost first; other names are not iterators.
+        let inner = |ev: &mut Eval| {
+            let it = ev
+                .with_iterator(
+                    "it",
+                    Tv::new(V::Num(0.0), None),
+                    Tv::new(V::Str("a".into()), None),
+                )
+                .with_iterator(
+                    "it",
+                    Tv::new(V::Num(1.0), None),
+                    Tv::new(V::Str("b".into()), None),
+                )
+                .with_iterator(
+                    "o",
+                    Tv::new(V::Num(2.0), None),
+                    Tv::new(V::Str("c".into()), None),
+                );
+            ev.iterators = it.iterators;
+        };
+        for (expr, want) in [
+            ("it.key", "1"),
+            ("it.value", "\"b\""),
+            ("o.value", "\"c\""),
+            ("it.other", "?"),
+            ("var.n", "2"),
+        ] {
+            assert_eq!(run(&format!("x = {expr}\n"), inner).0, want, "{expr}");
+        }
+    }
+
+    #[test]
+    fn computed_values_keep_the_origin_of_their_inputs() {
+        let text = "x = var.n + 1\n";
+        assert_eq!(run(text, |_| {}), ("3".into(), vec![(1000, 1001), (4, 13)]));
+        let text = "x = 1 + var.n\n";
+        assert_eq!(run(text, |_| {}), ("3".into(), vec![(4, 5), (4, 13)]));
+        let text = "x = \"a${var.n}\"\n";
+        assert_eq!(
+            run(text, |_| {}),
+            ("\"a2\"".into(), vec![(1000, 1001), (4, 15)])
+        );
+        let text = "x = \"a\"\n";
+        assert_eq!(run(text, |_| {}), ("\"a\"".into(), vec![(4, 7)]));
+        // An unknown result has only its own place.
+        assert_eq!(run("x = var.u + 1\n", |_| {}), ("?".into(), vec![(4, 13)]));
+    }
+
+    #[test]
+    fn sizes_and_limits() {
+        let s = |n: usize| Tv::new(V::Str("a".repeat(n)), None);
+        assert_eq!(size_capped(&s(10), 1000), NODE_UNITS + 10);
+        assert_eq!(size_capped(&s(10), NODE_UNITS + 10), NODE_UNITS + 10);
+        assert_eq!(size_capped(&s(10), NODE_UNITS + 9), NODE_UNITS + 10);
+        let l = Tv::new(V::List(vec![s(1), s(2)]), None);
+        assert_eq!(size_capped(&l, 1000), 3 * NODE_UNITS + 3);
+        let m = Tv::new(V::Map(BTreeMap::from([("ab".to_string(), s(1))])), None);
+        assert_eq!(size_capped(&m, 1000), 2 * NODE_UNITS + 3);
+        assert_eq!(size_capped(&Tv::new(V::Num(1.0), None), 1000), NODE_UNITS);
+        assert_eq!(size_capped(&l, 40), 41);
+        // A string of exactly the limit is known, one byte more is not (and is recorded).
+        let at_limit = MAX_VALUE_SIZE - NODE_UNITS;
+        let text = format!("x = \"{}\"\n", "a".repeat(at_limit));
+        let (v, _) = run(&text, |_| {});
+        assert_eq!(v.len(), at_limit + 2);
+        let text = format!("x = \"{}\"\n", "a".repeat(at_limit + 1));
+        assert_eq!(run(&text, |_| {}).0, "?");
+        // Lists and objects stop growing at the limit.
+        let half = format!("\"{}\"", "a".repeat(MAX_VALUE_SIZE / 2));
+        assert_eq!(run(&format!("x = [{half}, {half}]\n"), |_| {}).0, "?");
+        assert_eq!(
+            run(&format!("x = {{a = {half}, b = {half}}}\n"), |_| {}).0,
+            "?"
+        );
+        assert_eq!(
+            run(&format!("x = \"${{{half}}}${{{half}}}\"\n"), |_| {}).0,
+            "?"
+        );
+        let quarter = format!("\"{}\"", "a".repeat(MAX_VALUE_SIZE / 4));
+        let (v, _) = run(&format!("x = length([{quarter}, {quarter}])\n"), |_| {});
+        assert_eq!(v, "2");
+        let (v, _) = run(
+            &format!("x = length({{a = {quarter}, b = {quarter}}})\n"),
+            |_| {},
+        );
+        assert_eq!(v, "2");
+        let (v, _) = run(
+            &format!("x = length(\"${{{quarter}}}${{{quarter}}}\")\n"),
+            |_| {},
+        );
+        assert_eq!(v, (MAX_VALUE_SIZE / 2).to_string());
+    }
+
+    #[test]
+    fn the_budget_stops_evaluation_and_records_where() {
+        let b = Budget::new();
+        let at = |s: usize| Loc {
+            path: Arc::from("main.tf"),
+            span: Span::new(s, s + 1),
+        };
+        assert!(b.charge(MAX_STACK_WORK, Some(&at(1))));
+        assert!(!b.exhausted());
+        assert!(b.hits.borrow().is_empty());
+        assert!(!b.charge(1, Some(&at(2))));
+        assert!(b.exhausted());
+        assert!(!b.charge(0, Some(&at(3))));
+        let hits = b.hits.borrow();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].0, at(2));
+        assert!(
+            hits[0].1.starts_with("evaluation stopped here"),
+            "{}",
+            hits[0].1
+        );
+        drop(hits);
+        // A place is recorded once.
+        b.hit(at(2), "again".into());
+        b.hit(at(4), "other".into());
+        assert_eq!(b.hits.borrow().len(), 2);
+        // Once exhausted, every value is unknown.
+        let body = crate::parse::hcl::parse("x = 1\n").expect("parses").body;
+        let path: Arc<str> = Arc::from("main.tf");
+        let file = FileRef {
+            path: &path,
+            body: &body,
+            text: "x = 1\n",
+        };
+        let Some(Structure::Attribute(a)) = body.iter().next() else {
+            panic!("attribute");
+        };
+        let scope = Scope::with_budget(HashMap::new(), HashMap::new(), b);
+        assert_eq!(Eval::new(&scope, file).value(&a.value).v, V::Unknown);
+        let scope = Scope::new(HashMap::new(), HashMap::new());
+        assert_eq!(Eval::new(&scope, file).value(&a.value).v, V::Num(1.0));
+    }
+
+    #[test]
+    fn locals_that_refer_to_themselves_are_cycles() {
+        for (text, cycles, values) in [
+            (
+                "a = local.b\nb = local.a\nc = 1\n",
+                vec!["a"],
+                vec!["?", "?", "1"],
+            ),
+            (
+                "a = [for x in local.a : x]\nb = local.c\nc = 2\n",
+                vec!["a"],
+                vec!["?", "2", "2"],
+            ),
+            (
+                "a = local.a\nb = local.b + 1\nc = local.a\n",
+                vec!["a", "b"],
+                vec!["?", "?", "?"],
+            ),
+            (
+                "a = 1\nb = local.a + 1\nc = local.b\n",
+                vec![],
+                vec!["1", "2", "2"],
+            ),
+        ] {
+            let body = crate::parse::hcl::parse(text).expect("parses").body;
+            let path: Arc<str> = Arc::from("main.tf");
+            let file = FileRef {
+                path: &path,
+                body: &body,
+                text,
+            };
+            let locals = body
+                .iter()
+                .filter_map(|s| match s {
+                    Structure::Attribute(a) => Some((a.key.as_str().to_string(), (&a.value, file))),
+                    Structure::Block(_) => None,
+                })
+                .collect();
+            let scope = Scope::new(HashMap::new(), locals);
+            scope.evaluate_locals();
+            assert_eq!(*scope.cycles.borrow(), cycles, "{text}");
+            let got: Vec<String> = ["a", "b", "c"]
+                .iter()
+                .map(|n| show(&scope.local(n).v))
+                .collect();
+            assert_eq!(got, values, "{text}");
+            // Cached: the same value again, and no new cycle.
+            assert_eq!(show(&scope.local("c").v), values[2]);
+            assert_eq!(*scope.cycles.borrow(), cycles, "{text}");
+        }
+    }
+
+    #[test]
+    fn object_sizes_add_keys_and_values_and_references_cost_one_node() {
+        // One key of two bytes and a value of 60 % of the limit: under it.
+        let big = format!("\"{}\"", "a".repeat(MAX_VALUE_SIZE * 3 / 5));
+        assert_eq!(ev(&format!("length({{ab = {big}}})")), "1");
+        // A reference to a large local costs one node of the stack's budget, not its size:
+        // 200 references to a 3 MiB string stay far inside the budget of 256 Mi units.
+        let text = format!("a = \"{}\"\nx = length(local.a)\n", "a".repeat(3 << 20));
+        let body = crate::parse::hcl::parse(&text).expect("parses").body;
+        let path: Arc<str> = Arc::from("main.tf");
+        let file = FileRef {
+            path: &path,
+            body: &body,
+            text: &text,
+        };
+        let attrs: Vec<_> = body
+            .iter()
+            .filter_map(|s| match s {
+                Structure::Attribute(a) => Some(a),
+                Structure::Block(_) => None,
+            })
+            .collect();
+        let locals = HashMap::from([("a".to_string(), (&attrs[0].value, file))]);
+        let scope = Scope::new(HashMap::new(), locals);
+        for _ in 0..200 {
+            let v = Eval::new(&scope, file).value(&attrs[1].value);
+            assert_eq!(v.v, V::Num((3 << 20) as f64));
+        }
+        assert!(!scope.budget.exhausted());
+    }
+}

@@ -258,6 +258,165 @@ fn cidrsubnet(prefix: &str, newbits: u32, netnum: u64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::hcl_tree::Structure;
+    use crate::terraform::eval::{FileRef, Scope};
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    fn show(v: &V) -> String {
+        match v {
+            V::Null => "null".into(),
+            V::Bool(b) => b.to_string(),
+            V::Num(n) => fmt_num(*n),
+            V::Str(s) => format!("{s:?}"),
+            V::List(l) => format!(
+                "[{}]",
+                l.iter().map(|t| show(&t.v)).collect::<Vec<_>>().join(", ")
+            ),
+            V::Map(m) => format!(
+                "{{{}}}",
+                m.iter()
+                    .map(|(k, t)| format!("{k} = {}", show(&t.v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            V::Unknown => "?".into(),
+        }
+    }
+
+    /// The value of `expr` as text (`?` unknown, `error` a failure); `var.u` is unknown.
+    fn ev(expr: &str) -> String {
+        let text = format!("x = {expr}\n");
+        let body = crate::parse::hcl::parse(&text)
+            .unwrap_or_else(|e| panic!("{expr}: {e:?}"))
+            .body;
+        let path: Arc<str> = Arc::from("main.tf");
+        let file = FileRef {
+            path: &path,
+            body: &body,
+            text: &text,
+        };
+        let vars = HashMap::from([("u".to_string(), Tv::unknown())]);
+        let scope = Scope::new(vars, HashMap::new());
+        let Some(Structure::Attribute(a)) = body.iter().next() else {
+            panic!("{expr}: no attribute");
+        };
+        match Eval::new(&scope, file).eval(&a.value) {
+            Ok(t) => show(&t.v),
+            Err(Failed) => "error".into(),
+        }
+    }
+
+    #[test]
+    fn functions_by_table() {
+        for (expr, want) in [
+            // try, can
+            ("try(var.u.a, 1)", "?"),
+            ("try(lookup({}, \"a\"), 2)", "2"),
+            ("try(lookup({}, \"a\"), lookup({}, \"b\"))", "error"),
+            ("can(lookup({}, \"a\"))", "false"),
+            ("can(1)", "true"),
+            ("can(var.u)", "?"),
+            ("can()", "?"),
+            // coalesce
+            ("coalesce(null, \"\", \"a\", \"b\")", "\"a\""),
+            ("coalesce(null, var.u, \"a\")", "?"),
+            ("coalesce(null, \"\")", "error"),
+            ("coalesce(0, 1)", "0"),
+            // lookup
+            ("lookup({a = 1}, \"a\")", "1"),
+            ("lookup({a = 1}, \"b\", 2)", "2"),
+            ("lookup({a = 1}, \"b\")", "error"),
+            ("lookup({a = 1})", "error"),
+            ("lookup(var.u, \"a\")", "?"),
+            ("lookup({a = 1}, var.u)", "?"),
+            ("lookup({a = 1}, 1, 3)", "3"),
+            // merge, concat, element
+            ("merge({a = 1, b = 2}, null, {b = 3})", "{a = 1, b = 3}"),
+            ("merge({a = 1}, [1])", "?"),
+            ("merge()", "{}"),
+            ("concat([1], [2, 3])", "[1, 2, 3]"),
+            ("concat([1], \"a\")", "?"),
+            ("element([\"a\", \"b\"], 3)", "\"b\""),
+            ("element([\"a\", \"b\"], 0)", "\"a\""),
+            ("element([], 0)", "?"),
+            ("element(\"a\", 0)", "?"),
+            // Unknown arguments make unknown results.
+            ("lower(var.u)", "?"),
+            ("upper(\"aB\")", "\"AB\""),
+            ("lower(\"aB\")", "\"ab\""),
+            ("trimspace(\"  a b \\n\")", "\"a b\""),
+            ("tostring(1)", "\"1\""),
+            ("tonumber(\"2\")", "2"),
+            ("tobool(true)", "true"),
+            ("tolist([1])", "[1]"),
+            ("length([1, 2])", "2"),
+            ("length({a = 1})", "1"),
+            ("length(\"héllo\")", "5"),
+            ("length(1)", "?"),
+            ("keys({b = 1, a = 2})", "[\"a\", \"b\"]"),
+            ("values({b = 1, a = 2})", "[2, 1]"),
+            ("join(\"-\", [\"a\", \"b\", 1])", "\"a-b-1\""),
+            ("join(\"-\", \"a\")", "?"),
+            ("split(\",\", \"a,b,,c\")", "[\"a\", \"b\", \"\", \"c\"]"),
+            ("split(\",\")", "?"),
+            ("replace(\"a-b-c\", \"-\", \"+\")", "\"a+b+c\""),
+            ("replace(\"a-b\", \"/-/\", \"+\")", "?"),
+            ("contains([1, 2], 2)", "true"),
+            ("contains([1, 2], 3)", "false"),
+            ("contains(1, 1)", "?"),
+            ("startswith(\"abc\", \"ab\")", "true"),
+            ("startswith(\"abc\", \"bc\")", "false"),
+            ("endswith(\"abc\", \"bc\")", "true"),
+            ("endswith(\"abc\", \"ab\")", "false"),
+            ("min(3, 1, 2)", "1"),
+            ("max(3, 1, 2)", "3"),
+            ("min()", "?"),
+            ("max(1, \"x\")", "?"),
+            ("abs(-2)", "2"),
+            ("ceil(1.2)", "2"),
+            ("floor(1.8)", "1"),
+            (
+                "format(\"%s-%d-%v %%\", \"a\", 2.7, true)",
+                "\"a-2-true %\"",
+            ),
+            ("format(\"%s\")", "?"),
+            ("format(\"%x\", 1)", "?"),
+            ("format(\"a%\")", "?"),
+            ("cidrsubnet(\"10.0.0.0/16\", 8, 2)", "\"10.0.2.0/24\""),
+            ("cidrsubnet(\"10.0.0.0/16\", 8)", "?"),
+            ("nosuchfunction(1)", "?"),
+        ] {
+            assert_eq!(ev(expr), want, "{expr}");
+        }
+    }
+
+    #[test]
+    fn results_that_would_grow_too_large_are_unknown() {
+        let big = format!("\"{}\"", "a".repeat(MAX_VALUE_SIZE / 2));
+        assert_eq!(
+            ev(&format!("length({big})")),
+            (MAX_VALUE_SIZE / 2).to_string()
+        );
+        // `join` adds a separator per element, `replace` grows per match.
+        let sep = format!("\"{}\"", "-".repeat(MAX_VALUE_SIZE / 4));
+        assert_eq!(
+            ev(&format!("join({sep}, [\"a\", \"b\", \"c\", \"d\", \"e\"])")),
+            "?"
+        );
+        assert_eq!(
+            ev(&format!("length(join({sep}, [\"a\", \"b\"]))")),
+            (MAX_VALUE_SIZE / 4 + 2).to_string()
+        );
+        let x = format!("\"{}\"", "ab".repeat(MAX_VALUE_SIZE / 8));
+        let b = format!("\"{}\"", "c".repeat(16));
+        assert_eq!(ev(&format!("replace({x}, \"a\", {b})")), "?");
+        assert_eq!(
+            ev(&format!("length(replace({x}, \"a\", \"\"))")),
+            (MAX_VALUE_SIZE / 8).to_string()
+        );
+        assert_eq!(ev(&format!("replace({x}, \"\", {b})")), "?");
+    }
 
     #[test]
     fn cidrsubnet_matches_terraform() {
@@ -270,5 +429,21 @@ mod tests {
             Some("172.31.0.0/16")
         );
         assert_eq!(cidrsubnet("10.0.0.0/30", 4, 1), None);
+        assert_eq!(
+            cidrsubnet("10.0.0.0/28", 4, 15).as_deref(),
+            Some("10.0.0.15/32")
+        );
+        assert_eq!(cidrsubnet("10.0.0.0/28", 4, 16), None);
+        assert_eq!(
+            cidrsubnet("10.1.2.3/0", 1, 1).as_deref(),
+            Some("128.0.0.0/1")
+        );
+        assert_eq!(
+            cidrsubnet("10.1.2.3/8", 0, 0).as_deref(),
+            Some("10.0.0.0/8")
+        );
+        assert_eq!(cidrsubnet("10.0.0.0", 4, 1), None);
+        assert_eq!(cidrsubnet("10.0.0/8", 4, 1), None);
+        assert_eq!(cidrsubnet("10.0.0.0/x", 4, 1), None);
     }
 }
