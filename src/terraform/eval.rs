@@ -547,11 +547,12 @@ fn equal(l: &Tv, r: &Tv) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::parse::hcl_tree::Structure;
+    use crate::parse::hcl_tree::{Attribute, Body, Structure};
 
-    fn show(v: &V) -> String {
+    /// A value as text, for the tables of this module and of `funcs`.
+    pub(crate) fn show(v: &V) -> String {
         match v {
             V::Null => "null".into(),
             V::Bool(b) => b.to_string(),
@@ -572,6 +573,16 @@ mod tests {
         }
     }
 
+    /// The top-level attributes of `body`, in order.
+    fn attributes(body: &Body) -> Vec<&Attribute> {
+        body.iter()
+            .filter_map(|s| match s {
+                Structure::Attribute(a) => Some(a),
+                Structure::Block(_) => None,
+            })
+            .collect()
+    }
+
     /// Evaluates the last attribute of `text`; the others are locals. `var.n` is 2,
     /// `var.m` is `{a = "x", b = [1, 2]}`, `var.u` unknown. Returns the value as text
     /// (`?` unknown, `error` a failure) and the byte ranges of its origin.
@@ -585,13 +596,7 @@ mod tests {
             body: &body,
             text,
         };
-        let attrs: Vec<_> = body
-            .iter()
-            .filter_map(|s| match s {
-                Structure::Attribute(a) => Some(a),
-                Structure::Block(_) => None,
-            })
-            .collect();
+        let attrs = attributes(&body);
         let (last, locals) = attrs.split_last().expect("an attribute");
         let locals = locals
             .iter()
@@ -965,13 +970,7 @@ mod tests {
             body: &body,
             text: &text,
         };
-        let attrs: Vec<_> = body
-            .iter()
-            .filter_map(|s| match s {
-                Structure::Attribute(a) => Some(a),
-                Structure::Block(_) => None,
-            })
-            .collect();
+        let attrs = attributes(&body);
         let locals = HashMap::from([("a".to_string(), (&attrs[0].value, file))]);
         let scope = Scope::new(HashMap::new(), locals);
         for _ in 0..200 {

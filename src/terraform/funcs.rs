@@ -259,30 +259,10 @@ fn cidrsubnet(prefix: &str, newbits: u32, netnum: u64) -> Option<String> {
 mod tests {
     use super::*;
     use crate::parse::hcl_tree::Structure;
+    use crate::terraform::eval::tests::show;
     use crate::terraform::eval::{FileRef, Scope};
     use std::collections::HashMap;
     use std::sync::Arc;
-
-    fn show(v: &V) -> String {
-        match v {
-            V::Null => "null".into(),
-            V::Bool(b) => b.to_string(),
-            V::Num(n) => fmt_num(*n),
-            V::Str(s) => format!("{s:?}"),
-            V::List(l) => format!(
-                "[{}]",
-                l.iter().map(|t| show(&t.v)).collect::<Vec<_>>().join(", ")
-            ),
-            V::Map(m) => format!(
-                "{{{}}}",
-                m.iter()
-                    .map(|(k, t)| format!("{k} = {}", show(&t.v)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            V::Unknown => "?".into(),
-        }
-    }
 
     /// The value of `expr` as text (`?` unknown, `error` a failure); `var.u` is unknown.
     fn ev(expr: &str) -> String {
