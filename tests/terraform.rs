@@ -413,16 +413,9 @@ fn nested_dynamic_blocks_are_bounded_and_located() {
     let o = run(&["check", ".", "--no-config", "--format", "json"], d);
     let elapsed = start.elapsed();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    let rules: Vec<(String, String)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap_or("").to_string(),
-                f["location"]["path"].as_str().unwrap_or("").to_string(),
-            )
-        })
+    let rules: Vec<(String, String)> = rule_path_lines(&v)
+        .into_iter()
+        .map(|(rule, path, _)| (rule, path))
         .collect();
     assert!(
         rules.contains(&("TF018".to_string(), "main.tf".to_string())),
