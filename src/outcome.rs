@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::diagnostics::suppress::Directive;
 use crate::diagnostics::{Finding, Location, RuleMeta, engine, new_finding};
 use crate::discover::Discovery;
-use crate::model::k8s::objects_in;
+use crate::model::k8s::holds;
 use crate::parse::file::{Content, ParsedFile, Status};
 use crate::source::SourceFile;
 
@@ -123,11 +123,7 @@ pub fn gather(
     }
     coverage.kubernetes_objects = files[..real.min(files.len())]
         .par_iter()
-        .map(|f| match (&f.content, f.holds) {
-            (_, Some(h)) => h.objects,
-            (Content::Docs(docs), None) => docs.iter().map(|d| objects_in(&d.root).len()).sum(),
-            _ => 0,
-        })
+        .map(|f| f.holds.unwrap_or_else(|| holds(&f.content)).objects)
         .sum();
     for f in files.iter_mut().take(real) {
         coverage.files += 1;

@@ -1,6 +1,6 @@
 //! A typed view of one Kubernetes object in a YAML/JSON document: identity, and where each
 //! workload kind keeps its pod spec and containers. Rules use these views instead of walking
-//! raw trees. Depends on `parse::node` and `source`.
+//! raw trees. Depends on `parse::node`, `parse::file` (what a file holds) and `source`.
 
 use crate::config::env::Env;
 use crate::parse::file::{Content, Holds};
