@@ -686,6 +686,10 @@ pub(crate) mod tests {
             ("\"a\" + 1", "?"),
             ("var.u + 1", "?"),
             ("1 + var.u", "?"),
+            // An unknown operand on either side leaves any comparison unknown.
+            ("var.u == 1", "?"),
+            ("1 != var.u", "?"),
+            ("var.u || true", "?"),
             ("true && false", "false"),
             ("true && true", "true"),
             ("true || false", "true"),

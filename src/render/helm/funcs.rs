@@ -271,7 +271,6 @@ const FUNCS: &[&str] = &[
     "urlJoin",
     "getHostByName",
     "fromToml",
-    "quoteAll",
     "mustDateModify",
     "sortAlpha",
     "hello",
@@ -374,6 +373,12 @@ fn map_arg(v: &Value, f: &str) -> Result<Rc<std::cell::RefCell<Map>>, FnError> {
             v.type_name()
         ))),
     }
+}
+
+/// A repeat count (`repeat`, `indent`): Go's `strings.Repeat` panics on a negative one.
+fn count_arg(v: &Value) -> Result<usize, FnError> {
+    let c = int_arg(v)?;
+    usize::try_from(c).map_err(|_| FnError::new("strings: negative Repeat count"))
 }
 
 fn str_arg(v: &Value) -> Result<String, FnError> {
@@ -783,6 +788,7 @@ pub fn go_date(layout: &str, secs: i64) -> String {
         ("05", format!("{s:02}")),
         ("06", format!("{:02}", y % 100)),
         ("PM", if h >= 12 { "PM" } else { "AM" }.to_string()),
+        ("pm", if h >= 12 { "pm" } else { "am" }.to_string()),
         ("_2", format!("{d:>2}")),
         ("1", m.to_string()),
         ("2", d.to_string()),
@@ -937,13 +943,17 @@ impl Funcs for HelmFuncs {
                         let v = json_to_value(&j);
                         match (name, &v) {
                             ("fromJsonArray", Value::List(_)) => v,
-                            ("fromJsonArray", _) => Value::list(vec![Value::str(
-                                "json: cannot unmarshal into Go value of type []interface {}",
-                            )]),
+                            ("fromJsonArray", _) => Value::list(vec![Value::str(format!(
+                                "json: cannot unmarshal {} into Go value of type []interface {{}}",
+                                json_kind(&v)
+                            ))]),
                             (_, Value::Map(_)) => v,
                             _ => super::template::value::map_of(vec![(
                                 "Error",
-                                Value::str("json: cannot unmarshal into Go value of type map[string]interface {}"),
+                                Value::str(format!(
+                                    "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                                    json_kind(&v)
+                                )),
                             )]),
                         }
                     }
@@ -959,8 +969,26 @@ impl Funcs for HelmFuncs {
                     }
                 }
             }
-            "toToml" => Value::str(""),
-            "fromToml" => Value::new_map(),
+            "toToml" => {
+                want(1)?;
+                let j: serde_json::Value =
+                    serde_json::from_str(&yaml::to_json(&args[0], false)).unwrap_or_default();
+                Value::str(match toml::Value::try_from(j) {
+                    Ok(toml::Value::Table(t)) => toml::to_string(&t).unwrap_or_else(|e| e.to_string()),
+                    Ok(_) => "Only a struct or map can be marshaled to TOML".to_string(),
+                    Err(e) => e.to_string(),
+                })
+            }
+            "fromToml" => {
+                want(1)?;
+                match toml::from_str::<serde_json::Value>(&str_arg(&args[0])?) {
+                    Ok(j) => json_to_value(&j),
+                    Err(e) => super::template::value::map_of(vec![(
+                        "Error",
+                        Value::str(e.message()),
+                    )]),
+                }
+            }
             "toString" => {
                 want(1)?;
                 Value::str(strval(&args[0]))
@@ -1000,7 +1028,13 @@ impl Funcs for HelmFuncs {
             }
             "ternary" => {
                 want(3)?;
-                return Ok(if args[2].truthy() { argv[0].clone() } else { argv[1].clone() });
+                let Value::Bool(cond) = args[2] else {
+                    return Err(FnError::new(format!(
+                        "wrong type for value; expected bool; got {}",
+                        args[2].type_name()
+                    )));
+                };
+                return Ok(if cond { argv[0].clone() } else { argv[1].clone() });
             }
             "dict" => {
                 let mut m = Map::new();
@@ -1105,7 +1139,13 @@ impl Funcs for HelmFuncs {
                 for k in &keys {
                     let next = match &cur {
                         Value::Map(m) => m.borrow().get(k).cloned(),
-                        _ => None,
+                        // Sprig asserts every value on the way is a map
+                        other => {
+                            return Err(FnError::new(format!(
+                                "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
+                                other.type_name()
+                            )));
+                        }
                     };
                     match next {
                         Some(s) => {
@@ -1162,20 +1202,12 @@ impl Funcs for HelmFuncs {
             "rest" | "mustRest" => {
                 want(1)?;
                 let l = list_of(&args[0])?;
-                if l.is_empty() {
-                    Value::Nil
-                } else {
-                    Value::list(l[1..].to_vec())
-                }
+                Value::list(l.get(1..).unwrap_or_default().to_vec())
             }
             "initial" | "mustInitial" => {
                 want(1)?;
                 let l = list_of(&args[0])?;
-                if l.is_empty() {
-                    Value::Nil
-                } else {
-                    Value::list(l[..l.len() - 1].to_vec())
-                }
+                Value::list(l[..l.len().saturating_sub(1)].to_vec())
             }
             "uniq" | "mustUniq" => {
                 want(1)?;
@@ -1316,14 +1348,21 @@ impl Funcs for HelmFuncs {
                 let en = int_arg(&args[1])?;
                 let s = str_arg(&args[2])?;
                 let l = s.len() as i64;
-                let r = if st < 0 {
-                    byte_slice(&s, 0, en.clamp(0, l) as usize)
+                // Sprig slices like Go: s[:end], s[start:] or s[start:end]; bounds out of
+                // range are Go's runtime error
+                let (from, to) = if st < 0 {
+                    (0, en)
                 } else if en < 0 || en > l {
-                    byte_slice(&s, st.min(l) as usize, s.len())
+                    (st, l)
                 } else {
-                    byte_slice(&s, st.min(en) as usize, en as usize)
+                    (st, en)
                 };
-                Value::str(r)
+                if to > l || from > to {
+                    return Err(FnError::new(format!(
+                        "runtime error: slice bounds out of range [{from}:{to}]"
+                    )));
+                }
+                Value::str(byte_slice(&s, from as usize, to as usize))
             }
             "split" => {
                 want(2)?;
@@ -1361,7 +1400,7 @@ impl Funcs for HelmFuncs {
             }
             "repeat" => {
                 want(2)?;
-                let c = int_arg(&args[0])?.max(0) as usize;
+                let c = count_arg(&args[0])?;
                 let s = str_arg(&args[1])?;
                 if s.len().saturating_mul(c) > ex.budget.max_output {
                     return Err(FnError::coded("budget", "repeat: output exceeds the budget"));
@@ -1370,7 +1409,7 @@ impl Funcs for HelmFuncs {
             }
             "indent" | "nindent" => {
                 want(2)?;
-                let c = int_arg(&args[0])?.max(0) as usize;
+                let c = count_arg(&args[0])?;
                 let s = strval(&args[1]);
                 let pad = " ".repeat(c);
                 let body = format!("{pad}{}", s.replace('\n', &format!("\n{pad}")));
@@ -1458,9 +1497,14 @@ impl Funcs for HelmFuncs {
                     Value::str(format!("{}...", byte_slice(&s, 0, (w - 3) as usize)))
                 }
             }
-            "wrap" | "wrapWith" => {
-                let s = str_arg(&a(n - 1))?;
-                Value::str(s)
+            "wrap" => {
+                want(2)?;
+                Value::str(wrap(&str_arg(&args[1])?, int_arg(&args[0])?, "\n"))
+            }
+            "wrapWith" => {
+                want(3)?;
+                let nl = str_arg(&args[1])?;
+                Value::str(wrap(&str_arg(&args[2])?, int_arg(&args[0])?, &nl))
             }
             "cat" => Value::str(
                 args.iter()
@@ -1507,7 +1551,7 @@ impl Funcs for HelmFuncs {
             }
             "atoi" => {
                 want(1)?;
-                Value::Int(str_arg(&args[0])?.trim().parse::<i64>().unwrap_or(0))
+                Value::Int(str_arg(&args[0])?.parse::<i64>().unwrap_or(0))
             }
             "toStrings" => {
                 want(1)?;
@@ -1519,7 +1563,10 @@ impl Funcs for HelmFuncs {
                 want(2)?;
                 Value::Int(to_i64(&args[0]).wrapping_sub(to_i64(&args[1])))
             }
-            "mul" => Value::Int(args.iter().map(to_i64).fold(1i64, |x, y| x.wrapping_mul(y))),
+            "mul" => {
+                at_least(1)?;
+                Value::Int(args.iter().map(to_i64).fold(1i64, |x, y| x.wrapping_mul(y)))
+            }
             "div" => {
                 want(2)?;
                 let d = to_i64(&args[1]);
@@ -1546,8 +1593,11 @@ impl Funcs for HelmFuncs {
                 let r = if n > 2 { to_f64(&args[2]) } else { 0.5 };
                 let pow = 10f64.powi(p as i32);
                 let digit = to_f64(&args[0]) * pow;
-                let (int, frac) = (digit.trunc(), digit.fract());
-                let v = if frac >= r { int + 1.0 } else { int };
+                let v = if digit.fract() >= r {
+                    digit.ceil()
+                } else {
+                    digit.floor()
+                };
                 Value::Float(v / pow)
             }
             "addf" => Value::Float(args.iter().map(to_f64).sum()),
@@ -1594,10 +1644,16 @@ impl Funcs for HelmFuncs {
                 }
             }
             "b32enc" => Value::str(hash::base32(strval(&a(0)).as_bytes())),
-            "b32dec" => Value::str(strval(&a(0))),
+            "b32dec" => Value::str(match hash::base32_decode(&strval(&a(0))) {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(e) => e,
+            }),
             "sha256sum" => Value::str(hash::hex(&hash::sha256(strval(&a(0)).as_bytes()))),
             "sha1sum" => Value::str(hash::hex(&hash::sha1(strval(&a(0)).as_bytes()))),
-            "sha512sum" => Value::str(hash::hex(&hash::sha256(strval(&a(0)).as_bytes()))),
+            "sha512sum" => {
+                use sha2::Digest;
+                Value::str(hash::hex(&sha2::Sha512::digest(strval(&a(0)).as_bytes())))
+            }
             "adler32sum" => Value::str(hash::adler32(strval(&a(0)).as_bytes()).to_string()),
             "uuidv4" => {
                 let x = self.rand_u64();
@@ -1675,7 +1731,14 @@ impl Funcs for HelmFuncs {
             "toDate" | "mustToDate" => Value::Int(FIXED_NOW),
             "dateModify" | "mustDateModify" => a(1),
             "ago" => Value::str("0s"),
-            "duration" => Value::str(format!("{}s", to_i64(&a(0)))),
+            "duration" => {
+                // Sprig reads an int64 or a decimal string; any other type is 0 seconds.
+                let secs = match a(0) {
+                    Value::Str(s) => s.parse::<i64>().unwrap_or(0),
+                    _ => 0,
+                };
+                Value::str(go_duration(secs))
+            }
             "typeOf" => Value::str(a(0).type_name()),
             "kindOf" => Value::str(a(0).kind_name()),
             "kindIs" => {
@@ -1700,7 +1763,21 @@ impl Funcs for HelmFuncs {
                 let s = strval(&a(0));
                 url_parse(&s)
             }
-            "urlJoin" => Value::str(""),
+            "urlJoin" => {
+                want(1)?;
+                let m = map_arg(&args[0], name)?;
+                let m = m.borrow();
+                let part = |k: &str| m.get(k).map(|s| strval(&s.v)).unwrap_or_default();
+                Value::str(url_join(
+                    &part("scheme"),
+                    &part("userinfo"),
+                    &part("host"),
+                    &part("path"),
+                    &part("opaque"),
+                    &part("query"),
+                    &part("fragment"),
+                ))
+            }
             "getHostByName" => Value::str(""),
             "base" | "osBase" => Value::str(go_base(&strval(&a(0)))),
             "dir" | "osDir" => {
@@ -1715,10 +1792,9 @@ impl Funcs for HelmFuncs {
                 let b = go_base(&strval(&a(0)));
                 Value::str(b.rfind('.').map(|i| &b[i..]).unwrap_or(""))
             }
-            "clean" | "osClean" => Value::str(strval(&a(0))),
+            "clean" | "osClean" => Value::str(go_clean(&strval(&a(0)))),
             "isAbs" => Value::Bool(strval(&a(0)).starts_with('/')),
             "hello" => Value::str("Hello!"),
-            "quoteAll" => Value::str(strval(&a(0))),
             _ => return Err(FnError::new(format!("function {name:?} not defined"))),
         };
         let keep_origin = matches!(
@@ -1781,10 +1857,11 @@ fn url_parse(s: &str) -> Value {
         Some((p, q)) => (p.to_string(), q.to_string()),
         None => (path, String::new()),
     };
+    let hn = hostname(&host);
     super::template::value::map_of(vec![
         ("scheme", Value::str(scheme)),
         ("host", Value::str(host)),
-        ("hostname", Value::str("")),
+        ("hostname", Value::str(hn)),
         ("path", Value::str(path)),
         ("query", Value::str(query)),
         ("opaque", Value::str("")),
@@ -1793,12 +1870,150 @@ fn url_parse(s: &str) -> Value {
     ])
 }
 
+/// Go's `URL.String` of the parts Sprig's `urlJoin` reads (no escaping).
+fn url_join(
+    scheme: &str,
+    user: &str,
+    host: &str,
+    path: &str,
+    opaque: &str,
+    query: &str,
+    fragment: &str,
+) -> String {
+    let mut out = String::new();
+    if !scheme.is_empty() {
+        out.push_str(scheme);
+        out.push(':');
+    }
+    if !opaque.is_empty() {
+        out.push_str(opaque);
+    } else {
+        if !scheme.is_empty() || !host.is_empty() || !user.is_empty() {
+            if !host.is_empty() || !path.is_empty() || !user.is_empty() {
+                out.push_str("//");
+            }
+            if !user.is_empty() {
+                out.push_str(user);
+                out.push('@');
+            }
+            out.push_str(host);
+        }
+        if !path.is_empty() && !path.starts_with('/') && !host.is_empty() {
+            out.push('/');
+        }
+        out.push_str(path);
+    }
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(query);
+    }
+    if !fragment.is_empty() {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
+/// Sprig's `wrap`: break lines at the last space within `width` bytes; a word longer than
+/// the width stays whole and is broken after. Spaces at the start of a new line are dropped.
+fn wrap(s: &str, width: i64, newline: &str) -> String {
+    let width = width.max(1) as usize;
+    let b = s.as_bytes();
+    let mut out = String::new();
+    let mut at = 0;
+    while b.len() - at > width {
+        if b[at] == b' ' {
+            at += 1;
+            continue;
+        }
+        let window = &b[at..at + width + 1];
+        match window.iter().rposition(|c| *c == b' ') {
+            Some(sp) => {
+                out.push_str(&String::from_utf8_lossy(&b[at..at + sp]));
+                out.push_str(newline);
+                at += sp + 1;
+            }
+            None => match b[at + width..].iter().position(|c| *c == b' ') {
+                Some(sp) => {
+                    let end = at + width + sp;
+                    out.push_str(&String::from_utf8_lossy(&b[at..end]));
+                    out.push_str(newline);
+                    at = end + 1;
+                }
+                None => {
+                    out.push_str(&String::from_utf8_lossy(&b[at..]));
+                    at = b.len();
+                }
+            },
+        }
+    }
+    out.push_str(&String::from_utf8_lossy(&b[at..]));
+    out
+}
+
+/// The host of a URL without its port (Go's `URL.Hostname`).
+fn hostname(host: &str) -> String {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("").to_string();
+    }
+    match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h.to_string(),
+        _ => host.to_string(),
+    }
+}
+
+/// Go's `path.Clean`: the shortest path naming the same file, by lexical processing.
+fn go_clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let body = parts.join("/");
+    match (rooted, body.is_empty()) {
+        (true, _) => format!("/{body}"),
+        (false, true) => ".".into(),
+        (false, false) => body,
+    }
+}
+
+/// Go's `time.Duration.String` of whole seconds (`1h0m0s`, `1m35s`, `0s`).
+fn go_duration(secs: i64) -> String {
+    if secs == 0 {
+        return "0s".into();
+    }
+    let sign = if secs < 0 { "-" } else { "" };
+    let s = secs.unsigned_abs();
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{sign}{h}h{m}m{s}s")
+    } else if m > 0 {
+        format!("{sign}{m}m{s}s")
+    } else {
+        format!("{sign}{s}s")
+    }
+}
+
 fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::List(_) => "array",
         Value::Str(_) => "string",
         Value::Bool(_) => "bool",
         Value::Int(_) | Value::Float(_) => "number",
+        Value::Map(_) => "object",
         _ => "value",
     }
 }

@@ -158,6 +158,45 @@ pub fn base32(data: &[u8]) -> String {
     out
 }
 
+/// Go's `base32.StdEncoding.DecodeString`: padded input, line breaks ignored; the error
+/// names the first offending byte as Go does.
+pub fn base32_decode(text: &str) -> Result<Vec<u8>, String> {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let bytes: Vec<u8> = text
+        .bytes()
+        .filter(|b| *b != b'\n' && *b != b'\r')
+        .collect();
+    let bad = |i: usize| Err(format!("illegal base32 data at input byte {i}"));
+    if !bytes.len().is_multiple_of(8) {
+        return bad(bytes.len() / 8 * 8);
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 8 * 5);
+    for (q, quantum) in bytes.chunks(8).enumerate() {
+        let data = quantum.iter().take_while(|b| **b != b'=').count();
+        // only 2, 4, 5, 7 or 8 data characters make whole bytes; padding only at the end
+        if !matches!(data, 2 | 4 | 5 | 7 | 8) || (data < 8 && q + 1 != bytes.len() / 8) {
+            return bad(q * 8 + data);
+        }
+        let mut v: u64 = 0;
+        for (i, b) in quantum.iter().enumerate() {
+            let d = if i < data {
+                match A.iter().position(|a| a == b) {
+                    Some(d) => d as u64,
+                    None => return bad(q * 8 + i),
+                }
+            } else if *b == b'=' {
+                0
+            } else {
+                return bad(q * 8 + i);
+            };
+            v = (v << 5) | d;
+        }
+        let n = data * 5 / 8;
+        out.extend_from_slice(&v.to_be_bytes()[3..3 + n]);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +213,17 @@ mod tests {
         );
         assert_eq!(adler32(b"Wikipedia"), 300286872);
         assert_eq!(base32(b"foobar"), "MZXW6YTBOI======");
+        for text in ["", "f", "fo", "foo", "foob", "fooba", "foobar", "hello"] {
+            let enc = base32(text.as_bytes());
+            assert_eq!(base32_decode(&enc).as_deref(), Ok(text.as_bytes()), "{enc}");
+        }
+        assert_eq!(
+            base32_decode("MZXW6"),
+            Err("illegal base32 data at input byte 0".to_string())
+        );
+        assert_eq!(
+            base32_decode("MZ1W6YTB"),
+            Err("illegal base32 data at input byte 2".to_string())
+        );
     }
 }

@@ -914,14 +914,7 @@ impl<'s> Exec<'s> {
                     })
                     .collect::<Result<_, _>>()?;
                 match &base {
-                    Value::Str(s) => {
-                        let i = idx.first().copied().unwrap_or(0).max(0) as usize;
-                        let j = idx.get(1).map(|j| *j as usize).unwrap_or(s.len());
-                        if i > j || j > s.len() {
-                            return Err(FnError::new(format!("index out of range: {j}")));
-                        }
-                        Value::str(s.get(i..j).unwrap_or(""))
-                    }
+                    // Helm's `slice` is Sprig's, which slices lists only
                     Value::List(l) => {
                         let i = idx.first().copied().unwrap_or(0).max(0) as usize;
                         let j = idx.get(1).map(|j| *j as usize).unwrap_or(l.len());
@@ -932,7 +925,7 @@ impl<'s> Exec<'s> {
                     }
                     _ => {
                         return Err(FnError::new(format!(
-                            "can't slice item of type {}",
+                            "list should be type of slice or array but {}",
                             base.type_name()
                         )));
                     }

@@ -189,7 +189,9 @@ fn logic_and_comparisons() {
         ),
         "2bv"
     );
-    assert_eq!(run("{{ slice \"hello\" 1 3 }}", "{}"), "el");
+    // Helm's `slice` is Sprig's, for lists only (text/template's own one also slices strings)
+    assert_eq!(run("{{ slice .Values.l 1 }}", "l: [a, b]"), "[b]");
+    assert!(fails("{{ slice \"hello\" 1 3 }}", "{}").contains("list should be type of slice"));
 }
 
 #[test]
@@ -325,4 +327,35 @@ fn budgets_bound_hostile_templates() {
     assert!(e.starts_with("budget@"), "{e}");
     let e = run_with("{{ repeat 100000 \"x\" }}", "{}", small).unwrap_err();
     assert!(e.contains("budget"), "{e}");
+}
+
+/// Every expression of `fixtures/render/helm/functions.rows`, run with the values of the table,
+/// prints what Helm's own library printed for it, or fails where Helm failed
+/// (`scripts/helm-functions-table.py` wrote the expectations with the Helm oracle).
+#[test]
+fn functions_agree_with_helm() {
+    let table: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../../fixtures/render/helm/functions.json"
+    ))
+    .expect("functions.json is JSON");
+    let values = table["values"].as_str().expect("values");
+    let rows = table["rows"].as_array().expect("rows");
+    assert!(rows.len() >= 500, "{} rows", rows.len());
+    let mut wrong = Vec::new();
+    for row in rows {
+        let t = row["t"].as_str().expect("t");
+        let got = run_with(t, values, Budget::default());
+        match (row["out"].as_str(), got) {
+            (Some(want), Ok(got)) if got == want => {}
+            (None, Err(_)) => {}
+            (want, got) => wrong.push(format!("{t}\n   helm: {want:?}\n   here: {got:?}")),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} differ:\n{}",
+        wrong.len(),
+        rows.len(),
+        wrong.join("\n")
+    );
 }
