@@ -388,6 +388,13 @@ mod tests {
             ev(&format!("length(join({sep}, [\"a\", \"b\"]))")),
             (MAX_VALUE_SIZE / 4 + 2).to_string()
         );
+        // The estimate runs before the result is built: a 512 KiB separator between 100,000
+        // elements (arguments within the size limit, a 50 GiB result: more than the memory of
+        // the machines this runs on, so that building it fails at once rather than filling
+        // the memory) is unknown at once, never allocated.
+        let sep = format!("\"{}\"", "-".repeat(1 << 19));
+        let many = format!("[{}]", vec!["\"a\""; 100_000].join(","));
+        assert_eq!(ev(&format!("join({sep}, {many})")), "?");
         let x = format!("\"{}\"", "ab".repeat(MAX_VALUE_SIZE / 8));
         let b = format!("\"{}\"", "c".repeat(16));
         assert_eq!(ev(&format!("replace({x}, \"a\", {b})")), "?");
