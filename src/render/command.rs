@@ -110,17 +110,36 @@ pub fn run(req: &RenderRequest) -> Result<i32, String> {
             req.dir.display()
         ));
     };
-    report(&unit, &fs, req.format)
+    report(&unit, &fs, &root, req.format)
 }
 
-fn report(unit: &RenderUnit, fs: &dyn Fs, format: RenderFormat) -> Result<i32, String> {
+/// A path relative to the render root as the user sees it: relative to the current directory
+/// when it lies below it, else absolute.
+fn shown(root: &Path, rel: &str) -> String {
+    let abs = root.join(rel);
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|c| c.canonicalize().ok());
+    match cwd.as_deref().and_then(|c| abs.strip_prefix(c).ok()) {
+        Some(r) => r.to_string_lossy().into_owned(),
+        None => abs.to_string_lossy().into_owned(),
+    }
+}
+
+fn report(
+    unit: &RenderUnit,
+    fs: &dyn Fs,
+    root: &Path,
+    format: RenderFormat,
+) -> Result<i32, String> {
     for e in &unit.errors {
+        let path = shown(root, &e.path);
         let at = match (e.span, fs.read(&e.path)) {
             (Some(span), Some(src)) => {
                 let lc = src.line_col(span.start());
-                format!("{}:{}:{}", e.path, lc.line, lc.col)
+                format!("{path}:{}:{}", lc.line, lc.col)
             }
-            _ => e.path.to_string(),
+            _ => path,
         };
         eprintln!("{at}: error: {}", e.message);
     }

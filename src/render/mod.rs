@@ -127,7 +127,9 @@ impl OriginMap {
     pub fn lookup(&self, span: Span) -> Vec<&Origin> {
         let mut best: Vec<(&Span, &Origin)> = Vec::new();
         for (r, o) in &self.entries {
-            let inside = r.start <= span.start && (span.start < r.end || r.start == r.end);
+            // an empty range (an empty value was written there) holds only its own offset
+            let inside = r.start <= span.start && span.start < r.end
+                || r.start == r.end && r.start == span.start;
             if !inside {
                 continue;
             }
@@ -362,6 +364,59 @@ mod tests {
         assert_eq!(got[1].span.start, 7);
         assert_eq!(m.primary(Span::new(50, 51)).map(|o| o.span.start), Some(1));
         assert!(m.lookup(Span::new(100, 101)).is_empty());
+    }
+
+    #[test]
+    fn roles_by_name_in_their_order() {
+        let roles = [
+            (Role::Values, "values"),
+            (Role::Patch, "patch"),
+            (Role::Transformer, "transformer"),
+            (Role::Generator, "generator"),
+            (Role::Application, "application"),
+            (Role::Template, "template"),
+            (Role::Base, "base"),
+        ];
+        for (r, name) in roles {
+            assert_eq!(r.as_str(), name);
+        }
+        // the causing line sorts before the template or base line
+        assert!(roles.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn lookup_bounds_ties_and_empty_ranges() {
+        let mut m = OriginMap::new();
+        assert!(m.is_empty());
+        m.push(Span::new(10, 20), origin("a.yaml", 1, Role::Values));
+        // a range holds its start, not its end
+        assert_eq!(m.lookup(Span::new(10, 11)).len(), 1);
+        assert_eq!(m.lookup(Span::new(19, 20)).len(), 1);
+        assert!(m.lookup(Span::new(20, 21)).is_empty());
+        assert!(m.lookup(Span::new(9, 12)).is_empty());
+        // an empty range holds the offset it sits at
+        m.push(Span::new(30, 30), origin("b.yaml", 2, Role::Values));
+        assert_eq!(
+            m.primary(Span::new(30, 31)).map(|o| o.path.as_ref()),
+            Some("b.yaml")
+        );
+        assert!(m.lookup(Span::new(31, 32)).is_empty());
+        // equal sizes: the one recorded last wins
+        m.push(Span::new(10, 20), origin("c.yaml", 3, Role::Values));
+        assert_eq!(
+            m.primary(Span::new(15, 16)).map(|o| o.path.as_ref()),
+            Some("c.yaml")
+        );
+        // a larger range recorded later does not replace a smaller one
+        m.push(Span::new(0, 50), origin("d.yaml", 4, Role::Values));
+        assert_eq!(
+            m.primary(Span::new(15, 16)).map(|o| o.path.as_ref()),
+            Some("c.yaml")
+        );
+        assert_eq!(m.len(), 4);
+        assert!(!m.is_empty());
+        m.shrink_to_fit();
+        assert_eq!(m.entries().len(), 4);
     }
 
     #[test]

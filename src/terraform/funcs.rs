@@ -318,6 +318,8 @@ mod tests {
             ("concat([1], [2, 3])", "[1, 2, 3]"),
             ("concat([1], \"a\")", "?"),
             ("element([\"a\", \"b\"], 3)", "\"b\""),
+            // the index wraps around the length (5 mod 3), it does not divide by it
+            ("element([\"a\", \"b\", \"c\"], 5)", "\"c\""),
             ("element([\"a\", \"b\"], 0)", "\"a\""),
             ("element([], 0)", "?"),
             ("element(\"a\", 0)", "?"),
