@@ -101,3 +101,157 @@ pub fn untar_gz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One tar header block: name, size, type, and a ustar prefix.
+    fn header(name: &str, size: usize, typ: u8, prefix: &str) -> Vec<u8> {
+        let mut h = vec![0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        let sz = format!("{size:011o}\0");
+        h[124..136].copy_from_slice(sz.as_bytes());
+        h[156] = typ;
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[345..345 + prefix.len()].copy_from_slice(prefix.as_bytes());
+        h
+    }
+
+    fn entry(tar: &mut Vec<u8>, name: &str, typ: u8, prefix: &str, body: &[u8]) {
+        tar.extend(header(name, body.len(), typ, prefix));
+        tar.extend_from_slice(body);
+        tar.resize(tar.len().div_ceil(512) * 512, 0);
+    }
+
+    /// gzip with the optional header fields selected by `flags` (FHCRC 2, FEXTRA 4,
+    /// FNAME 8, FCOMMENT 16).
+    fn gzip(data: &[u8], flags: u8) -> Vec<u8> {
+        let mut out = vec![0x1f, 0x8b, 8, flags, 0, 0, 0, 0, 0, 3];
+        if flags & 4 != 0 {
+            // XLEN = 3 (little-endian), then three bytes of extra field
+            out.extend([3, 0, b'a', b'b', b'c']);
+        }
+        if flags & 8 != 0 {
+            out.extend(b"chart.tar\0");
+        }
+        if flags & 16 != 0 {
+            out.extend(b"a comment\0");
+        }
+        if flags & 2 != 0 {
+            out.extend([0x12, 0x34]);
+        }
+        out.extend(miniz_oxide::deflate::compress_to_vec(data, 6));
+        out.extend([0; 8]); // CRC32 and ISIZE: not checked
+        out
+    }
+
+    fn sample_tar() -> Vec<u8> {
+        let mut tar = Vec::new();
+        entry(&mut tar, "web/Chart.yaml", b'0', "", b"name: web\n");
+        entry(&mut tar, "templates/", b'5', "web", b"");
+        entry(
+            &mut tar,
+            "deploy.yaml",
+            b'0',
+            "web/templates",
+            b"kind: Deployment\n",
+        );
+        entry(
+            &mut tar,
+            "././@LongLink",
+            b'L',
+            "",
+            b"web/a-very-long-name.yaml\0",
+        );
+        entry(&mut tar, "web/a-very-lo", b'0', "", b"long: 1\n");
+        entry(
+            &mut tar,
+            "PaxHeader",
+            b'x',
+            "",
+            b"30 path=web/from-pax.yaml\n",
+        );
+        entry(&mut tar, "web/ignored-name", b'0', "", b"pax: 1\n");
+        entry(&mut tar, "./web/dot.yaml", 0, "", b"old: 1\n");
+        entry(&mut tar, "../evil.yaml", b'0', "", b"no\n");
+        entry(&mut tar, "/etc/evil.yaml", b'0', "", b"no\n");
+        entry(&mut tar, "web/sym", b'2', "", b"");
+        entry(&mut tar, "web/after-link.yaml", b'0', "", b"x: 1\n");
+        tar.extend([0u8; 1024]);
+        tar
+    }
+
+    #[test]
+    fn regular_files_with_their_real_names_and_nothing_outside() {
+        for flags in [0, 2, 4, 8, 16, 2 | 4 | 8 | 16] {
+            let got = untar_gz(&gzip(&sample_tar(), flags)).expect("unpacks");
+            let names: Vec<(&str, &[u8])> = got
+                .iter()
+                .map(|(n, b)| (n.as_str(), b.as_slice()))
+                .collect();
+            assert_eq!(
+                names,
+                vec![
+                    ("web/Chart.yaml", &b"name: web\n"[..]),
+                    ("web/templates/deploy.yaml", b"kind: Deployment\n"),
+                    ("web/a-very-long-name.yaml", b"long: 1\n"),
+                    ("web/from-pax.yaml", b"pax: 1\n"),
+                    ("web/dot.yaml", b"old: 1\n"),
+                    ("web/after-link.yaml", b"x: 1\n"),
+                ],
+                "flags {flags}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_archives_are_errors() {
+        assert_eq!(
+            untar_gz(b"PK\x03\x04 not a gzip"),
+            Err("not a gzip file".into())
+        );
+        let good = gzip(&sample_tar(), 0);
+        assert_eq!(untar_gz(&good[..17]), Err("not a gzip file".into()));
+        // a name field that never ends runs past the data
+        let mut open_name = vec![0x1f, 0x8b, 8, 8, 0, 0, 0, 0, 0, 3];
+        open_name.extend([b'n'; 20]);
+        assert_eq!(untar_gz(&open_name), Err("truncated gzip header".into()));
+        // an extra field longer than the data
+        let mut long_extra = vec![0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 3, 0xff, 0xff];
+        long_extra.extend([0u8; 10]);
+        assert_eq!(untar_gz(&long_extra), Err("truncated gzip header".into()));
+        // garbage after a good header
+        let mut garbage = good[..10].to_vec();
+        garbage.extend([0xffu8; 40]);
+        assert!(untar_gz(&garbage).unwrap_err().starts_with("gzip: "));
+        // an entry whose size runs past the end
+        let mut tar = header("web/x.yaml", 4096, b'0', "");
+        tar.extend([b'a'; 100]);
+        assert_eq!(untar_gz(&gzip(&tar, 0)), Err("truncated tar entry".into()));
+    }
+
+    #[test]
+    fn entries_and_size_are_bounded() {
+        let mut tar = Vec::new();
+        for i in 0..=MAX_ENTRIES {
+            entry(&mut tar, &format!("f{i}"), b'0', "", b"");
+        }
+        assert_eq!(untar_gz(&gzip(&tar, 0)), Err("too many entries".into()));
+        tar.truncate(MAX_ENTRIES * 512);
+        assert_eq!(untar_gz(&gzip(&tar, 0)).map(|v| v.len()), Ok(MAX_ENTRIES));
+        // inflating past the limit stops
+        let big = vec![0u8; MAX_UNPACKED + 1];
+        assert!(untar_gz(&gzip(&big, 0)).unwrap_err().starts_with("gzip: "));
+    }
+
+    #[test]
+    fn octal_fields_and_c_strings() {
+        assert_eq!(octal(b"00000000017\0"), 15);
+        assert_eq!(octal(b" 17 \0"), 15);
+        assert_eq!(octal(b"\0\0\0"), 0);
+        assert_eq!(octal(b"9\0"), 0);
+        assert_eq!(cstr(b"abc\0def"), "abc");
+        assert_eq!(cstr(b"abc"), "abc");
+    }
+}
