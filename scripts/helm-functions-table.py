@@ -84,11 +84,15 @@ def main():
             m = re.search(r'executing \\?"r(\d+)\\?"', err)
             if m:
                 k = int(m.group(1))
+            elif re.search(r"_rows\.tpl:(\d+)", err):
+                # a parse error names the line of the define
+                k = todo[int(re.search(r"_rows\.tpl:(\d+)", err).group(1)) - 1]
+            elif re.search(r"cm\.yaml:(\d+)", err):
+                # `fail` and `required` name the ConfigMap line that included the define
+                # (after the five lines of the ConfigMap's head)
+                k = todo[int(re.search(r"cm\.yaml:(\d+)", err).group(1)) - 6]
             else:
-                m = re.search(r"_rows\.tpl:(\d+)", err)
-                if not m:
-                    sys.exit("cannot tell which expression failed:\n" + err[:2000])
-                k = todo[int(m.group(1)) - 1]
+                sys.exit("cannot tell which expression failed:\n" + err[:2000])
             failed[k] = err.strip().splitlines()[-1]
             todo.remove(k)
     data = [d for d in yaml.safe_load_all(out) if d][0]["data"]
@@ -97,7 +101,7 @@ def main():
         if i in failed:
             rows.append({"t": t, "fails": True})
         else:
-            text = base64.b64decode(data["r%d" % i]).decode("utf-8")
+            text = base64.b64decode(data["r%d" % i]).decode("utf-8", "replace")  # Go strings are bytes; octolint's are UTF-8
             rows.append({"t": t, "out": text.replace("<no value>", "")})
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump({"oracle": "Helm's Go library through helm-python-sdk (../shared/bench/helm_oracle.py)",

@@ -1294,8 +1294,8 @@ impl Funcs for HelmFuncs {
                 let s = str_arg(&args[1])?;
                 Value::str(s.strip_suffix(p.as_str()).unwrap_or(&s))
             }
-            "upper" => Value::str(str_arg(&a(0))?.to_uppercase()),
-            "lower" => Value::str(str_arg(&a(0))?.to_lowercase()),
+            "upper" => Value::str(simple_case(&str_arg(&a(0))?, true)),
+            "lower" => Value::str(simple_case(&str_arg(&a(0))?, false)),
             "title" => Value::str(title(&str_arg(&a(0))?)),
             "untitle" => {
                 let s = str_arg(&a(0))?;
@@ -1418,7 +1418,12 @@ impl Funcs for HelmFuncs {
             }
             "regexMatch" | "mustRegexMatch" => {
                 want(2)?;
-                Value::Bool(self.regex(&str_arg(&args[0])?)?.is_match(&str_arg(&args[1])?))
+                let re = match self.regex(&str_arg(&args[0])?) {
+                    Ok(re) => re,
+                    Err(_) if name == "regexMatch" => return Ok((Value::Bool(false), 0)),
+                    Err(e) => return Err(e),
+                };
+                Value::Bool(re.is_match(&str_arg(&args[1])?))
             }
             "regexFind" | "mustRegexFind" => {
                 want(2)?;
@@ -1465,7 +1470,7 @@ impl Funcs for HelmFuncs {
             "camelcase" => {
                 let s = str_arg(&a(0))?;
                 Value::str(
-                    s.split('_')
+                    s.split(['_', '-', ' '])
                         .map(|w| {
                             let mut c = w.chars();
                             match c.next() {
@@ -1640,7 +1645,12 @@ impl Funcs for HelmFuncs {
                 use base64::Engine;
                 match base64::engine::general_purpose::STANDARD.decode(strval(&a(0)).as_bytes()) {
                     Ok(b) => Value::str(String::from_utf8_lossy(&b)),
-                    Err(e) => Value::str(e.to_string()),
+                    // Go names the first byte it could not use
+                    Err(
+                        base64::DecodeError::InvalidByte(at, _)
+                        | base64::DecodeError::InvalidLastSymbol(at, _),
+                    ) => Value::str(format!("illegal base64 data at input byte {at}")),
+                    Err(_) => Value::str("illegal base64 data at input byte 0"),
                 }
             }
             "b32enc" => Value::str(hash::base32(strval(&a(0)).as_bytes())),
@@ -1781,12 +1791,9 @@ impl Funcs for HelmFuncs {
             "getHostByName" => Value::str(""),
             "base" | "osBase" => Value::str(go_base(&strval(&a(0)))),
             "dir" | "osDir" => {
+                // Go's path.Dir: everything up to the last slash, cleaned
                 let s = strval(&a(0));
-                Value::str(match s.rsplit_once('/') {
-                    Some(("", _)) => "/".to_string(),
-                    Some((d, _)) => d.to_string(),
-                    None => ".".to_string(),
-                })
+                Value::str(go_clean(s.rfind('/').map_or("", |i| &s[..=i])))
             }
             "ext" | "osExt" => {
                 let b = go_base(&strval(&a(0)));
@@ -1836,14 +1843,34 @@ fn go_base(s: &str) -> String {
 }
 
 fn url_parse(s: &str) -> Value {
-    let (scheme, rest) = match s.split_once("://") {
-        Some((a, b)) => (a.to_string(), b.to_string()),
-        None => (String::new(), s.to_string()),
+    // a scheme is a letter then letters, digits, `+`, `-` or `.`, before the first `:`
+    let (scheme, rest) = match s.split_once(':') {
+        Some((a, b))
+            if a.starts_with(|c: char| c.is_ascii_alphabetic())
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            (a.to_string(), b.to_string())
+        }
+        _ => (String::new(), s.to_string()),
     };
-    let (hostpart, path) = match rest.find('/') {
-        Some(i) if !scheme.is_empty() => (rest[..i].to_string(), rest[i..].to_string()),
-        _ if !scheme.is_empty() => (rest.clone(), String::new()),
-        _ => (String::new(), rest.clone()),
+    let (hostpart, path, opaque) = if let Some(auth) = rest.strip_prefix("//") {
+        let end = auth.find(['/', '?', '#']).unwrap_or(auth.len());
+        (
+            auth[..end].to_string(),
+            auth[end..].to_string(),
+            String::new(),
+        )
+    } else if !scheme.is_empty() && !rest.starts_with('/') {
+        // `mailto:a@b`: everything up to the query is opaque
+        let end = rest.find(['?', '#']).unwrap_or(rest.len());
+        (
+            String::new(),
+            rest[end..].to_string(),
+            rest[..end].to_string(),
+        )
+    } else {
+        (String::new(), rest.clone(), String::new())
     };
     let (userinfo, host) = match hostpart.rsplit_once('@') {
         Some((u, h)) => (u.to_string(), h.to_string()),
@@ -1864,7 +1891,7 @@ fn url_parse(s: &str) -> Value {
         ("hostname", Value::str(hn)),
         ("path", Value::str(path)),
         ("query", Value::str(query)),
-        ("opaque", Value::str("")),
+        ("opaque", Value::str(opaque)),
         ("fragment", Value::str(fragment)),
         ("userinfo", Value::str(userinfo)),
     ])
@@ -1960,6 +1987,20 @@ fn hostname(host: &str) -> String {
         Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h.to_string(),
         _ => host.to_string(),
     }
+}
+
+/// Go's `strings.ToUpper` / `ToLower`: each character maps to one character (`ß` stays).
+fn simple_case(s: &str, upper: bool) -> String {
+    s.chars()
+        .map(|c| {
+            let mut m: Vec<char> = if upper {
+                c.to_uppercase().collect()
+            } else {
+                c.to_lowercase().collect()
+            };
+            if m.len() == 1 { m.remove(0) } else { c }
+        })
+        .collect()
 }
 
 /// Go's `path.Clean`: the shortest path naming the same file, by lexical processing.

@@ -311,6 +311,7 @@ fn format_int(i: i64, verb: char, spec: &Spec) -> String {
                 .map(|c| format!("'{c}'"))
                 .unwrap_or_default();
         }
+        'U' => return format!("U+{:04X}", i),
         _ => return String::new(),
     };
     if let Some(p) = spec.prec
@@ -352,7 +353,7 @@ fn format_float(f: f64, verb: char, spec: &Spec) -> String {
                 };
                 let mut o = m.to_string();
                 exp_suffix(&mut o, ex);
-                o
+                if verb == 'G' { o.to_uppercase() } else { o }
             } else {
                 let prec = (p as i32 - 1 - ex).max(0) as usize;
                 let o = format!("{:.*}", prec, f);
@@ -384,7 +385,7 @@ fn format_float(f: f64, verb: char, spec: &Spec) -> String {
 fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
     let s = match (verb, v) {
         ('v', Value::Int(i)) | ('d', Value::Int(i)) => format_int(*i, 'd', spec),
-        ('x' | 'X' | 'o' | 'b' | 'c' | 'q', Value::Int(i)) => format_int(*i, verb, spec),
+        ('x' | 'X' | 'o' | 'b' | 'c' | 'q' | 'U', Value::Int(i)) => format_int(*i, verb, spec),
         ('v' | 'g' | 'G' | 'f' | 'F' | 'e' | 'E', Value::Float(f)) => format_float(*f, verb, spec),
         ('s' | 'v', Value::Str(s)) => match spec.prec {
             Some(p) => s.chars().take(p).collect(),
