@@ -251,7 +251,8 @@ fn cidrsubnet(prefix: &str, newbits: u32, netnum: u64) -> Option<String> {
         return None;
     }
     let base = u32::from(ip) & if len == 0 { 0 } else { u32::MAX << (32 - len) };
-    let net = base | ((netnum as u32) << (32 - new_len));
+    // a /0 network has no bits to shift the (zero) netnum into
+    let net = base | (netnum as u32).checked_shl(32 - new_len).unwrap_or(0);
     Some(format!("{}/{new_len}", std::net::Ipv4Addr::from(net)))
 }
 
@@ -405,6 +406,16 @@ mod tests {
             (MAX_VALUE_SIZE / 8).to_string()
         );
         assert_eq!(ev(&format!("replace({x}, \"\", {b})")), "?");
+        // An empty `a` matches between every character and at both ends: `c` characters
+        // give `c + 1` insertions. With a 1 KiB `b` the estimate (the three arguments plus
+        // the insertions) passes the limit at 4,090 characters and not at 4,089.
+        let b = format!("\"{}\"", "b".repeat(1024));
+        let x = |c: usize| format!("\"{}\"", "x".repeat(c));
+        assert_eq!(
+            ev(&format!("length(replace({}, \"\", {b}))", x(4089))),
+            (4089 + 4090 * 1024).to_string()
+        );
+        assert_eq!(ev(&format!("length(replace({}, \"\", {b}))", x(4090))), "?");
     }
 
     #[test]
@@ -431,6 +442,7 @@ mod tests {
             cidrsubnet("10.1.2.3/8", 0, 0).as_deref(),
             Some("10.0.0.0/8")
         );
+        assert_eq!(cidrsubnet("10.1.2.3/0", 0, 0).as_deref(), Some("0.0.0.0/0"));
         assert_eq!(cidrsubnet("10.0.0.0", 4, 1), None);
         assert_eq!(cidrsubnet("10.0.0/8", 4, 1), None);
         assert_eq!(cidrsubnet("10.0.0.0/x", 4, 1), None);
