@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use octolint::render::helm::{HelmOptions, chart_index, render_chart};
-use octolint::render::{DiskFs, Fs, RenderUnit, UnitStatus, kustomize};
+use octolint::render::{DiskFs, Fs, RenderUnit, Role, UnitKind, UnitStatus, kustomize};
+use octolint::source::Span;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -69,7 +70,16 @@ fn digest(text: &str) -> String {
 }
 
 /// Every origin points at bytes of a readable file, and covers bytes of the rendered text.
-fn check_origins(fs: &DiskFs, unit: &RenderUnit, what: &str, sizes: &mut BTreeMap<String, usize>) {
+/// For a chart, each rendered line whose template origin is a line of literal text (no
+/// action on it) starts with that template line: findings on it point at the right line.
+/// Returns how many lines were checked that way.
+fn check_origins(
+    fs: &DiskFs,
+    unit: &RenderUnit,
+    what: &str,
+    sizes: &mut BTreeMap<String, usize>,
+) -> usize {
+    let mut literal_lines = 0;
     for s in &unit.outputs {
         assert!(
             fs.is_file(&s.fallback),
@@ -99,12 +109,53 @@ fn check_origins(fs: &DiskFs, unit: &RenderUnit, what: &str, sizes: &mut BTreeMa
                 origin.path
             );
         }
+        if unit.kind != UnitKind::Helm {
+            continue;
+        }
+        // every line of small outputs, about 24 evenly spread lines of large ones (a lookup
+        // scans the whole origin map)
+        let lines = s.text.split_inclusive('\n').count();
+        let step = lines.div_ceil(24).max(1);
+        let mut at = 0usize;
+        for (i, line) in s.text.split_inclusive('\n').enumerate() {
+            let start = at;
+            at += line.len();
+            if i % step != 0 {
+                continue;
+            }
+            let line = line.trim_end_matches('\n');
+            if line.trim().is_empty() {
+                continue;
+            }
+            let found = s.origins.lookup(Span::new(start, start + 1));
+            // a line a value wrote, or that has no template origin, is not literal text
+            let [o] = found.as_slice() else { continue };
+            if o.role != Role::Template {
+                continue;
+            }
+            let Some(src) = fs.read(&o.path) else { continue };
+            let lc = src.line_col(o.span.start());
+            let tline = src.line_text(lc.line);
+            if tline.contains("{{") || tline.trim().is_empty() || lc.col != 1 {
+                continue;
+            }
+            assert!(
+                line.starts_with(tline.trim_end()),
+                "{what}: rendered line {line:?} of {} points at {}:{} {tline:?}",
+                s.name,
+                o.path,
+                lc.line
+            );
+            literal_lines += 1;
+        }
     }
+    literal_lines
 }
 
 /// (kind, repository/dir) → (digest, bytes, objects with origins) of every listed directory.
 fn render_listed(corpus: &Path) -> BTreeMap<(String, String), (String, usize)> {
     let mut out = BTreeMap::new();
+    let mut literal_lines = 0usize;
     let mut by_repo: BTreeMap<String, Vec<(&str, String)>> = BTreeMap::new();
     for (repo, dir) in listed("scripts/helm-conformance.expected", "") {
         by_repo.entry(repo).or_default().push(("helm", dir));
@@ -146,7 +197,7 @@ fn render_listed(corpus: &Path) -> BTreeMap<(String, String), (String, usize)> {
                 "{what}: {:?}",
                 unit.errors
             );
-            check_origins(&fs, &unit, &what, &mut sizes);
+            literal_lines += check_origins(&fs, &unit, &what, &mut sizes);
             let text = stream(&unit);
             out.insert(
                 (kind.to_string(), format!("{repo}/{dir}")),
@@ -154,6 +205,9 @@ fn render_listed(corpus: &Path) -> BTreeMap<(String, String), (String, usize)> {
             );
         }
     }
+    // most rendered lines of the corpus charts are literal template text
+    assert!(literal_lines > 5_000, "{literal_lines} literal lines checked");
+    eprintln!("{literal_lines} literal template lines checked");
     out
 }
 
