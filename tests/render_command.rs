@@ -161,3 +161,24 @@ fn set_values_release_name_and_namespace_reach_the_templates() {
     assert!(out.contains("name: shop-web\n"), "{out}");
     assert!(!out.contains("release-name"), "{out}");
 }
+
+#[test]
+fn kube_version_reaches_capabilities_as_helm_gives_it() {
+    // Helm v4.2's output for each --kube-version (../shared/bench/helm_oracle.py)
+    for (arg, version, minor, ge) in [
+        ("1.29.3", "v1.29.3", "29", "true"),
+        ("v1.28", "v1.28", "28", "false"),
+        ("", "v1.31.0", "31", "true"),
+    ] {
+        let mut args = vec!["helm/kube-version"];
+        if !arg.is_empty() {
+            args.extend(["--kube-version", arg]);
+        }
+        let (code, out, err) = render(&args, &fixtures());
+        assert_eq!((code, err.as_str()), (0, ""), "{arg}");
+        let want = format!(
+            "  version: \"{version}\"\n  major: \"1\"\n  minor: \"{minor}\"\n  git: \"{version}\"\n  str: \"{{{version} {version} 1 {minor}}}\"\n  ge: \"{ge}\"\n  apps: \"true\"\n"
+        );
+        assert!(out.ends_with(&want), "{arg}: {out}");
+    }
+}

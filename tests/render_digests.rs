@@ -133,7 +133,9 @@ fn check_origins(
             if o.role != Role::Template {
                 continue;
             }
-            let Some(src) = fs.read(&o.path) else { continue };
+            let Some(src) = fs.read(&o.path) else {
+                continue;
+            };
             let lc = src.line_col(o.span.start());
             let tline = src.line_text(lc.line);
             if tline.contains("{{") || tline.trim().is_empty() || lc.col != 1 {
@@ -206,7 +208,10 @@ fn render_listed(corpus: &Path) -> BTreeMap<(String, String), (String, usize)> {
         }
     }
     // most rendered lines of the corpus charts are literal template text
-    assert!(literal_lines > 5_000, "{literal_lines} literal lines checked");
+    assert!(
+        literal_lines > 5_000,
+        "{literal_lines} literal lines checked"
+    );
     eprintln!("{literal_lines} literal template lines checked");
     out
 }

@@ -1056,12 +1056,12 @@ const API_VERSIONS: &[&str] = &[
 fn kube_version(v: &str) -> (String, String, String) {
     let t = v.trim().trim_start_matches('v');
     let t = if t.is_empty() { "1.31.0" } else { t };
-    let mut parts: Vec<String> = t.split('.').map(String::from).collect();
-    while parts.len() < 3 {
-        parts.push("0".into());
-    }
-    let ver = format!("v{}", parts.join("."));
-    (ver, parts[0].clone(), parts[1].clone())
+    // Helm keeps the version as given (`1.28` is `v1.28`); Major and Minor are its first two
+    // numbers
+    let mut parts = t.split('.').map(String::from);
+    let major = parts.next().unwrap_or_default();
+    let minor = parts.next().unwrap_or_else(|| "0".into());
+    (format!("v{t}"), major, minor)
 }
 
 /// A template to execute: its Helm name, repository path, text and values.
