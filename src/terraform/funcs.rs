@@ -416,6 +416,14 @@ mod tests {
             (4089 + 4090 * 1024).to_string()
         );
         assert_eq!(ev(&format!("length(replace({}, \"\", {b}))", x(4090))), "?");
+        // A `b` longer than `a` grows the text by the difference per match: 1,023 bytes for
+        // each `a`, past the limit at 4,095 matches and not at 4,094.
+        let a = |c: usize| format!("\"{}\"", "a".repeat(c));
+        assert_eq!(
+            ev(&format!("length(replace({}, \"a\", {b}))", a(4094))),
+            (4094 * 1024).to_string()
+        );
+        assert_eq!(ev(&format!("length(replace({}, \"a\", {b}))", a(4095))), "?");
     }
 
     #[test]
