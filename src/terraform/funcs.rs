@@ -423,7 +423,10 @@ mod tests {
             ev(&format!("length(replace({}, \"a\", {b}))", a(4094))),
             (4094 * 1024).to_string()
         );
-        assert_eq!(ev(&format!("length(replace({}, \"a\", {b}))", a(4095))), "?");
+        assert_eq!(
+            ev(&format!("length(replace({}, \"a\", {b}))", a(4095))),
+            "?"
+        );
     }
 
     #[test]

@@ -639,14 +639,14 @@ fn coalesce_tables(dst: &Rc<std::cell::RefCell<Map>>, src: &Map, merge: bool) {
             Some(dv) if !merge && dv.v.is_nil() => {
                 d.remove(k);
             }
+            // a default of null is no value at all
+            None if !merge && sv.v.is_nil() => {}
             None => {
-                d.insert(
-                    k.clone(),
-                    Slot {
-                        v: sv.v.deep_copy(),
-                        o: sv.o,
-                    },
-                );
+                let v = sv.v.deep_copy();
+                if !merge {
+                    drop_null_entries(&v);
+                }
+                d.insert(k.clone(), Slot { v, o: sv.o });
             }
             Some(dv) => {
                 if let (Some(dm), Some(sm)) = (get_map(&dv.v), get_map(&sv.v)) {
@@ -679,9 +679,22 @@ fn coalesce_values(chart: &Chart, v: &Rc<std::cell::RefCell<Map>>) {
                     coalesce_tables(&um, &dm, is_child);
                 }
             }
+            None if dv.v.is_nil() => {}
             None => {
+                drop_null_entries(&dv.v);
                 v.borrow_mut().insert(k, dv);
             }
+        }
+    }
+}
+
+/// Remove the null entries of every table in `v` (not list items): Helm drops chart defaults
+/// that are null.
+fn drop_null_entries(v: &Value) {
+    if let Some(m) = get_map(v) {
+        m.borrow_mut().retain(|_, s| !s.v.is_nil());
+        for s in m.borrow().values() {
+            drop_null_entries(&s.v);
         }
     }
 }
@@ -1339,9 +1352,16 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
             merge_maps(&user, &m);
         }
     }
+    // Each --set is read on its own and then merged like a values file: a list it sets
+    // replaces the list before it (`--set l[2]=z` after `--set l[0]=x` is [null, null, z]).
     for (k, v) in &opts.set {
-        if let Err(e) = setvals::apply(&user, &format!("{k}={v}")) {
-            ctx.err(dir, None, "values", format!("--set {k}={v}: {e}"));
+        let one = Rc::new(std::cell::RefCell::new(Map::new()));
+        match setvals::apply(&one, &format!("{k}={v}")) {
+            Ok(()) => {
+                let m = one.borrow().clone();
+                merge_maps(&user, &m);
+            }
+            Err(e) => ctx.err(dir, None, "values", format!("--set {k}={v}: {e}")),
         }
     }
 
