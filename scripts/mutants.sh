@@ -57,7 +57,7 @@ declare -A GROUP_TESTS=(
     [envs]="--lib --test config_tables"
     [suppress]="--lib --test contracts --test fixtures"
     [text]="--lib --test contracts --test fixtures"
-    [render]="--lib --test render_digests --test render_helm --test render_kustomize --test render_replacements --test render_appofapps --test render_check --test render_command --test fixtures"
+    [render]="--lib --test render_digests --test render_helm --test render_kustomize --test render_replacements --test render_appofapps --test render_check --test render_command --test render_helm_values --test fixtures"
 )
 # Every cargo call of a run (the build phase's `cargo test --no-run` as well as the test phase)
 # gets the group's test targets, so that the build links only the binaries the tests run
