@@ -1706,3 +1706,63 @@ pub(crate) fn merge_maps(dst: &Rc<std::cell::RefCell<Map>>, src: &Map) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_split_like_helms_split_manifests() {
+        // Expected: Go's regexp `(?:^|\s*\n)---\s*` split of the trimmed text, each document
+        // trimmed, empty ones dropped (what Helm's releaseutil.SplitManifests does).
+        let table: &[(&str, &[&str])] = &[
+            ("a", &["a"]),
+            ("a\n---\nb", &["a", "b"]),
+            ("---\na\n---\nb\n", &["a", "b"]),
+            ("a\n---", &["a"]),
+            ("a\n--- \n\n b", &["a", "b"]),
+            ("a  \n  \n---\nb", &["a", "b"]),
+            ("a---b", &["a---b"]),
+            ("a\n---b", &["a", "b"]),
+            ("a\n----\nb", &["a", "-\nb"]),
+            ("\n\n---\n---\n", &["---"]),
+            ("a\r\n---\r\nb", &["a", "b"]),
+            (" --- a", &["a"]),
+            ("a\n ---\nb", &["a\n ---\nb"]),
+            ("a\n\t\n---x\n", &["a", "x"]),
+            ("", &[]),
+            ("   ", &[]),
+            ("---", &[]),
+            ("a\n---\n---\nb", &["a", "---\nb"]),
+            ("a: |\n  x\n---\nb", &["a: |\n  x", "b"]),
+            ("x\n---\n\n\ny\n---\n  z  \n", &["x", "y", "z"]),
+        ];
+        for (text, want) in table {
+            let got: Vec<&str> = split_docs(text).iter().map(|&(a, z)| &text[a..z]).collect();
+            assert_eq!(&got, want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn no_value_is_cut_and_positions_follow() {
+        // "<no value>" (10 bytes) at 2 and at 16: positions after a cut move back, positions
+        // inside one move to its start
+        let text = "ab<no value>cdef<no value>gh".to_string();
+        let rec = || Rec::Val(0);
+        let recs = vec![
+            (0, 2, rec()),
+            (2, 12, rec()),
+            (5, 7, rec()),
+            (12, 16, rec()),
+            (16, 26, rec()),
+            (26, 28, rec()),
+        ];
+        let (out, recs) = drop_no_value(text, recs);
+        assert_eq!(out, "abcdefgh");
+        let spans: Vec<(u32, u32)> = recs.iter().map(|(a, b, _)| (*a, *b)).collect();
+        assert_eq!(spans, [(0, 2), (2, 2), (2, 2), (2, 6), (6, 6), (6, 8)]);
+        // nothing to cut: unchanged
+        let (out, recs) = drop_no_value("plain".into(), vec![(1, 3, rec())]);
+        assert_eq!((out.as_str(), recs[0].0, recs[0].1), ("plain", 1, 3));
+    }
+}
