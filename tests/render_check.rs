@@ -334,3 +334,72 @@ fn an_application_set_git_directory_generator_builds_each_overlay() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+#[test]
+fn render_timings_count_units_per_kind_when_asked() {
+    let d = tempfile::tempdir().expect("tmp");
+    let root = d.path();
+    write(
+        root,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(root, "charts/web/values.yaml", "n: 1\n");
+    write(
+        root,
+        "charts/web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  n: \"{{ .Values.n }}\"\n",
+    );
+    for overlay in ["a", "b"] {
+        write(
+            root,
+            &format!("k/{overlay}/kustomization.yaml"),
+            "resources:\n- cm.yaml\n",
+        );
+        write(
+            root,
+            &format!("k/{overlay}/cm.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: k\n",
+        );
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_octolint"))
+        .args(["check", ".", "--format", "json"])
+        .env("OCTOLINT_TIMINGS", "1")
+        .current_dir(root)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    let line = |kind: &str| {
+        err.lines()
+            .find_map(|l| l.strip_prefix(&format!("octolint:   {kind}: ")))
+            .unwrap_or_else(|| panic!("no {kind} line in {err}"))
+            .to_string()
+    };
+    let ms = |l: &str, what: &str| -> f64 {
+        l.split(what)
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(-1.0)
+    };
+    for (kind, n) in [("Helm", 1), ("Kustomize", 2)] {
+        let l = line(kind);
+        assert!(l.starts_with(&format!("{n} units, render ")), "{l}");
+        assert!(
+            ms(&l, "render ") >= 0.0 && ms(&l, "parse output ") >= 0.0,
+            "{l}"
+        );
+    }
+    // the slowest units, by directory
+    let slow: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("octolint:     "))
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    let mut dirs = slow.clone();
+    dirs.sort_unstable();
+    assert_eq!(dirs, ["charts/web", "k/a", "k/b"], "{err}");
+    // without the variable, nothing of it
+    let quiet = run(&["check", ".", "--format", "json"], root);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("units, render"));
+}
