@@ -750,3 +750,70 @@ fn substitute(node: &Node, params: &BTreeMap<String, String>) -> Node {
     walk(&mut n, params);
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dirs<'a>(files: &[&'a str]) -> Dirs<'a> {
+        Dirs {
+            charts: BTreeMap::new(),
+            kustomizations: BTreeMap::new(),
+            files: files.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn directories_of_the_repository() {
+        let d = dirs(&["a/b/c.yaml", "a/x.yaml", "ab/y.yaml", "top.yaml"]);
+        for (dir, want) in [
+            ("", true),
+            ("a", true),
+            ("a/b", true),
+            ("ab", true),
+            ("b", false),
+            ("a/b/c.yaml", false),
+            ("a/c", false),
+            ("zz", false),
+        ] {
+            assert_eq!(d.has_dir(dir), want, "{dir:?}");
+        }
+        assert!(!dirs(&[]).has_dir(""));
+        // a prefix that only a sibling matches (`a` of `ab/`) is not a directory
+        assert!(!dirs(&["ab/y.yaml"]).has_dir("a"));
+        assert_eq!(
+            d.all_dirs().into_iter().collect::<Vec<_>>(),
+            ["a", "a/b", "ab"]
+        );
+    }
+
+    #[test]
+    fn a_directory_application_holds_its_files() {
+        let app = |dir: &str, recurse: bool| DirApp {
+            application: (Arc::from("app.yaml"), Span::new(0, 1)),
+            name: None,
+            dir: dir.to_string(),
+            recurse,
+            env: None,
+            namespace: None,
+            parent: None,
+        };
+        for (dir, recurse, path, want) in [
+            ("apps", false, "apps/x.yaml", true),
+            ("apps", false, "apps/sub/x.yaml", false),
+            ("apps", true, "apps/sub/x.yaml", true),
+            ("apps", true, "apps2/x.yaml", false),
+            ("apps", true, "appsx.yaml", false),
+            ("apps", false, "other/x.yaml", false),
+            ("", false, "x.yaml", true),
+            ("", false, "a/x.yaml", false),
+            ("", true, "a/x.yaml", true),
+        ] {
+            assert_eq!(
+                app(dir, recurse).holds(path),
+                want,
+                "{dir:?} {recurse} {path}"
+            );
+        }
+    }
+}
