@@ -403,3 +403,69 @@ fn render_timings_count_units_per_kind_when_asked() {
     let quiet = run(&["check", ".", "--format", "json"], root);
     assert!(!String::from_utf8_lossy(&quiet.stderr).contains("units, render"));
 }
+
+#[test]
+fn rendered_objects_without_a_namespace_belong_to_the_applications_destination() {
+    // The chart renders the quota, limits and default-deny policy of `web-prod` without
+    // naming a namespace: the Application deploys them there, so the Namespace has them.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "namespaces/web-prod.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web-prod\n",
+    );
+    write(
+        d,
+        "charts/guard/Chart.yaml",
+        "apiVersion: v2\nname: guard\nversion: 0.1.0\n",
+    );
+    write(
+        d,
+        "charts/guard/templates/guard.yaml",
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: quota\nspec:\n  hard:\n    requests.cpu: \"4\"\n    requests.memory: 8Gi\n    limits.cpu: \"8\"\n    limits.memory: 16Gi\n---\napiVersion: v1\nkind: LimitRange\nmetadata:\n  name: limits\nspec:\n  limits:\n    - type: Container\n      default: {cpu: 500m, memory: 512Mi}\n      defaultRequest: {cpu: 100m, memory: 128Mi}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
+    );
+    let app = |ns: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: guard\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: {ns}\n  source:\n    repoURL: https://example.com/gitops.git\n    targetRevision: main\n    path: charts/guard\n"
+        )
+    };
+    write(d, "apps/guard.yaml", &app("web-prod"));
+    let rules = [
+        "check",
+        ".",
+        "--select",
+        "K8S005,K8S006,K8S007",
+        "-f",
+        "json",
+    ];
+    let o = run(&rules, d);
+    assert_eq!(
+        located(&json(&o)),
+        vec![],
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // deployed elsewhere, they leave web-prod bare: one finding at its name lists the three
+    write(d, "apps/guard.yaml", &app("other"));
+    let o = run(&rules, d);
+    let v = json(&o);
+    let ids: Vec<(String, String, u64)> = located(&v)
+        .into_iter()
+        .map(|(id, path, line, _)| (id, path, line))
+        .collect();
+    assert_eq!(
+        ids,
+        [(
+            "K8S005".to_string(),
+            "namespaces/web-prod.yaml".to_string(),
+            4
+        )],
+        "{v}"
+    );
+    let msg = v["findings"][0]["message"].as_str().unwrap_or("");
+    assert!(
+        msg.contains("(K8S006)") && msg.contains("(K8S007)"),
+        "{msg}"
+    );
+}
