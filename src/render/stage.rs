@@ -687,3 +687,32 @@ impl RenderCoverage {
         Some(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    #[test]
+    fn findings_are_at_the_same_place_when_their_spans_overlap() {
+        let s = |a: usize, b: usize| Some(Span::new(a, b));
+        for (a, b, want) in [
+            (s(0, 5), s(4, 8), true),
+            (s(0, 5), s(5, 8), false),
+            (s(5, 8), s(0, 5), false),
+            (s(2, 3), s(0, 9), true),
+            // an empty span covers the byte it sits on
+            (s(3, 3), s(3, 3), true),
+            (s(3, 3), s(3, 4), true),
+            (s(3, 3), s(4, 4), false),
+            (s(4, 4), s(3, 4), false),
+            (s(4, 4), s(3, 5), true),
+            // no span is the whole file
+            (None, s(1, 2), true),
+            (s(1, 2), None, true),
+            (None, None, true),
+        ] {
+            assert_eq!(same_place(a, b), want, "{a:?} {b:?}");
+        }
+    }
+}
