@@ -889,6 +889,33 @@ mod tests {
     }
 
     #[test]
+    fn block_scalars_indented_past_the_look_ahead_window() {
+        // The scanner reads the indentation of a block scalar deeper than its 16-character
+        // window in a loop of its own (`ShortBuffer`): 16, 30 and 60 spaces.
+        for depth in [8usize, 15, 30] {
+            let mut text = String::new();
+            for i in 0..depth {
+                text.push_str(&format!("{}k{i}:\n", "  ".repeat(i)));
+            }
+            let pad = "  ".repeat(depth);
+            text.push_str(&format!(
+                "{pad}v: |\n{pad}  line one\n{pad}    two\n\n{pad}  three\n"
+            ));
+            let p = parse(&text);
+            assert!(p.error.is_none(), "{depth}: {:?}", p.error);
+            let mut node = &p.docs[0].root;
+            for i in 0..depth {
+                node = node.get(&format!("k{i}")).expect("key");
+            }
+            assert_eq!(
+                node.get("v").and_then(|v| v.as_str()),
+                Some("line one\n  two\n\nthree\n"),
+                "{depth}"
+            );
+        }
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let text = "[".repeat(2000);
         let p = parse(&text);
