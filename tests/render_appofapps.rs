@@ -488,3 +488,50 @@ fn a_rendered_child_s_inline_kustomize_option_is_found_at_the_values_line_that_w
         "{v}"
     );
 }
+
+#[test]
+fn a_child_two_parents_render_alike_is_one_unit() {
+    // Two app-of-apps charts render the same child Application (same chart, environment,
+    // namespace and options): Argo CD applies it once, so it is one render unit, under the
+    // first parent.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    chart_of_app(d, "p1", "child", "leaf");
+    chart_of_app(d, "p2", "child", "leaf");
+    write(
+        d,
+        "charts/leaf/Chart.yaml",
+        "apiVersion: v2\nname: leaf\nversion: 0.1.0\n",
+    );
+    write(
+        d,
+        "charts/leaf/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaf\n",
+    );
+    write(d, "root/p1.yaml", &app("p1", "p1", "charts/p1", ""));
+    write(d, "root/p2.yaml", &app("p2", "p2", "charts/p2", ""));
+    assert_eq!(
+        rows(d),
+        vec![
+            // no file Application deploys it when the walk starts
+            row("-", "helm", "charts/leaf", "-", "default", "null"),
+            row("root/p1.yaml:12", "helm", "charts/p1", "-", "p1", "null"),
+            row("root/p2.yaml:12", "helm", "charts/p2", "-", "p2", "null"),
+            row(
+                "charts/p1/templates/app.yaml:12",
+                "helm",
+                "charts/leaf",
+                "-",
+                "child",
+                "root/p1.yaml:12"
+            ),
+        ]
+    );
+    // a different namespace is another unit
+    write(
+        d,
+        "charts/p2/templates/app.yaml",
+        &app("child", "elsewhere", "charts/leaf", ""),
+    );
+    assert_eq!(rows(d).len(), 5);
+}
