@@ -355,6 +355,11 @@ fn real_loc(rendered: &Rendered, path: Arc<str>, span: Span) -> Loc {
     else {
         return (path, span);
     };
+    loc_in_output(out, span)
+}
+
+/// The real file line behind `span` of one rendered output (see [`real_loc`]).
+fn loc_in_output(out: &super::RenderedSource, span: Span) -> Loc {
     let Some(o) = out.origins.primary(span) else {
         return (out.fallback.clone(), Span::default());
     };
@@ -577,5 +582,87 @@ fn break_cycles(plans: &mut [Plan], dir_apps: &mut [DirApp], notes: &mut Vec<(Lo
         if p.application.as_ref().is_some_and(|a| cut.contains(a)) {
             p.parent = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::{Origin, RenderedSource};
+
+    fn output(text: &str, origins: &[(Span, Span, Role)]) -> RenderedSource {
+        let mut m = OriginMap::new();
+        for (range, at, role) in origins {
+            m.push(
+                *range,
+                Origin {
+                    path: Arc::from("tpl.yaml"),
+                    span: *at,
+                    role: *role,
+                },
+            );
+        }
+        RenderedSource {
+            name: "out".into(),
+            fallback: Arc::from("fallback.yaml"),
+            text: text.into(),
+            origins: m,
+        }
+    }
+
+    #[test]
+    fn rendered_bytes_map_into_the_text_they_were_copied_from() {
+        let sp = Span::new;
+        let text = "0123456789";
+        let tpl = |a, b| ("tpl.yaml", sp(a, b));
+        for (origins, span, want) in [
+            // a whole literal run: the same offset in the template, as long as the span
+            (
+                vec![(sp(0, 10), sp(100, 110), Role::Template)],
+                sp(3, 5),
+                tpl(103, 105),
+            ),
+            (
+                vec![(sp(0, 10), sp(100, 110), Role::Template)],
+                sp(0, 2),
+                tpl(100, 102),
+            ),
+            (
+                vec![(sp(0, 10), sp(100, 110), Role::Template)],
+                sp(8, 20),
+                tpl(108, 110),
+            ),
+            // a run cut at the end of its document: counted from the run's start
+            (
+                vec![(sp(5, 10), sp(100, 110), Role::Template)],
+                sp(6, 7),
+                tpl(101, 102),
+            ),
+            // a run cut at the start of the text: counted back from its end
+            (
+                vec![(sp(0, 4), sp(100, 110), Role::Template)],
+                sp(1, 2),
+                tpl(107, 108),
+            ),
+            // a run cut in the middle: the whole template range
+            (
+                vec![(sp(2, 6), sp(100, 110), Role::Template)],
+                sp(3, 4),
+                tpl(100, 110),
+            ),
+            // a value: its line as recorded
+            (
+                vec![(sp(0, 10), sp(40, 45), Role::Values)],
+                sp(3, 4),
+                tpl(40, 45),
+            ),
+        ] {
+            let out = output(text, &origins);
+            let (path, at) = loc_in_output(&out, span);
+            assert_eq!((path.as_ref(), at), want, "{origins:?} {span:?}");
+        }
+        // nothing recorded: the file the output is about
+        let (path, at) = loc_in_output(&output(text, &[]), sp(3, 4));
+        assert_eq!((path.as_ref(), at), ("fallback.yaml", Span::default()));
     }
 }
