@@ -177,6 +177,9 @@ fn template_failures_are_located_and_the_rest_still_renders() {
         ]
     );
     assert!(unit.errors[1].message.contains("x is required"));
+    // a parse error covers the one character where it was found
+    let s = unit.errors[0].span.expect("located");
+    assert_eq!(s.end - s.start, 1, "{s:?}");
     // b.yaml rendered; its .Files.Get of a path outside the chart gave nothing
     assert_eq!(unit.outputs.len(), 1);
     assert_eq!(unit.outputs[0].name, "broken/templates/b.yaml");

@@ -1771,7 +1771,7 @@ impl Funcs for HelmFuncs {
             }
             "urlParse" => {
                 let s = strval(&a(0));
-                url_parse(&s)
+                url_parse(&s).map_err(FnError::new)?
             }
             "urlJoin" => {
                 want(1)?;
@@ -1842,7 +1842,7 @@ fn go_base(s: &str) -> String {
     t.rsplit('/').next().unwrap_or(t).to_string()
 }
 
-fn url_parse(s: &str) -> Value {
+fn url_parse(s: &str) -> Result<Value, String> {
     // a scheme is a letter then letters, digits, `+`, `-` or `.`, before the first `:`
     let (scheme, rest) = match s.split_once(':') {
         Some((a, b))
@@ -1851,6 +1851,17 @@ fn url_parse(s: &str) -> Value {
                     .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
         {
             (a.to_string(), b.to_string())
+        }
+        // Go: no scheme, and a colon in the first path segment is an error
+        Some((a, _)) if !a.contains('/') => {
+            return Err(format!(
+                "unable to parse url: parse {s:?}: {}",
+                if a.is_empty() {
+                    "missing protocol scheme"
+                } else {
+                    "first path segment in URL cannot contain colon"
+                }
+            ));
         }
         _ => (String::new(), s.to_string()),
     };
@@ -1885,7 +1896,7 @@ fn url_parse(s: &str) -> Value {
         None => (path, String::new()),
     };
     let hn = hostname(&host);
-    super::template::value::map_of(vec![
+    Ok(super::template::value::map_of(vec![
         ("scheme", Value::str(scheme)),
         ("host", Value::str(host)),
         ("hostname", Value::str(hn)),
@@ -1894,7 +1905,7 @@ fn url_parse(s: &str) -> Value {
         ("opaque", Value::str(opaque)),
         ("fragment", Value::str(fragment)),
         ("userinfo", Value::str(userinfo)),
-    ])
+    ]))
 }
 
 /// Go's `URL.String` of the parts Sprig's `urlJoin` reads (no escaping).

@@ -327,6 +327,32 @@ fn budgets_bound_hostile_templates() {
     assert!(e.starts_with("budget@"), "{e}");
     let e = run_with("{{ repeat 100000 \"x\" }}", "{}", small).unwrap_err();
     assert!(e.contains("budget"), "{e}");
+    // exactly the budget is allowed, one byte more is not
+    assert_eq!(
+        run_with("{{ repeat 500 \"xy\" }}", "{}", small).map(|s| s.len()),
+        Ok(1000)
+    );
+    let e = run_with("{{ repeat 1001 \"x\" }}", "{}", small).unwrap_err();
+    assert!(e.contains("budget"), "{e}");
+}
+
+#[test]
+fn random_integers_cover_their_range_and_stay_in_it() {
+    let out = run("{{ range until 400 }}{{ randInt 5 10 }},{{ end }}", "{}");
+    let seen: std::collections::BTreeSet<i64> = out
+        .split(',')
+        .filter(|x| !x.is_empty())
+        .map(|x| x.parse().expect("an integer"))
+        .collect();
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), [5, 6, 7, 8, 9]);
+    // an empty or reversed range gives its low end
+    assert_eq!(run("{{ randInt 3 3 }}", "{}"), "3");
+}
+
+#[test]
+fn get_host_by_name_resolves_nothing_offline() {
+    // `helm template` would ask the DNS; octolint renders offline, as an unresolved name
+    assert_eq!(run("[{{ getHostByName \"example.com\" }}]", "{}"), "[]");
 }
 
 /// Every expression of `fixtures/render/helm/functions.rows`, run with the values of the table,
