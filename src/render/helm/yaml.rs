@@ -22,13 +22,8 @@ enum J {
     Map(Vec<(String, J)>),
 }
 
+/// A finite float as Helm's `toYaml` prints it (it never sees another: see [`to_yaml`]).
 fn float_yaml(f: f64) -> String {
-    if f.is_nan() {
-        return ".nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
-    }
     let js = format_float_json(f);
     if js.bytes().all(|c| c.is_ascii_digit() || c == b'-') {
         // JSON prints it as an integer; go-yaml reads an int and prints it back
@@ -164,6 +159,64 @@ fn is_printable(c: char) -> bool {
         || (0x20..=0x7E).contains(&u)
         || (0xA0..=0xD7FF).contains(&u)
         || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+}
+
+/// Whether go-yaml v2 would read a plain scalar as a timestamp (`2006-1-2`, optionally with
+/// a `T`, `t` or space and a time `15:4:5[.fraction]` and a `Z` or `±hh:mm` zone), so that a
+/// string spelled like one must be quoted.
+fn is_timestamp(s: &str) -> bool {
+    fn digits(b: &[u8], i: &mut usize, min: usize, max: usize) -> bool {
+        let st = *i;
+        while *i < b.len() && *i - st < max && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - st >= min
+    }
+    fn sep(b: &[u8], i: &mut usize, c: u8) -> bool {
+        let ok = b.get(*i) == Some(&c);
+        *i += usize::from(ok);
+        ok
+    }
+    let b = s.as_bytes();
+    let mut i = 0;
+    if !(digits(b, &mut i, 4, 4)
+        && sep(b, &mut i, b'-')
+        && digits(b, &mut i, 1, 2)
+        && sep(b, &mut i, b'-')
+        && digits(b, &mut i, 1, 2))
+    {
+        return false;
+    }
+    if i == b.len() {
+        return true;
+    }
+    if !matches!(b[i], b'T' | b't' | b' ') {
+        return false;
+    }
+    i += 1;
+    if !(digits(b, &mut i, 1, 2)
+        && sep(b, &mut i, b':')
+        && digits(b, &mut i, 1, 2)
+        && sep(b, &mut i, b':')
+        && digits(b, &mut i, 1, 2))
+    {
+        return false;
+    }
+    if sep(b, &mut i, b'.') && !digits(b, &mut i, 1, 9) {
+        return false;
+    }
+    match b.get(i) {
+        None => true,
+        Some(b'Z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            i += 1;
+            digits(b, &mut i, 2, 2)
+                && sep(b, &mut i, b':')
+                && digits(b, &mut i, 2, 2)
+                && i == b.len()
+        }
+        _ => false,
+    }
 }
 
 fn is_base60_float(s: &str) -> bool {
@@ -305,7 +358,8 @@ fn analyze(s: &str) -> Analysis {
 }
 
 fn style_for(s: &str, key: bool) -> Style {
-    let can_plain = resolve_plain(s) == Scalar::Str && !is_base60_float(s) && !s.is_empty();
+    let can_plain =
+        resolve_plain(s) == Scalar::Str && !is_base60_float(s) && !is_timestamp(s) && !s.is_empty();
     let mut style = if s.contains('\n') {
         Style::Literal
     } else if can_plain {
@@ -580,6 +634,11 @@ impl Em {
 
 /// `toYaml`: the YAML text without the final newline (as Helm trims it).
 pub fn to_yaml(v: &Value) -> String {
+    // Helm marshals through JSON, which has no infinity or NaN: the call fails and `toYaml`
+    // gives an empty string
+    if has_non_finite(v, 0) {
+        return String::new();
+    }
     let j = to_j(v, 0);
     let mut em = Em {
         out: String::new(),
@@ -592,6 +651,16 @@ pub fn to_yaml(v: &Value) -> String {
         j => em.scalar(j, 2),
     }
     em.out
+}
+
+fn has_non_finite(v: &Value, depth: usize) -> bool {
+    match v {
+        Value::Float(f) => !f.is_finite(),
+        _ if depth > 200 => false,
+        Value::List(l) => l.iter().any(|x| has_non_finite(x, depth + 1)),
+        Value::Map(m) => m.borrow().values().any(|s| has_non_finite(&s.v, depth + 1)),
+        _ => false,
+    }
 }
 
 fn json_str(s: &str, out: &mut String) {
