@@ -602,3 +602,32 @@ impl Kust {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_resources_by_table() {
+        for (s, want) in [
+            ("https://example.com/app.yaml", true),
+            ("ssh://git@example.com/repo.git", true),
+            ("github.com/org/repo//deploy", true),
+            ("gitlab.com/org/repo/deploy", true),
+            ("bitbucket.org/org/repo", true),
+            ("git::https://example.com/repo", true),
+            ("git@github.com:org/repo.git", true),
+            ("example.com/repo/deploy?ref=v1", true),
+            ("example.com/repo.git//deploy", true),
+            ("../base", false),
+            ("deploy/github.com/x.yaml", false),
+            ("gitlab.com.yaml", false),
+            ("bitbucket.org", false),
+            ("gitops/app.yaml", false),
+            ("refs.yaml", false),
+            ("app.git/x.yaml", false),
+        ] {
+            assert_eq!(is_remote(s), want, "{s}");
+        }
+    }
+}
