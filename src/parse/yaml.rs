@@ -916,6 +916,42 @@ mod tests {
     }
 
     #[test]
+    fn rarer_syntax_the_scanner_reads_through_its_input() {
+        // Line endings, directives, markers, tags and flow collections the scanner checks
+        // through `ShortBuffer`'s own methods (CRLF pairs, `%`, `...`, a byte order mark,
+        // `!<...>`, tags and sequence entries before a flow indicator).
+        let text = "\u{feff}%YAML 1.2\r\n---\r\na: 1\r\nb: [!!str 2, !!int \"3\"]\r\n...\r\n---\r\nc: !<tag:yaml.org,2002:str> x\r\nd: {e: !!str }\r\nf:\r\n- [g, h]\r\n- {i: 1}\r\n...\r\n";
+        let p = parse(text);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        assert_eq!(p.docs.len(), 2);
+        let (a, b) = (&p.docs[0].root, &p.docs[1].root);
+        assert_eq!(a.get("a").and_then(|v| v.as_i64()), Some(1));
+        let items: Vec<&str> = a
+            .get("b")
+            .map(|v| v.items().filter_map(|i| i.key_text()).collect())
+            .unwrap_or_default();
+        assert_eq!(items, ["2", "3"]);
+        assert_eq!(b.get("c").and_then(|v| v.as_str()), Some("x"));
+        assert_eq!(
+            b.get("d").and_then(|d| d.get("e")).and_then(|v| v.as_str()),
+            Some("")
+        );
+        let f: Vec<usize> = b
+            .get("f")
+            .map(|v| {
+                v.items()
+                    .map(|i| i.items().count() + i.as_map().map_or(0, |m| m.len()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(f, [2, 1]);
+        // a tab between `-` and the next `-` is an error
+        assert!(parse("-\t- x\n").error.is_some());
+        // `...` ends a document; anything after it on the line is an error
+        assert!(parse("a: 1\n... x\n").error.is_some());
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let text = "[".repeat(2000);
         let p = parse(&text);
