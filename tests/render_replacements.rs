@@ -137,3 +137,43 @@ fn a_finding_a_replacement_causes_is_at_its_field_path_entry() {
         "{v}"
     );
 }
+
+#[test]
+fn replacements_stop_at_the_limit_with_a_located_note() {
+    // 600 replacements inline and 600 more in a file: 1,200, over the limit of 1,000 (a
+    // bound for hostile input, counted across sources)
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let one = "- source: {kind: ConfigMap, name: src, fieldPath: data.v}\n  targets:\n  - select: {kind: ConfigMap, name: dst}\n    fieldPaths: [data.v]\n";
+    let inline: String = one
+        .repeat(600)
+        .lines()
+        .map(|l| format!("  {l}\n"))
+        .collect();
+    std::fs::write(
+        d.join("kustomization.yaml"),
+        format!("resources:\n- cms.yaml\nreplacements:\n{inline}  - path: more.yaml\n"),
+    )
+    .expect("write");
+    std::fs::write(d.join("more.yaml"), one.repeat(600)).expect("write");
+    std::fs::write(
+        d.join("cms.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\ndata:\n  v: x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dst\ndata:\n  v: y\n",
+    )
+    .expect("write");
+    let fs = DiskFs::new(d);
+    let u = build(&fs, "");
+    let notes: Vec<&str> = u
+        .errors
+        .iter()
+        .filter(|e| e.message.contains("replacements"))
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(notes, ["more than 1000 replacements"], "{:?}", u.errors);
+    // the first thousand still apply
+    assert!(u.outputs[0].text.contains("name: dst\n") && u.outputs[0].text.contains("v: x\n"));
+    // exactly the limit is no problem
+    std::fs::write(d.join("more.yaml"), one.repeat(400)).expect("write");
+    let u = build(&DiskFs::new(d), "");
+    assert!(u.errors.is_empty(), "{:?}", u.errors);
+}
