@@ -1185,3 +1185,34 @@ pub fn legacy_sort(rs: &mut [Res], first: Option<&[String]>, last: Option<&[Stri
         *slot = r;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::split_image;
+
+    #[test]
+    fn image_references_split_into_name_tag_and_digest() {
+        for (s, want) in [
+            ("nginx", ("nginx", "", "")),
+            ("nginx:1.25", ("nginx", "1.25", "")),
+            ("nginx@sha256:abc", ("nginx", "", "sha256:abc")),
+            ("nginx:1.25@sha256:abc", ("nginx", "1.25", "sha256:abc")),
+            ("reg.io:5000/team/app", ("reg.io:5000/team/app", "", "")),
+            (
+                "reg.io:5000/team/app:v2",
+                ("reg.io:5000/team/app", "v2", ""),
+            ),
+            (
+                "reg.io:5000/app@sha256:f",
+                ("reg.io:5000/app", "", "sha256:f"),
+            ),
+            (
+                "reg.io:5000/app:v2@sha256:f",
+                ("reg.io:5000/app", "v2", "sha256:f"),
+            ),
+            ("/app:1", ("/app", "1", "")),
+        ] {
+            assert_eq!(split_image(s), want, "{s}");
+        }
+    }
+}
