@@ -275,7 +275,10 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
                 assert!(key.starts_with("octolint-Linux-X64-rust1.95-"), "{key}");
                 let bin = PathBuf::from(home).join("bin");
                 std::fs::create_dir_all(&bin).expect("mkdir");
-                std::fs::copy(env!("CARGO_BIN_EXE_octolint"), bin.join("octolint"))
+                // A link, not a copy: a binary just written by this multi-threaded process
+                // can fail to start ("Text file busy") while another test thread forks, as
+                // long as the child still holds the writing descriptor.
+                std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_octolint"), bin.join("octolint"))
                     .expect("restore the binary");
                 runner
                     .outputs
