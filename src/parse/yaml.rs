@@ -945,6 +945,25 @@ mod tests {
             })
             .unwrap_or_default();
         assert_eq!(f, [2, 1]);
+        // positions after a directive and a tag handle count the characters read with them
+        let (k, _) = a.entry("a").expect("a");
+        assert_eq!(slice(text, k.span), "a");
+        let (k, v) = b.entry("c").expect("c");
+        assert_eq!(slice(text, k.span), "c");
+        assert!(
+            slice(text, v.span).ends_with(" x"),
+            "{:?}",
+            slice(text, v.span)
+        );
+        let tagged = "%TAG !e! tag:example.com,2000:app/\n---\nkey: !e!foo bar\nnext: 1\n";
+        let p = parse(tagged);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        let root = &p.docs[0].root;
+        let (k, v) = root.entry("key").expect("key");
+        assert_eq!(slice(tagged, k.span), "key");
+        assert_eq!(slice(tagged, v.span), "!e!foo bar");
+        let (k, _) = root.entry("next").expect("next");
+        assert_eq!(slice(tagged, k.span), "next");
         // a tab between `-` and the next `-` is an error
         assert!(parse("-\t- x\n").error.is_some());
         // `...` ends a document; anything after it on the line is an error
