@@ -164,7 +164,7 @@ fn is_printable(c: char) -> bool {
 /// Whether go-yaml v2 would read a plain scalar as a timestamp (`2006-1-2`, optionally with
 /// a `T`, `t` or space and a time `15:4:5[.fraction]` and a `Z` or `±hh:mm` zone), so that a
 /// string spelled like one must be quoted.
-fn is_timestamp(s: &str) -> bool {
+pub(crate) fn is_timestamp(s: &str) -> bool {
     fn digits(b: &[u8], i: &mut usize, min: usize, max: usize) -> bool {
         let st = *i;
         while *i < b.len() && *i - st < max && b[*i].is_ascii_digit() {
@@ -219,7 +219,7 @@ fn is_timestamp(s: &str) -> bool {
     }
 }
 
-fn is_base60_float(s: &str) -> bool {
+pub(crate) fn is_base60_float(s: &str) -> bool {
     // [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
     let b = s.as_bytes();
     let mut i = 0;

@@ -243,6 +243,10 @@ fn needs_quotes(s: &str) -> bool {
     if resolve_plain(s) != Scalar::Str || s == "<<" {
         return true;
     }
+    // kyaml quotes what a YAML 1.1 reader would take for a sexagesimal number or a timestamp
+    if crate::render::helm::yaml::is_base60_float(s) || crate::render::helm::yaml::is_timestamp(s) {
+        return true;
+    }
     // YAML 1.2 readers (kustomize, Argo CD) take these as non-strings too.
     if matches!(
         s,
