@@ -955,15 +955,38 @@ mod tests {
             "{:?}",
             slice(text, v.span)
         );
-        let tagged = "%TAG !e! tag:example.com,2000:app/\n---\nkey: !e!foo bar\nnext: 1\n";
+        let tagged = "%TAG !ex! tag:example.com,2000:app/\n---\nkey: !ex!foo bar\nnext: 1\n";
         let p = parse(tagged);
         assert!(p.error.is_none(), "{:?}", p.error);
         let root = &p.docs[0].root;
         let (k, v) = root.entry("key").expect("key");
         assert_eq!(slice(tagged, k.span), "key");
-        assert_eq!(slice(tagged, v.span), "!e!foo bar");
+        assert_eq!(slice(tagged, v.span), "!ex!foo bar");
         let (k, _) = root.entry("next").expect("next");
         assert_eq!(slice(tagged, k.span), "next");
+        // block scalars: CRLF line ends, a line longer than the window, an indentation
+        // indicator; a plain scalar over two lines ends at a document marker
+        let blocks = "a: |\r\n  x\r\n  a line longer than the sixteen-character window\r\nb: |2\n   y\nc: |-1\n  z\nd: one\n  two\n---\ne: [!!str, f]\n";
+        let p = parse(blocks);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        assert_eq!(p.docs.len(), 2);
+        let r = &p.docs[0].root;
+        let text_of = |k: &str| r.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        assert_eq!(
+            text_of("a").as_deref(),
+            Some("x\na line longer than the sixteen-character window\n")
+        );
+        assert_eq!(text_of("b").as_deref(), Some(" y\n"));
+        assert_eq!(text_of("c").as_deref(), Some(" z"));
+        assert_eq!(text_of("d").as_deref(), Some("one two"));
+        let e: Vec<&str> = p.docs[1]
+            .root
+            .get("e")
+            .map(|v| v.items().filter_map(|i| i.key_text()).collect())
+            .unwrap_or_default();
+        assert_eq!(e, ["", "f"]);
+        // a NUL character is an error, not the end of the text
+        assert!(parse("a: b\0c: d\n").error.is_some());
         // a tab between `-` and the next `-` is an error
         assert!(parse("-\t- x\n").error.is_some());
         // `...` ends a document; anything after it on the line is an error
