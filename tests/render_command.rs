@@ -177,8 +177,27 @@ fn kube_version_reaches_capabilities_as_helm_gives_it() {
         let (code, out, err) = render(&args, &fixtures());
         assert_eq!((code, err.as_str()), (0, ""), "{arg}");
         let want = format!(
-            "  version: \"{version}\"\n  major: \"1\"\n  minor: \"{minor}\"\n  git: \"{version}\"\n  str: \"{{{version} {version} 1 {minor}}}\"\n  ge: \"{ge}\"\n  apps: \"true\"\n"
+            "  version: \"{version}\"\n  major: \"1\"\n  minor: \"{minor}\"\n  git: \"{version}\"\n  str: \"{{{version} {version} 1 {minor}}}\"\n  ge: \"{ge}\"\n  apps: \"true\"\n  ns: \"default\"\n"
         );
         assert!(out.ends_with(&want), "{arg}: {out}");
     }
+}
+
+#[test]
+fn namespace_and_environment_reach_the_chart() {
+    let (code, out, _) = render(&["helm/kube-version", "-n", "shop"], &fixtures());
+    assert_eq!(code, 0);
+    assert!(out.ends_with("  ns: \"shop\"\n"), "{out}");
+    // --env applies the chart's values files for that environment, as `check` does
+    let (_, with_env, err) = render(&["helm/web", "--env", "prod"], &fixtures());
+    assert_eq!(err, "");
+    let (_, with_file, _) = render(
+        &["helm/web", "-f", "helm/web/values-prod.yaml"],
+        &fixtures(),
+    );
+    assert_eq!(with_env, with_file);
+    let (_, plain, _) = render(&["helm/web"], &fixtures());
+    let (_, other_env, _) = render(&["helm/web", "--env", "staging"], &fixtures());
+    assert_eq!(other_env, plain);
+    assert_ne!(with_env, plain);
 }

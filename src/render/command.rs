@@ -77,7 +77,12 @@ pub fn run(req: &RenderRequest) -> Result<i32, String> {
     let unit = if kustomize::kustomization_file(&fs, &dir).is_some() {
         kustomize::build(&fs, &dir)
     } else if helm::is_chart(&fs, &dir) {
-        let mut value_files = Vec::new();
+        // `--env`: the chart's values files for that environment first, as `check` picks
+        // them, then the `-f` files
+        let mut value_files = match &req.env {
+            Some(env) => env_value_files(&fs, &req.dir, &dir, env)?,
+            None => Vec::new(),
+        };
         for v in &req.values {
             value_files.push(rel_to(&root, v).ok_or_else(|| {
                 format!(
@@ -124,6 +129,52 @@ fn shown(root: &Path, rel: &str) -> String {
         Some(r) => r.to_string_lossy().into_owned(),
         None => abs.to_string_lossy().into_owned(),
     }
+}
+
+/// The values files of the chart at `dir` (relative to the root) that belong to `env`.
+fn env_value_files(
+    fs: &DiskFs,
+    user_dir: &Path,
+    dir: &str,
+    env: &str,
+) -> Result<Vec<String>, String> {
+    let settings = match crate::config::discover(user_dir) {
+        Some(p) => crate::config::Settings::load(&p).map_err(|e| format!("invalid config: {e}"))?,
+        None => crate::config::Settings::defaults(),
+    };
+    let envs = &settings.options.environments;
+    let mut out = Vec::new();
+    let mut stack = vec![String::new()];
+    while let Some(sub) = stack.pop() {
+        let at = if sub.is_empty() {
+            dir.to_string()
+        } else {
+            format!("{dir}/{sub}")
+        };
+        for e in fs.list(&at) {
+            let rel = format!("{sub}{e}");
+            if let Some(d) = rel.strip_suffix('/') {
+                if !(d.starts_with("templates")
+                    || d.starts_with("charts")
+                    || d.contains("/.")
+                    || d.starts_with('.'))
+                    && stack.len() < 64
+                {
+                    stack.push(format!("{d}/"));
+                }
+            } else if super::plan::env_values_file(&rel)
+                && super::plan::env_of(envs, &rel).is_some_and(|(name, _)| name == env)
+            {
+                out.push(if dir.is_empty() {
+                    rel
+                } else {
+                    format!("{dir}/{rel}")
+                });
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 fn report(

@@ -185,8 +185,20 @@ fn included_dirs(dir: &str, k: &ParsedFile, dirs: &Dirs<'_>) -> Vec<String> {
     out
 }
 
+/// Whether a file of a chart (its path relative to the chart) can hold one environment's
+/// values: a YAML file named `values*` other than `values.yaml`, or one in a subdirectory,
+/// outside `templates/`, `charts/` and `ci/` (`values-prod.yaml`, `prod/values.yaml`).
+pub(crate) fn env_values_file(rel: &str) -> bool {
+    if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) || rel.starts_with("templates/") {
+        return false;
+    }
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let in_env_dir = rel.contains('/') && !rel.starts_with("charts/");
+    (name.starts_with("values") || in_env_dir) && !rel.starts_with("ci/") && rel != "values.yaml"
+}
+
 /// The environment a path names (configured globs and names first, then conventions).
-fn env_of(envs: &Environments, path: &str) -> Option<(String, Env)> {
+pub(crate) fn env_of(envs: &Environments, path: &str) -> Option<(String, Env)> {
     envs.resolve(path).0.map(|s| (s.name.clone(), s.class))
 }
 
@@ -217,15 +229,7 @@ impl Planner<'_> {
                 let Some(rel) = f.strip_prefix(prefix.as_str()) else {
                     break;
                 };
-                if !(rel.ends_with(".yaml") || rel.ends_with(".yml"))
-                    || rel.starts_with("templates/")
-                {
-                    continue;
-                }
-                let name = rel.rsplit('/').next().unwrap_or(rel);
-                let in_env_dir = rel.contains('/') && !rel.starts_with("charts/");
-                let values_named = name.starts_with("values");
-                if !(values_named || in_env_dir) || rel.starts_with("ci/") || rel == "values.yaml" {
+                if !env_values_file(rel) {
                     continue;
                 }
                 if let Some((env, class)) = env_of(envs, rel) {
