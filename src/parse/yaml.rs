@@ -985,6 +985,13 @@ mod tests {
             .map(|v| v.items().filter_map(|i| i.key_text()).collect())
             .unwrap_or_default();
         assert_eq!(e, ["", "f"]);
+        // a document marker at column 0 ends a multi-line plain scalar at the top level, and
+        // may not appear inside a quoted one
+        let p = parse("one\ntwo\n---\nthree\n");
+        assert!(p.error.is_none(), "{:?}", p.error);
+        let tops: Vec<Option<&str>> = p.docs.iter().map(|d| d.root.as_str()).collect();
+        assert_eq!(tops, [Some("one two"), Some("three")]);
+        assert!(parse("'a\n---\n'\n").error.is_some());
         // a NUL character is an error, not the end of the text
         assert!(parse("a: b\0c: d\n").error.is_some());
         // a tab between `-` and the next `-` is an error
