@@ -491,3 +491,40 @@ fn corpus_build_time() {
         per.as_secs_f64() * 1000.0
     );
 }
+
+#[test]
+fn patches_of_different_objects_never_conflict() {
+    // Two patches set spec.replicas to different values, each on its own Deployment: no
+    // conflict (one object's field is not another's); a third on `a` again is one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let dep = |n: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {n}\nspec:\n  replicas: 1\n")
+    };
+    std::fs::write(d.join("deploys.yaml"), format!("{}---\n{}", dep("a"), dep("b"))).expect("w");
+    let patch = |n: &str, r: u32| {
+        format!("- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: {n}\n    spec:\n      replicas: {r}\n")
+    };
+    std::fs::write(
+        d.join("kustomization.yaml"),
+        format!("resources:\n- deploys.yaml\npatches:\n{}{}", patch("a", 2), patch("b", 3)),
+    )
+    .expect("w");
+    let u = build(&DiskFs::new(d), "");
+    assert_eq!(u.status, UnitStatus::Rendered);
+    assert!(u.errors.is_empty(), "{:?}", u.errors);
+    std::fs::write(
+        d.join("kustomization.yaml"),
+        format!(
+            "resources:\n- deploys.yaml\npatches:\n{}{}{}",
+            patch("a", 2),
+            patch("b", 3),
+            patch("a", 4)
+        ),
+    )
+    .expect("w");
+    let u = build(&DiskFs::new(d), "");
+    let codes: Vec<&str> = u.errors.iter().map(|e| e.code).collect();
+    assert_eq!(codes, ["conflict"], "{:?}", u.errors);
+    assert!(u.errors[0].message.contains("spec.replicas set to 2"), "{}", u.errors[0].message);
+}
