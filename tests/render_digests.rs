@@ -13,6 +13,10 @@
 //! It also checks, on the same outputs, what the oracles cannot: every origin of a rendered
 //! byte range points inside a real file of the repository and inside the rendered text.
 
+mod common;
+
+use common::shared_corpus;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -24,18 +28,6 @@ use octolint::source::Span;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared_corpus() -> Option<PathBuf> {
-    let p = root().join("../shared/corpus");
-    if p.is_dir() {
-        return Some(p);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("../shared/corpus is absent and CI is set");
-    }
-    eprintln!("SKIP: ../shared/corpus is absent");
-    None
 }
 
 /// The corpus directories a conformance expectation file lists (the lines that start with

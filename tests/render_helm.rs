@@ -3,6 +3,10 @@
 //! `.Capabilities`, NOTES.txt, install order), origins of rendered bytes, located errors,
 //! and every chart of the shared corpus rendered without a panic (timed).
 
+mod common;
+
+use common::shared_corpus;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -243,18 +247,6 @@ fn render_is_send_and_parallel_safe() {
             .collect()
     });
     assert!(outs.iter().all(|o| o == WEB_PROD));
-}
-
-fn shared_corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if p.is_dir() {
-        return Some(p);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("../shared/corpus is absent and CI is set");
-    }
-    eprintln!("SKIP: ../shared/corpus is absent");
-    None
 }
 
 fn charts_under(fs: &DiskFs, dir: &str, out: &mut Vec<String>, depth: usize) {

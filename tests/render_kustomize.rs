@@ -499,15 +499,27 @@ fn patches_of_different_objects_never_conflict() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let dep = |n: &str| {
-        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {n}\nspec:\n  replicas: 1\n")
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {n}\nspec:\n  replicas: 1\n"
+        )
     };
-    std::fs::write(d.join("deploys.yaml"), format!("{}---\n{}", dep("a"), dep("b"))).expect("w");
+    std::fs::write(
+        d.join("deploys.yaml"),
+        format!("{}---\n{}", dep("a"), dep("b")),
+    )
+    .expect("w");
     let patch = |n: &str, r: u32| {
-        format!("- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: {n}\n    spec:\n      replicas: {r}\n")
+        format!(
+            "- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: {n}\n    spec:\n      replicas: {r}\n"
+        )
     };
     std::fs::write(
         d.join("kustomization.yaml"),
-        format!("resources:\n- deploys.yaml\npatches:\n{}{}", patch("a", 2), patch("b", 3)),
+        format!(
+            "resources:\n- deploys.yaml\npatches:\n{}{}",
+            patch("a", 2),
+            patch("b", 3)
+        ),
     )
     .expect("w");
     let u = build(&DiskFs::new(d), "");
@@ -526,5 +538,9 @@ fn patches_of_different_objects_never_conflict() {
     let u = build(&DiskFs::new(d), "");
     let codes: Vec<&str> = u.errors.iter().map(|e| e.code).collect();
     assert_eq!(codes, ["conflict"], "{:?}", u.errors);
-    assert!(u.errors[0].message.contains("spec.replicas set to 2"), "{}", u.errors[0].message);
+    assert!(
+        u.errors[0].message.contains("spec.replicas set to 2"),
+        "{}",
+        u.errors[0].message
+    );
 }

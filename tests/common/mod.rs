@@ -97,3 +97,17 @@ pub fn origin_of(
         o.role,
     )
 }
+
+/// `../shared/corpus` beside the repository; `None` (with a SKIP note) when it is absent on a
+/// developer machine; a failure when `CI` is set.
+pub fn shared_corpus() -> Option<std::path::PathBuf> {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if p.is_dir() {
+        return Some(p);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("../shared/corpus is absent and CI is set");
+    }
+    eprintln!("SKIP: ../shared/corpus is absent");
+    None
+}
