@@ -208,7 +208,7 @@ fn lex(src: &str) -> Result<Vec<(Tok, u32)>, ParseError> {
                                     'r' => s.push('\r'),
                                     '\\' => s.push('\\'),
                                     '"' => s.push('"'),
-                                    '\'' => s.push('\''),
+                                    // `\'` is a rune escape only: Go refuses it in a string
                                     'a' => s.push('\u{7}'),
                                     'b' => s.push('\u{8}'),
                                     'f' => s.push('\u{c}'),
