@@ -33,27 +33,33 @@ fn float_yaml(f: f64) -> String {
     }
 }
 
-fn to_j(v: &Value, depth: usize) -> J {
+/// The value as JSON data, or `None` when it holds an infinity or NaN (JSON has neither).
+fn to_j(v: &Value, depth: usize) -> Option<J> {
     if depth > 200 {
-        return J::Null;
+        return Some(J::Null);
     }
-    match v {
+    Some(match v {
         Value::Nil => J::Null,
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => J::Num(i.to_string()),
+        Value::Float(f) if !f.is_finite() => return None,
         Value::Float(f) => J::Num(float_yaml(*f)),
         Value::Str(s) => J::Str(s.to_string()),
         Value::Bytes(b) => {
             use base64::Engine;
             J::Str(base64::engine::general_purpose::STANDARD.encode(b))
         }
-        Value::List(l) => J::Seq(l.iter().map(|x| to_j(x, depth + 1)).collect()),
+        Value::List(l) => J::Seq(
+            l.iter()
+                .map(|x| to_j(x, depth + 1))
+                .collect::<Option<_>>()?,
+        ),
         Value::Map(m) => {
             let mut entries: Vec<(String, J)> = m
                 .borrow()
                 .iter()
-                .map(|(k, s)| (k.clone(), to_j(&s.v, depth + 1)))
-                .collect();
+                .map(|(k, s)| Some((k.clone(), to_j(&s.v, depth + 1)?)))
+                .collect::<Option<_>>()?;
             entries.sort_by(|a, b| natural_cmp(&a.0, &b.0));
             J::Map(entries)
         }
@@ -72,9 +78,9 @@ fn to_j(v: &Value, depth: usize) -> J {
                 )
             }
             Obj::ApiVersions(l) => J::Seq(l.iter().map(|s| J::Str(s.clone())).collect()),
-            Obj::KubeVersion(m) => to_j(&Value::Map(m.clone()), depth + 1),
+            Obj::KubeVersion(m) => to_j(&Value::Map(m.clone()), depth + 1)?,
         },
-    }
+    })
 }
 
 /// go-yaml v2's key order: numbers inside keys compare numerically, letters before
@@ -636,10 +642,9 @@ impl Em {
 pub fn to_yaml(v: &Value) -> String {
     // Helm marshals through JSON, which has no infinity or NaN: the call fails and `toYaml`
     // gives an empty string
-    if has_non_finite(v, 0) {
+    let Some(j) = to_j(v, 0) else {
         return String::new();
-    }
-    let j = to_j(v, 0);
+    };
     let mut em = Em {
         out: String::new(),
         column: 0,
@@ -651,16 +656,6 @@ pub fn to_yaml(v: &Value) -> String {
         j => em.scalar(j, 2),
     }
     em.out
-}
-
-fn has_non_finite(v: &Value, depth: usize) -> bool {
-    match v {
-        Value::Float(f) => !f.is_finite(),
-        _ if depth > 200 => false,
-        Value::List(l) => l.iter().any(|x| has_non_finite(x, depth + 1)),
-        Value::Map(m) => m.borrow().values().any(|s| has_non_finite(&s.v, depth + 1)),
-        _ => false,
-    }
 }
 
 fn json_str(s: &str, out: &mut String) {
