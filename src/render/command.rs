@@ -154,12 +154,9 @@ fn env_value_files(
         for e in fs.list(&at) {
             let rel = format!("{sub}{e}");
             if let Some(d) = rel.strip_suffix('/') {
-                if !(d.starts_with("templates")
-                    || d.starts_with("charts")
-                    || d.contains("/.")
-                    || d.starts_with('.'))
-                    && stack.len() < 64
-                {
+                // every file goes through the planner's own rule; only hidden directories
+                // (`.git`) are not walked
+                if !(d.contains("/.") || d.starts_with('.')) && stack.len() < 64 {
                     stack.push(format!("{d}/"));
                 }
             } else if super::plan::env_values_file(&rel)
