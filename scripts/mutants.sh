@@ -10,6 +10,8 @@
 #                                       (git diff main; set BASE=<ref> for another base)
 #   scripts/mutants.sh --list [GROUP]   list the mutants, build nothing
 #   scripts/mutants.sh --groups         list the groups and their files
+#   scripts/mutants.sh src/render/plan.rs   only these files (or directories) of a group, with
+#                                       that group's tests; results in out/<path with __>
 #   scripts/mutants.sh GROUP -- --iterate   resume: skip the mutants the last run caught
 #   OCTOLINT_MUTANTS_TESTS=--lib scripts/mutants.sh GROUP -- --re 'REGEX'
 #                                       re-check some mutants against other test targets
@@ -94,7 +96,24 @@ while (($#)); do
             exit 0
             ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+        src/*)
+            # A file or directory inside a group: run it alone, with that group's tests.
+            owner=
+            for g in "${ORDER[@]}"; do
+                for f in ${GROUPS_FILES[$g]}; do
+                    if [[ $1 == "$f" || $1 == "$f"/* ]]; then owner=$g; fi
+                done
+            done
+            if [[ -z $owner || ! -e $1 ]]; then
+                echo "$1: not a file or directory of any group (see --groups)" >&2
+                exit 2
+            fi
+            name=${1//\//__}
+            GROUPS_FILES[$name]=$1
+            [[ -n "${GROUP_TESTS[$owner]+x}" ]] && GROUP_TESTS[$name]=${GROUP_TESTS[$owner]}
+            groups+=("$name")
+            ;;
         *)
             if [[ -z "${GROUPS_FILES[$1]+x}" ]]; then
                 echo "unknown group: $1 (one of: ${ORDER[*]})" >&2

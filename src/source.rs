@@ -52,7 +52,7 @@ pub fn normalize_join(dir: &str, rel: &str) -> String {
     let mut parts: Vec<&str> = if rel.starts_with('/') {
         Vec::new()
     } else {
-        dir.split('/').filter(|s| !s.is_empty()).collect()
+        dir.split('/').filter(|s| !s.is_empty() && *s != ".").collect()
     };
     for seg in rel.split('/') {
         match seg {
@@ -311,6 +311,8 @@ mod tests {
             ("a/b", "/abs/x", "abs/x"),
             ("", "x", "x"),
             ("a", "", "a"),
+            // the directory's own `.` is no level to climb out of
+            ("./a", "../x", "x"),
         ];
         for (dir, rel, want) in joins {
             assert_eq!(

@@ -469,3 +469,39 @@ fn rendered_objects_without_a_namespace_belong_to_the_applications_destination()
         "{msg}"
     );
 }
+
+#[test]
+fn a_chart_under_charts_renders_with_its_parent_and_any_other_chart_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Chart.Name }}\n";
+    for (at, name) in [("", "top"), ("charts/sub/", "sub"), ("other/demo/", "demo")] {
+        write(
+            d,
+            &format!("{at}Chart.yaml"),
+            &format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n"),
+        );
+        write(d, &format!("{at}templates/cm.yaml"), cm);
+    }
+    let v = json(&run(&["apps", ".", "--json"], d));
+    let units: Vec<(String, serde_json::Value)> = v
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|u| (u["source"].as_str().unwrap_or("").to_string(), u["objects"].clone()))
+        .collect();
+    assert_eq!(
+        units,
+        vec![
+            (
+                ".".to_string(),
+                serde_json::json!(["ConfigMap/default/sub", "ConfigMap/default/top"])
+            ),
+            (
+                "other/demo".to_string(),
+                serde_json::json!(["ConfigMap/default/demo"])
+            ),
+        ],
+        "{v}"
+    );
+}

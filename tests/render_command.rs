@@ -201,3 +201,22 @@ fn namespace_and_environment_reach_the_chart() {
     assert_eq!(other_env, plain);
     assert_ne!(with_env, plain);
 }
+
+#[test]
+fn env_values_files_are_found_in_subdirectories_but_not_hidden_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    common::write(d, "web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    common::write(
+        d,
+        "web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: {{ .Values.a | quote }}\n  b: {{ .Values.b | quote }}\n",
+    );
+    common::write(d, "web/values.yaml", "a: base\nb: base\n");
+    common::write(d, "web/values-prod.yaml", "a: top\n");
+    common::write(d, "web/envs/prod/values.yaml", "b: nested\n");
+    common::write(d, "web/.hidden/prod/values.yaml", "a: hidden\nb: hidden\n");
+    let (code, out, err) = render(&["web", "--env", "prod"], d);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(out.contains("  a: \"top\"\n  b: \"nested\"\n"), "{out}");
+}

@@ -437,5 +437,20 @@ mod tests {
         assert_eq!(confined_join("charts/a", "../../x").as_deref(), Some("x"));
         assert_eq!(confined_join("charts/a", "../../../x"), None);
         assert_eq!(confined_join("", "/etc/passwd"), None);
+        // `.` and empty segments stay where they are: they do not buy a level to climb out of
+        assert_eq!(confined_join("charts/a", "./.././../../x"), None);
+        assert_eq!(confined_join("charts/a", "..//..//../x"), None);
+        assert_eq!(confined_join("charts/a", "./../..//x").as_deref(), Some("x"));
+        // a named segment is a level down, so it can be climbed back out of
+        assert_eq!(
+            confined_join("charts/a", "b/../../../x").as_deref(),
+            Some("x")
+        );
+        assert_eq!(confined_join("charts/a", "b/../../../../x"), None);
+        // the directory's own `.` and empty segments are not levels either
+        assert_eq!(confined_join("./charts/", "../x").as_deref(), Some("x"));
+        assert_eq!(confined_join("./charts/", "../../x"), None);
+        // a backslash is an ordinary character of a relative name here
+        assert_eq!(confined_join("", "a\\b").as_deref(), Some("a\\b"));
     }
 }
