@@ -105,7 +105,6 @@ pub fn run(req: &RenderRequest) -> Result<i32, String> {
             release_name: req.release_name.clone().unwrap_or_default(),
             namespace: req.namespace.clone().unwrap_or_default(),
             kube_version: req.kube_version.clone().unwrap_or_default(),
-            env: req.env.clone(),
             ..Default::default()
         };
         helm::render_chart(&fs, &dir, &opts)

@@ -428,6 +428,22 @@ mod tests {
         assert_eq!(b.entries()[0].0, Span::new(10, 15));
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn disk_listing_marks_directories_and_links_to_directories() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("d")).expect("mkdir");
+        std::fs::write(root.join("a.yaml"), "a: 1\n").expect("write");
+        std::os::unix::fs::symlink("a.yaml", root.join("b.yaml")).expect("symlink");
+        std::os::unix::fs::symlink("d", root.join("e")).expect("symlink");
+        let fs = DiskFs::new(root);
+        assert_eq!(fs.list(""), ["a.yaml", "b.yaml", "d/", "e/"]);
+        assert!(fs.is_file("b.yaml") && !fs.is_dir("b.yaml"));
+        assert!(fs.is_dir("e") && !fs.is_file("e"));
+        assert!(fs.list("missing").is_empty());
+    }
+
     #[test]
     fn confined_join_refuses_escape() {
         assert_eq!(

@@ -214,7 +214,6 @@ pub fn render(plan: &Plan, fs: &dyn Fs, kube_version: &str, charts: &ChartIndex)
                 release_name: plan.release_name.clone().unwrap_or_default(),
                 namespace: plan.namespace.clone().unwrap_or_default(),
                 kube_version: kube_version.to_string(),
-                env: plan.env_name().map(str::to_string),
                 inline_values: plan.inline_values.clone(),
                 chart_index: Some(charts.clone()),
             },

@@ -1298,7 +1298,7 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
     let mut unit = RenderUnit {
         kind: UnitKind::Helm,
         dir: Arc::from(dir),
-        env: opts.env.clone(),
+        env: None,
         namespace: Some(namespace.clone()),
         application: None,
         inputs: Vec::new(),

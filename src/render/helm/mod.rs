@@ -31,7 +31,6 @@ pub struct HelmOptions {
     pub namespace: String,
     /// Kubernetes version for `.Capabilities` (`1.31` or `1.31.0`; 1.31 when empty).
     pub kube_version: String,
-    pub env: Option<String>,
     /// Inline values (an Argo CD Application's `values`/`valuesObject`) as YAML text with the
     /// file and byte offset it was taken from; merged after the values files, before `--set`.
     pub inline_values: Option<InlineValues>,

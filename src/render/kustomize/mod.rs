@@ -472,7 +472,6 @@ impl<'f> Builder<'f> {
             release_name: h.release_name.clone().unwrap_or_default(),
             namespace: h.namespace.clone().unwrap_or_default(),
             kube_version: String::new(),
-            env: None,
             inline_values: None,
             chart_index: None,
         };
