@@ -220,3 +220,46 @@ fn env_values_files_are_found_in_subdirectories_but_not_hidden_ones() {
     assert_eq!((code, err.as_str()), (0, ""));
     assert!(out.contains("  a: \"top\"\n  b: \"nested\"\n"), "{out}");
 }
+
+#[test]
+fn outside_git_the_root_is_the_current_directory_or_else_the_chart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    common::write(d, "web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    common::write(
+        d,
+        "web/templates/bad.yaml",
+        "a: {{ .Values.x | required \"x is needed\" }}\n",
+    );
+    let want = ":1:19: error: template web/templates/bad.yaml: error calling required: x is needed\n";
+    // the chart below the current directory: paths relative to it
+    let (code, _, err) = render(&["web"], d);
+    assert_eq!((code, err), (2, format!("web/templates/bad.yaml{want}")));
+    // the current directory inside the chart: the chart is the root, paths still shown
+    // relative to where the user is
+    let (code, _, err) = render(&[".."], &d.join("web/templates"));
+    assert_eq!((code, err), (2, format!("bad.yaml{want}")));
+}
+
+#[test]
+fn env_values_files_are_looked_for_64_levels_deep_and_no_deeper() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    common::write(d, "web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    common::write(
+        d,
+        "web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: {{ .Values.a | quote }}\n  b: {{ .Values.b | quote }}\n",
+    );
+    // 64 directories below the chart: found; 65: not
+    let at = |n: usize| format!("web/{}prod/values.yaml", "d/".repeat(n - 1));
+    common::write(d, &at(64), "a: deep\n");
+    common::write(d, &at(65), "b: too-deep\n");
+    // a link back up ends at the same limit (and applies the same file again, harmlessly)
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(".", d.join("web/loop")).expect("symlink");
+    let (code, out, err) = render(&["web", "--env", "prod"], d);
+    assert_eq!((code, err.as_str()), (0, ""));
+    // (Sprig's `quote` of nothing is nothing)
+    assert!(out.ends_with("  a: \"deep\"\n  b:\n"), "{out}");
+}

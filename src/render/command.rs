@@ -130,6 +130,9 @@ fn shown(root: &Path, rel: &str) -> String {
     }
 }
 
+/// How deep `render --env` looks for a chart's values files.
+const MAX_WALK_DEPTH: usize = 64;
+
 /// The values files of the chart at `dir` (relative to the root) that belong to `env`.
 fn env_value_files(
     fs: &DiskFs,
@@ -143,8 +146,10 @@ fn env_value_files(
     };
     let envs = &settings.options.environments;
     let mut out = Vec::new();
-    let mut stack = vec![String::new()];
-    while let Some(sub) = stack.pop() {
+    // (subdirectory, its depth): links to directories are followed, so a loop ends at the
+    // depth limit
+    let mut stack = vec![(String::new(), 0usize)];
+    while let Some((sub, depth)) = stack.pop() {
         let at = if sub.is_empty() {
             dir.to_string()
         } else {
@@ -155,8 +160,8 @@ fn env_value_files(
             if let Some(d) = rel.strip_suffix('/') {
                 // every file goes through the planner's own rule; only hidden directories
                 // (`.git`) are not walked
-                if !(d.contains("/.") || d.starts_with('.')) && stack.len() < 64 {
-                    stack.push(format!("{d}/"));
+                if !(d.contains("/.") || d.starts_with('.')) && depth < MAX_WALK_DEPTH {
+                    stack.push((format!("{d}/"), depth + 1));
                 }
             } else if super::plan::env_values_file(&rel)
                 && super::plan::env_of(envs, &rel).is_some_and(|(name, _)| name == env)
