@@ -483,6 +483,13 @@ fn a_chart_under_charts_renders_with_its_parent_and_any_other_chart_alone() {
         );
         write(d, &format!("{at}templates/cm.yaml"), cm);
     }
+    // a library chart is no unit of its own
+    write(
+        d,
+        "lib/Chart.yaml",
+        "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
+    );
+    write(d, "lib/templates/_cm.tpl", "{{- define \"lib.cm\" }}{{ end }}\n");
     let v = json(&run(&["apps", ".", "--json"], d));
     let units: Vec<(String, serde_json::Value)> = v
         .as_array()

@@ -189,12 +189,15 @@ fn included_dirs(dir: &str, k: &ParsedFile, dirs: &Dirs<'_>) -> Vec<String> {
 /// values: a YAML file named `values*` other than `values.yaml`, or one in a subdirectory,
 /// outside `templates/`, `charts/` and `ci/` (`values-prod.yaml`, `prod/values.yaml`).
 pub(crate) fn env_values_file(rel: &str) -> bool {
-    if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) || rel.starts_with("templates/") {
+    if !(rel.ends_with(".yaml") || rel.ends_with(".yml"))
+        || ["templates/", "charts/", "ci/"]
+            .iter()
+            .any(|d| rel.starts_with(d))
+    {
         return false;
     }
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    let in_env_dir = rel.contains('/') && !rel.starts_with("charts/");
-    (name.starts_with("values") || in_env_dir) && !rel.starts_with("ci/") && rel != "values.yaml"
+    (name.starts_with("values") || rel.contains('/')) && rel != "values.yaml"
 }
 
 /// The environment a path names (configured globs and names first, then conventions).
@@ -764,6 +767,31 @@ mod tests {
             charts: BTreeMap::new(),
             kustomizations: BTreeMap::new(),
             files: files.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn which_files_of_a_chart_hold_an_environments_values() {
+        for (rel, want) in [
+            ("values-prod.yaml", true),
+            ("values.prod.yml", true),
+            ("prod/values.yaml", true),
+            ("envs/prod.yaml", true),
+            ("envs/prod/web.yml", true),
+            // the chart's defaults, other files at the top, other extensions
+            ("values.yaml", false),
+            ("prod.yaml", false),
+            ("Chart.yaml", false),
+            ("values-prod.json", false),
+            ("envs/prod.toml", false),
+            // templates, subcharts and chart-testing values
+            ("templates/values-prod.yaml", false),
+            ("charts/db/values-prod.yaml", false),
+            ("charts/prod/values.yaml", false),
+            ("ci/values-prod.yaml", false),
+            ("ci/prod/values.yaml", false),
+        ] {
+            assert_eq!(env_values_file(rel), want, "{rel}");
         }
     }
 
