@@ -535,3 +535,27 @@ fn a_child_two_parents_render_alike_is_one_unit() {
     );
     assert_eq!(rows(d).len(), 5);
 }
+
+#[test]
+fn a_directory_application_holds_subdirectories_only_with_recurse() {
+    for (extra, parent_of_deep) in [
+        ("", "null"),
+        ("    directory:\n      recurse: false\n", "null"),
+        (
+            "    directory:\n      recurse: true\n",
+            "apps/root.yaml:12",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        write(d, "apps/root.yaml", &app("root", "argocd", "apps", extra));
+        write(d, "apps/team/deep.yaml", &app("deep", "argocd", "other", ""));
+        write(d, "other/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+        let got = rows(d);
+        let deep = got
+            .iter()
+            .find(|r| r.0 == "apps/team/deep.yaml:12")
+            .unwrap_or_else(|| panic!("{got:?}"));
+        assert_eq!(deep.5, parent_of_deep, "{extra:?}: {got:?}");
+    }
+}
