@@ -693,6 +693,54 @@ mod tests {
     use crate::source::Span;
 
     #[test]
+    fn loaded_files_serve_the_walk_and_only_the_walk() {
+        use crate::discover::{Entry, classify};
+        use crate::parse::file::{LoadOptions, load};
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        let write = |rel: &str, body: &[u8]| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, body).expect("write");
+        };
+        write("app/cm.yaml", b"a: 1\n");
+        // binary content in a file that is no configuration: walked, not kept in memory
+        write("app/files/blob.dat", b"x\0y");
+        // on disk, but not walked (excluded)
+        write("app/skipped.yaml", b"b: 2\n");
+        let files: Vec<ParsedFile> = ["app/cm.yaml", "app/files/blob.dat"]
+            .into_iter()
+            .map(|rel| {
+                let entry = Entry {
+                    rel: rel.to_string(),
+                    abs: root.join(rel),
+                    kind: classify(rel, &BTreeSet::new()),
+                };
+                load(entry, &LoadOptions { max_size: 1 << 20 })
+            })
+            .collect();
+        assert!(files[1].source.is_none(), "{:?}", files[1].status);
+        let fs = LoadedFs::new(&files, root);
+        // parsed documents are lent, not parsed again
+        assert_eq!(fs.docs("app/cm.yaml").map(<[_]>::len), Some(1));
+        assert!(fs.docs("app/files/blob.dat").is_none());
+        assert_eq!(fs.read("app/cm.yaml").map(|s| s.text.to_string()), Some("a: 1\n".into()));
+        assert_eq!(fs.read_bytes("app/cm.yaml"), Some(b"a: 1\n".to_vec()));
+        // a walked file not kept in memory is read from disk
+        assert_eq!(fs.read_bytes("app/files/blob.dat"), Some(b"x\0y".to_vec()));
+        assert!(fs.read("app/files/blob.dat").is_some());
+        // a file the walk left out is not there, though it is on disk
+        assert!(fs.read("app/skipped.yaml").is_none());
+        assert!(fs.read_bytes("app/skipped.yaml").is_none());
+        assert!(!fs.is_file("app/skipped.yaml"));
+        assert_eq!(fs.list("app"), ["cm.yaml", "files/"]);
+        assert_eq!(fs.list("app/files/"), ["blob.dat"]);
+        assert_eq!(fs.list("."), ["app/"]);
+        assert!(fs.is_dir("app/files") && fs.is_dir("") && fs.is_dir("."));
+        assert!(!fs.is_dir("app/cm.yaml"));
+    }
+
+    #[test]
     fn findings_are_at_the_same_place_when_their_spans_overlap() {
         let s = |a: usize, b: usize| Some(Span::new(a, b));
         for (a, b, want) in [
