@@ -302,10 +302,11 @@ pub(super) fn render_all(
             let start = std::time::Instant::now();
             let unit = render(p, fs, kube_version, charts);
             let rendered = start.elapsed();
+            let start = std::time::Instant::now();
             let parsed = unit.outputs.iter().map(|o| yaml::parse(&o.text)).collect();
             let times = UnitTimes {
                 render: rendered,
-                parse: start.elapsed() - rendered,
+                parse: start.elapsed(),
             };
             Done {
                 unit,
@@ -443,7 +444,7 @@ fn report_times(done: &[Done]) {
             )
         });
         eprintln!(
-            "octolint:   {kind:?}: {n} units, render {:.1} ms, parse output {:.1} ms (CPU)",
+            "octolint:   {kind:?}: {n} units, render {:.3} ms, parse output {:.3} ms (CPU)",
             render * 1e3,
             parse * 1e3
         );
