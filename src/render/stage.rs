@@ -742,6 +742,46 @@ mod tests {
     }
 
     #[test]
+    fn one_finding_per_place_lists_its_environments_keeps_the_narrower_span_and_every_related() {
+        use crate::diagnostics::{Location, engine::SKIPPED_FILE, meta::new_finding};
+        let f = |start: usize, end: usize, env: &str, related: &[usize]| {
+            let mut f = new_finding(
+                &SKIPPED_FILE,
+                Location::new(Arc::from("values.yaml"), Some(Span::new(start, end))),
+                "m".into(),
+            );
+            f.environments = vec![env.to_string()];
+            f.related = related
+                .iter()
+                .map(|&l| Location::new(Arc::from("t.yaml"), Some(Span::new(l, l + 1))))
+                .collect();
+            f
+        };
+        let out = merge_environments(vec![
+            f(10, 30, "prod", &[1]),
+            f(12, 20, "dev", &[1, 2]),
+            f(11, 25, "staging", &[3]),
+            f(10, 30, "dev", &[]),
+            // as narrow as the narrowest: the first one stays
+            f(13, 21, "test", &[]),
+            // elsewhere in the file: a finding of its own
+            f(40, 45, "qa", &[]),
+        ]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].environments, ["dev", "prod", "staging", "test"]);
+        // the narrowest of the spans, not the first nor the last
+        assert_eq!(out[0].location.span, Some(Span::new(12, 20)));
+        let related: Vec<u32> = out[0]
+            .related
+            .iter()
+            .filter_map(|r| Some(r.span?.start))
+            .collect();
+        assert_eq!(related, [1, 2, 3]);
+        assert_eq!(out[1].environments, ["qa"]);
+        assert_eq!(out[1].location.span, Some(Span::new(40, 45)));
+    }
+
+    #[test]
     fn findings_are_at_the_same_place_when_their_spans_overlap() {
         let s = |a: usize, b: usize| Some(Span::new(a, b));
         for (a, b, want) in [
