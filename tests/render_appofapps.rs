@@ -559,3 +559,48 @@ fn a_directory_application_holds_subdirectories_only_with_recurse() {
         assert_eq!(deep.5, parent_of_deep, "{extra:?}: {got:?}");
     }
 }
+
+#[test]
+fn applications_a_chart_renders_are_followed_when_no_application_deploys_the_chart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    write(
+        d,
+        "charts/web/values.yaml",
+        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
+    );
+    write(
+        d,
+        "charts/apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+    write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
+    write(
+        d,
+        "charts/apps/values.yaml",
+        "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: false\n",
+    );
+    // the chart of Applications, rendered on its own, and the chart it names: once on its
+    // own and once as the child Application renders it
+    assert_eq!(
+        rows(d),
+        vec![
+            row("-", "helm", "charts/apps", "-", "default", "null"),
+            row("-", "helm", "charts/web", "-", "default", "null"),
+            row(
+                "charts/apps/templates/apps.yaml:14",
+                "helm",
+                "charts/web",
+                "prod",
+                "web-prod",
+                "charts/apps"
+            ),
+        ]
+    );
+}

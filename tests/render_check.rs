@@ -547,3 +547,39 @@ fn rendered_objects_carry_the_environment_they_were_rendered_for() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+#[test]
+fn a_dependency_not_vendored_is_found_by_name_in_a_repository_of_charts_only() {
+    // Only charts to render: the index of the repository's charts is still built, so the
+    // library the chart names (from a registry, not vendored) is the repository's own.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n  - name: common\n    version: 1.x.x\n    repository: oci://registry.example.com/charts\n",
+    );
+    write(
+        d,
+        "charts/web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include \"common.name\" . }}\n",
+    );
+    write(
+        d,
+        "charts/common/Chart.yaml",
+        "apiVersion: v2\nname: common\nversion: 1.0.0\ntype: library\n",
+    );
+    write(
+        d,
+        "charts/common/templates/_name.tpl",
+        "{{- define \"common.name\" -}}from-common-{{ .Chart.Name }}{{- end -}}\n",
+    );
+    let v = json(&run(&["apps", ".", "--json"], d));
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v[0]["status"], "rendered", "{v}");
+    assert_eq!(
+        v[0]["objects"],
+        serde_json::json!(["ConfigMap/default/from-common-web"]),
+        "{v}"
+    );
+}
