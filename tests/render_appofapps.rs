@@ -604,3 +604,34 @@ fn applications_a_chart_renders_are_followed_when_no_application_deploys_the_cha
         ]
     );
 }
+
+#[test]
+fn a_chart_of_applications_that_lists_its_own_application_is_no_cycle() {
+    // The usual self-managing root: the chart's list holds the Application that deploys it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+    write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
+    write(
+        d,
+        "charts/apps/values.yaml",
+        "env: prod\napps:\n  - name: apps\n    path: charts/apps\n    privileged: false\n",
+    );
+    write(d, "boot/apps-prod.yaml", &app("apps-prod", "argocd", "charts/apps", ""));
+    assert_eq!(notes(d), Vec::<String>::new());
+    assert_eq!(
+        rows(d),
+        vec![row(
+            "boot/apps-prod.yaml:12",
+            "helm",
+            "charts/apps",
+            "prod",
+            "argocd",
+            "null"
+        )]
+    );
+}
