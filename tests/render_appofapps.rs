@@ -635,3 +635,98 @@ fn a_chart_of_applications_that_lists_its_own_application_is_no_cycle() {
         )]
     );
 }
+
+#[test]
+fn an_application_is_known_by_its_name_whatever_its_path() {
+    // The chart lists an Application named like the one that deploys the chart, with another
+    // path: Argo CD has one Application of that name, so it is not rendered as a child.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+    write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
+    write(
+        d,
+        "charts/apps/values.yaml",
+        "env: prod\napps:\n  - name: apps\n    path: charts/web\n    privileged: false\n",
+    );
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    write(d, "boot/apps-prod.yaml", &app("apps-prod", "argocd", "charts/apps", ""));
+    let got = rows(d);
+    assert!(
+        !got.iter().any(|r| r.0.starts_with("charts/apps/templates/")),
+        "{got:#?}"
+    );
+}
+
+#[test]
+fn an_overlay_of_applications_adopts_its_own_files_and_no_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    write(d, "boot/root.yaml", &app("root", "argocd", "apps", ""));
+    write(d, "apps/kustomization.yaml", "resources:\n  - web.yaml\n");
+    write(d, "apps/web.yaml", &app("web", "web", "charts/web", ""));
+    // the same text in a file the overlay does not include: same offsets, another file
+    write(d, "other/web2.yaml", &app("web2", "web", "charts/web", ""));
+    let parents: Vec<(String, String)> = rows(d)
+        .into_iter()
+        .filter(|r| r.1 == "helm")
+        .map(|r| (r.0, r.5))
+        .collect();
+    assert_eq!(
+        parents,
+        vec![
+            ("apps/web.yaml:12".to_string(), "boot/root.yaml:12".to_string()),
+            ("other/web2.yaml:12".to_string(), "null".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn only_argo_cd_applications_are_followed() {
+    // An `Application` of another API group (the SIG Application CRD has one) with the same
+    // shape is no Argo CD Application.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    write(
+        d,
+        "charts/apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+    write(
+        d,
+        "charts/apps/templates/apps.yaml",
+        &APPS_TEMPLATE.replace("argoproj.io/v1alpha1", "app.k8s.io/v1beta1"),
+    );
+    write(
+        d,
+        "charts/apps/values.yaml",
+        "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: false\n",
+    );
+    write(d, "boot/apps-prod.yaml", &app("apps-prod", "argocd", "charts/apps", ""));
+    let got = rows(d);
+    assert!(
+        !got.iter().any(|r| r.0.starts_with("charts/apps/templates/")),
+        "{got:#?}"
+    );
+}
