@@ -290,11 +290,9 @@ fn children(
                 })
                 .collect();
             let inside = |loc: &Loc| {
-                bases.iter().any(|b| {
-                    loc.0 == b.path
-                        && b.span.start < loc.1.end.max(loc.1.start + 1)
-                        && loc.1.start < b.span.end.max(b.span.start + 1)
-                })
+                bases
+                    .iter()
+                    .any(|b| loc.0 == b.path && stage::spans_meet(b.span, loc.1))
             };
             let mut known = false;
             for (pi, p) in plans.iter_mut().enumerate() {

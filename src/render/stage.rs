@@ -548,9 +548,14 @@ type MergeKey = (Arc<str>, Arc<str>, String);
 /// Two spans that overlap, or one absent (the whole file).
 fn same_place(a: Option<crate::source::Span>, b: Option<crate::source::Span>) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) => a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1),
+        (Some(a), Some(b)) => spans_meet(a, b),
         _ => true,
     }
+}
+
+/// Two spans that overlap; an empty span covers the byte it sits on.
+pub(super) fn spans_meet(a: crate::source::Span, b: crate::source::Span) -> bool {
+    a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1)
 }
 
 /// One finding per rule, place and message (a plain file and the overlays built from it,
