@@ -730,3 +730,70 @@ fn only_argo_cd_applications_are_followed() {
         "{got:#?}"
     );
 }
+
+#[test]
+fn an_overlay_that_holds_its_own_application_is_its_childrens_parent_not_its_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    write(d, "plain/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+    write(d, "apps/root.yaml", &app("root", "argocd", "apps", ""));
+    write(
+        d,
+        "apps/kustomization.yaml",
+        "resources:\n  - root.yaml\n  - web.yaml\n  - plain.yaml\n",
+    );
+    write(d, "apps/web.yaml", &app("web", "web", "charts/web", ""));
+    write(d, "apps/plain.yaml", &app("plain", "plain", "plain", ""));
+    // a second overlay deploys the same Application: the first parent stays
+    write(d, "boot/more.yaml", &app("more", "argocd", "more", ""));
+    write(d, "more/kustomization.yaml", "resources:\n  - ../apps/web.yaml\n");
+    let got: Vec<(String, String, String)> =
+        rows(d).into_iter().map(|r| (r.0, r.1, r.5)).collect();
+    let r = |a: &str, k: &str, p: &str| (a.to_string(), k.to_string(), p.to_string());
+    assert_eq!(
+        got,
+        vec![
+            r("apps/plain.yaml:12", "directory", "apps/root.yaml:12"),
+            r("apps/web.yaml:12", "helm", "apps/root.yaml:12"),
+            r("apps/root.yaml:12", "kustomize", "null"),
+            r("boot/more.yaml:12", "kustomize", "null"),
+        ]
+    );
+}
+
+#[test]
+fn a_directory_application_a_chart_renders_has_the_chart_as_parent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+    write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
+    write(
+        d,
+        "charts/apps/values.yaml",
+        "env: prod\napps:\n  - name: plain\n    path: plain\n    privileged: false\n",
+    );
+    write(d, "plain/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+    write(d, "boot/apps-prod.yaml", &app("apps-prod", "argocd", "charts/apps", ""));
+    let got = rows(d);
+    assert!(
+        got.contains(&row(
+            "charts/apps/templates/apps.yaml:14",
+            "directory",
+            "plain",
+            "prod",
+            "plain-prod",
+            "boot/apps-prod.yaml:12"
+        )),
+        "{got:#?}"
+    );
+}

@@ -648,11 +648,30 @@ mod tests {
                 sp(3, 4),
                 tpl(100, 110),
             ),
+            // a whole run inside the text: the same offset
+            (
+                vec![(sp(2, 8), sp(100, 106), Role::Template)],
+                sp(3, 4),
+                tpl(101, 102),
+            ),
+            // a run cut at both ends (the whole text of a document): counted back from its end
+            (
+                vec![(sp(0, 10), sp(100, 115), Role::Template)],
+                sp(3, 4),
+                tpl(108, 109),
+            ),
             // a value: its line as recorded
             (
                 vec![(sp(0, 10), sp(40, 45), Role::Values)],
                 sp(3, 4),
                 tpl(40, 45),
+            ),
+            // also when it is exactly as long as the rendered text: only template text is
+            // copied byte for byte
+            (
+                vec![(sp(0, 10), sp(40, 50), Role::Values)],
+                sp(3, 4),
+                tpl(40, 50),
             ),
         ] {
             let out = output(text, &origins);
