@@ -797,3 +797,54 @@ fn a_directory_application_a_chart_renders_has_the_chart_as_parent() {
         "{got:#?}"
     );
 }
+
+#[test]
+fn a_finding_from_a_values_string_of_a_rendered_application_is_at_that_application() {
+    // `helm.values` is a string: its lines are no slice of the rendered text, so the child
+    // Application (its `source` line in the template) stands for them.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    write(
+        d,
+        "charts/web/values.yaml",
+        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
+    );
+    write(
+        d,
+        "charts/apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+    write(
+        d,
+        "charts/apps/templates/apps.yaml",
+        &APPS_TEMPLATE.replace(
+            "      valuesObject:\n        privileged: {{ .privileged }}\n",
+            "      values: |\n        privileged: {{ .privileged }}\n",
+        ),
+    );
+    write(
+        d,
+        "charts/apps/values.yaml",
+        "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: true\n",
+    );
+    write(d, "boot/apps-prod.yaml", &app("apps-prod", "argocd", "charts/apps", ""));
+    let v = json(&run(&["check", ".", "--select", "K8S001", "-f", "json"], d));
+    let at: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(at, vec![("charts/apps/templates/apps.yaml".to_string(), 14)], "{v}");
+}
