@@ -848,3 +848,33 @@ fn a_finding_from_a_values_string_of_a_rendered_application_is_at_that_applicati
         .collect();
     assert_eq!(at, vec![("charts/apps/templates/apps.yaml".to_string(), 14)], "{v}");
 }
+
+#[test]
+fn an_application_beside_its_directory_root_in_one_file_is_its_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    // one file, two Applications: the root deploys the directory holding the file itself
+    write(
+        d,
+        "apps/all.yaml",
+        &format!(
+            "{}---\n{}",
+            app("root", "argocd", "apps", ""),
+            app("web", "web", "charts/web", "")
+        ),
+    );
+    let got: Vec<(String, String)> = rows(d).into_iter().map(|r| (r.0, r.5)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("apps/all.yaml:12".to_string(), "null".to_string()),
+            ("apps/all.yaml:27".to_string(), "apps/all.yaml:12".to_string()),
+        ]
+    );
+}
