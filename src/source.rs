@@ -52,7 +52,9 @@ pub fn normalize_join(dir: &str, rel: &str) -> String {
     let mut parts: Vec<&str> = if rel.starts_with('/') {
         Vec::new()
     } else {
-        dir.split('/').filter(|s| !s.is_empty() && *s != ".").collect()
+        dir.split('/')
+            .filter(|s| !s.is_empty() && *s != ".")
+            .collect()
     };
     for seg in rel.split('/') {
         match seg {

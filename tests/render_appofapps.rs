@@ -541,16 +541,21 @@ fn a_directory_application_holds_subdirectories_only_with_recurse() {
     for (extra, parent_of_deep) in [
         ("", "null"),
         ("    directory:\n      recurse: false\n", "null"),
-        (
-            "    directory:\n      recurse: true\n",
-            "apps/root.yaml:12",
-        ),
+        ("    directory:\n      recurse: true\n", "apps/root.yaml:12"),
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path();
         write(d, "apps/root.yaml", &app("root", "argocd", "apps", extra));
-        write(d, "apps/team/deep.yaml", &app("deep", "argocd", "other", ""));
-        write(d, "other/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+        write(
+            d,
+            "apps/team/deep.yaml",
+            &app("deep", "argocd", "other", ""),
+        );
+        write(
+            d,
+            "other/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+        );
         let got = rows(d);
         let deep = got
             .iter()
@@ -621,7 +626,11 @@ fn a_chart_of_applications_that_lists_its_own_application_is_no_cycle() {
         "charts/apps/values.yaml",
         "env: prod\napps:\n  - name: apps\n    path: charts/apps\n    privileged: false\n",
     );
-    write(d, "boot/apps-prod.yaml", &app("apps-prod", "argocd", "charts/apps", ""));
+    write(
+        d,
+        "boot/apps-prod.yaml",
+        &app("apps-prod", "argocd", "charts/apps", ""),
+    );
     assert_eq!(notes(d), Vec::<String>::new());
     assert_eq!(
         rows(d),
@@ -659,10 +668,15 @@ fn an_application_is_known_by_its_name_whatever_its_path() {
         "apiVersion: v2\nname: web\nversion: 0.1.0\n",
     );
     write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
-    write(d, "boot/apps-prod.yaml", &app("apps-prod", "argocd", "charts/apps", ""));
+    write(
+        d,
+        "boot/apps-prod.yaml",
+        &app("apps-prod", "argocd", "charts/apps", ""),
+    );
     let got = rows(d);
     assert!(
-        !got.iter().any(|r| r.0.starts_with("charts/apps/templates/")),
+        !got.iter()
+            .any(|r| r.0.starts_with("charts/apps/templates/")),
         "{got:#?}"
     );
 }
@@ -690,7 +704,10 @@ fn an_overlay_of_applications_adopts_its_own_files_and_no_other() {
     assert_eq!(
         parents,
         vec![
-            ("apps/web.yaml:12".to_string(), "boot/root.yaml:12".to_string()),
+            (
+                "apps/web.yaml:12".to_string(),
+                "boot/root.yaml:12".to_string()
+            ),
             ("other/web2.yaml:12".to_string(), "null".to_string()),
         ]
     );
@@ -723,10 +740,15 @@ fn only_argo_cd_applications_are_followed() {
         "charts/apps/values.yaml",
         "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: false\n",
     );
-    write(d, "boot/apps-prod.yaml", &app("apps-prod", "argocd", "charts/apps", ""));
+    write(
+        d,
+        "boot/apps-prod.yaml",
+        &app("apps-prod", "argocd", "charts/apps", ""),
+    );
     let got = rows(d);
     assert!(
-        !got.iter().any(|r| r.0.starts_with("charts/apps/templates/")),
+        !got.iter()
+            .any(|r| r.0.starts_with("charts/apps/templates/")),
         "{got:#?}"
     );
 }
@@ -741,7 +763,11 @@ fn an_overlay_that_holds_its_own_application_is_its_childrens_parent_not_its_own
         "apiVersion: v2\nname: web\nversion: 0.1.0\n",
     );
     write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
-    write(d, "plain/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+    write(
+        d,
+        "plain/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    );
     write(d, "apps/root.yaml", &app("root", "argocd", "apps", ""));
     write(
         d,
@@ -752,9 +778,12 @@ fn an_overlay_that_holds_its_own_application_is_its_childrens_parent_not_its_own
     write(d, "apps/plain.yaml", &app("plain", "plain", "plain", ""));
     // a second overlay deploys the same Application: the first parent stays
     write(d, "boot/more.yaml", &app("more", "argocd", "more", ""));
-    write(d, "more/kustomization.yaml", "resources:\n  - ../apps/web.yaml\n");
-    let got: Vec<(String, String, String)> =
-        rows(d).into_iter().map(|r| (r.0, r.1, r.5)).collect();
+    write(
+        d,
+        "more/kustomization.yaml",
+        "resources:\n  - ../apps/web.yaml\n",
+    );
+    let got: Vec<(String, String, String)> = rows(d).into_iter().map(|r| (r.0, r.1, r.5)).collect();
     let r = |a: &str, k: &str, p: &str| (a.to_string(), k.to_string(), p.to_string());
     assert_eq!(
         got,
@@ -782,8 +811,16 @@ fn a_directory_application_a_chart_renders_has_the_chart_as_parent() {
         "charts/apps/values.yaml",
         "env: prod\napps:\n  - name: plain\n    path: plain\n    privileged: false\n",
     );
-    write(d, "plain/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
-    write(d, "boot/apps-prod.yaml", &app("apps-prod", "argocd", "charts/apps", ""));
+    write(
+        d,
+        "plain/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    );
+    write(
+        d,
+        "boot/apps-prod.yaml",
+        &app("apps-prod", "argocd", "charts/apps", ""),
+    );
     let got = rows(d);
     assert!(
         got.contains(&row(
@@ -833,7 +870,11 @@ fn a_finding_from_a_values_string_of_a_rendered_application_is_at_that_applicati
         "charts/apps/values.yaml",
         "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: true\n",
     );
-    write(d, "boot/apps-prod.yaml", &app("apps-prod", "argocd", "charts/apps", ""));
+    write(
+        d,
+        "boot/apps-prod.yaml",
+        &app("apps-prod", "argocd", "charts/apps", ""),
+    );
     let v = json(&run(&["check", ".", "--select", "K8S001", "-f", "json"], d));
     let at: Vec<(String, u64)> = v["findings"]
         .as_array()
@@ -846,7 +887,11 @@ fn a_finding_from_a_values_string_of_a_rendered_application_is_at_that_applicati
             )
         })
         .collect();
-    assert_eq!(at, vec![("charts/apps/templates/apps.yaml".to_string(), 14)], "{v}");
+    assert_eq!(
+        at,
+        vec![("charts/apps/templates/apps.yaml".to_string(), 14)],
+        "{v}"
+    );
 }
 
 #[test]
@@ -874,7 +919,56 @@ fn an_application_beside_its_directory_root_in_one_file_is_its_child() {
         got,
         vec![
             ("apps/all.yaml:12".to_string(), "null".to_string()),
-            ("apps/all.yaml:27".to_string(), "apps/all.yaml:12".to_string()),
+            (
+                "apps/all.yaml:27".to_string(),
+                "apps/all.yaml:12".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_application_with_several_sources_is_not_its_own_parent() {
+    // `web` deploys a chart and the directory that holds its own file.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    write(
+        d,
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n  sources:\n    - repoURL: https://example.com/gitops.git\n      targetRevision: v1.0.0\n      path: charts/web\n    - repoURL: https://example.com/gitops.git\n      targetRevision: v1.0.0\n      path: apps\n",
+    );
+    let got: Vec<(String, String, String)> = rows(d).into_iter().map(|r| (r.0, r.1, r.5)).collect();
+    assert!(got.iter().all(|r| r.2 == "null"), "{got:#?}");
+    assert_eq!(got.len(), 2, "{got:#?}");
+}
+
+#[test]
+fn a_chain_of_directory_applications_deeper_than_the_limit_is_a_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "root.yaml", &app("l0", "argocd", "l1", ""));
+    let mut at = String::new();
+    for i in 1..=10 {
+        at.push_str(&format!("l{i}/"));
+        write(
+            d,
+            &format!("{at}app.yaml"),
+            &app(&format!("l{i}"), "argocd", &format!("{at}l{}", i + 1), ""),
+        );
+    }
+    let n = notes(d);
+    // the Application more than 8 levels below the root (l10's directory does not exist, so
+    // it deploys nothing and is no directory Application)
+    assert_eq!(
+        n,
+        [
+            "l1/l2/l3/l4/l5/l6/l7/l8/l9/app.yaml:12: app-of-apps deeper than 8 levels at Application l9"
         ]
     );
 }

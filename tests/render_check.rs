@@ -490,13 +490,22 @@ fn a_chart_under_charts_renders_with_its_parent_and_any_other_chart_alone() {
         "lib/Chart.yaml",
         "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
     );
-    write(d, "lib/templates/_cm.tpl", "{{- define \"lib.cm\" }}{{ end }}\n");
+    write(
+        d,
+        "lib/templates/_cm.tpl",
+        "{{- define \"lib.cm\" }}{{ end }}\n",
+    );
     let v = json(&run(&["apps", ".", "--json"], d));
     let units: Vec<(String, serde_json::Value)> = v
         .as_array()
         .expect("rows")
         .iter()
-        .map(|u| (u["source"].as_str().unwrap_or("").to_string(), u["objects"].clone()))
+        .map(|u| {
+            (
+                u["source"].as_str().unwrap_or("").to_string(),
+                u["objects"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         units,

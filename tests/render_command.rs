@@ -206,7 +206,11 @@ fn namespace_and_environment_reach_the_chart() {
 fn env_values_files_are_found_in_subdirectories_but_not_hidden_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    common::write(d, "web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    common::write(
+        d,
+        "web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
     common::write(
         d,
         "web/templates/cm.yaml",
@@ -225,13 +229,18 @@ fn env_values_files_are_found_in_subdirectories_but_not_hidden_ones() {
 fn outside_git_the_root_is_the_current_directory_or_else_the_chart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    common::write(d, "web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    common::write(
+        d,
+        "web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
     common::write(
         d,
         "web/templates/bad.yaml",
         "a: {{ .Values.x | required \"x is needed\" }}\n",
     );
-    let want = ":1:19: error: template web/templates/bad.yaml: error calling required: x is needed\n";
+    let want =
+        ":1:19: error: template web/templates/bad.yaml: error calling required: x is needed\n";
     // the chart below the current directory: paths relative to it
     let (code, _, err) = render(&["web"], d);
     assert_eq!((code, err), (2, format!("web/templates/bad.yaml{want}")));
@@ -245,7 +254,11 @@ fn outside_git_the_root_is_the_current_directory_or_else_the_chart() {
 fn env_values_files_are_looked_for_64_levels_deep_and_no_deeper() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    common::write(d, "web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+    common::write(
+        d,
+        "web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
     common::write(
         d,
         "web/templates/cm.yaml",

@@ -456,7 +456,10 @@ mod tests {
         // `.` and empty segments stay where they are: they do not buy a level to climb out of
         assert_eq!(confined_join("charts/a", "./.././../../x"), None);
         assert_eq!(confined_join("charts/a", "..//..//../x"), None);
-        assert_eq!(confined_join("charts/a", "./../..//x").as_deref(), Some("x"));
+        assert_eq!(
+            confined_join("charts/a", "./../..//x").as_deref(),
+            Some("x")
+        );
         // a named segment is a level down, so it can be climbed back out of
         assert_eq!(
             confined_join("charts/a", "b/../../../x").as_deref(),

@@ -730,7 +730,10 @@ mod tests {
         // parsed documents are lent, not parsed again
         assert_eq!(fs.docs("app/cm.yaml").map(<[_]>::len), Some(1));
         assert!(fs.docs("app/files/blob.dat").is_none());
-        assert_eq!(fs.read("app/cm.yaml").map(|s| s.text.to_string()), Some("a: 1\n".into()));
+        assert_eq!(
+            fs.read("app/cm.yaml").map(|s| s.text.to_string()),
+            Some("a: 1\n".into())
+        );
         assert_eq!(fs.read_bytes("app/cm.yaml"), Some(b"a: 1\n".to_vec()));
         // a walked file not kept in memory is read from disk
         assert_eq!(fs.read_bytes("app/files/blob.dat"), Some(b"x\0y".to_vec()));
