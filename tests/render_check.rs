@@ -592,3 +592,30 @@ fn a_dependency_not_vendored_is_found_by_name_in_a_repository_of_charts_only() {
         "{v}"
     );
 }
+
+#[test]
+fn a_flow_mapping_of_inline_values_is_merged_and_is_the_finding_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "charts/web/Chart.yaml", CHART);
+    write(d, "charts/web/templates/deployment.yaml", TEMPLATE);
+    write(
+        d,
+        "charts/web/values.yaml",
+        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
+    );
+    write(
+        d,
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  project: web\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n  source:\n    repoURL: https://example.com/gitops.git\n    targetRevision: v1.2.0\n    path: charts/web\n    helm:\n      valuesObject: {replicas: 3,\n        privileged: true}  # for the debugger\n",
+    );
+    let o = run(&["check", ".", "--select", "K8S001", "-f", "json"], d);
+    assert_eq!(
+        located(&json(&o)),
+        vec![("K8S001".to_string(), "apps/web.yaml".to_string(), 17, vec![])],
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let v = json(&run(&["apps", ".", "--json"], d));
+    assert_eq!(v[0]["status"], "rendered", "{v}");
+}

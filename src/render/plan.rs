@@ -538,10 +538,16 @@ fn application_plans(files: &[ParsedFile], planner: &Planner<'_>) -> (Vec<Plan>,
 fn inline_values(at: &AppAt<'_>, helm: &Node) -> Option<super::helm::InlineValues> {
     let src = at.source?;
     if let Some(obj) = helm.get("valuesObject").filter(|n| n.as_map().is_some()) {
-        let start = src.text[..obj.span.start()]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
-        let text = src.text.get(start..obj.span.end())?.to_string();
+        // A block mapping is taken from the start of its first line, so that its lines keep
+        // their indentation; a flow mapping (`valuesObject: {a: 1}`) from its `{` to its `}`
+        // (a mapping's span ends with its last entry).
+        let before = src.text[..obj.span.start()].trim_end_matches([' ', '\t']);
+        let (start, end) = if before.is_empty() || before.ends_with('\n') {
+            (before.len(), obj.span.end())
+        } else {
+            (obj.span.start(), flow_end(&src.text, obj)?)
+        };
+        let text = src.text.get(start..end)?.to_string();
         return Some(super::helm::InlineValues {
             path: at.path.to_string(),
             text,
@@ -555,6 +561,45 @@ fn inline_values(at: &AppAt<'_>, helm: &Node) -> Option<super::helm::InlineValue
         text,
         offset: None,
     })
+}
+
+/// Where the flow collection `node` ends, its closing bracket included. The span of a
+/// collection that holds something ends with its last item, so the brackets owed are this
+/// one's and those of the collections its last item ends in; only blanks, commas and
+/// comments may come between them.
+fn flow_end(text: &str, node: &Node) -> Option<usize> {
+    use crate::parse::node::Value as NodeValue;
+    let mut owed = 0;
+    let mut n = node;
+    loop {
+        let last = match &n.value {
+            NodeValue::Map(entries) => entries.last().map(|(_, v)| v),
+            NodeValue::Seq(items) => items.last(),
+            NodeValue::Scalar { .. } => None,
+        };
+        let Some(last) = last else { break };
+        owed += 1;
+        n = last;
+    }
+    let mut at = node.span.end();
+    let mut in_comment = false;
+    for (i, c) in text.get(at..)?.char_indices() {
+        if owed == 0 {
+            break;
+        }
+        match c {
+            '\n' => in_comment = false,
+            _ if in_comment => {}
+            '#' => in_comment = true,
+            '}' | ']' => {
+                owed -= 1;
+                at = node.span.end() + i + c.len_utf8();
+            }
+            ' ' | '\t' | '\r' | ',' => {}
+            _ => return None,
+        }
+    }
+    (owed == 0).then_some(at)
 }
 
 /// An Argo CD source path as a directory relative to the root.
@@ -768,6 +813,34 @@ mod tests {
             kustomizations: BTreeMap::new(),
             files: files.iter().copied().collect(),
         }
+    }
+
+    #[test]
+    fn a_flow_collection_ends_at_its_closing_bracket() {
+        for (text, want) in [
+            ("v: {a: 1}\n", Some("{a: 1}")),
+            ("v: {a: 1} # note\n", Some("{a: 1}")),
+            ("v: {a: {b: [1, 2]}}\nw: 1\n", Some("{a: {b: [1, 2]}}")),
+            ("v: {a: 1, b: {}}\n", Some("{a: 1, b: {}}")),
+            ("v: {a: 1, b: []}\n", Some("{a: 1, b: []}")),
+            ("v: {a: \"}\", b: 2,}\n", Some("{a: \"}\", b: 2,}")),
+            ("v: {\n  a: 1, # one }\n  b: 2\n}\n", Some("{\n  a: 1, # one }\n  b: 2\n}")),
+            ("v: {}\n", Some("{}")),
+            ("v: [1, [2]]\n", Some("[1, [2]]")),
+        ] {
+            let parsed = crate::parse::yaml::parse(text);
+            let v = parsed.docs[0].root.get("v").expect("v");
+            let got = flow_end(text, v).map(|end| &text[v.span.start()..end]);
+            assert_eq!(got, want, "{text:?}");
+        }
+        // something else than blanks, commas and comments before the bracket: none
+        let text = "v: {a: 1}\n";
+        let parsed = crate::parse::yaml::parse(text);
+        let mut v = parsed.docs[0].root.get("v").expect("v").clone();
+        v.span = Span::new(v.span.start(), v.span.start() + 2);
+        assert_eq!(flow_end(text, &v), None);
+        // the text ends first: none
+        assert_eq!(flow_end("v: {a: 1", &v), None);
     }
 
     #[test]
