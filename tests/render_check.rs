@@ -300,24 +300,30 @@ fn an_application_set_git_directory_generator_builds_each_overlay() {
         "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: api\nspec:\n  generators:\n    - git:\n        repoURL: https://example.com/gitops.git\n        revision: v1.0.0\n        directories:\n          - path: overlays/*\n          - path: overlays/skip\n            exclude: true\n  template:\n    metadata:\n      name: 'api-{{path.basename}}'\n    spec:\n      project: api\n      destination:\n        server: https://kubernetes.default.svc\n        namespace: 'api-{{path.basename}}'\n      source:\n        repoURL: https://example.com/gitops.git\n        targetRevision: v1.0.0\n        path: '{{path}}'\n",
     );
     let v = json(&run(&["apps", ".", "--json"], d));
-    let rows: Vec<(String, String)> = v
+    let rows: Vec<(String, String, String, String)> = v
         .as_array()
         .expect("rows")
         .iter()
         .map(|r| {
             (
+                r["application"].as_str().unwrap_or("").to_string(),
                 r["source"].as_str().unwrap_or("").to_string(),
                 r["environment"].as_str().unwrap_or("").to_string(),
+                r["namespace"].as_str().unwrap_or("").to_string(),
             )
         })
         .collect();
+    let row = |a: &str, s: &str, e: &str, n: &str| {
+        (a.to_string(), s.to_string(), e.to_string(), n.to_string())
+    };
     assert_eq!(
         rows,
         [
-            ("overlays/prod".to_string(), "prod".to_string()),
+            // one Application per directory, its `path` parameters substituted
+            row("argocd/api.yaml:23", "overlays/prod", "prod", "api-prod"),
             // Excluded from the ApplicationSet: still built, as an overlay nothing deploys.
-            ("overlays/skip".to_string(), "-".to_string()),
-            ("overlays/staging".to_string(), "staging".to_string()),
+            row("-", "overlays/skip", "-", "-"),
+            row("argocd/api.yaml:23", "overlays/staging", "staging", "api-staging"),
         ],
         "{v}"
     );

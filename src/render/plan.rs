@@ -759,10 +759,10 @@ fn flatten_params(prefix: &str, node: &Node, out: &mut BTreeMap<String, String>)
             format!("{prefix}.{k}")
         };
         match v.key_text() {
-            Some(t) if v.as_map().is_none() => {
+            Some(t) => {
                 out.insert(key, t.to_string());
             }
-            _ => flatten_params(&key, v, out),
+            None => flatten_params(&key, v, out),
         }
     }
 }
