@@ -816,6 +816,18 @@ mod tests {
     }
 
     #[test]
+    fn parameters_are_substituted_in_every_string_and_unknown_ones_left_as_written() {
+        let text = "a: 'x {{ .k }} {{nope}}-{{k}} {{ k'\nb: [\"{{k}}{{k}}\", {c: '{{.k}}'}]\n";
+        let parsed = crate::parse::yaml::parse(text);
+        let params: BTreeMap<String, String> = [("k".to_string(), "v".to_string())].into();
+        let n = substitute(&parsed.docs[0].root, &params);
+        assert_eq!(n.get("a").and_then(Node::as_str), Some("x v {{nope}}-v {{ k"));
+        let b: Vec<&Node> = n.get("b").into_iter().flat_map(Node::items).collect();
+        assert_eq!(b[0].as_str(), Some("vv"));
+        assert_eq!(b[1].get("c").and_then(Node::as_str), Some("v"));
+    }
+
+    #[test]
     fn a_flow_collection_ends_at_its_closing_bracket() {
         for (text, want) in [
             ("v: {a: 1}\n", Some("{a: 1}")),
