@@ -6,7 +6,7 @@
 # other.
 #
 # scripts/kustomize-conformance.expected lists the directories that are object-identical
-# today; any of them that is no longer identical fails the run (exit 1). Directories that
+# today, and byte-identical too; any of them that is no longer identical fails the run (exit 1). Directories that
 # became identical are printed so the list can be extended (UPDATE=1 rewrites it).
 #
 #   scripts/kustomize-conformance.sh [SHARED_DIR]
@@ -81,6 +81,25 @@ if len(corpus_ident) * 100 < 95 * len(corpus_built):
     print("FAIL: fewer than 95% of the corpus overlays are object-identical")
     sys.exit(1)
 EOF
+
+# Byte for byte too: every listed directory prints what kubectl prints (quoting style, block
+# scalars, lines folded at column 80), `# Source:` comments aside.
+same=0; total=0; differ=()
+while IFS= read -r d; do
+  case "$d" in ''|'#'*) continue ;; esac
+  if [[ $d == corpus/* ]]; then at="$shared/corpus"; rel=${d#corpus/}; else at="$repo"; rel=$d; fi
+  [ -d "$at/$rel" ] || continue
+  total=$((total + 1))
+  if cmp -s <(cd "$at" && kubectl kustomize "$rel" 2>/dev/null) \
+            <(cd "$at" && "$bin" render "$rel" 2>/dev/null | grep -v '^# Source: '); then
+    same=$((same + 1))
+  else
+    differ+=("$d")
+  fi
+done < "$expected"
+echo "byte-identical: $same/$total listed directories"
+for d in "${differ[@]}"; do echo "NOT BYTE-IDENTICAL: $d"; done
+[ "${#differ[@]}" -eq 0 ] || exit 1
 
 # Both tools, one overlay after the other, on an otherwise idle run (process start included).
 dirs=()

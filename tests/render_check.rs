@@ -323,7 +323,12 @@ fn an_application_set_git_directory_generator_builds_each_overlay() {
             row("argocd/api.yaml:23", "overlays/prod", "prod", "api-prod"),
             // Excluded from the ApplicationSet: still built, as an overlay nothing deploys.
             row("-", "overlays/skip", "-", "-"),
-            row("argocd/api.yaml:23", "overlays/staging", "staging", "api-staging"),
+            row(
+                "argocd/api.yaml:23",
+                "overlays/staging",
+                "staging",
+                "api-staging"
+            ),
         ],
         "{v}"
     );
@@ -618,7 +623,12 @@ fn a_flow_mapping_of_inline_values_is_merged_and_is_the_finding_line() {
     let o = run(&["check", ".", "--select", "K8S001", "-f", "json"], d);
     assert_eq!(
         located(&json(&o)),
-        vec![("K8S001".to_string(), "apps/web.yaml".to_string(), 17, vec![])],
+        vec![(
+            "K8S001".to_string(),
+            "apps/web.yaml".to_string(),
+            17,
+            vec![]
+        )],
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );

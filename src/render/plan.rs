@@ -821,7 +821,10 @@ mod tests {
         let parsed = crate::parse::yaml::parse(text);
         let params: BTreeMap<String, String> = [("k".to_string(), "v".to_string())].into();
         let n = substitute(&parsed.docs[0].root, &params);
-        assert_eq!(n.get("a").and_then(Node::as_str), Some("x v {{nope}}-v {{ k"));
+        assert_eq!(
+            n.get("a").and_then(Node::as_str),
+            Some("x v {{nope}}-v {{ k")
+        );
         let b: Vec<&Node> = n.get("b").into_iter().flat_map(Node::items).collect();
         assert_eq!(b[0].as_str(), Some("vv"));
         assert_eq!(b[1].get("c").and_then(Node::as_str), Some("v"));
@@ -836,7 +839,10 @@ mod tests {
             ("v: {a: 1, b: {}}\n", Some("{a: 1, b: {}}")),
             ("v: {a: 1, b: []}\n", Some("{a: 1, b: []}")),
             ("v: {a: \"}\", b: 2,}\n", Some("{a: \"}\", b: 2,}")),
-            ("v: {\n  a: 1, # one }\n  b: 2\n}\n", Some("{\n  a: 1, # one }\n  b: 2\n}")),
+            (
+                "v: {\n  a: 1, # one }\n  b: 2\n}\n",
+                Some("{\n  a: 1, # one }\n  b: 2\n}"),
+            ),
             ("v: {}\n", Some("{}")),
             ("v: [1, [2]]\n", Some("[1, [2]]")),
         ] {

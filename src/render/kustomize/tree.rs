@@ -237,10 +237,13 @@ impl N {
 
 /// Whether a string must be quoted to read back as the same string.
 fn needs_quotes(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
-        return true;
-    };
-    if resolve_plain(s) != Scalar::Str || s == "<<" {
+    reads_as_other_type(s) || s == "<<" || syntax_needs_quotes(s)
+}
+
+/// Whether a plain scalar `s` would be read as something else than a string (go-yaml then
+/// double-quotes it).
+fn reads_as_other_type(s: &str) -> bool {
+    if s.is_empty() || resolve_plain(s) != Scalar::Str {
         return true;
     }
     // kyaml quotes what a YAML 1.1 reader would take for a sexagesimal number or a timestamp
@@ -248,12 +251,18 @@ fn needs_quotes(s: &str) -> bool {
         return true;
     }
     // YAML 1.2 readers (kustomize, Argo CD) take these as non-strings too.
-    if matches!(
+    matches!(
         s,
         "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
-    ) {
+    )
+}
+
+/// Whether a string that reads as a string still cannot be written plain (an indicator
+/// first, `: ` or ` #` inside, blanks at its ends, characters only escapes can write).
+fn syntax_needs_quotes(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
         return true;
-    }
+    };
     if "?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_whitespace() {
         return true;
     }
@@ -273,23 +282,115 @@ fn needs_quotes(s: &str) -> bool {
         })
 }
 
-fn quote(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{85}' => out.push_str("\\N"),
-            '\u{2028}' => out.push_str("\\L"),
-            '\u{2029}' => out.push_str("\\P"),
-            '\u{feff}' => out.push_str("\\uFEFF"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02X}", c as u32));
+/// Write a string that cannot be plain as go-yaml does: double-quoted when it would read as
+/// another type or holds what only an escape can write (tabs, control characters, line
+/// breaks), else single-quoted.
+/// `fold`: the indentation of continuation lines when a long value may be folded (never
+/// for a key).
+fn quote_str(s: &str, fold: Option<usize>, out: &mut String) {
+    let single_ok = !s
+        .chars()
+        .any(|c| c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}');
+    if single_ok && !reads_as_other_type(s) {
+        out.push('\'');
+        let body = s.replace('\'', "''");
+        match fold {
+            // go-yaml never folds at the first or last character of a quoted string
+            Some(indent) => {
+                // (char boundaries: the first character's end, the last one's start)
+                let first = body.chars().next().map_or(0, char::len_utf8);
+                let last = body.char_indices().next_back().map_or(0, |(i, _)| i);
+                if first < last {
+                    out.push_str(&body[..first]);
+                    write_folded(&body[first..last], indent, out);
+                    out.push_str(&body[last..]);
+                } else {
+                    out.push_str(&body);
+                }
             }
-            c => out.push(c),
+            None => out.push_str(&body),
+        }
+        out.push('\'');
+    } else {
+        quote(s, fold, out);
+    }
+}
+
+/// Write `s`, breaking the line at a single space once it is past column 80, as go-yaml
+/// does for plain and single-quoted values (kubectl's output); continuation lines are
+/// indented by `indent`.
+fn write_folded(s: &str, indent: usize, out: &mut String) {
+    const WIDTH: usize = 80;
+    let mut column = out[out.rfind('\n').map_or(0, |i| i + 1)..].chars().count();
+    let mut after_space = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' ' {
+            if !after_space && column > WIDTH && chars.peek().is_some_and(|&n| n != ' ') {
+                out.push('\n');
+                push_indent(out, indent);
+                column = indent;
+            } else {
+                out.push(c);
+                column += 1;
+            }
+            after_space = true;
+        } else {
+            out.push(c);
+            column += 1;
+            after_space = false;
+        }
+    }
+}
+
+/// A double-quoted string; `fold` as in [`quote_str`] (go-yaml breaks the line at a space
+/// past column 80, and escapes a space that would then start the next line).
+fn quote(s: &str, fold: Option<usize>, out: &mut String) {
+    const WIDTH: usize = 80;
+    out.push('"');
+    let mut column = out[out.rfind('\n').map_or(0, |i| i + 1)..].chars().count();
+    let last = s.chars().count().saturating_sub(1);
+    let mut after_space = false;
+    let mut chars = s.chars().enumerate().peekable();
+    while let Some((k, c)) = chars.next() {
+        let escape = match c {
+            '"' => "\\\"".to_string(),
+            '\\' => "\\\\".to_string(),
+            '\n' => "\\n".to_string(),
+            '\t' => "\\t".to_string(),
+            '\r' => "\\r".to_string(),
+            '\u{85}' => "\\N".to_string(),
+            '\u{2028}' => "\\L".to_string(),
+            '\u{2029}' => "\\P".to_string(),
+            '\u{feff}' => "\\uFEFF".to_string(),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => format!("\\x{:02X}", c as u32),
+            _ => String::new(),
+        };
+        if !escape.is_empty() {
+            column += escape.len();
+            out.push_str(&escape);
+            after_space = false;
+        } else if c == ' ' {
+            match fold {
+                Some(indent) if !after_space && column > WIDTH && k != 0 && k != last => {
+                    out.push('\n');
+                    push_indent(out, indent);
+                    column = indent;
+                    if chars.peek().is_some_and(|&(_, n)| n == ' ') {
+                        out.push('\\');
+                        column += 1;
+                    }
+                }
+                _ => {
+                    out.push(' ');
+                    column += 1;
+                }
+            }
+            after_space = true;
+        } else {
+            out.push(c);
+            column += 1;
+            after_space = false;
         }
     }
     out.push('"');
@@ -297,10 +398,10 @@ fn quote(s: &str, out: &mut String) {
 
 /// Whether a multi-line string is written as a literal block scalar (go-yaml's rule, so
 /// that output looks like kubectl's): no tab or other non-printable character, no line
-/// ending in a space, no leading space or line break.
+/// ending in a space, no leading line break.
 fn block_ok(s: &str) -> bool {
     s.contains('\n')
-        && !s.starts_with([' ', '\n'])
+        && !s.starts_with('\n')
         && !s.ends_with(' ')
         && !s.contains(" \n")
         && !s.trim_end_matches('\n').is_empty()
@@ -314,8 +415,10 @@ fn block_ok(s: &str) -> bool {
 }
 
 fn write_key(k: &str, out: &mut String) {
-    if needs_quotes(k) || k.contains('\n') {
-        quote(k, out);
+    if k == "<<" {
+        quote(k, None, out);
+    } else if needs_quotes(k) || k.contains('\n') {
+        quote_str(k, None, out);
     } else {
         out.push_str(k);
     }
@@ -329,10 +432,15 @@ fn write_scalar(text: &str, kind: Scalar, indent: usize, out: &mut String) {
             if text.contains('\n') && block_ok(text) {
                 let body = text.trim_end_matches('\n');
                 let trailing = text.len() - body.len();
+                out.push('|');
+                // a first line that starts with a space: the indentation is given
+                if text.starts_with(' ') {
+                    out.push('2');
+                }
                 out.push_str(match trailing {
-                    0 => "|-",
-                    1 => "|",
-                    _ => "|+",
+                    0 => "-",
+                    1 => "",
+                    _ => "+",
                 });
                 for line in body.split('\n') {
                     out.push('\n');
@@ -344,16 +452,19 @@ fn write_scalar(text: &str, kind: Scalar, indent: usize, out: &mut String) {
                 for _ in 1..trailing {
                     out.push('\n');
                 }
-            } else if needs_quotes(text) {
-                quote(text, out);
-            } else {
+            } else if text == "<<" {
+                // a merge key only as a key
                 out.push_str(text);
+            } else if needs_quotes(text) {
+                quote_str(text, Some(indent), out);
+            } else {
+                write_folded(text, indent, out);
             }
         }
         _ => {
             if text.is_empty() || text.contains('\n') || text.contains(": ") || text.contains(" #")
             {
-                quote(text, out);
+                quote(text, Some(indent), out);
             } else {
                 out.push_str(text);
             }
@@ -491,6 +602,7 @@ mod tests {
     #[test]
     fn yaml_11_only_booleans_are_read_as_strings_as_kustomize_does() {
         let out = roundtrip("a: yes\nb: on\nc: true\nd: -x\ne: '-'\n");
-        assert_eq!(out, "a: \"yes\"\nb: \"on\"\nc: true\nd: -x\ne: \"-\"\n");
+        // (`-` reads as a string; it is quoted for its syntax only: single quotes)
+        assert_eq!(out, "a: \"yes\"\nb: \"on\"\nc: true\nd: -x\ne: '-'\n");
     }
 }
