@@ -223,6 +223,19 @@ fn cycles_are_reported_at_the_resources_entry() {
 }
 
 #[test]
+fn a_literal_without_a_key_is_located() {
+    // kubectl: "invalid literal source =v, expected key=value"
+    let at = format!("{FX}/errors/literal/kustomization.yaml");
+    assert_eq!(
+        errors("literal"),
+        (
+            UnitStatus::Failed,
+            vec![("invalid", at.clone(), 6), ("invalid", at, 7)]
+        )
+    );
+}
+
+#[test]
 fn missing_resources_outside_paths_and_unmatched_patches_are_located() {
     assert_eq!(
         errors("missing"),

@@ -221,7 +221,9 @@ pub fn generate(
             }
         }
     }
-    if data.as_map().is_some_and(|m| !m.is_empty()) {
+    // kubectl writes a Secret's `data` even when it is empty (and hashes it as `{}`); a
+    // ConfigMap's only when it holds something
+    if g.kind == "Secret" || data.as_map().is_some_and(|m| !m.is_empty()) {
         obj.set("data", data);
     }
     if binary.as_map().is_some_and(|m| !m.is_empty()) {
@@ -247,7 +249,7 @@ pub fn generate(
     r
 }
 
-/// `behavior: merge`: the generated data over an existing object's.
+/// `behavior: merge` or `replace`: the generated data over an existing object's.
 pub fn merge_into(existing: &mut Res, generated: &Res, replace: bool) {
     let keep_name = existing.obj.path(&["metadata", "name"]).cloned();
     let keep_ns = existing.obj.path(&["metadata", "namespace"]).cloned();
@@ -265,6 +267,17 @@ pub fn merge_into(existing: &mut Res, generated: &Res, replace: bool) {
         if let Some(gd) = generated.obj.get(field).and_then(N::as_map) {
             let o = generated.obj.get(field).and_then(|n| n.o.clone());
             let d = existing.obj.child_map(field, &o);
+            // kustomize merges the two as maps of strings: what the existing object held
+            // that is no string becomes its text (`5` → "5"), or "" (null, lists, maps)
+            if let Some(m) = d.as_map_mut() {
+                for (_, v) in m.iter_mut() {
+                    let text = match &v.v {
+                        V::Scalar(_, Scalar::Null) | V::Seq(_) | V::Map(_) => String::new(),
+                        V::Scalar(t, _) => t.clone(),
+                    };
+                    v.v = V::Scalar(text, Scalar::Str);
+                }
+            }
             for (k, v) in gd {
                 d.set(k, v.clone());
             }
@@ -293,7 +306,9 @@ pub fn merge_into(existing: &mut Res, generated: &Res, replace: bool) {
             meta.remove("namespace");
         }
     }
-    existing.needs_hash = existing.needs_hash || generated.needs_hash;
+    // The name suffix stays what the existing object had: kustomize keeps the existing
+    // object's build annotations (its "needs hash" mark among them), so a plain ConfigMap a
+    // generator merges into keeps its name, and so does one generated without a hash.
 }
 
 /// Go's encoding/json string quoting (HTML-safe, as kustomize's hasher uses).
@@ -453,6 +468,32 @@ mod tests {
         );
         assert_eq!(remove_quotes("\"a b\""), "a b");
         assert_eq!(remove_quotes("'x"), "'x");
+    }
+
+    #[test]
+    fn go_json_writes_what_encoding_json_writes() {
+        // json.Marshal of the same map[string]interface{}: keys sorted, arrays and nulls as
+        // JSON, control characters as lowercase \u escapes
+        let n = |v: V| N::new(v, None);
+        let str_ = |t: &str| n(V::Scalar(t.into(), Scalar::Str));
+        let obj = n(V::Map(vec![
+            (
+                "b".into(),
+                n(V::Seq(vec![
+                    n(V::Scalar("1".into(), Scalar::Int)),
+                    str_("x"),
+                    n(V::Seq(Vec::new())),
+                ])),
+            ),
+            ("a".into(), n(V::Scalar("null".into(), Scalar::Null))),
+            ("c".into(), str_("\u{1}\u{1f}\u{7f}")),
+        ]));
+        let mut s = String::new();
+        go_json(&obj, &mut s);
+        assert_eq!(
+            s,
+            "{\"a\":null,\"b\":[1,\"x\",[]],\"c\":\"\\u0001\\u001f\u{7f}\"}"
+        );
     }
 
     #[test]
