@@ -608,6 +608,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn inline_text_spans_map_line_by_line_into_the_file() {
+        // two lines of text: the first at file offset 100, the second at 200
+        let it = InlineText {
+            text: "abcdefghi\nklmnopq\n".into(),
+            span: Span::new(90, 220),
+            lines: vec![(0, 100), (10, 200)],
+        };
+        for (s, want) in [
+            // within a line: the same distance from its start, end included
+            (Span::new(2, 5), Span::new(102, 105)),
+            (Span::new(12, 15), Span::new(202, 205)),
+            // a line's first byte
+            (Span::new(10, 11), Span::new(200, 201)),
+            // across lines: from the first line to the second
+            (Span::new(8, 13), Span::new(108, 203)),
+            // an empty span covers the byte it sits on
+            (Span::new(4, 4), Span::new(104, 105)),
+        ] {
+            assert_eq!(it.map(s), want, "{s:?}");
+        }
+        // before the first recorded line: the whole scalar
+        let late = InlineText {
+            lines: vec![(5, 100)],
+            ..it.clone()
+        };
+        assert_eq!(late.map(Span::new(1, 2)), Span::new(90, 220));
+    }
+
+    #[test]
     fn remote_resources_by_table() {
         for (s, want) in [
             ("https://example.com/app.yaml", true),
