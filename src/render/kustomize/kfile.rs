@@ -637,6 +637,20 @@ mod tests {
     }
 
     #[test]
+    fn a_block_scalars_lines_are_found_in_the_file_up_to_its_last_byte() {
+        for text in ["patch: |\n  a: 1\n  bb: 2\n", "patch: |-\n  a: 1\n  bb: 2"] {
+            let file = SourceFile::new("k.yaml", std::path::PathBuf::from("k.yaml"), text.into());
+            let parsed = crate::parse::yaml::parse(text);
+            let node = parsed.docs[0].root.get("patch").expect("patch");
+            let it = InlineText::of(&file, node);
+            let a = text.find("a: 1").expect("a");
+            let b = text.find("bb: 2").expect("b");
+            assert_eq!(it.lines, [(0, a), (5, b)], "{text:?}");
+            assert_eq!(it.map(Span::new(5, 10)), Span::new(b, b + 5), "{text:?}");
+        }
+    }
+
+    #[test]
     fn remote_resources_by_table() {
         for (s, want) in [
             ("https://example.com/app.yaml", true),
