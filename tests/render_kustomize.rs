@@ -552,3 +552,51 @@ fn patches_of_different_objects_never_conflict() {
         u.errors[0].message
     );
 }
+
+#[test]
+fn a_local_helm_chart_renders_with_its_release_namespace_and_values_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let w = |rel: &str, body: &str| {
+        let p = d.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, body).expect("write");
+    };
+    w(
+        "k/charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    w(
+        "k/charts/web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\n  namespace: {{ .Release.Namespace }}\ndata:\n  size: {{ .Values.size | quote }}\n",
+    );
+    w("k/charts/web/values.yaml", "size: small\n");
+    w("k/values-prod.yaml", "size: large\n");
+    let kust = |inline: &str| {
+        format!(
+            "helmCharts:\n- name: web\n  releaseName: shop\n  namespace: prod\n  valuesFile: values-prod.yaml\n{inline}"
+        )
+    };
+    let fs = DiskFs::new(d);
+    for (inline, noted) in [
+        ("", false),
+        ("  valuesInline:\n", false),
+        ("  valuesInline:\n    size: huge\n", true),
+    ] {
+        w("k/kustomization.yaml", &kust(inline));
+        let u = build(&fs, "k");
+        assert_eq!(u.status, UnitStatus::Rendered, "{inline:?}: {:?}", u.errors);
+        let objs = objects(text(&u));
+        assert_eq!(objs.len(), 1, "{inline:?}");
+        assert_eq!(objs[0]["metadata"]["name"], "shop-cm");
+        assert_eq!(objs[0]["metadata"]["namespace"], "prod");
+        assert_eq!(objs[0]["data"]["size"], "large");
+        let notes: Vec<&str> = u.errors.iter().map(|e| e.message.as_str()).collect();
+        let want: &[&str] = if noted {
+            &["helmCharts web: valuesInline is not passed to the chart; rendered without it"]
+        } else {
+            &[]
+        };
+        assert_eq!(notes, want, "{inline:?}");
+    }
+}
