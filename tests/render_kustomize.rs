@@ -600,3 +600,32 @@ fn a_local_helm_chart_renders_with_its_release_namespace_and_values_file() {
         assert_eq!(notes, want, "{inline:?}");
     }
 }
+
+#[test]
+fn a_patch_nested_300_levels_deep_merges_whole() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let nested = |leaf: &str| {
+        let mut s = String::from("spec:\n");
+        for i in 1..=300 {
+            s.push_str(&format!("{}a:\n", "  ".repeat(i)));
+        }
+        s.push_str(&format!("{}v: {leaf}\n", "  ".repeat(301)));
+        s
+    };
+    let head = "apiVersion: example.com/v1\nkind: Deep\nmetadata:\n  name: d\n";
+    std::fs::write(d.join("deep.yaml"), format!("{head}{}", nested("1"))).expect("write");
+    std::fs::write(d.join("patch.yaml"), format!("{head}{}", nested("2"))).expect("write");
+    std::fs::write(
+        d.join("kustomization.yaml"),
+        "resources:\n- deep.yaml\npatches:\n- path: patch.yaml\n",
+    )
+    .expect("write");
+    let u = build(&DiskFs::new(d), "");
+    assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
+    let out = text(&u);
+    assert!(
+        out.contains(&format!("{}v: 2\n", "  ".repeat(301))),
+        "{out}"
+    );
+}

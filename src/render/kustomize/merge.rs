@@ -83,7 +83,9 @@ pub enum Merged {
 /// Merge `patch` into `dst`. `smp`: strategic merge (built-in kind); otherwise JSON merge
 /// (lists replaced). Returns `Delete` when the patch deletes `dst` (`$patch: delete`).
 pub fn merge(dst: &mut N, patch: &N, smp: bool, field: &str, depth: usize) -> Merged {
-    if depth > 200 {
+    // A patch is parsed YAML, nested at most `MAX_DEPTH` levels, so a whole patch always
+    // merges; this only guards against a caller that builds deeper trees.
+    if depth > crate::parse::yaml::MAX_DEPTH {
         return Merged::Keep;
     }
     match (&mut dst.v, &patch.v) {

@@ -66,7 +66,9 @@ impl N {
 
     fn convert(node: &Node, span: Span, path: &Arc<str>, role: Role, depth: usize) -> N {
         let o = Some(origin(path, span, role));
-        if depth > 200 {
+        // Parsed YAML nests at most `MAX_DEPTH` levels: every parsed node converts whole
+        // (this only guards a caller that builds deeper trees).
+        if depth > crate::parse::yaml::MAX_DEPTH {
             return N::null(o);
         }
         let v = match &node.value {
