@@ -781,7 +781,7 @@ fn an_overlay_that_holds_its_own_application_is_its_childrens_parent_not_its_own
     write(
         d,
         "more/kustomization.yaml",
-        "resources:\n  - ../apps/web.yaml\n",
+        "resources:\n  - ../apps/web.yaml\n  - ../apps/plain.yaml\n",
     );
     let got: Vec<(String, String, String)> = rows(d).into_iter().map(|r| (r.0, r.1, r.5)).collect();
     let r = |a: &str, k: &str, p: &str| (a.to_string(), k.to_string(), p.to_string());

@@ -214,15 +214,19 @@ fn env_values_files_are_found_in_subdirectories_but_not_hidden_ones() {
     common::write(
         d,
         "web/templates/cm.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: {{ .Values.a | quote }}\n  b: {{ .Values.b | quote }}\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: {{ .Values.a | quote }}\n  b: {{ .Values.b | quote }}\n  c: {{ .Values.c | quote }}\n",
     );
-    common::write(d, "web/values.yaml", "a: base\nb: base\n");
+    common::write(d, "web/values.yaml", "a: base\nb: base\nc: base\n");
     common::write(d, "web/values-prod.yaml", "a: top\n");
     common::write(d, "web/envs/prod/values.yaml", "b: nested\n");
-    common::write(d, "web/.hidden/prod/values.yaml", "a: hidden\nb: hidden\n");
+    common::write(d, "web/.hidden/prod/values.yaml", "c: hidden\n");
+    common::write(d, "web/envs/.old/prod/values.yaml", "c: hidden too\n");
     let (code, out, err) = render(&["web", "--env", "prod"], d);
     assert_eq!((code, err.as_str()), (0, ""));
-    assert!(out.contains("  a: \"top\"\n  b: \"nested\"\n"), "{out}");
+    assert!(
+        out.ends_with("  a: \"top\"\n  b: \"nested\"\n  c: \"base\"\n"),
+        "{out}"
+    );
 }
 
 #[test]
