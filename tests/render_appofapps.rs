@@ -67,6 +67,25 @@ fn app(name: &str, ns: &str, path: &str, extra: &str) -> String {
     )
 }
 
+/// The `web` chart (a Deployment) under `charts/web`.
+fn web_chart(d: &std::path::Path) {
+    write(
+        d,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+}
+
+/// The `Chart.yaml` of the chart of Applications under `charts/apps`.
+fn apps_chart(d: &std::path::Path) {
+    write(
+        d,
+        "charts/apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+}
+
 #[test]
 fn a_chart_of_applications_renders_each_child_with_findings_at_the_values_line() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -569,22 +588,13 @@ fn a_directory_application_holds_subdirectories_only_with_recurse() {
 fn applications_a_chart_renders_are_followed_when_no_application_deploys_the_chart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(
-        d,
-        "charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    web_chart(d);
     write(
         d,
         "charts/web/values.yaml",
         "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
     );
-    write(
-        d,
-        "charts/apps/Chart.yaml",
-        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-    );
+    apps_chart(d);
     write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
     write(
         d,
@@ -615,11 +625,7 @@ fn a_chart_of_applications_that_lists_its_own_application_is_no_cycle() {
     // The usual self-managing root: the chart's list holds the Application that deploys it.
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(
-        d,
-        "charts/apps/Chart.yaml",
-        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-    );
+    apps_chart(d);
     write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
     write(
         d,
@@ -651,23 +657,14 @@ fn an_application_is_known_by_its_name_whatever_its_path() {
     // path: Argo CD has one Application of that name, so it is not rendered as a child.
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(
-        d,
-        "charts/apps/Chart.yaml",
-        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-    );
+    apps_chart(d);
     write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
     write(
         d,
         "charts/apps/values.yaml",
         "env: prod\napps:\n  - name: apps\n    path: charts/web\n    privileged: false\n",
     );
-    write(
-        d,
-        "charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    web_chart(d);
     write(
         d,
         "boot/apps-prod.yaml",
@@ -685,12 +682,7 @@ fn an_application_is_known_by_its_name_whatever_its_path() {
 fn an_overlay_of_applications_adopts_its_own_files_and_no_other() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(
-        d,
-        "charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    web_chart(d);
     write(d, "boot/root.yaml", &app("root", "argocd", "apps", ""));
     write(d, "apps/kustomization.yaml", "resources:\n  - web.yaml\n");
     write(d, "apps/web.yaml", &app("web", "web", "charts/web", ""));
@@ -719,17 +711,8 @@ fn only_argo_cd_applications_are_followed() {
     // shape is no Argo CD Application.
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(
-        d,
-        "charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
-    write(
-        d,
-        "charts/apps/Chart.yaml",
-        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-    );
+    web_chart(d);
+    apps_chart(d);
     write(
         d,
         "charts/apps/templates/apps.yaml",
@@ -757,12 +740,7 @@ fn only_argo_cd_applications_are_followed() {
 fn an_overlay_that_holds_its_own_application_is_its_childrens_parent_not_its_own() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(
-        d,
-        "charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    web_chart(d);
     write(
         d,
         "plain/cm.yaml",
@@ -800,11 +778,7 @@ fn an_overlay_that_holds_its_own_application_is_its_childrens_parent_not_its_own
 fn a_directory_application_a_chart_renders_has_the_chart_as_parent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(
-        d,
-        "charts/apps/Chart.yaml",
-        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-    );
+    apps_chart(d);
     write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
     write(
         d,
@@ -841,22 +815,13 @@ fn a_finding_from_a_values_string_of_a_rendered_application_is_at_that_applicati
     // Application (its `source` line in the template) stands for them.
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(
-        d,
-        "charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    web_chart(d);
     write(
         d,
         "charts/web/values.yaml",
         "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
     );
-    write(
-        d,
-        "charts/apps/Chart.yaml",
-        "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-    );
+    apps_chart(d);
     write(
         d,
         "charts/apps/templates/apps.yaml",
@@ -875,22 +840,14 @@ fn a_finding_from_a_values_string_of_a_rendered_application_is_at_that_applicati
         "boot/apps-prod.yaml",
         &app("apps-prod", "argocd", "charts/apps", ""),
     );
-    let v = json(&run(&["check", ".", "--select", "K8S001", "-f", "json"], d));
-    let at: Vec<(String, u64)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["location"]["path"].as_str().unwrap_or("").to_string(),
-                f["location"]["region"]["start_line"].as_u64().unwrap_or(0),
-            )
-        })
+    let o = run(&["check", ".", "--select", "K8S001", "-f", "json"], d);
+    let at: Vec<(String, u64)> = common::located_findings(&o)
+        .into_iter()
+        .map(|(path, line, _)| (path, line))
         .collect();
     assert_eq!(
         at,
-        vec![("charts/apps/templates/apps.yaml".to_string(), 14)],
-        "{v}"
+        vec![("charts/apps/templates/apps.yaml".to_string(), 14)]
     );
 }
 
@@ -898,12 +855,7 @@ fn a_finding_from_a_values_string_of_a_rendered_application_is_at_that_applicati
 fn an_application_beside_its_directory_root_in_one_file_is_its_child() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(
-        d,
-        "charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    web_chart(d);
     // one file, two Applications: the root deploys the directory holding the file itself
     write(
         d,
@@ -932,12 +884,7 @@ fn an_application_with_several_sources_is_not_its_own_parent() {
     // `web` deploys a chart and the directory that holds its own file.
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(
-        d,
-        "charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
+    web_chart(d);
     write(
         d,
         "apps/web.yaml",

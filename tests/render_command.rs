@@ -19,6 +19,25 @@ fn render(args: &[&str], cwd: &Path) -> (i32, String, String) {
     (o.status.code().unwrap_or(-1), stdout(&o), stderr(&o))
 }
 
+/// A chart `web` under `d` with one template.
+fn web_chart(d: &Path, template: &str, body: &str) {
+    common::write(
+        d,
+        "web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    common::write(d, &format!("web/templates/{template}"), body);
+}
+
+/// A ConfigMap template printing the values `keys`, quoted.
+fn values_configmap(keys: &[&str]) -> String {
+    let mut t = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n");
+    for k in keys {
+        t.push_str(&format!("  {k}: {{{{ .Values.{k} | quote }}}}\n"));
+    }
+    t
+}
+
 #[test]
 fn a_chart_prints_helm_templates_stream_with_source_headers() {
     let (code, out, err) = render(
@@ -206,16 +225,7 @@ fn namespace_and_environment_reach_the_chart() {
 fn env_values_files_are_found_in_subdirectories_but_not_hidden_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    common::write(
-        d,
-        "web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    common::write(
-        d,
-        "web/templates/cm.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: {{ .Values.a | quote }}\n  b: {{ .Values.b | quote }}\n  c: {{ .Values.c | quote }}\n",
-    );
+    web_chart(d, "cm.yaml", &values_configmap(&["a", "b", "c"]));
     common::write(d, "web/values.yaml", "a: base\nb: base\nc: base\n");
     common::write(d, "web/values-prod.yaml", "a: top\n");
     common::write(d, "web/envs/prod/values.yaml", "b: nested\n");
@@ -233,14 +243,9 @@ fn env_values_files_are_found_in_subdirectories_but_not_hidden_ones() {
 fn outside_git_the_root_is_the_current_directory_or_else_the_chart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    common::write(
+    web_chart(
         d,
-        "web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    common::write(
-        d,
-        "web/templates/bad.yaml",
+        "bad.yaml",
         "a: {{ .Values.x | required \"x is needed\" }}\n",
     );
     let want =
@@ -258,16 +263,7 @@ fn outside_git_the_root_is_the_current_directory_or_else_the_chart() {
 fn env_values_files_are_looked_for_64_levels_deep_and_no_deeper() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    common::write(
-        d,
-        "web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-    );
-    common::write(
-        d,
-        "web/templates/cm.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: {{ .Values.a | quote }}\n  b: {{ .Values.b | quote }}\n",
-    );
+    web_chart(d, "cm.yaml", &values_configmap(&["a", "b"]));
     // 64 directories below the chart: found; 65: not
     let at = |n: usize| format!("web/{}prod/values.yaml", "d/".repeat(n - 1));
     common::write(d, &at(64), "a: deep\n");
