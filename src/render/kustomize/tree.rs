@@ -318,42 +318,77 @@ fn quote_str(s: &str, fold: Option<usize>, out: &mut String) {
     }
 }
 
-/// Write `s`, breaking the line at a single space once it is past column 80, as go-yaml
-/// does for plain and single-quoted values (kubectl's output); continuation lines are
-/// indented by `indent`.
-fn write_folded(s: &str, indent: usize, out: &mut String) {
+/// go-yaml's line folding of flow scalars (kubectl's output): a line is broken at a space
+/// once it is past column 80, and continues at `indent`. Without an indentation (a key),
+/// nothing is folded.
+struct Fold {
+    indent: Option<usize>,
+    column: usize,
+    after_space: bool,
+}
+
+impl Fold {
     const WIDTH: usize = 80;
-    let mut column = out[out.rfind('\n').map_or(0, |i| i + 1)..].chars().count();
-    let mut after_space = false;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == ' ' {
-            if !after_space && column > WIDTH && chars.peek().is_some_and(|&n| n != ' ') {
+
+    fn new(out: &str, indent: Option<usize>) -> Fold {
+        let column = out[out.rfind('\n').map_or(0, |i| i + 1)..].chars().count();
+        Fold {
+            indent,
+            column,
+            after_space: false,
+        }
+    }
+
+    fn text(&mut self, out: &mut String, s: &str) {
+        out.push_str(s);
+        self.column += s.chars().count();
+        self.after_space = false;
+    }
+
+    /// A space: a line break instead when `may_break` and the line is full (the first of a
+    /// run of spaces only). Returns whether it broke the line.
+    fn space(&mut self, out: &mut String, may_break: bool) -> bool {
+        let broke = match self.indent {
+            Some(indent) if may_break && !self.after_space && self.column > Self::WIDTH => {
                 out.push('\n');
                 push_indent(out, indent);
-                column = indent;
-            } else {
-                out.push(c);
-                column += 1;
+                self.column = indent;
+                true
             }
-            after_space = true;
+            _ => {
+                out.push(' ');
+                self.column += 1;
+                false
+            }
+        };
+        self.after_space = true;
+        broke
+    }
+}
+
+/// Write `s` plain (or inside single quotes), folded as go-yaml does: never before another
+/// space.
+fn write_folded(s: &str, indent: usize, out: &mut String) {
+    let mut fold = Fold::new(out, Some(indent));
+    let mut chars = s.chars().peekable();
+    let mut buf = [0u8; 4];
+    while let Some(c) = chars.next() {
+        if c == ' ' {
+            fold.space(out, chars.peek().is_some_and(|&n| n != ' '));
         } else {
-            out.push(c);
-            column += 1;
-            after_space = false;
+            fold.text(out, c.encode_utf8(&mut buf));
         }
     }
 }
 
-/// A double-quoted string; `fold` as in [`quote_str`] (go-yaml breaks the line at a space
-/// past column 80, and escapes a space that would then start the next line).
+/// A double-quoted string; `fold` as in [`quote_str`]. go-yaml breaks at any space but the
+/// first and last character, and escapes a space that would then start the next line.
 fn quote(s: &str, fold: Option<usize>, out: &mut String) {
-    const WIDTH: usize = 80;
     out.push('"');
-    let mut column = out[out.rfind('\n').map_or(0, |i| i + 1)..].chars().count();
+    let mut f = Fold::new(out, fold);
     let last = s.chars().count().saturating_sub(1);
-    let mut after_space = false;
     let mut chars = s.chars().enumerate().peekable();
+    let mut buf = [0u8; 4];
     while let Some((k, c)) = chars.next() {
         let escape = match c {
             '"' => "\\\"".to_string(),
@@ -369,30 +404,13 @@ fn quote(s: &str, fold: Option<usize>, out: &mut String) {
             _ => String::new(),
         };
         if !escape.is_empty() {
-            column += escape.len();
-            out.push_str(&escape);
-            after_space = false;
+            f.text(out, &escape);
         } else if c == ' ' {
-            match fold {
-                Some(indent) if !after_space && column > WIDTH && k != 0 && k != last => {
-                    out.push('\n');
-                    push_indent(out, indent);
-                    column = indent;
-                    if chars.peek().is_some_and(|&(_, n)| n == ' ') {
-                        out.push('\\');
-                        column += 1;
-                    }
-                }
-                _ => {
-                    out.push(' ');
-                    column += 1;
-                }
+            if f.space(out, k != 0 && k != last) && chars.peek().is_some_and(|&(_, n)| n == ' ') {
+                f.text(out, "\\");
             }
-            after_space = true;
         } else {
-            out.push(c);
-            column += 1;
-            after_space = false;
+            f.text(out, c.encode_utf8(&mut buf));
         }
     }
     out.push('"');
