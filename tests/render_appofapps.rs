@@ -86,6 +86,25 @@ fn apps_chart(d: &std::path::Path) {
     );
 }
 
+/// `boot/apps-prod.yaml`: the Application that deploys the chart of Applications.
+fn deploy_apps_chart(d: &std::path::Path) {
+    write(
+        d,
+        "boot/apps-prod.yaml",
+        &app("apps-prod", "argocd", "charts/apps", ""),
+    );
+}
+
+/// No row is an Application the chart of Applications rendered.
+fn assert_no_child_of_apps_chart(d: &std::path::Path) {
+    let got = rows(d);
+    assert!(
+        !got.iter()
+            .any(|r| r.0.starts_with("charts/apps/templates/")),
+        "{got:#?}"
+    );
+}
+
 #[test]
 fn a_chart_of_applications_renders_each_child_with_findings_at_the_values_line() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -632,11 +651,7 @@ fn a_chart_of_applications_that_lists_its_own_application_is_no_cycle() {
         "charts/apps/values.yaml",
         "env: prod\napps:\n  - name: apps\n    path: charts/apps\n    privileged: false\n",
     );
-    write(
-        d,
-        "boot/apps-prod.yaml",
-        &app("apps-prod", "argocd", "charts/apps", ""),
-    );
+    deploy_apps_chart(d);
     assert_eq!(notes(d), Vec::<String>::new());
     assert_eq!(
         rows(d),
@@ -665,17 +680,8 @@ fn an_application_is_known_by_its_name_whatever_its_path() {
         "env: prod\napps:\n  - name: apps\n    path: charts/web\n    privileged: false\n",
     );
     web_chart(d);
-    write(
-        d,
-        "boot/apps-prod.yaml",
-        &app("apps-prod", "argocd", "charts/apps", ""),
-    );
-    let got = rows(d);
-    assert!(
-        !got.iter()
-            .any(|r| r.0.starts_with("charts/apps/templates/")),
-        "{got:#?}"
-    );
+    deploy_apps_chart(d);
+    assert_no_child_of_apps_chart(d);
 }
 
 #[test]
@@ -723,17 +729,8 @@ fn only_argo_cd_applications_are_followed() {
         "charts/apps/values.yaml",
         "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: false\n",
     );
-    write(
-        d,
-        "boot/apps-prod.yaml",
-        &app("apps-prod", "argocd", "charts/apps", ""),
-    );
-    let got = rows(d);
-    assert!(
-        !got.iter()
-            .any(|r| r.0.starts_with("charts/apps/templates/")),
-        "{got:#?}"
-    );
+    deploy_apps_chart(d);
+    assert_no_child_of_apps_chart(d);
 }
 
 #[test]
@@ -790,11 +787,7 @@ fn a_directory_application_a_chart_renders_has_the_chart_as_parent() {
         "plain/cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
     );
-    write(
-        d,
-        "boot/apps-prod.yaml",
-        &app("apps-prod", "argocd", "charts/apps", ""),
-    );
+    deploy_apps_chart(d);
     let got = rows(d);
     assert!(
         got.contains(&row(
@@ -835,11 +828,7 @@ fn a_finding_from_a_values_string_of_a_rendered_application_is_at_that_applicati
         "charts/apps/values.yaml",
         "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: true\n",
     );
-    write(
-        d,
-        "boot/apps-prod.yaml",
-        &app("apps-prod", "argocd", "charts/apps", ""),
-    );
+    deploy_apps_chart(d);
     let o = run(&["check", ".", "--select", "K8S001", "-f", "json"], d);
     let at: Vec<(String, u64)> = common::located_findings(&o)
         .into_iter()
