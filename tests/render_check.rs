@@ -36,6 +36,23 @@ fn located(v: &serde_json::Value) -> Vec<(String, String, u64, Vec<String>)> {
         .collect()
 }
 
+/// `check --select RULE` finds exactly one finding: at (path, line), in these environments.
+fn assert_only_finding(d: &std::path::Path, rule: &str, at: (&str, u64, &[&str])) {
+    let o = run(&["check", ".", "--select", rule, "-f", "json"], d);
+    let want = (
+        rule.to_string(),
+        at.0.to_string(),
+        at.1,
+        at.2.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+    );
+    assert_eq!(
+        located(&json(&o)),
+        vec![want],
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
 const CHART: &str = "apiVersion: v2\nname: web\nversion: 0.1.0\n";
 const TEMPLATE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: \"nginx:{{ .Values.tag }}\"\n          securityContext:\n            privileged: {{ .Values.privileged }}\n";
 
@@ -554,18 +571,7 @@ fn rendered_objects_carry_the_environment_they_were_rendered_for() {
     };
     write(d, "apps/web-prod.yaml", &application("web-prod"));
     write(d, "apps/web-dev.yaml", &application("web-dev"));
-    let o = run(&["check", ".", "--select", "K8S024", "-f", "json"], d);
-    assert_eq!(
-        located(&json(&o)),
-        vec![(
-            "K8S024".to_string(),
-            "charts/web/values.yaml".to_string(),
-            1,
-            vec!["prod".to_string()]
-        )],
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    assert_only_finding(d, "K8S024", ("charts/web/values.yaml", 1, &["prod"]));
 }
 
 #[test]
@@ -620,18 +626,7 @@ fn a_flow_mapping_of_inline_values_is_merged_and_is_the_finding_line() {
         "apps/web.yaml",
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  project: web\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n  source:\n    repoURL: https://example.com/gitops.git\n    targetRevision: v1.2.0\n    path: charts/web\n    helm:\n      valuesObject: {replicas: 3,\n        privileged: true}  # for the debugger\n",
     );
-    let o = run(&["check", ".", "--select", "K8S001", "-f", "json"], d);
-    assert_eq!(
-        located(&json(&o)),
-        vec![(
-            "K8S001".to_string(),
-            "apps/web.yaml".to_string(),
-            17,
-            vec![]
-        )],
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    assert_only_finding(d, "K8S001", ("apps/web.yaml", 17, &[]));
     let v = json(&run(&["apps", ".", "--json"], d));
     assert_eq!(v[0]["status"], "rendered", "{v}");
 }
