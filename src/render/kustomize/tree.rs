@@ -620,6 +620,13 @@ mod tests {
     }
 
     #[test]
+    fn a_merge_key_string_is_plain_as_a_value_and_quoted_as_a_key() {
+        // kubectl prints the value `<<` plain (PyYAML cannot read that back, so the case is
+        // here rather than in a fixture the conformance script compares)
+        assert_eq!(roundtrip("a: \"<<\"\n\"<<\": b\n"), "\"<<\": b\na: <<\n");
+    }
+
+    #[test]
     fn yaml_11_only_booleans_are_read_as_strings_as_kustomize_does() {
         let out = roundtrip("a: yes\nb: on\nc: true\nd: -x\ne: '-'\n");
         // (`-` reads as a string; it is quoted for its syntax only: single quotes)
