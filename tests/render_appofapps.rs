@@ -77,12 +77,22 @@ fn web_chart(d: &std::path::Path) {
     write(d, "charts/web/templates/deployment.yaml", WEB_TEMPLATE);
 }
 
-/// The `Chart.yaml` of the chart of Applications under `charts/apps`.
-fn apps_chart(d: &std::path::Path) {
+/// The chart of Applications under `charts/apps` with `template`, whose prod values list
+/// one Application (name, path, privileged).
+fn apps_chart(d: &std::path::Path, template: &str, one: (&str, &str, bool)) {
     write(
         d,
         "charts/apps/Chart.yaml",
         "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    );
+    write(d, "charts/apps/templates/apps.yaml", template);
+    let (name, path, privileged) = one;
+    write(
+        d,
+        "charts/apps/values.yaml",
+        &format!(
+            "env: prod\napps:\n  - name: {name}\n    path: {path}\n    privileged: {privileged}\n"
+        ),
     );
 }
 
@@ -613,13 +623,7 @@ fn applications_a_chart_renders_are_followed_when_no_application_deploys_the_cha
         "charts/web/values.yaml",
         "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
     );
-    apps_chart(d);
-    write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
-    write(
-        d,
-        "charts/apps/values.yaml",
-        "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: false\n",
-    );
+    apps_chart(d, APPS_TEMPLATE, ("web", "charts/web", false));
     // the chart of Applications, rendered on its own, and the chart it names: once on its
     // own and once as the child Application renders it
     assert_eq!(
@@ -644,13 +648,7 @@ fn a_chart_of_applications_that_lists_its_own_application_is_no_cycle() {
     // The usual self-managing root: the chart's list holds the Application that deploys it.
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    apps_chart(d);
-    write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
-    write(
-        d,
-        "charts/apps/values.yaml",
-        "env: prod\napps:\n  - name: apps\n    path: charts/apps\n    privileged: false\n",
-    );
+    apps_chart(d, APPS_TEMPLATE, ("apps", "charts/apps", false));
     deploy_apps_chart(d);
     assert_eq!(notes(d), Vec::<String>::new());
     assert_eq!(
@@ -672,13 +670,7 @@ fn an_application_is_known_by_its_name_whatever_its_path() {
     // path: Argo CD has one Application of that name, so it is not rendered as a child.
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    apps_chart(d);
-    write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
-    write(
-        d,
-        "charts/apps/values.yaml",
-        "env: prod\napps:\n  - name: apps\n    path: charts/web\n    privileged: false\n",
-    );
+    apps_chart(d, APPS_TEMPLATE, ("apps", "charts/web", false));
     web_chart(d);
     deploy_apps_chart(d);
     assert_no_child_of_apps_chart(d);
@@ -718,16 +710,10 @@ fn only_argo_cd_applications_are_followed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     web_chart(d);
-    apps_chart(d);
-    write(
+    apps_chart(
         d,
-        "charts/apps/templates/apps.yaml",
         &APPS_TEMPLATE.replace("argoproj.io/v1alpha1", "app.k8s.io/v1beta1"),
-    );
-    write(
-        d,
-        "charts/apps/values.yaml",
-        "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: false\n",
+        ("web", "charts/web", false),
     );
     deploy_apps_chart(d);
     assert_no_child_of_apps_chart(d);
@@ -775,13 +761,7 @@ fn an_overlay_that_holds_its_own_application_is_its_childrens_parent_not_its_own
 fn a_directory_application_a_chart_renders_has_the_chart_as_parent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    apps_chart(d);
-    write(d, "charts/apps/templates/apps.yaml", APPS_TEMPLATE);
-    write(
-        d,
-        "charts/apps/values.yaml",
-        "env: prod\napps:\n  - name: plain\n    path: plain\n    privileged: false\n",
-    );
+    apps_chart(d, APPS_TEMPLATE, ("plain", "plain", false));
     write(
         d,
         "plain/cm.yaml",
@@ -814,19 +794,13 @@ fn a_finding_from_a_values_string_of_a_rendered_application_is_at_that_applicati
         "charts/web/values.yaml",
         "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
     );
-    apps_chart(d);
-    write(
+    apps_chart(
         d,
-        "charts/apps/templates/apps.yaml",
         &APPS_TEMPLATE.replace(
             "      valuesObject:\n        privileged: {{ .privileged }}\n",
             "      values: |\n        privileged: {{ .privileged }}\n",
         ),
-    );
-    write(
-        d,
-        "charts/apps/values.yaml",
-        "env: prod\napps:\n  - name: web\n    path: charts/web\n    privileged: true\n",
+        ("web", "charts/web", true),
     );
     deploy_apps_chart(d);
     let o = run(&["check", ".", "--select", "K8S001", "-f", "json"], d);
