@@ -557,11 +557,7 @@ fn patches_of_different_objects_never_conflict() {
 fn a_local_helm_chart_renders_with_its_release_namespace_and_values_file() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let d = tmp.path();
-    let w = |rel: &str, body: &str| {
-        let p = d.join(rel);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(p, body).expect("write");
-    };
+    let w = |rel: &str, body: &str| common::write(d, rel, body);
     w(
         "k/charts/web/Chart.yaml",
         "apiVersion: v2\nname: web\nversion: 0.1.0\n",
@@ -614,13 +610,13 @@ fn a_patch_nested_300_levels_deep_merges_whole() {
         s
     };
     let head = "apiVersion: example.com/v1\nkind: Deep\nmetadata:\n  name: d\n";
-    std::fs::write(d.join("deep.yaml"), format!("{head}{}", nested("1"))).expect("write");
-    std::fs::write(d.join("patch.yaml"), format!("{head}{}", nested("2"))).expect("write");
-    std::fs::write(
-        d.join("kustomization.yaml"),
+    common::write(d, "deep.yaml", &format!("{head}{}", nested("1")));
+    common::write(d, "patch.yaml", &format!("{head}{}", nested("2")));
+    common::write(
+        d,
+        "kustomization.yaml",
         "resources:\n- deep.yaml\npatches:\n- path: patch.yaml\n",
-    )
-    .expect("write");
+    );
     let u = build(&DiskFs::new(d), "");
     assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
     let out = text(&u);
