@@ -239,7 +239,7 @@ impl N {
 
 /// Whether a string must be quoted to read back as the same string.
 fn needs_quotes(s: &str) -> bool {
-    reads_as_other_type(s) || s == "<<" || syntax_needs_quotes(s)
+    reads_as_other_type(s) || syntax_needs_quotes(s)
 }
 
 /// Whether a plain scalar `s` would be read as something else than a string (go-yaml then
@@ -276,12 +276,13 @@ fn syntax_needs_quotes(s: &str) -> bool {
     if last.is_whitespace() || last == ':' {
         return true;
     }
-    s.contains(": ")
-        || s.contains(" #")
-        || s.contains(":\t")
-        || s.chars().any(|c| {
-            c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}'
-        })
+    s.contains(": ") || s.contains(" #") || s.contains(":\t") || s.chars().any(escape_only)
+}
+
+/// A character only a double-quoted escape can write (control characters, NEL, the BOM,
+/// line and paragraph separators).
+fn escape_only(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
 }
 
 /// Write a string that cannot be plain as go-yaml does: double-quoted when it would read as
@@ -290,10 +291,7 @@ fn syntax_needs_quotes(s: &str) -> bool {
 /// `fold`: the indentation of continuation lines when a long value may be folded (never
 /// for a key).
 fn quote_str(s: &str, fold: Option<usize>, out: &mut String) {
-    let single_ok = !s
-        .chars()
-        .any(|c| c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}');
-    if single_ok && !reads_as_other_type(s) {
+    if !s.chars().any(escape_only) && !reads_as_other_type(s) {
         out.push('\'');
         let body = s.replace('\'', "''");
         match fold {
@@ -425,19 +423,14 @@ fn block_ok(s: &str) -> bool {
         && !s.ends_with(' ')
         && !s.contains(" \n")
         && !s.trim_end_matches('\n').is_empty()
-        && !s.chars().any(|c| {
-            (c.is_control() && c != '\n')
-                || c == '\u{feff}'
-                || c == '\u{2028}'
-                || c == '\u{2029}'
-                || c == '\u{85}'
-        })
+        && !s.chars().any(|c| c != '\n' && escape_only(c))
 }
 
 fn write_key(k: &str, out: &mut String) {
     if k == "<<" {
+        // a merge key only as a key
         quote(k, None, out);
-    } else if needs_quotes(k) || k.contains('\n') {
+    } else if needs_quotes(k) {
         quote_str(k, None, out);
     } else {
         out.push_str(k);
