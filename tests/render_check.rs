@@ -56,17 +56,18 @@ fn assert_only_finding(d: &std::path::Path, rule: &str, at: (&str, u64, &[&str])
 const CHART: &str = "apiVersion: v2\nname: web\nversion: 0.1.0\n";
 const TEMPLATE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: \"nginx:{{ .Values.tag }}\"\n          securityContext:\n            privileged: {{ .Values.privileged }}\n";
 
+/// The `web` chart (CHART, TEMPLATE) under `charts/web` with these default values.
+fn web_chart(d: &std::path::Path, values: &str) {
+    write(d, "charts/web/Chart.yaml", CHART);
+    write(d, "charts/web/templates/deployment.yaml", TEMPLATE);
+    write(d, "charts/web/values.yaml", values);
+}
+
 #[test]
 fn a_values_file_that_turns_on_privileged_is_the_finding_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(d, "charts/web/Chart.yaml", CHART);
-    write(d, "charts/web/templates/deployment.yaml", TEMPLATE);
-    write(
-        d,
-        "charts/web/values.yaml",
-        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
-    );
+    web_chart(d, "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n");
     write(
         d,
         "charts/web/values-prod.yaml",
@@ -126,13 +127,7 @@ fn a_values_file_that_turns_on_privileged_is_the_finding_line() {
 fn an_application_defines_what_is_rendered_and_where() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(d, "charts/web/Chart.yaml", CHART);
-    write(d, "charts/web/templates/deployment.yaml", TEMPLATE);
-    write(
-        d,
-        "charts/web/values.yaml",
-        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
-    );
+    web_chart(d, "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n");
     write(d, "envs/prod/web-values.yaml", "privileged: true\n");
     write(
         d,
@@ -242,13 +237,7 @@ fn a_remote_chart_is_reported_as_not_fetched_in_the_coverage() {
 fn an_application_set_list_generator_renders_one_application_per_element() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(d, "charts/web/Chart.yaml", CHART);
-    write(d, "charts/web/templates/deployment.yaml", TEMPLATE);
-    write(
-        d,
-        "charts/web/values.yaml",
-        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
-    );
+    web_chart(d, "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n");
     write(d, "charts/web/env-dev.yaml", "privileged: true\n");
     write(d, "charts/web/env-production.yaml", "replicas: 3\n");
     write(
@@ -557,13 +546,7 @@ fn rendered_objects_carry_the_environment_they_were_rendered_for() {
     // does, so the prod-only replica minimum applies to what it renders (and only to that).
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(d, "charts/web/Chart.yaml", CHART);
-    write(d, "charts/web/templates/deployment.yaml", TEMPLATE);
-    write(
-        d,
-        "charts/web/values.yaml",
-        "replicas: 1\ntag: \"1.27.2\"\nprivileged: false\n",
-    );
+    web_chart(d, "replicas: 1\ntag: \"1.27.2\"\nprivileged: false\n");
     let application = |name: &str| {
         format!(
             "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\nspec:\n  project: web\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: shop\n  source:\n    repoURL: https://example.com/gitops.git\n    targetRevision: v1.2.0\n    path: charts/web\n"
@@ -614,13 +597,7 @@ fn a_dependency_not_vendored_is_found_by_name_in_a_repository_of_charts_only() {
 fn a_flow_mapping_of_inline_values_is_merged_and_is_the_finding_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    write(d, "charts/web/Chart.yaml", CHART);
-    write(d, "charts/web/templates/deployment.yaml", TEMPLATE);
-    write(
-        d,
-        "charts/web/values.yaml",
-        "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n",
-    );
+    web_chart(d, "replicas: 2\ntag: \"1.27.2\"\nprivileged: false\n");
     write(
         d,
         "apps/web.yaml",
