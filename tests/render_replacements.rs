@@ -177,3 +177,55 @@ fn replacements_stop_at_the_limit_with_a_located_note() {
     let u = build(&DiskFs::new(d), "");
     assert!(u.errors.is_empty(), "{:?}", u.errors);
 }
+
+#[test]
+fn a_replacement_file_is_read_as_kustomize_reads_it() {
+    // kubectl kustomize (v5.5): only the first document of a `path:` file counts; an empty
+    // one is refused; `path:` beside `source:` alone (no `targets:`) is refused too.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    common::write(
+        d,
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  v: x\n",
+    );
+    let one = |field: &str| {
+        format!(
+            "- source: {{kind: ConfigMap, name: a, fieldPath: data.v}}\n  targets:\n  - select: {{kind: ConfigMap}}\n    fieldPaths: [data.{field}]\n    options: {{create: true}}\n"
+        )
+    };
+    common::write(d, "two.yaml", &format!("{}---\n{}", one("w"), one("z")));
+    common::write(d, "empty.yaml", "# nothing here\n");
+    common::write(
+        d,
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\nreplacements:\n- path: two.yaml\n- path: empty.yaml\n- path: two.yaml\n  source: {kind: ConfigMap, name: a, fieldPath: data.v}\n",
+    );
+    let fs = DiskFs::new(d);
+    let u = build(&fs, "");
+    let got: Vec<(usize, &str)> = u
+        .errors
+        .iter()
+        .map(|e| {
+            let src = fs.read(&e.path).expect("readable");
+            assert_eq!(&*e.path, "kustomization.yaml");
+            (
+                src.line_col(e.span.expect("located").start()).line,
+                e.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (6, "cannot specify both path and inline replacement"),
+            (5, "replacement file empty.yaml holds no replacement"),
+        ]
+    );
+    let text = &u.outputs[0].text;
+    assert!(text.contains("  w: x\n"), "{text}");
+    assert!(
+        !text.contains("z: x"),
+        "the second document applied: {text}"
+    );
+}

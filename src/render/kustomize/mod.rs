@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use crate::parse::node::Node;
+use crate::parse::node::{Node, Scalar};
 use crate::parse::yaml::YamlDoc;
 use crate::source::{SourceFile, Span};
 
@@ -175,10 +175,11 @@ pub fn build_with(fs: &dyn Fs, dir: &str, opts: &KustomizeOptions) -> RenderUnit
         .unwrap_or_else(|| Arc::from(dir.as_str()));
     let mut text = String::new();
     let mut origins = OriginMap::new();
-    for (i, r) in rs.iter().enumerate() {
+    for (i, r) in rs.iter_mut().enumerate() {
         if i > 0 {
             text.push_str("---\n");
         }
+        annotations_out(&mut r.obj);
         tree::emit_doc(&r.obj, &mut text, &mut origins);
     }
     let status = if b.fatal {
@@ -669,6 +670,14 @@ impl<'f> Builder<'f> {
             );
             return;
         }
+        let mut n = n;
+        // kustomize holds an object's annotations as a map from the start (it keeps its own
+        // there during the build): a null one is an empty map that transformers write into.
+        if let Some(a) = n.path_mut(&["metadata", "annotations"])
+            && a.is_null()
+        {
+            a.v = V::Map(Vec::new());
+        }
         out.push(n);
     }
 
@@ -1132,6 +1141,26 @@ impl<'f> Builder<'f> {
 /// A literal or folded block scalar that runs to the end of a file without a final line
 /// break has no trailing newline (YAML's clip keeps a line break only when there is one);
 /// the parser adds one, so take it off again for the scalar that ends the file.
+/// An object's annotations as kustomize writes them: strings, and none at all rather than
+/// an empty map.
+fn annotations_out(obj: &mut N) {
+    let Some(meta) = obj.get_mut("metadata") else {
+        return;
+    };
+    let Some(a) = meta.get_mut("annotations") else {
+        return;
+    };
+    if a.as_map().is_some_and(Vec::is_empty) || a.is_null() {
+        meta.remove("annotations");
+        return;
+    }
+    for (_, v) in a.as_map_mut().into_iter().flatten() {
+        if let V::Scalar(_, kind) = &mut v.v {
+            *kind = Scalar::Str;
+        }
+    }
+}
+
 fn eof_block_scalar(node: &Node, text: &str, n: &mut N) {
     use crate::parse::node::{Style, Value};
     match (&node.value, &mut n.v) {

@@ -28,7 +28,7 @@ use crate::source::Span;
 
 use super::kfile::Selector;
 use super::transform::{Res, label_selector_matches};
-use super::tree::{N, V, origin};
+use super::tree::{N, V, origin, plain_kind};
 
 /// Most replacements read from one kustomization (bounded work).
 const MAX_REPLACEMENTS: usize = 1000;
@@ -203,17 +203,26 @@ pub fn load(
                     ));
                     continue;
                 }
-                for d in &parsed.docs {
-                    let items: Vec<&Node> = match d.root.as_seq() {
-                        Some(s) => s.iter().collect(),
-                        None if d.root.is_null() => Vec::new(),
-                        None => vec![&d.root],
-                    };
-                    for item in items {
-                        match parse(item, &rfile) {
-                            Ok(r) => out.push(r),
-                            Err(m) => problems.push((rfile.clone(), item.span, m)),
-                        }
+                // Kustomize reads the first document only, and refuses an empty one.
+                let root = match parsed.docs.first().map(|d| &d.root) {
+                    Some(root) if !root.is_null() => root,
+                    _ => {
+                        problems.push((
+                            file.clone(),
+                            *span,
+                            format!("replacement file {rel} holds no replacement"),
+                        ));
+                        continue;
+                    }
+                };
+                let items: Vec<&Node> = match root.as_seq() {
+                    Some(s) => s.iter().collect(),
+                    None => vec![root],
+                };
+                for item in items {
+                    match parse(item, &rfile) {
+                        Ok(r) => out.push(r),
+                        Err(m) => problems.push((rfile.clone(), item.span, m)),
                     }
                 }
             }
@@ -247,10 +256,23 @@ pub fn run(fs: &dyn Fs, k: &super::kfile::Kust, rs: &mut [Res]) -> Vec<(Arc<str>
 #[derive(Debug, PartialEq)]
 enum Seg {
     Key(String),
-    /// `[key=value]` (`key` empty: a list of scalars, matched by value).
-    Match(String, String),
+    /// `[key=value]` (`key` empty: a list of scalars, matched by value). A source matches
+    /// the value exactly; a target matches it as an unanchored regular expression, as
+    /// kustomize does (`[name=web]` selects `web` and `web-proxy`).
+    Match(String, String, Pattern),
     All,
     Index(usize),
+}
+
+/// The compiled form of a `[key=value]` value for targets (`None`: not a valid regular
+/// expression).
+#[derive(Debug)]
+struct Pattern(Option<regex::Regex>);
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.0.as_ref().map(regex::Regex::as_str) == other.0.as_ref().map(regex::Regex::as_str)
+    }
 }
 
 /// Split a field path on `.` outside brackets (`a.[name=x.y].b`).
@@ -279,7 +301,11 @@ fn segments(path: &str) -> Vec<Seg> {
             if let Some(inner) = p.strip_prefix('[').and_then(|s| s.strip_suffix(']'))
                 && let Some((k, v)) = inner.split_once('=')
             {
-                return Seg::Match(k.to_string(), v.to_string());
+                return Seg::Match(
+                    k.to_string(),
+                    v.to_string(),
+                    Pattern(regex::Regex::new(v).ok()),
+                );
             }
             if p == "*" {
                 return Seg::All;
@@ -292,11 +318,13 @@ fn segments(path: &str) -> Vec<Seg> {
         .collect()
 }
 
-fn element_matches(n: &N, k: &str, v: &str) -> bool {
+/// The text `[k=…]` compares in an element: the element itself when `k` is empty, else its
+/// field `k`.
+fn element_text<'n>(n: &'n N, k: &str) -> Option<&'n str> {
     if k.is_empty() {
-        n.text() == Some(v)
+        n.text()
     } else {
-        n.get(k).and_then(N::text) == Some(v)
+        n.get(k).and_then(N::text)
     }
 }
 
@@ -307,77 +335,105 @@ fn lookup<'n>(n: &'n N, segs: &[Seg]) -> Option<&'n N> {
     };
     let next = match first {
         Seg::Key(k) => n.get(k),
-        Seg::Match(k, v) => n.as_seq()?.iter().find(|e| element_matches(e, k, v)),
-        Seg::All => n.as_seq()?.first(),
-        Seg::Index(i) => match &n.v {
-            V::Seq(items) => items.get(*i),
-            _ => n.get(&i.to_string()),
-        },
+        Seg::Match(k, v, _) => n
+            .as_seq()?
+            .iter()
+            .find(|e| element_text(e, k) == Some(v.as_str())),
+        // kustomize reads a source path with no wildcard, and a number only indexes a list.
+        Seg::All => None,
+        Seg::Index(i) => n.as_seq()?.get(*i),
     }?;
     lookup(next, rest)
 }
 
+/// What `f` is given at the end of a path: the node, and whether the walk created it.
+type Leaf<'f> = dyn FnMut(&mut N, bool) -> Result<(), String> + 'f;
+
 /// Call `f` on every node at `segs` below `n`, creating what is missing when `create` (the
-/// last one as a null scalar). Returns how many nodes `f` saw.
+/// last one as a null scalar), as kustomize's path matcher walks a target. Returns how many
+/// nodes `f` saw.
 fn visit(
     n: &mut N,
     segs: &[Seg],
     create: bool,
     o: &Option<Origin>,
-    f: &mut dyn FnMut(&mut N) -> Result<(), String>,
+    f: &mut Leaf,
+) -> Result<usize, String> {
+    walk(n, false, segs, create, o, f)
+}
+
+fn walk(
+    n: &mut N,
+    created: bool,
+    segs: &[Seg],
+    create: bool,
+    o: &Option<Origin>,
+    f: &mut Leaf,
 ) -> Result<usize, String> {
     let Some((first, rest)) = segs.split_first() else {
-        f(n)?;
+        f(n, created)?;
         return Ok(1);
     };
-    // What to create for a missing step: a list for `[k=v]` next, else a map (a null
-    // scalar at the end).
+    // What to create for a missing step: a list when a list step follows, else a map (a
+    // null scalar at the end).
     let fresh = |rest: &[Seg]| match rest.first() {
         None => N::null(o.clone()),
-        Some(Seg::Match(..)) | Some(Seg::All) | Some(Seg::Index(_)) => {
-            N::new(V::Seq(Vec::new()), o.clone())
-        }
+        Some(Seg::Match(..) | Seg::All | Seg::Index(_)) => N::new(V::Seq(Vec::new()), o.clone()),
         Some(Seg::Key(_)) => N::map(o.clone()),
     };
+    // A null met on the way (`nodeSelector: ~`): kustomize walks it as an empty map or list
+    // and creates below it, but what it creates there never reaches the output.
+    if n.is_null() {
+        if !create {
+            return Ok(0);
+        }
+        let mut scratch = match first {
+            Seg::Key(_) => N::map(None),
+            _ => N::new(V::Seq(Vec::new()), None),
+        };
+        return walk(&mut scratch, true, segs, create, o, &mut |_, _| Ok(()));
+    }
     match first {
         Seg::Key(k) => {
+            let mut made = false;
             if n.get(k).is_none() {
-                if !create || !matches!(n.v, V::Map(_)) && !n.is_null() {
+                if !create || n.as_map().is_none() {
                     return Ok(0);
                 }
                 n.set(k, fresh(rest));
+                made = true;
             }
             match n.get_mut(k) {
-                Some(c) => visit(c, rest, create, o, f),
+                Some(c) => walk(c, made, rest, create, o, f),
                 None => Ok(0),
             }
         }
-        Seg::Match(k, v) => {
-            if n.is_null() && create {
-                n.v = V::Seq(Vec::new());
-            }
+        Seg::Match(k, v, Pattern(re)) => {
+            let Some(re) = re else {
+                return Err(format!("invalid regular expression `{v}` in `[{k}={v}]`"));
+            };
             let Some(items) = n.as_seq_mut() else {
                 return Ok(0);
             };
-            if !items.iter().any(|e| element_matches(e, k, v)) {
-                if !create {
-                    return Ok(0);
+            let hit = |e: &N| element_text(e, k).is_some_and(|t| re.is_match(t));
+            let mut seen = 0;
+            if items.iter().any(hit) {
+                for e in items.iter_mut().filter(|e| hit(e)) {
+                    seen += walk(e, false, rest, create, o, f)?;
                 }
-                let mut e = if k.is_empty() {
-                    N::string(v.clone(), o.clone())
+            } else if create {
+                // kustomize appends `{k: v}` (or the scalar `v`) and walks on from it.
+                let e = if k.is_empty() {
+                    N::new(V::Scalar(v.clone(), plain_kind(v)), o.clone())
                 } else {
                     let mut m = N::map(o.clone());
-                    m.set(k, N::string(v.clone(), o.clone()));
+                    m.set(k, N::new(V::Scalar(v.clone(), plain_kind(v)), o.clone()));
                     m
                 };
-                if !rest.is_empty() && k.is_empty() {
-                    e = N::map(o.clone());
-                }
                 items.push(e);
-            }
-            let mut seen = 0;
-            for e in items.iter_mut().filter(|e| element_matches(e, k, v)) {
-                seen += visit(e, rest, create, o, f)?;
+                if let Some(e) = items.last_mut() {
+                    seen += walk(e, rest.is_empty(), rest, create, o, f)?;
+                }
             }
             Ok(seen)
         }
@@ -387,40 +443,24 @@ fn visit(
             };
             let mut seen = 0;
             for e in items.iter_mut() {
-                seen += visit(e, rest, create, o, f)?;
+                seen += walk(e, false, rest, create, o, f)?;
             }
             Ok(seen)
         }
-        Seg::Index(i) => match &mut n.v {
-            V::Seq(items) => match items.get_mut(*i) {
-                Some(e) => visit(e, rest, create, o, f),
-                None => Ok(0),
-            },
-            _ => {
-                let key = i.to_string();
-                visit_key(n, &key, rest, create, o, f)
+        // A number indexes a list only; with `create`, the index one past the end appends.
+        Seg::Index(i) => {
+            let Some(items) = n.as_seq_mut() else {
+                return Ok(0);
+            };
+            let made = create && *i == items.len();
+            if made {
+                items.push(fresh(rest));
             }
-        },
-    }
-}
-
-fn visit_key(
-    n: &mut N,
-    key: &str,
-    rest: &[Seg],
-    create: bool,
-    o: &Option<Origin>,
-    f: &mut dyn FnMut(&mut N) -> Result<(), String>,
-) -> Result<usize, String> {
-    if n.get(key).is_none() {
-        if !create {
-            return Ok(0);
+            match items.get_mut(*i) {
+                Some(e) => walk(e, made, rest, create, o, f),
+                None => Ok(0),
+            }
         }
-        n.set(key, N::null(o.clone()));
-    }
-    match n.get_mut(key) {
-        Some(c) => visit(c, rest, create, o, f),
-        None => Ok(0),
     }
 }
 
@@ -509,7 +549,17 @@ pub fn apply(rs: &mut [Res], r: &Replacement) -> Result<(), (Span, String)> {
                     ),
                 ));
             };
-            let Some(node) = lookup(&rs[i].obj, &segments(&src.field_path)) else {
+            let segs = segments(&src.field_path);
+            if segs.contains(&Seg::All) {
+                return Err((
+                    r.span,
+                    format!(
+                        "fieldPath `{}` of a replacement source cannot hold a wildcard (`*`)",
+                        src.field_path
+                    ),
+                ));
+            }
+            let Some(node) = lookup(&rs[i].obj, &segs) else {
                 return Err((
                     r.span,
                     format!(
@@ -544,16 +594,16 @@ pub fn apply(rs: &mut [Res], r: &Replacement) -> Result<(), (Span, String)> {
         let Some(select) = &t.select else {
             return Err((t.span, "target must specify resources to select".into()));
         };
+        let paths: Vec<Vec<Seg>> = t.field_paths.iter().map(|(fp, _)| segments(fp)).collect();
         for res in rs.iter_mut() {
             if !selected(select, res) || t.reject.iter().any(|rj| selected(rj, res)) {
                 continue;
             }
-            for (fp, span) in &t.field_paths {
+            for ((fp, span), segs) in t.field_paths.iter().zip(&paths) {
                 let o = Some(origin(&r.file, *span, Role::Transformer));
-                let segs = segments(fp);
-                let mut set = |n: &mut N| set_field(n, &value, t, &o);
+                let mut set = |n: &mut N, created: bool| set_field(n, &value, t, &o, created);
                 let seen =
-                    visit(&mut res.obj, &segs, t.create, &o, &mut set).map_err(|m| (*span, m))?;
+                    visit(&mut res.obj, segs, t.create, &o, &mut set).map_err(|m| (*span, m))?;
                 if seen == 0 {
                     let what = if t.create { "find or create" } else { "find" };
                     return Err((
@@ -571,8 +621,25 @@ pub fn apply(rs: &mut [Res], r: &Replacement) -> Result<(), (Span, String)> {
     Ok(())
 }
 
-/// Write `value` into the target field `n`.
-fn set_field(n: &mut N, value: &N, t: &Target, o: &Option<Origin>) -> Result<(), String> {
+/// The YAML tag of a scalar type, for messages.
+fn tag_name(k: Scalar) -> &'static str {
+    match k {
+        Scalar::Null => "null",
+        Scalar::Bool(_) => "bool",
+        Scalar::Int => "int",
+        Scalar::Float => "float",
+        Scalar::Str => "str",
+    }
+}
+
+/// Write `value` into the target field `n` (`created`: the walk to it made it).
+fn set_field(
+    n: &mut N,
+    value: &N,
+    t: &Target,
+    o: &Option<Origin>,
+    created: bool,
+) -> Result<(), String> {
     let mut value = value.clone();
     if let Some(d) = t.delimiter.as_deref().filter(|d| !d.is_empty()) {
         let V::Scalar(cur, _) = &n.v else {
@@ -588,11 +655,18 @@ fn set_field(n: &mut N, value: &N, t: &Target, o: &Option<Origin>) -> Result<(),
         value = N::string(parts.join(d), o.clone());
     }
     match (&mut n.v, &value.v) {
-        // A scalar keeps its type and takes the value's text (kustomize copies only the
-        // value); a null one takes the value's type.
-        (V::Scalar(text, kind), V::Scalar(vt, vk)) => {
-            if *kind == Scalar::Null {
-                *kind = *vk;
+        // kustomize copies only the text into a scalar, which keeps its tag: a field it
+        // created has none and is written plain (`1.27` reads back as a number); a null
+        // field keeps `!!null`, which kustomize then cannot decode.
+        (V::Scalar(text, kind), V::Scalar(vt, _)) => {
+            let plain = plain_kind(vt);
+            if created {
+                *kind = plain;
+            } else if *kind == Scalar::Null && plain != Scalar::Null {
+                return Err(format!(
+                    "cannot decode !!{} `{vt}` as a !!null: the target field is null (give it a value or remove it)",
+                    tag_name(plain)
+                ));
             }
             *text = vt.clone();
             n.o.clone_from(o);
@@ -616,7 +690,11 @@ mod tests {
             vec![
                 Seg::Key("spec".into()),
                 Seg::Key("containers".into()),
-                Seg::Match("name".into(), "a.b".into()),
+                Seg::Match(
+                    "name".into(),
+                    "a.b".into(),
+                    Pattern(regex::Regex::new("a.b").ok())
+                ),
                 Seg::Key("image".into()),
             ]
         );
@@ -626,7 +704,11 @@ mod tests {
                 Seg::Key("a".into()),
                 Seg::All,
                 Seg::Index(0),
-                Seg::Match(String::new(), "x".into()),
+                Seg::Match(
+                    String::new(),
+                    "x".into(),
+                    Pattern(regex::Regex::new("x").ok())
+                ),
             ]
         );
     }
@@ -707,9 +789,84 @@ mod tests {
         assert!(
             matches!(&d.path(&["spec", "replicas"]).map(|n| &n.v), Some(V::Scalar(t, Scalar::Int)) if t == "5")
         );
-        assert_eq!(
-            d.str_at(&["spec", "template", "metadata", "labels", "size"]),
-            Some("5")
+        // created without a tag: written plain, so it reads back as a number
+        assert!(
+            matches!(&d.path(&["spec", "template", "metadata", "labels", "size"]).map(|n| &n.v), Some(V::Scalar(t, Scalar::Int)) if t == "5")
         );
+    }
+
+    #[test]
+    fn paths_kustomize_refuses_are_errors() {
+        // kubectl kustomize (v5.5) fails on each of these.
+        let objs = "kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\ndata: {a: x, '1': one, n: '5', z: 'null'}\n---\nkind: Deployment\napiVersion: apps/v1\nmetadata: {name: d}\nspec: {replicas: null, template: {spec: {containers: [{name: web}]}}}\n";
+        let cases = [
+            // a number indexes a list, never a map key, with or without create
+            ("data.a", "ConfigMap", "data.1", false),
+            ("data.a", "ConfigMap", "data.1", true),
+            // a number past the end of a list, even with create
+            (
+                "data.a",
+                "Deployment",
+                "spec.template.spec.containers.2.image",
+                true,
+            ),
+            // a null scalar keeps its `!!null` tag: kustomize cannot decode the result
+            ("data.n", "Deployment", "spec.replicas", false),
+            // a pattern that is not a regular expression
+            (
+                "data.a",
+                "Deployment",
+                "spec.template.spec.containers.[name=(].image",
+                false,
+            ),
+        ];
+        for (src, kind, fp, create) in cases {
+            let mut rs = objects(objs);
+            let r = replacement(&format!(
+                "source: {{kind: ConfigMap, fieldPath: {src}}}\ntargets: [{{select: {{kind: {kind}}}, fieldPaths: ['{fp}'], options: {{create: {create}}}}}]"
+            ));
+            assert!(apply(&mut rs, &r).is_err(), "{fp} (create: {create})");
+        }
+        let mut rs = objects(objs);
+        let r = replacement(
+            "source: {kind: ConfigMap, fieldPath: data.n}\ntargets: [{select: {kind: Deployment}, fieldPaths: [spec.replicas]}]",
+        );
+        assert_eq!(
+            apply(&mut rs, &r).map_err(|e| e.1),
+            Err("cannot decode !!int `5` as a !!null: the target field is null (give it a value or remove it)".into())
+        );
+        // a value that reads as null leaves a null field as it is
+        let r = replacement(
+            "source: {kind: ConfigMap, fieldPath: data.z}\ntargets: [{select: {kind: Deployment}, fieldPaths: [spec.replicas]}]",
+        );
+        assert_eq!(apply(&mut rs, &r), Ok(()));
+        // a source path reads one field: no wildcard
+        let r = replacement(
+            "source: {kind: Deployment, fieldPath: 'spec.template.spec.containers.*.name'}\ntargets: [{select: {kind: ConfigMap}, fieldPaths: [data.a]}]",
+        );
+        assert_eq!(
+            apply(&mut rs, &r).map_err(|e| e.1),
+            Err("fieldPath `spec.template.spec.containers.*.name` of a replacement source cannot hold a wildcard (`*`)".into())
+        );
+        // a source matches `[k=v]` exactly (a target takes it as a pattern)
+        let r = replacement(
+            "source: {kind: Deployment, fieldPath: 'spec.template.spec.containers.[name=we].name'}\ntargets: [{select: {kind: ConfigMap}, fieldPaths: [data.a]}]",
+        );
+        assert!(apply(&mut rs, &r).is_err());
+    }
+
+    #[test]
+    fn tag_names_follow_yaml() {
+        let got: Vec<&str> = [
+            Scalar::Null,
+            Scalar::Bool(true),
+            Scalar::Int,
+            Scalar::Float,
+            Scalar::Str,
+        ]
+        .into_iter()
+        .map(tag_name)
+        .collect();
+        assert_eq!(got, ["null", "bool", "int", "float", "str"]);
     }
 }

@@ -235,6 +235,15 @@ impl N {
     }
 }
 
+/// The type of a scalar kustomize creates without a tag: written plain, it reads back as
+/// whatever its text says (`1.27` a number, `true` a boolean).
+pub fn plain_kind(text: &str) -> Scalar {
+    if text.is_empty() || text.contains('\n') {
+        return Scalar::Str;
+    }
+    resolve_plain(text)
+}
+
 // ---------------------------------------------------------------- emitter
 
 /// Whether a string must be quoted to read back as the same string.
