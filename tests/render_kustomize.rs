@@ -236,6 +236,28 @@ fn a_literal_without_a_key_is_located() {
 }
 
 #[test]
+fn resources_without_kind_or_name_are_located_and_the_rest_is_kept() {
+    // kubectl: "missing metadata.name in object" (a null name is no name)
+    let at = format!("{FX}/errors/resources/objects.yaml");
+    assert_eq!(
+        errors("resources"),
+        (
+            UnitStatus::Failed,
+            vec![
+                ("invalid", at.clone(), 1),
+                ("invalid", at.clone(), 6),
+                ("invalid", at, 10)
+            ]
+        )
+    );
+    let u = build(&fs(), &format!("{FX}/errors/resources"));
+    assert_eq!(
+        text(&u),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n"
+    );
+}
+
+#[test]
 fn missing_resources_outside_paths_and_unmatched_patches_are_located() {
     assert_eq!(
         errors("missing"),
