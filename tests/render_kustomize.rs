@@ -647,3 +647,26 @@ fn a_patch_nested_300_levels_deep_merges_whole() {
         "{out}"
     );
 }
+
+#[test]
+fn an_object_nested_to_the_parser_limit_is_built_whole() {
+    // 512 collections deep (the mapping and 511 lists), the most the YAML parser reads: the
+    // innermost value is still there
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let deep = |lists: usize| {
+        format!(
+            "apiVersion: example.com/v1\nkind: Deep\nmetadata:\n  name: d\nspec:\n  {}innermost\n",
+            "- ".repeat(lists)
+        )
+    };
+    common::write(d, "kustomization.yaml", "resources:\n- deep.yaml\n");
+    common::write(d, "deep.yaml", &deep(511));
+    let u = build(&DiskFs::new(d), "");
+    assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
+    assert!(text(&u).contains("- innermost\n"), "{}", text(&u));
+    // one level more is a located parse error, not a silently cut object
+    common::write(d, "deep.yaml", &deep(512));
+    let u = build(&DiskFs::new(d), "");
+    assert_eq!(u.status, UnitStatus::Failed);
+}
