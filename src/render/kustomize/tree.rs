@@ -600,6 +600,44 @@ mod tests {
     use super::*;
     use crate::parse::yaml::parse;
 
+    fn node(text: &str) -> N {
+        let p = parse(text);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        N::from_node(&p.docs[0].root, &Arc::from("a.yaml"), Role::Base)
+    }
+
+    #[test]
+    fn same_data_compares_values_and_types_not_spelling_or_order() {
+        let cases = [
+            ("a", "'a'", true),
+            ("a", "b", false),
+            ("1", "'1'", false),
+            ("[1, 2]", "[1, 2]", true),
+            ("[1, 2]", "[2, 1]", false),
+            ("[1, 2]", "[1]", false),
+            ("[1]", "[1, 2]", false),
+            ("{a: 1, b: 2}", "{b: 2, a: 1}", true),
+            ("{a: 1, b: 2}", "{a: 1, b: 3}", false),
+            ("{a: 1, b: 2}", "{a: 1, c: 2}", false),
+            ("{a: 1}", "{a: 1, b: 2}", false),
+            ("{a: 1, b: 2}", "{a: 1}", false),
+            ("{a: [x]}", "[x]", false),
+            ("[x]", "x", false),
+        ];
+        for (a, b, same) in cases {
+            assert_eq!(node(a).same_data(&node(b)), same, "{a} vs {b}");
+            assert_eq!(node(b).same_data(&node(a)), same, "{b} vs {a}");
+        }
+    }
+
+    #[test]
+    fn a_null_has_no_text() {
+        assert_eq!(node("~").text(), None);
+        assert_eq!(node("null").text(), None);
+        assert_eq!(node("'null'").text(), Some("null"));
+        assert_eq!(node("[a]").text(), None);
+    }
+
     fn roundtrip(text: &str) -> String {
         let p = parse(text);
         assert!(p.error.is_none(), "{:?}", p.error);
