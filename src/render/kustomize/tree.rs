@@ -672,4 +672,16 @@ mod tests {
         // (`-` reads as a string; it is quoted for its syntax only: single quotes)
         assert_eq!(out, "a: \"yes\"\nb: \"on\"\nc: true\nd: -x\ne: '-'\n");
     }
+
+    #[test]
+    fn unicode_breaks_and_the_bom_are_escaped_in_double_quotes() {
+        // kubectl writes NEL, LS and PS raw (LS and PS followed by indentation that then
+        // reads back as part of the value): octolint writes YAML's escapes, which read back
+        // as the same string. The BOM is escaped as kubectl escapes it.
+        let out = roundtrip("nel: \"a\\Nb\"\nls: \"a\\Lb\"\nps: \"a\\Pb\"\nbom: \"a\\uFEFFb\"\n");
+        assert_eq!(
+            out,
+            "bom: \"a\\uFEFFb\"\nls: \"a\\Lb\"\nnel: \"a\\Nb\"\nps: \"a\\Pb\"\n"
+        );
+    }
 }
