@@ -621,6 +621,17 @@ pub fn apply(rs: &mut [Res], r: &Replacement) -> Result<(), (Span, String)> {
     Ok(())
 }
 
+/// Whether text that reads plain as `plain` can be decoded as a scalar of type `kind` (an
+/// integer is a valid float).
+fn reads_as(plain: Scalar, kind: Scalar) -> bool {
+    match kind {
+        Scalar::Str => true,
+        Scalar::Bool(_) => matches!(plain, Scalar::Bool(_)),
+        Scalar::Float => matches!(plain, Scalar::Float | Scalar::Int),
+        k => plain == k,
+    }
+}
+
 /// The YAML tag of a scalar type, for messages.
 fn tag_name(k: Scalar) -> &'static str {
     match k {
@@ -656,16 +667,23 @@ fn set_field(
     }
     match (&mut n.v, &value.v) {
         // kustomize copies only the text into a scalar, which keeps its tag: a field it
-        // created has none and is written plain (`1.27` reads back as a number); a null
-        // field keeps `!!null`, which kustomize then cannot decode.
+        // created has none and is written plain (`1.27` reads back as a number); a typed
+        // field must be able to read the text (`a: b` cannot be an `!!int`, nothing but a
+        // null can be a `!!null`), else kustomize fails.
         (V::Scalar(text, kind), V::Scalar(vt, _)) => {
             let plain = plain_kind(vt);
             if created {
                 *kind = plain;
-            } else if *kind == Scalar::Null && plain != Scalar::Null {
+            } else if !reads_as(plain, *kind) {
                 return Err(format!(
-                    "cannot decode !!{} `{vt}` as a !!null: the target field is null (give it a value or remove it)",
-                    tag_name(plain)
+                    "cannot decode !!{} `{vt}` as a !!{}: the target field is {} (kustomize fails)",
+                    tag_name(plain),
+                    tag_name(*kind),
+                    match kind {
+                        Scalar::Null => "null",
+                        Scalar::Bool(_) => "a boolean",
+                        _ => "a number",
+                    }
                 ));
             }
             *text = vt.clone();
@@ -833,7 +851,10 @@ mod tests {
         );
         assert_eq!(
             apply(&mut rs, &r).map_err(|e| e.1),
-            Err("cannot decode !!int `5` as a !!null: the target field is null (give it a value or remove it)".into())
+            Err(
+                "cannot decode !!int `5` as a !!null: the target field is null (kustomize fails)"
+                    .into()
+            )
         );
         // a value that reads as null leaves a null field as it is
         let r = replacement(
@@ -853,6 +874,38 @@ mod tests {
             "source: {kind: Deployment, fieldPath: 'spec.template.spec.containers.[name=we].name'}\ntargets: [{select: {kind: ConfigMap}, fieldPaths: [data.a]}]",
         );
         assert!(apply(&mut rs, &r).is_err());
+    }
+
+    #[test]
+    fn a_typed_target_takes_only_text_of_its_type() {
+        // kubectl kustomize: "cannot decode !!str `a: b` as a !!int", and so on
+        let objs = "kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\ndata: {s: 'a: b', e: '', i: '3', f: '1.5', b: 'true', n: 'null'}\n---\nkind: Example\napiVersion: v1\nmetadata: {name: d}\nspec: {int: 1, float: 0.5, bool: false, str: x, null: ~}\n";
+        let cases = [
+            ("s", "int", false),
+            ("e", "int", false),
+            ("i", "int", true),
+            ("f", "int", false),
+            ("i", "float", true),
+            ("f", "float", true),
+            ("b", "float", false),
+            ("b", "bool", true),
+            ("i", "bool", false),
+            ("s", "str", true),
+            ("n", "null", true),
+            ("e", "null", true),
+            ("i", "null", false),
+        ];
+        for (src, field, ok) in cases {
+            let mut rs = objects(objs);
+            let r = replacement(&format!(
+                "source: {{kind: ConfigMap, fieldPath: data.{src}}}\ntargets: [{{select: {{kind: Example}}, fieldPaths: [spec.{field}]}}]"
+            ));
+            assert_eq!(
+                apply(&mut rs, &r).is_ok(),
+                ok,
+                "data.{src} into spec.{field}"
+            );
+        }
     }
 
     #[test]

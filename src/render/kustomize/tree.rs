@@ -236,9 +236,9 @@ impl N {
 }
 
 /// The type of a scalar kustomize creates without a tag: written plain, it reads back as
-/// whatever its text says (`1.27` a number, `true` a boolean).
+/// whatever its text says (`1.27` a number, `true` a boolean, nothing null).
 pub fn plain_kind(text: &str) -> Scalar {
-    if text.is_empty() || text.contains('\n') {
+    if text.contains('\n') {
         return Scalar::Str;
     }
     resolve_plain(text)
@@ -671,6 +671,15 @@ mod tests {
         let out = roundtrip("a: yes\nb: on\nc: true\nd: -x\ne: '-'\n");
         // (`-` reads as a string; it is quoted for its syntax only: single quotes)
         assert_eq!(out, "a: \"yes\"\nb: \"on\"\nc: true\nd: -x\ne: '-'\n");
+    }
+
+    #[test]
+    fn a_document_of_an_empty_collection_or_a_scalar_is_flow_or_plain() {
+        assert_eq!(roundtrip("{}"), "{}\n");
+        assert_eq!(roundtrip("[]"), "[]\n");
+        assert_eq!(roundtrip("[a, {}]"), "- a\n- {}\n");
+        assert_eq!(roundtrip("x"), "x\n");
+        assert_eq!(roundtrip("~"), "null\n");
     }
 
     #[test]
