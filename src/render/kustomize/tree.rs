@@ -511,8 +511,8 @@ fn record(map: &mut OriginMap, o: &Option<Origin>, start: usize, end: usize) {
 pub fn emit_doc(n: &N, out: &mut String, map: &mut OriginMap) {
     let start = out.len();
     match &n.v {
-        V::Map(m) if !m.is_empty() => emit_map(m, 0, false, out, map, 0),
-        V::Seq(s) if !s.is_empty() => emit_seq(s, 0, false, out, map, 0),
+        V::Map(m) if !m.is_empty() => emit_map(m, 0, false, out, map),
+        V::Seq(s) if !s.is_empty() => emit_seq(s, 0, false, out, map),
         V::Map(_) => out.push_str("{}\n"),
         V::Seq(_) => out.push_str("[]\n"),
         V::Scalar(t, k) => {
@@ -529,7 +529,6 @@ fn emit_map(
     first_inline: bool,
     out: &mut String,
     map: &mut OriginMap,
-    depth: usize,
 ) {
     // kubectl kustomize prints every mapping with its keys sorted.
     let mut sorted: Vec<&(String, N)> = m.iter().collect();
@@ -541,13 +540,13 @@ fn emit_map(
         let start = out.len();
         write_key(k, out);
         out.push(':');
-        emit_value(v, indent, out, map, depth);
+        emit_value(v, indent, out, map);
         record(map, &v.o, start, out.len());
     }
 }
 
 /// A mapping value after `key:`.
-fn emit_value(v: &N, indent: usize, out: &mut String, map: &mut OriginMap, depth: usize) {
+fn emit_value(v: &N, indent: usize, out: &mut String, map: &mut OriginMap) {
     match &v.v {
         V::Scalar(t, k) => {
             out.push(' ');
@@ -558,23 +557,16 @@ fn emit_value(v: &N, indent: usize, out: &mut String, map: &mut OriginMap, depth
         V::Seq(s) if s.is_empty() => out.push_str(" []\n"),
         V::Map(m) => {
             out.push('\n');
-            emit_map(m, indent + 2, false, out, map, depth + 1);
+            emit_map(m, indent + 2, false, out, map);
         }
         V::Seq(s) => {
             out.push('\n');
-            emit_seq(s, indent, false, out, map, depth + 1);
+            emit_seq(s, indent, false, out, map);
         }
     }
 }
 
-fn emit_seq(
-    s: &[N],
-    indent: usize,
-    first_inline: bool,
-    out: &mut String,
-    map: &mut OriginMap,
-    depth: usize,
-) {
+fn emit_seq(s: &[N], indent: usize, first_inline: bool, out: &mut String, map: &mut OriginMap) {
     for (i, item) in s.iter().enumerate() {
         if !(i == 0 && first_inline) {
             push_indent(out, indent);
@@ -588,8 +580,8 @@ fn emit_seq(
             }
             V::Map(m) if m.is_empty() => out.push_str("{}\n"),
             V::Seq(x) if x.is_empty() => out.push_str("[]\n"),
-            V::Map(m) => emit_map(m, indent + 2, true, out, map, depth + 1),
-            V::Seq(x) => emit_seq(x, indent + 2, true, out, map, depth + 1),
+            V::Map(m) => emit_map(m, indent + 2, true, out, map),
+            V::Seq(x) => emit_seq(x, indent + 2, true, out, map),
         }
         record(map, &item.o, start, out.len());
     }
