@@ -669,7 +669,7 @@ mod tests {
     fn a_document_of_an_empty_collection_or_a_scalar_is_flow_or_plain() {
         assert_eq!(roundtrip("{}"), "{}\n");
         assert_eq!(roundtrip("[]"), "[]\n");
-        assert_eq!(roundtrip("[a, {}]"), "- a\n- {}\n");
+        assert_eq!(roundtrip("[a, {}, []]"), "- a\n- {}\n- []\n");
         assert_eq!(roundtrip("x"), "x\n");
         assert_eq!(roundtrip("~"), "null\n");
     }
