@@ -670,3 +670,74 @@ fn an_object_nested_to_the_parser_limit_is_built_whole() {
     let u = build(&DiskFs::new(d), "");
     assert_eq!(u.status, UnitStatus::Failed);
 }
+
+#[test]
+fn a_build_holds_up_to_2000_kustomizations_and_an_empty_one_is_rendered() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let kids = |n: usize| {
+        let list: String = (1..n).map(|i| format!("- k{i}\n")).collect();
+        format!("resources:\n{list}")
+    };
+    for i in 1..2000 {
+        common::write(d, &format!("k{i}/kustomization.yaml"), "resources: []\n");
+    }
+    // the root and 1,999 below it: exactly the budget; nothing to build is no failure
+    common::write(d, "kustomization.yaml", &kids(2000));
+    let u = build(&DiskFs::new(d), "");
+    assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
+    assert!(u.errors.is_empty() && text(&u).is_empty(), "{:?}", u.errors);
+    // one more is over it, noted at the entry that went over
+    common::write(d, "k2000/kustomization.yaml", "resources: []\n");
+    common::write(d, "kustomization.yaml", &kids(2001));
+    let u = build(&DiskFs::new(d), "");
+    assert_eq!(u.status, UnitStatus::Failed);
+    let got: Vec<(&str, &str)> = u
+        .errors
+        .iter()
+        .map(|e| (e.code, e.message.as_str()))
+        .collect();
+    assert_eq!(got, [("budget", "too many kustomizations in one build")]);
+}
+
+#[test]
+fn a_helm_chart_that_renders_nothing_or_fails_is_noted_with_why() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    common::write(
+        d,
+        "k/charts/lib/Chart.yaml",
+        "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
+    );
+    common::write(
+        d,
+        "k/charts/broken/Chart.yaml",
+        "apiVersion: v2\nname: broken\nversion: 0.1.0\n",
+    );
+    common::write(
+        d,
+        "k/charts/broken/templates/cm.yaml",
+        "{{ fail \"no\" }}\n",
+    );
+    common::write(
+        d,
+        "k/kustomization.yaml",
+        "helmCharts:\n- name: lib\n- name: broken\n",
+    );
+    let u = build(&DiskFs::new(d), "k");
+    let got: Vec<&str> = u
+        .errors
+        .iter()
+        .filter(|e| e.code == "unsupported")
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "helmCharts were not rendered: lib: library chart: renders nothing",
+            "helmCharts were not rendered: broken: the chart failed to render"
+        ],
+        "{:?}",
+        u.errors
+    );
+}
