@@ -258,6 +258,21 @@ fn resources_without_kind_or_name_are_located_and_the_rest_is_kept() {
 }
 
 #[test]
+fn a_patch_two_objects_answer_to_is_refused_at_its_entry() {
+    assert_eq!(
+        errors("patch-ambiguous/overlay"),
+        (
+            UnitStatus::Failed,
+            vec![(
+                "conflict",
+                format!("{FX}/errors/patch-ambiguous/overlay/kustomization.yaml"),
+                7
+            )]
+        )
+    );
+}
+
+#[test]
 fn missing_resources_outside_paths_and_unmatched_patches_are_located() {
     assert_eq!(
         errors("missing"),
@@ -740,4 +755,73 @@ fn a_helm_chart_that_renders_nothing_or_fails_is_noted_with_why() {
         "{:?}",
         u.errors
     );
+}
+
+#[test]
+fn argo_cd_inline_options_replace_entries_of_the_same_key_and_keep_the_others() {
+    // `kustomize edit set …`, which Argo CD runs: an option replaces the kustomization's entry
+    // of the same label, annotation, image or replica name; the other entries stay
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let dep = |name: &str, image: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: {name}\n        image: {image}\n"
+        )
+    };
+    common::write(
+        d,
+        "k/app.yaml",
+        &format!("{}---\n{}", dep("web", "nginx"), dep("db", "redis")),
+    );
+    common::write(
+        d,
+        "k/kustomization.yaml",
+        "resources:\n- app.yaml\ncommonLabels:\n  team: a\n  tier: web\ncommonAnnotations:\n  note: a\n  keep: kept\nimages:\n- name: nginx\n  newTag: '1'\n- name: redis\n  newTag: '7'\nreplicas:\n- name: web\n  count: 5\n- name: db\n  count: 2\n",
+    );
+    common::write(
+        d,
+        "app.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: a\nspec:\n  source:\n    path: k\n    kustomize:\n      commonLabels:\n        team: b\n      commonAnnotations:\n        note: b\n      images:\n      - nginx:2\n      replicas:\n      - name: web\n        count: 3\n",
+    );
+    let fs = DiskFs::new(d);
+    let app = fs.read("app.yaml").expect("application");
+    let parsed = parse(&app.text);
+    let kz = parsed.docs[0]
+        .root
+        .path(&["spec", "source", "kustomize"])
+        .expect("kustomize options")
+        .clone();
+    let opts = KustomizeOptions::from_application(Arc::clone(&app), &kz);
+    let u = build_with(&fs, "k", &opts);
+    assert!(u.errors.is_empty(), "{:?}", u.errors);
+    let objs = objects(text(&u));
+    let got: Vec<(String, String, String, String, String, u64)> = objs
+        .iter()
+        .map(|o| {
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
+            (
+                s(&o["metadata"]["name"]),
+                s(&o["metadata"]["labels"]["team"]),
+                s(&o["metadata"]["labels"]["tier"]),
+                format!(
+                    "{}/{}",
+                    s(&o["metadata"]["annotations"]["note"]),
+                    s(&o["metadata"]["annotations"]["keep"])
+                ),
+                s(&o["spec"]["template"]["spec"]["containers"][0]["image"]),
+                o["spec"]["replicas"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let row = |n: &str, image: &str, replicas: u64| {
+        (
+            n.to_string(),
+            "b".to_string(),
+            "web".to_string(),
+            "b/kept".to_string(),
+            image.to_string(),
+            replicas,
+        )
+    };
+    assert_eq!(got, [row("db", "redis:7", 2), row("web", "nginx:2", 3)]);
 }
