@@ -632,6 +632,26 @@ fn a_local_helm_chart_renders_with_its_release_namespace_and_values_file() {
         };
         assert_eq!(notes, want, "{inline:?}");
     }
+    // The chart's output keeps its origins: each field at the template line that wrote it.
+    let u = build(&fs, "k");
+    let out = &u.outputs[0];
+    let at = |needle: &str| {
+        let i = out.text.find(needle).expect("in output");
+        let o = out
+            .origins
+            .primary(octolint::source::Span::new(i, i + 1))
+            .expect("an origin");
+        let src = fs.read(&o.path).expect("readable");
+        (o.path.to_string(), src.line_col(o.span.start()).line)
+    };
+    assert_eq!(
+        at("large"),
+        ("k/charts/web/templates/cm.yaml".to_string(), 7)
+    );
+    assert_eq!(
+        at("shop-cm"),
+        ("k/charts/web/templates/cm.yaml".to_string(), 4)
+    );
 }
 
 #[test]
