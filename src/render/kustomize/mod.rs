@@ -1349,3 +1349,25 @@ fn parse_argo_image(spec: &str, o: crate::render::Origin) -> Image {
         origin: o,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_pointers_read_as_strategic_merge_leaf_paths() {
+        let cases = [
+            ("/spec/replicas", "spec.replicas"),
+            ("/spec/containers/0/image", "spec.containers[0].image"),
+            ("/spec/args/-", "spec.args[-]"),
+            (
+                "/metadata/annotations/a~1b~0c",
+                "metadata.annotations.a/b~c",
+            ),
+            ("/0", "[0]"),
+        ];
+        for (pointer, path) in cases {
+            assert_eq!(pointer_path(pointer), path, "{pointer}");
+        }
+    }
+}
