@@ -845,3 +845,72 @@ fn argo_cd_inline_options_replace_entries_of_the_same_key_and_keep_the_others() 
     };
     assert_eq!(got, [row("db", "redis:7", 2), row("web", "nginx:2", 3)]);
 }
+
+#[test]
+fn conflict_notes_cover_every_field_two_patches_set_but_the_id() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    common::write(
+        d,
+        "x.yaml",
+        "apiVersion: example.com/v1\nkind: Example\nmetadata:\n  name: x\nspec: {}\n",
+    );
+    // a leaf 64 keys deep (`spec.deep`, 61 more, `leaf`), the deepest the notes follow
+    let deep = |v: &str| {
+        let mut s = String::from("spec:\n  ref:\n    kind: ");
+        s.push_str(v);
+        s.push_str("\n  deep:\n");
+        for i in 0..61 {
+            s.push_str(&format!("{}d{i}:\n", "  ".repeat(i + 2)));
+        }
+        s.push_str(&format!("{}leaf: {v}\n", "  ".repeat(63)));
+        s
+    };
+    let patch = |av: &str, name: &str, v: &str| {
+        let body = format!(
+            "apiVersion: {av}\nkind: Example\nmetadata:\n  name: {name}\n  labels:\n    team: {v}\n{}",
+            deep(v)
+        );
+        let indented: String = body.lines().map(|l| format!("    {l}\n")).collect();
+        format!("- target: {{kind: Example, name: x}}\n  patch: |-\n{indented}")
+    };
+    common::write(
+        d,
+        "kustomization.yaml",
+        &format!(
+            "resources:\n- x.yaml\npatches:\n{}{}",
+            patch("example.com/v1", "x", "a"),
+            patch("placeholder/v9", "any", "b")
+        ),
+    );
+    let u = build(&DiskFs::new(d), "");
+    assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
+    let mut got: Vec<String> = u
+        .errors
+        .iter()
+        .map(|e| {
+            assert_eq!(e.code, "conflict");
+            e.message
+                .split(" set to ")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    got.sort();
+    let leaf = format!(
+        "spec.deep.{}.leaf",
+        (0..61)
+            .map(|i| format!("d{i}"))
+            .collect::<Vec<_>>()
+            .join(".")
+    );
+    assert_eq!(
+        got,
+        [
+            "Example x: metadata.labels.team".to_string(),
+            format!("Example x: {leaf}"),
+            "Example x: spec.ref.kind".to_string(),
+        ]
+    );
+}
