@@ -258,6 +258,21 @@ fn resources_without_kind_or_name_are_located_and_the_rest_is_kept() {
 }
 
 #[test]
+fn a_generator_file_above_the_kustomization_is_refused() {
+    assert_eq!(
+        errors("generator-outside/k"),
+        (
+            UnitStatus::Failed,
+            vec![(
+                "outside-root",
+                format!("{FX}/errors/generator-outside/k/kustomization.yaml"),
+                5
+            )]
+        )
+    );
+}
+
+#[test]
 fn a_patch_two_objects_answer_to_is_refused_at_its_entry() {
     assert_eq!(
         errors("patch-ambiguous/overlay"),
@@ -868,7 +883,7 @@ fn conflict_notes_cover_every_field_two_patches_set_but_the_id() {
     };
     let patch = |av: &str, name: &str, v: &str| {
         let body = format!(
-            "apiVersion: {av}\nkind: Example\nmetadata:\n  name: {name}\n  labels:\n    team: {v}\n{}",
+            "apiVersion: {av}\nkind: Example\nmetadata:\n  name: {name}\n  labels:\n    team: {v}\nentries:\n- name: e\n  kind: {v}\n{}",
             deep(v)
         );
         let indented: String = body.lines().map(|l| format!("    {l}\n")).collect();
@@ -908,6 +923,7 @@ fn conflict_notes_cover_every_field_two_patches_set_but_the_id() {
     assert_eq!(
         got,
         [
+            "Example x: entries[name=e].kind".to_string(),
             "Example x: metadata.labels.team".to_string(),
             format!("Example x: {leaf}"),
             "Example x: spec.ref.kind".to_string(),

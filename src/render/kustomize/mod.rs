@@ -1355,6 +1355,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn argo_cd_image_options_read_as_kustomize_edit_set_image() {
+        let o = origin(&Arc::from("app.yaml"), Span::default(), Role::Application);
+        let cases = [
+            ("nginx:1.27", "nginx", None, Some("1.27"), None),
+            (
+                "nginx=registry/nginx:1.27",
+                "nginx",
+                Some("registry/nginx"),
+                Some("1.27"),
+                None,
+            ),
+            (
+                "nginx=registry/nginx",
+                "nginx",
+                Some("registry/nginx"),
+                None,
+                None,
+            ),
+            (
+                "nginx=nginx@sha256:abc",
+                "nginx",
+                None,
+                None,
+                Some("sha256:abc"),
+            ),
+            ("nginx=:1.27", "nginx", None, Some("1.27"), None),
+        ];
+        for (spec, name, new_name, tag, digest) in cases {
+            let i = parse_argo_image(spec, o.clone());
+            assert_eq!(
+                (
+                    i.name.as_str(),
+                    i.new_name.as_deref(),
+                    i.new_tag.as_deref(),
+                    i.digest.as_deref()
+                ),
+                (name, new_name, tag, digest),
+                "{spec}"
+            );
+        }
+    }
+
+    #[test]
     fn json_pointers_read_as_strategic_merge_leaf_paths() {
         let cases = [
             ("/spec/replicas", "spec.replicas"),
