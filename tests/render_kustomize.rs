@@ -930,3 +930,29 @@ fn conflict_notes_cover_every_field_two_patches_set_but_the_id() {
         ]
     );
 }
+
+#[test]
+fn images_are_set_at_any_depth_as_kubectl_sets_them() {
+    // a container list 150 levels down (kubectl kustomize rewrites it; the walk once stopped
+    // at 100)
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let mut s =
+        String::from("apiVersion: example.com/v1\nkind: Deep\nmetadata:\n  name: d\nspec:\n");
+    for i in 1..=150 {
+        s.push_str(&format!("{}a:\n", "  ".repeat(i)));
+    }
+    let pad = "  ".repeat(151);
+    s.push_str(&format!(
+        "{pad}containers:\n{pad}- name: c\n{pad}  image: nginx:1\n"
+    ));
+    common::write(d, "d.yaml", &s);
+    common::write(
+        d,
+        "kustomization.yaml",
+        "resources:\n- d.yaml\nimages:\n- name: nginx\n  newTag: \"2\"\n",
+    );
+    let u = build(&DiskFs::new(d), "");
+    assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
+    assert!(text(&u).contains("image: nginx:2\n"), "{}", text(&u));
+}

@@ -533,7 +533,9 @@ fn new_image(value: &str, m: &ImageMatcher) -> Option<String> {
 }
 
 fn images_walk(n: &mut N, img: &ImageMatcher, depth: usize) {
-    if depth > 100 {
+    // kustomize walks the whole object; parsed YAML nests at most `MAX_DEPTH` levels, so
+    // this bound (for trees built deeper by hand) never cuts a parsed object short.
+    if depth > crate::parse::yaml::MAX_DEPTH {
         return;
     }
     match &mut n.v {
