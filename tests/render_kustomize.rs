@@ -956,3 +956,32 @@ fn images_are_set_at_any_depth_as_kubectl_sets_them() {
     assert_eq!(u.status, UnitStatus::Rendered, "{:?}", u.errors);
     assert!(text(&u).contains("image: nginx:2\n"), "{}", text(&u));
 }
+
+#[test]
+fn an_image_name_that_is_no_regular_expression_is_refused_at_its_entry() {
+    // kubectl kustomize crashes on it (a nil regexp); octolint says why, at the entry
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    common::write(
+        d,
+        "p.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: \"my(image:1\"\n",
+    );
+    common::write(
+        d,
+        "kustomization.yaml",
+        "resources:\n- p.yaml\nimages:\n- name: \"my(image\"\n  newTag: \"2\"\n",
+    );
+    let fs = DiskFs::new(d);
+    let u = build(&fs, "");
+    assert_eq!(u.status, UnitStatus::Failed);
+    let got: Vec<(&str, usize)> = u
+        .errors
+        .iter()
+        .map(|e| {
+            let src = fs.read(&e.path).expect("readable");
+            (e.code, src.line_col(e.span.expect("located").start()).line)
+        })
+        .collect();
+    assert_eq!(got, [("invalid", 4)], "{:?}", u.errors);
+}

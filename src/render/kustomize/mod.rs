@@ -761,7 +761,9 @@ impl<'f> Builder<'f> {
             }
         }
         for i in &k.images {
-            transform::images(rs, i);
+            if let Err(m) = transform::images(rs, i) {
+                self.err(&i.origin.path, Some(i.origin.span), "invalid", m, true);
+            }
         }
         for (file, span, m) in replacements::run(self.fs, k, rs) {
             self.err(&file, Some(span), "replacement", m, true);

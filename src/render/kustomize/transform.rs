@@ -468,26 +468,24 @@ pub fn split_image(s: &str) -> (&str, &str, &str) {
 /// An `images` entry's name matcher (kustomize uses the name as a regular expression).
 struct ImageMatcher<'a> {
     img: &'a Image,
-    re: Option<regex::Regex>,
+    re: regex::Regex,
 }
 
 impl<'a> ImageMatcher<'a> {
-    fn new(img: &'a Image) -> Self {
+    /// `None` when the name is not a valid regular expression (kustomize then crashes).
+    fn new(img: &'a Image) -> Option<Self> {
         let pat = format!(
             "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
             img.name
         );
-        ImageMatcher {
+        Some(ImageMatcher {
             img,
-            re: regex::Regex::new(&pat).ok(),
-        }
+            re: regex::Regex::new(&pat).ok()?,
+        })
     }
 
     fn matches(&self, value: &str) -> bool {
-        match &self.re {
-            Some(re) => re.is_match(value),
-            None => split_image(value).0 == self.img.name,
-        }
+        self.re.is_match(value)
     }
 }
 
@@ -563,8 +561,13 @@ fn images_walk(n: &mut N, img: &ImageMatcher, depth: usize) {
 /// `initContainers` list anywhere (not in CRDs), then one over the images field specs
 /// (`spec/...` and `spec/template/spec/...`). A tag suffix therefore lands twice on the
 /// containers the field specs name, as it does with kustomize.
-pub fn images(rs: &mut [Res], img: &Image) {
-    let m = ImageMatcher::new(img);
+pub fn images(rs: &mut [Res], img: &Image) -> Result<(), String> {
+    let Some(m) = ImageMatcher::new(img) else {
+        return Err(format!(
+            "images: name {:?} is not a valid regular expression (kustomize matches image names as one, and crashes on it)",
+            img.name
+        ));
+    };
     for r in rs.iter_mut() {
         if r.kind() != "CustomResourceDefinition" {
             images_walk(&mut r.obj, &m, 0);
@@ -590,6 +593,7 @@ pub fn images(rs: &mut [Res], img: &Image) {
             }
         }
     }
+    Ok(())
 }
 
 /// Set `spec/replicas` of the named workloads; false when nothing matched.
