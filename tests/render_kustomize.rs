@@ -985,3 +985,51 @@ fn an_image_name_that_is_no_regular_expression_is_refused_at_its_entry() {
         .collect();
     assert_eq!(got, [("invalid", 4)], "{:?}", u.errors);
 }
+
+#[test]
+fn a_patch_target_that_is_no_regular_expression_is_refused_at_its_entry() {
+    // kubectl: "error parsing regexp: missing closing ): `^(?:web()$`"
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    common::write(
+        d,
+        "c.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"web(\"\ndata: {a: \"1\"}\n",
+    );
+    common::write(
+        d,
+        "kustomization.yaml",
+        "resources:\n- c.yaml\npatches:\n- target: {kind: ConfigMap, name: \"web(\"}\n  patch: |-\n    - op: add\n      path: /data/b\n      value: \"2\"\n- target: {namespace: \"(\"}\n  patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: x\n",
+    );
+    let fs = DiskFs::new(d);
+    let u = build(&fs, "");
+    assert_eq!(u.status, UnitStatus::Failed);
+    let got: Vec<(&str, usize, &str)> = u
+        .errors
+        .iter()
+        .map(|e| {
+            let src = fs.read(&e.path).expect("readable");
+            (
+                e.code,
+                src.line_col(e.span.expect("located").start()).line,
+                e.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "invalid",
+                4,
+                "patch target name \"web(\" is not a valid regular expression"
+            ),
+            (
+                "invalid",
+                9,
+                "patch target namespace \"(\" is not a valid regular expression"
+            )
+        ]
+    );
+    assert!(!text(&u).contains("b: \"2\""), "{}", text(&u));
+}

@@ -863,11 +863,19 @@ impl<'f> Builder<'f> {
         let Some(docs) = self.patch_docs(k, p) else {
             return;
         };
+        let compiled = match p.target.as_ref().map(transform::Compiled::new) {
+            Some(Err(m)) => {
+                self.err(&p.file, Some(p.span), "invalid", m, true);
+                return;
+            }
+            Some(Ok(c)) => Some(c),
+            None => None,
+        };
         let is_json = p.field == PatchField::Json6902
             || (p.field == PatchField::Patches
                 && docs.first().is_some_and(|d| d.as_seq().is_some()));
         if is_json {
-            let Some(target) = &p.target else {
+            let (Some(target), Some(compiled)) = (&p.target, &compiled) else {
                 self.err(
                     &p.file,
                     Some(p.span),
@@ -882,9 +890,8 @@ impl<'f> Builder<'f> {
                 .flat_map(|d| d.as_seq().cloned().unwrap_or_default())
                 .collect();
             let mut hit = false;
-            let compiled = transform::Compiled::new(target);
             for r in rs.iter_mut() {
-                if !transform::selects(&compiled, r) {
+                if !transform::selects(compiled, r) {
                     continue;
                 }
                 hit = true;
@@ -939,13 +946,10 @@ impl<'f> Builder<'f> {
                 );
                 continue;
             }
-            let idx: Vec<usize> = match &p.target {
-                Some(t) => {
-                    let c = transform::Compiled::new(t);
-                    (0..rs.len())
-                        .filter(|&i| transform::selects(&c, &rs[i]))
-                        .collect()
-                }
+            let idx: Vec<usize> = match &compiled {
+                Some(c) => (0..rs.len())
+                    .filter(|&i| transform::selects(c, &rs[i]))
+                    .collect(),
                 None => {
                     let av = doc.str_at(&["apiVersion"]).unwrap_or("");
                     let kind = doc.str_at(&["kind"]).unwrap_or("");

@@ -613,40 +613,31 @@ pub fn replicas(rs: &mut [Res], name: &str, count: &N) -> bool {
 
 // ---------------------------------------------------------------- selectors
 
-/// A name or namespace pattern of a selector (anchored, as kustomize).
-struct Pat {
-    text: String,
-    re: Option<regex::Regex>,
-}
-
-impl Pat {
-    fn new(p: &Option<String>) -> Option<Pat> {
-        let text = p.clone().filter(|t| !t.is_empty())?;
-        let re = regex::Regex::new(&format!("^(?:{text})$")).ok();
-        Some(Pat { text, re })
-    }
-    fn is_match(&self, s: &str) -> bool {
-        match &self.re {
-            Some(re) => re.is_match(s),
-            None => self.text == s,
-        }
-    }
+/// A name or namespace pattern of a selector (anchored, as kustomize), `None` when absent
+/// or empty; an error when it is no regular expression (kustomize fails then).
+fn pattern(p: &Option<String>, what: &str) -> Result<Option<regex::Regex>, String> {
+    let Some(text) = p.as_deref().filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    regex::Regex::new(&format!("^(?:{text})$"))
+        .map(Some)
+        .map_err(|_| format!("patch target {what} {text:?} is not a valid regular expression"))
 }
 
 /// A `target` selector with its patterns compiled.
 pub struct Compiled<'a> {
     sel: &'a Selector,
-    name: Option<Pat>,
-    namespace: Option<Pat>,
+    name: Option<regex::Regex>,
+    namespace: Option<regex::Regex>,
 }
 
 impl<'a> Compiled<'a> {
-    pub fn new(sel: &'a Selector) -> Self {
-        Compiled {
+    pub fn new(sel: &'a Selector) -> Result<Self, String> {
+        Ok(Compiled {
             sel,
-            name: Pat::new(&sel.name),
-            namespace: Pat::new(&sel.namespace),
-        }
+            name: pattern(&sel.name, "name")?,
+            namespace: pattern(&sel.namespace, "namespace")?,
+        })
     }
 }
 
@@ -1194,7 +1185,45 @@ pub fn legacy_sort(rs: &mut [Res], first: Option<&[String]>, last: Option<&[Stri
 
 #[cfg(test)]
 mod tests {
-    use super::split_image;
+    use super::{label_selector_matches, split_image};
+    use crate::render::Role;
+    use crate::render::kustomize::tree::N;
+    use std::sync::Arc;
+
+    #[test]
+    fn label_selectors_match_as_kubernetes_reads_them() {
+        let p = crate::parse::yaml::parse("{app: web, tier: backend, env: prod}");
+        let labels = N::from_node(&p.docs[0].root, &Arc::from("l.yaml"), Role::Base);
+        let cases = [
+            ("app=web", true),
+            ("app=api", false),
+            ("app==web", true),
+            ("app==api", false),
+            ("app!=api", true),
+            ("app!=web", false),
+            ("missing!=x", true),
+            ("tier", true),
+            ("missing", false),
+            ("!missing", true),
+            ("!tier", false),
+            ("env in (prod,staging)", true),
+            ("env in (dev, staging)", false),
+            ("missing in (prod)", false),
+            ("env notin (dev,staging)", true),
+            ("env notin (prod)", false),
+            ("missing notin (prod)", true),
+            // the comma inside parentheses does not split
+            ("env in (staging,prod),app=web", true),
+            ("env in (staging,prod),app=api", false),
+            (" app = web , tier ", true),
+            ("", true),
+        ];
+        for (sel, want) in cases {
+            assert_eq!(label_selector_matches(sel, Some(&labels)), want, "{sel:?}");
+        }
+        assert!(!label_selector_matches("app=web", None));
+        assert!(label_selector_matches("!app", None));
+    }
 
     #[test]
     fn image_references_split_into_name_tag_and_digest() {
