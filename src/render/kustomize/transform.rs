@@ -863,9 +863,16 @@ struct Target {
 
 /// Snapshot of who is called what, for reference rewriting.
 struct Index {
-    /// (kind, current name, current ns, names it had, (name, ns) pairs it had)
+    /// (kind, current name, current ns, names it had, (name, ns) pairs it had, cluster-scoped)
     #[allow(clippy::type_complexity)]
-    items: Vec<(String, String, String, Vec<String>, Vec<(String, String)>)>,
+    items: Vec<(
+        String,
+        String,
+        String,
+        Vec<String>,
+        Vec<(String, String)>,
+        bool,
+    )>,
 }
 
 impl Index {
@@ -884,6 +891,7 @@ impl Index {
                         r.namespace().to_string(),
                         names,
                         ids,
+                        is_cluster_scoped(r.kind(), r.group()),
                     )
                 })
                 .collect(),
@@ -914,29 +922,25 @@ impl Index {
         })
     }
 
-    /// The resource of `kind` once called `name`, preferring one in `ns`.
+    /// The resource of `kind` once called `name`, as kustomize picks a referral: a
+    /// namespaced referrer (in `ns`) sees only cluster-scoped ones and those of its own
+    /// namespace; of what is left, the one, or the first of several that all have the same
+    /// name now. Several names: none (kustomize stops with "found multiple possible
+    /// referrals"). Binding subjects are [`Index::find_subject`]'s.
     fn find(&self, kind: &str, name: &str, ns: Option<&str>, me: usize) -> Option<Target> {
         let cands: Vec<usize> = (0..self.items.len())
             .filter(|&i| i != me || kind == "ServiceAccount")
             .filter(|&i| self.items[i].0 == kind && self.items[i].3.iter().any(|n| n == name))
+            .filter(|&i| {
+                let it = &self.items[i];
+                ns.is_none_or(|ns| it.5 || eff_ns(&it.2) == eff_ns(ns))
+            })
             .collect();
-        let pick = match cands.len() {
-            0 => return None,
-            1 => cands[0],
-            _ => {
-                let ns = ns?;
-                let same: Vec<usize> = cands
-                    .iter()
-                    .copied()
-                    .filter(|&i| eff_ns(&self.items[i].2) == eff_ns(ns))
-                    .collect();
-                if same.len() != 1 {
-                    return None;
-                }
-                same[0]
-            }
-        };
+        let pick = *cands.first()?;
         let it = &self.items[pick];
+        if cands.iter().any(|&i| self.items[i].1 != it.1) {
+            return None;
+        }
         Some(Target {
             idx: pick,
             name: it.1.clone(),
@@ -945,11 +949,13 @@ impl Index {
     }
 }
 
-fn rewrite_at(n: &mut N, path: &str, kind: &str, ns: &str, me: usize, ix: &Index) {
+/// Rewrite the names of `kind` at `path` of the referrer `me` (in namespace `ns`; `None`
+/// when it is cluster-scoped).
+fn rewrite_at(n: &mut N, path: &str, kind: &str, ns: Option<&str>, me: usize, ix: &Index) {
     let segs: Vec<&str> = path.split('/').collect();
     visit(n, &segs, false, &None, &mut |leaf| match &mut leaf.v {
         V::Scalar(..) => {
-            if let Some(t) = leaf.text().and_then(|v| ix.find(kind, v, Some(ns), me))
+            if let Some(t) = leaf.text().and_then(|v| ix.find(kind, v, ns, me))
                 && Some(t.name.as_str()) != leaf.text()
             {
                 let o = leaf.o.clone();
@@ -958,7 +964,7 @@ fn rewrite_at(n: &mut N, path: &str, kind: &str, ns: &str, me: usize, ix: &Index
         }
         V::Seq(items) => {
             for it in items {
-                if let Some(t) = it.text().and_then(|v| ix.find(kind, v, Some(ns), me))
+                if let Some(t) = it.text().and_then(|v| ix.find(kind, v, ns, me))
                     && Some(t.name.as_str()) != it.text()
                 {
                     let o = it.o.clone();
@@ -979,20 +985,14 @@ pub fn fix_references(rs: &mut [Res]) {
     let ix = Index::build(rs);
     for (me, r) in rs.iter_mut().enumerate() {
         let kind = r.kind().to_string();
-        let ns = r.namespace().to_string();
+        let scope = (!is_cluster_scoped(&kind, r.group())).then(|| r.namespace().to_string());
+        let ns = scope.as_deref();
         if let Some((_, base)) = POD_KINDS.iter().find(|(k, _)| *k == kind) {
             for p in CM_POD_PATHS {
-                rewrite_at(
-                    &mut r.obj,
-                    &format!("{base}/{p}"),
-                    "ConfigMap",
-                    &ns,
-                    me,
-                    &ix,
-                );
+                rewrite_at(&mut r.obj, &format!("{base}/{p}"), "ConfigMap", ns, me, &ix);
             }
             for p in SECRET_POD_PATHS {
-                rewrite_at(&mut r.obj, &format!("{base}/{p}"), "Secret", &ns, me, &ix);
+                rewrite_at(&mut r.obj, &format!("{base}/{p}"), "Secret", ns, me, &ix);
             }
             if SA_LIKE_KINDS.contains(&kind.as_str()) {
                 for (target, field) in [
@@ -1003,7 +1003,7 @@ pub fn fix_references(rs: &mut [Res]) {
                     ),
                     ("PriorityClass", "priorityClassName"),
                 ] {
-                    rewrite_at(&mut r.obj, &format!("{base}/{field}"), target, &ns, me, &ix);
+                    rewrite_at(&mut r.obj, &format!("{base}/{field}"), target, ns, me, &ix);
                 }
             }
         }
@@ -1026,7 +1026,7 @@ pub fn fix_references(rs: &mut [Res]) {
                     continue;
                 }
             }
-            rewrite_at(&mut r.obj, path, target, &ns, me, &ix);
+            rewrite_at(&mut r.obj, path, target, ns, me, &ix);
         }
         if kind == "RoleBinding" || kind == "ClusterRoleBinding" {
             for s in r
