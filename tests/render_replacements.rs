@@ -196,10 +196,11 @@ fn a_replacement_file_is_read_as_kustomize_reads_it() {
     };
     common::write(d, "two.yaml", &format!("{}---\n{}", one("w"), one("z")));
     common::write(d, "empty.yaml", "# nothing here\n");
+    common::write(d, "null.yaml", "~\n");
     common::write(
         d,
         "kustomization.yaml",
-        "resources:\n- cm.yaml\nreplacements:\n- path: two.yaml\n- path: empty.yaml\n- path: two.yaml\n  source: {kind: ConfigMap, name: a, fieldPath: data.v}\n",
+        "resources:\n- cm.yaml\nreplacements:\n- path: two.yaml\n- path: empty.yaml\n- path: two.yaml\n  source: {kind: ConfigMap, name: a, fieldPath: data.v}\n- path: null.yaml\n",
     );
     let fs = DiskFs::new(d);
     let u = build(&fs, "");
@@ -220,6 +221,7 @@ fn a_replacement_file_is_read_as_kustomize_reads_it() {
         [
             (6, "cannot specify both path and inline replacement"),
             (5, "replacement file empty.yaml holds no replacement"),
+            (8, "replacement file null.yaml holds no replacement"),
         ]
     );
     let text = &u.outputs[0].text;

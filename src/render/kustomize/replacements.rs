@@ -729,6 +729,12 @@ mod tests {
                 ),
             ]
         );
+        // (patterns compare by their text; an invalid one is none)
+        assert_ne!(
+            Pattern(regex::Regex::new("a").ok()),
+            Pattern(regex::Regex::new("b").ok())
+        );
+        assert_ne!(Pattern(regex::Regex::new("a").ok()), Pattern(None));
     }
 
     fn objects(yaml: &str) -> Vec<Res> {
