@@ -975,15 +975,14 @@ fn an_image_name_that_is_no_regular_expression_is_refused_at_its_entry() {
     let fs = DiskFs::new(d);
     let u = build(&fs, "");
     assert_eq!(u.status, UnitStatus::Failed);
-    let got: Vec<(&str, usize)> = u
-        .errors
-        .iter()
-        .map(|e| {
-            let src = fs.read(&e.path).expect("readable");
-            (e.code, src.line_col(e.span.expect("located").start()).line)
-        })
-        .collect();
-    assert_eq!(got, [("invalid", 4)], "{:?}", u.errors);
+    assert_eq!(
+        common::located_errors(&u, &fs),
+        [(
+            "invalid",
+            4,
+            "images: name \"my(image\" is not a valid regular expression (kustomize matches image names as one, and crashes on it)".to_string()
+        )]
+    );
 }
 
 #[test]
@@ -1004,31 +1003,14 @@ fn a_patch_target_that_is_no_regular_expression_is_refused_at_its_entry() {
     let fs = DiskFs::new(d);
     let u = build(&fs, "");
     assert_eq!(u.status, UnitStatus::Failed);
-    let got: Vec<(&str, usize, &str)> = u
-        .errors
-        .iter()
-        .map(|e| {
-            let src = fs.read(&e.path).expect("readable");
-            (
-                e.code,
-                src.line_col(e.span.expect("located").start()).line,
-                e.message.as_str(),
-            )
-        })
-        .collect();
+    let msg = |what: &str, p: &str| {
+        format!("patch target {what} {p:?} is not a valid regular expression")
+    };
     assert_eq!(
-        got,
+        common::located_errors(&u, &fs),
         [
-            (
-                "invalid",
-                4,
-                "patch target name \"web(\" is not a valid regular expression"
-            ),
-            (
-                "invalid",
-                9,
-                "patch target namespace \"(\" is not a valid regular expression"
-            )
+            ("invalid", 4, msg("name", "web(")),
+            ("invalid", 9, msg("namespace", "("))
         ]
     );
     assert!(!text(&u).contains("b: \"2\""), "{}", text(&u));

@@ -204,24 +204,18 @@ fn a_replacement_file_is_read_as_kustomize_reads_it() {
     );
     let fs = DiskFs::new(d);
     let u = build(&fs, "");
-    let got: Vec<(usize, &str)> = u
-        .errors
-        .iter()
-        .map(|e| {
-            let src = fs.read(&e.path).expect("readable");
-            assert_eq!(&*e.path, "kustomization.yaml");
-            (
-                src.line_col(e.span.expect("located").start()).line,
-                e.message.as_str(),
-            )
-        })
-        .collect();
+    assert!(u.errors.iter().all(|e| &*e.path == "kustomization.yaml"));
+    let none = |f: &str| format!("replacement file {f} holds no replacement");
     assert_eq!(
-        got,
+        common::located_errors(&u, &fs),
         [
-            (6, "cannot specify both path and inline replacement"),
-            (5, "replacement file empty.yaml holds no replacement"),
-            (8, "replacement file null.yaml holds no replacement"),
+            (
+                "invalid",
+                6,
+                "cannot specify both path and inline replacement".to_string()
+            ),
+            ("replacement", 5, none("empty.yaml")),
+            ("replacement", 8, none("null.yaml")),
         ]
     );
     let text = &u.outputs[0].text;

@@ -111,3 +111,20 @@ pub fn shared_corpus() -> Option<std::path::PathBuf> {
     eprintln!("SKIP: ../shared/corpus is absent");
     None
 }
+
+/// A build's errors as (code, line in their file, message); line 0 when unlocated.
+pub fn located_errors(
+    u: &octolint::render::RenderUnit,
+    fs: &dyn octolint::render::Fs,
+) -> Vec<(&'static str, usize, String)> {
+    u.errors
+        .iter()
+        .map(|e| {
+            let line = match (e.span, fs.read(&e.path)) {
+                (Some(s), Some(src)) => src.line_col(s.start()).line,
+                _ => 0,
+            };
+            (e.code, line, e.message.clone())
+        })
+        .collect()
+}
