@@ -181,6 +181,18 @@ fn origins_point_at_the_causing_line() {
     );
 }
 
+/// Build the kustomization at the root of a fresh directory holding `files` (path, text);
+/// the directory lives as long as the returned guard.
+fn build_files(files: &[(&str, &str)]) -> (tempfile::TempDir, DiskFs, RenderUnit) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (rel, text) in files {
+        common::write(tmp.path(), rel, text);
+    }
+    let fs = DiskFs::new(tmp.path());
+    let u = build(&fs, "");
+    (tmp, fs, u)
+}
+
 fn errors(dir: &str) -> (UnitStatus, Vec<(&'static str, String, usize)>) {
     let fs = fs();
     let u = build(&fs, &format!("{FX}/errors/{dir}"));
@@ -960,20 +972,16 @@ fn images_are_set_at_any_depth_as_kubectl_sets_them() {
 #[test]
 fn an_image_name_that_is_no_regular_expression_is_refused_at_its_entry() {
     // kubectl kustomize crashes on it (a nil regexp); octolint says why, at the entry
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let d = tmp.path();
-    common::write(
-        d,
-        "p.yaml",
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: \"my(image:1\"\n",
-    );
-    common::write(
-        d,
-        "kustomization.yaml",
-        "resources:\n- p.yaml\nimages:\n- name: \"my(image\"\n  newTag: \"2\"\n",
-    );
-    let fs = DiskFs::new(d);
-    let u = build(&fs, "");
+    let (_tmp, fs, u) = build_files(&[
+        (
+            "p.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: \"my(image:1\"\n",
+        ),
+        (
+            "kustomization.yaml",
+            "resources:\n- p.yaml\nimages:\n- name: \"my(image\"\n  newTag: \"2\"\n",
+        ),
+    ]);
     assert_eq!(u.status, UnitStatus::Failed);
     assert_eq!(
         common::located_errors(&u, &fs),
@@ -988,20 +996,16 @@ fn an_image_name_that_is_no_regular_expression_is_refused_at_its_entry() {
 #[test]
 fn a_patch_target_that_is_no_regular_expression_is_refused_at_its_entry() {
     // kubectl: "error parsing regexp: missing closing ): `^(?:web()$`"
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let d = tmp.path();
-    common::write(
-        d,
-        "c.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"web(\"\ndata: {a: \"1\"}\n",
-    );
-    common::write(
-        d,
-        "kustomization.yaml",
-        "resources:\n- c.yaml\npatches:\n- target: {kind: ConfigMap, name: \"web(\"}\n  patch: |-\n    - op: add\n      path: /data/b\n      value: \"2\"\n- target: {namespace: \"(\"}\n  patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: x\n",
-    );
-    let fs = DiskFs::new(d);
-    let u = build(&fs, "");
+    let (_tmp, fs, u) = build_files(&[
+        (
+            "c.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"web(\"\ndata: {a: \"1\"}\n",
+        ),
+        (
+            "kustomization.yaml",
+            "resources:\n- c.yaml\npatches:\n- target: {kind: ConfigMap, name: \"web(\"}\n  patch: |-\n    - op: add\n      path: /data/b\n      value: \"2\"\n- target: {namespace: \"(\"}\n  patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: x\n",
+        ),
+    ]);
     assert_eq!(u.status, UnitStatus::Failed);
     let msg = |what: &str, p: &str| {
         format!("patch target {what} {p:?} is not a valid regular expression")
