@@ -738,11 +738,9 @@ mod tests {
     }
 
     fn objects(yaml: &str) -> Vec<Res> {
-        let file: Arc<str> = Arc::from("x.yaml");
-        crate::parse::yaml::parse(yaml)
-            .docs
-            .iter()
-            .map(|d| Res::new(N::from_node(&d.root, &file, Role::Base)))
+        super::super::tree::docs(yaml)
+            .into_iter()
+            .map(Res::new)
             .collect()
     }
 

@@ -1186,14 +1186,11 @@ pub fn legacy_sort(rs: &mut [Res], first: Option<&[String]>, last: Option<&[Stri
 #[cfg(test)]
 mod tests {
     use super::{label_selector_matches, split_image};
-    use crate::render::Role;
-    use crate::render::kustomize::tree::N;
-    use std::sync::Arc;
+    use crate::render::kustomize::tree::docs;
 
     #[test]
     fn label_selectors_match_as_kubernetes_reads_them() {
-        let p = crate::parse::yaml::parse("{app: web, tier: backend, env: prod}");
-        let labels = N::from_node(&p.docs[0].root, &Arc::from("l.yaml"), Role::Base);
+        let labels = docs("{app: web, tier: backend, env: prod}").remove(0);
         let cases = [
             ("app=web", true),
             ("app=api", false),

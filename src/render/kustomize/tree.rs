@@ -244,6 +244,18 @@ pub fn plain_kind(text: &str) -> Scalar {
     resolve_plain(text)
 }
 
+/// The documents of YAML `text` as trees, from a file `a.yaml` (tests).
+#[cfg(test)]
+pub(crate) fn docs(text: &str) -> Vec<N> {
+    let p = crate::parse::yaml::parse(text);
+    assert!(p.error.is_none(), "{:?}", p.error);
+    let path: Arc<str> = Arc::from("a.yaml");
+    p.docs
+        .iter()
+        .map(|d| N::from_node(&d.root, &path, Role::Base))
+        .collect()
+}
+
 // ---------------------------------------------------------------- emitter
 
 /// Whether a string must be quoted to read back as the same string.
@@ -593,9 +605,7 @@ mod tests {
     use crate::parse::yaml::parse;
 
     fn node(text: &str) -> N {
-        let p = parse(text);
-        assert!(p.error.is_none(), "{:?}", p.error);
-        N::from_node(&p.docs[0].root, &Arc::from("a.yaml"), Role::Base)
+        docs(text).remove(0)
     }
 
     #[test]
