@@ -63,6 +63,9 @@ fn unescape(s: &str) -> String {
     out
 }
 
+/// The largest list index a `--set` key may name, as Helm's `strvals.MaxIndex`.
+const MAX_INDEX: usize = 65536;
+
 enum Seg {
     Key(String),
     Index(usize),
@@ -99,8 +102,10 @@ fn parse_key(k: &str) -> Result<Vec<Seg>, String> {
                     .trim()
                     .parse()
                     .map_err(|_| format!("invalid index {num:?}"))?;
-                if i > 65536 {
-                    return Err(format!("index {i} is too large"));
+                if i > MAX_INDEX {
+                    return Err(format!(
+                        "index of {i} is greater than maximum supported index of {MAX_INDEX}"
+                    ));
                 }
                 segs.push(Seg::Index(i));
             }
@@ -186,4 +191,23 @@ pub fn apply(vals: &Rc<RefCell<Map>>, arg: &str) -> Result<(), String> {
         set_in(root, &segs, value_of(v));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Helm accepts `l[65536]=x` (a list of 65,537 elements) and refuses `l[65537]=x` with
+    /// this message (checked with the Helm oracle).
+    #[test]
+    fn list_indexes_stop_where_helms_do() {
+        let vals = Rc::new(RefCell::new(Map::new()));
+        assert_eq!(apply(&vals, "l[65536]=x"), Ok(()));
+        let len = vals.borrow().get("l").and_then(|s| s.v.len());
+        assert_eq!(len, Some(65537));
+        assert_eq!(
+            apply(&vals, "l[65537]=x"),
+            Err("index of 65537 is greater than maximum supported index of 65536".into())
+        );
+    }
 }
