@@ -221,6 +221,112 @@ fn set_values_and_library_charts() {
     assert!(lib.outputs.is_empty());
 }
 
+/// Write `files` (path, text) under a new temporary directory.
+fn chart_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    dir
+}
+
+/// The `data` lines of the one ConfigMap a chart in `dir/c` renders.
+fn data_lines(dir: &tempfile::TempDir, opts: &HelmOptions) -> String {
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", opts);
+    assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
+    let text = stream(&unit);
+    let data = text.split("\ndata:\n").nth(1).unwrap_or_default();
+    data.trim_end().to_string()
+}
+
+const CHART_C: &str = "apiVersion: v2\nname: c\nversion: 0.1.0\n";
+
+#[test]
+fn chart_dependencies_are_what_helm_leaves_of_them() {
+    // Helm (checked with the oracle) renames an aliased dependency to its alias and drops a
+    // disabled one from `.Chart.Dependencies`; the rest are enabled.
+    let chart = format!(
+        "{CHART_C}dependencies:\n- {{name: sub, version: 0.1.0, alias: first}}\n\
+         - {{name: other, version: 0.1.0, condition: other.enabled}}\n\
+         - {{name: third, version: 0.1.0, tags: [t]}}\n"
+    );
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deps\ndata:\n  deps: \"\
+              {{ range .Chart.Dependencies }}{{ .Name }}/{{ .Alias }}={{ .Enabled }} {{ end }}\"\n";
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", &chart),
+        (
+            "c/values.yaml",
+            "other: {enabled: false}\ntags: {t: true}\n",
+        ),
+        ("c/templates/cm.yaml", cm),
+        (
+            "c/charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        (
+            "c/charts/other/Chart.yaml",
+            "apiVersion: v2\nname: other\nversion: 0.1.0\n",
+        ),
+        (
+            "c/charts/third/Chart.yaml",
+            "apiVersion: v2\nname: third\nversion: 0.1.0\n",
+        ),
+    ]);
+    assert_eq!(
+        data_lines(&dir, &HelmOptions::default()),
+        "  deps: \"first/first=true third/=true \""
+    );
+    let on = HelmOptions {
+        set: vec![
+            ("other.enabled".into(), "true".into()),
+            ("tags.t".into(), "false".into()),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(
+        data_lines(&dir, &on),
+        "  deps: \"first/first=true other/=true \""
+    );
+}
+
+#[test]
+fn files_bytes_and_capabilities_are_true_as_in_go() {
+    // Go's `if`: an empty map or byte slice is false, a non-empty one true (checked with the
+    // oracle, with and without a file beside the templates).
+    let cm = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: truth
+data:
+  files: "{{ if .Files }}y{{ else }}n{{ end }}"
+  glob-none: "{{ if .Files.Glob "nothing/*" }}y{{ else }}n{{ end }}"
+  glob-some: "{{ if .Files.Glob "files/*" }}y{{ else }}n{{ end }}"
+  bytes-none: "{{ if .Files.GetBytes "missing" }}y{{ else }}n{{ end }}"
+  bytes-some: "{{ if .Files.GetBytes "files/a.txt" }}y{{ else }}n{{ end }}"
+  apis: "{{ if .Capabilities.APIVersions }}y{{ else }}n{{ end }}"
+  kube: "{{ if .Capabilities.KubeVersion }}y{{ else }}n{{ end }}"
+  empty-bytes: "{{ empty (.Files.GetBytes "missing") }}"
+"#;
+    let with_file = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        ("c/templates/cm.yaml", cm),
+        ("c/files/a.txt", "hi\n"),
+    ]);
+    assert_eq!(
+        data_lines(&with_file, &HelmOptions::default()),
+        "  files: \"y\"\n  glob-none: \"n\"\n  glob-some: \"y\"\n  bytes-none: \"n\"\n  \
+         bytes-some: \"y\"\n  apis: \"y\"\n  kube: \"y\"\n  empty-bytes: \"true\""
+    );
+    let bare = chart_dir(&[("c/Chart.yaml", CHART_C), ("c/templates/cm.yaml", cm)]);
+    assert_eq!(
+        data_lines(&bare, &HelmOptions::default()),
+        "  files: \"n\"\n  glob-none: \"n\"\n  glob-some: \"n\"\n  bytes-none: \"n\"\n  \
+         bytes-some: \"n\"\n  apis: \"y\"\n  kube: \"y\"\n  empty-bytes: \"true\""
+    );
+}
+
 #[test]
 fn render_is_send_and_parallel_safe() {
     fn assert_send<T: Send>(_: &T) {}

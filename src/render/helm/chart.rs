@@ -820,6 +820,7 @@ fn process_dependencies(ctx: &mut Ctx, chart: &mut Chart, cvals: &Value, path: &
         pending.push((c, None));
     }
     let tags_val = lookup_path(cvals, "tags");
+    let mut disabled: Vec<String> = Vec::new();
     for (mut c, dep) in pending {
         let mut enabled = true;
         if let Some(d) = dep {
@@ -860,6 +861,9 @@ fn process_dependencies(ctx: &mut Ctx, chart: &mut Chart, cvals: &Value, path: &
                 c.name = a.clone();
                 c.meta.insert("Name".into(), Slot { v: s(a), o: 0 });
             }
+            if !enabled {
+                disabled.push(c.name.clone());
+            }
         }
         if enabled {
             keep.push(c);
@@ -867,38 +871,39 @@ fn process_dependencies(ctx: &mut Ctx, chart: &mut Chart, cvals: &Value, path: &
     }
     let _ = used;
     chart.subcharts = keep;
-    // mark enabled dependencies in .Chart.Dependencies
+    // `.Chart.Dependencies` as Helm leaves it: an alias becomes the name, disabled entries
+    // are dropped, the others are enabled
     if let Some(Slot {
         v: Value::List(l), ..
     }) = chart.meta.get("Dependencies").cloned()
     {
-        let names: Vec<String> = chart.subcharts.iter().map(|c| c.name.clone()).collect();
-        let updated: Vec<Value> = l
-            .iter()
-            .map(|d| {
-                if let Value::Map(m) = d {
-                    let nm = m
-                        .borrow()
-                        .get("Alias")
-                        .and_then(|s| s.v.as_str().map(String::from))
-                        .filter(|a| !a.is_empty())
-                        .or_else(|| {
-                            m.borrow()
-                                .get("Name")
-                                .and_then(|s| s.v.as_str().map(String::from))
-                        })
-                        .unwrap_or_default();
+        let mut updated = Vec::with_capacity(l.len());
+        for d in l.iter() {
+            if let Value::Map(m) = d {
+                let alias = m.borrow().get("Alias").map(|s| s.v.clone());
+                if let Some(Value::Str(a)) = alias.filter(|a| a.truthy()) {
                     m.borrow_mut().insert(
-                        "Enabled".into(),
+                        "Name".into(),
                         Slot {
-                            v: Value::Bool(names.contains(&nm)),
+                            v: Value::Str(a),
                             o: 0,
                         },
                     );
                 }
-                d.clone()
-            })
-            .collect();
+                let name = m.borrow().get("Name").map(|s| s.v.clone());
+                if matches!(name, Some(Value::Str(n)) if disabled.iter().any(|x| **x == *n)) {
+                    continue;
+                }
+                m.borrow_mut().insert(
+                    "Enabled".into(),
+                    Slot {
+                        v: Value::Bool(true),
+                        o: 0,
+                    },
+                );
+            }
+            updated.push(d.clone());
+        }
         chart.meta.insert(
             "Dependencies".into(),
             Slot {

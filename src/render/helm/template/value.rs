@@ -124,13 +124,6 @@ impl Value {
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Value::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-
     /// Deep copy (maps get new identities).
     pub fn deep_copy(&self) -> Value {
         match self {
