@@ -328,6 +328,36 @@ data:
 }
 
 #[test]
+fn files_and_api_versions_are_collections_as_in_go() {
+    // `len` of a byte slice, of `.Files` and of a `Glob`, and the API version set as a list
+    // for `has` and `uniq` (checked with the oracle).
+    let cm = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: lens
+data:
+  bytes: "{{ len (.Files.GetBytes "files/a.txt") }}"
+  files: "{{ len .Files }}"
+  glob: "{{ len (.Files.Glob "files/*") }}"
+  apis: "{{ gt (len .Capabilities.APIVersions) 10 }}"
+  has: "{{ has "apps/v1" .Capabilities.APIVersions }}"
+  has-not: "{{ has "nope/v9" .Capabilities.APIVersions }}"
+  uniq: "{{ eq (len (uniq .Capabilities.APIVersions)) (len .Capabilities.APIVersions) }}"
+"#;
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        ("c/templates/cm.yaml", cm),
+        ("c/files/a.txt", "hi\n"),
+        ("c/files/b.txt", "x"),
+    ]);
+    assert_eq!(
+        data_lines(&dir, &HelmOptions::default()),
+        "  bytes: \"3\"\n  files: \"2\"\n  glob: \"2\"\n  apis: \"true\"\n  has: \"true\"\n  \
+         has-not: \"false\"\n  uniq: \"true\""
+    );
+}
+
+#[test]
 fn render_is_send_and_parallel_safe() {
     fn assert_send<T: Send>(_: &T) {}
     let unit = prod();
