@@ -185,37 +185,168 @@ pub fn map_of(pairs: Vec<(&str, Value)>) -> Value {
     )
 }
 
-/// Go's `==` on two basic values as text/template's `eq` does it; `Err` on incomparable
-/// kinds.
+/// The comparison class of text/template's `basicKind`: `None` for the kinds it cannot
+/// order or compare as basic values (nil, slices, maps, objects).
+fn basic_kind(v: &Value) -> Option<u8> {
+    match v {
+        Value::Bool(_) => Some(0),
+        Value::Int(_) => Some(1),
+        Value::Float(_) => Some(2),
+        Value::Str(_) => Some(3),
+        _ => None,
+    }
+}
+
+fn incompatible(a: &Value, b: &Value) -> String {
+    format!(
+        "incompatible types for comparison: {} and {}",
+        a.type_name(),
+        b.type_name()
+    )
+}
+
+/// Go's `==` as text/template's `eq` does it: nil equals only nil, basic values of one kind
+/// compare, and the errors are Go's (values printed as `%s` prints them).
 pub fn go_eq(a: &Value, b: &Value) -> Result<bool, String> {
+    use super::gofmt::{sprint, sprintf};
+    match (a, b) {
+        (Value::Nil, Value::Nil) => return Ok(true),
+        (Value::Nil, _) | (_, Value::Nil) => return Ok(false),
+        _ => {}
+    }
+    if basic_kind(a) != basic_kind(b) {
+        return Err(incompatible(a, b));
+    }
     Ok(match (a, b) {
-        (Value::Nil, Value::Nil) => true,
-        (Value::Nil, _) | (_, Value::Nil) => false,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Str(x), Value::Str(y)) => x == y,
-        (Value::Map(_), _) | (Value::List(_), _) | (Value::Bytes(_), _) => {
-            return Err("non-comparable type".into());
+        (Value::Obj(x), Value::Obj(y))
+            if matches!((&**x, &**y), (Obj::KubeVersion(_), Obj::KubeVersion(_))) =>
+        {
+            // a pointer: equal when it is the same object
+            Rc::ptr_eq(x, y)
         }
-        (_, Value::Map(_)) | (_, Value::List(_)) | (_, Value::Bytes(_)) => {
-            return Err("non-comparable types".into());
+        _ if a.type_name() != b.type_name() => {
+            return Err(format!(
+                "non-comparable types {}: {}, {}: {}",
+                sprintf("%s", std::slice::from_ref(a)),
+                a.type_name(),
+                b.type_name(),
+                sprint(b)
+            ));
         }
-        _ => return Err("incompatible types for comparison".into()),
+        _ => {
+            return Err(format!(
+                "non-comparable type {}: {}",
+                sprintf("%s", std::slice::from_ref(b)),
+                b.type_name()
+            ));
+        }
     })
 }
 
-/// Go's `<` for `lt`/`le`/`gt`/`ge`.
+/// Go's `<` for `lt`/`le`/`gt`/`ge`, with text/template's errors.
 pub fn go_less(a: &Value, b: &Value) -> Result<bool, String> {
+    const INVALID: &str = "invalid type for comparison";
+    let ka = basic_kind(a).ok_or(INVALID)?;
+    let kb = basic_kind(b).ok_or(INVALID)?;
+    if ka != kb {
+        return Err(incompatible(a, b));
+    }
     Ok(match (a, b) {
         (Value::Int(x), Value::Int(y)) => x < y,
         (Value::Float(x), Value::Float(y)) => x < y,
         (Value::Str(x), Value::Str(y)) => x < y,
-        (Value::Nil, _)
-        | (_, Value::Nil)
-        | (Value::Bool(_), _)
-        | (Value::Map(_), _)
-        | (Value::List(_), _) => return Err("invalid type for comparison".into()),
-        _ => return Err("incompatible types for comparison".into()),
+        _ => return Err(INVALID.into()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(v: Vec<Value>) -> Value {
+        Value::list(v)
+    }
+
+    /// Results and messages of `eq` and `lt` as Helm's Go library gives them (each taken
+    /// from the oracle: `error calling eq: <message>`).
+    #[test]
+    fn comparisons_and_their_errors_are_gos() {
+        let one = Value::Int(1);
+        let l1 = list(vec![Value::Int(1)]);
+        let la = list(vec![Value::str("a")]);
+        let bytes = Value::Bytes(Rc::from(&b""[..]));
+        let dict = map_of(vec![("a", Value::Int(1))]);
+        let a = Value::str("a");
+        assert_eq!(go_eq(&Value::Nil, &Value::Nil), Ok(true));
+        assert_eq!(go_eq(&Value::Nil, &one), Ok(false));
+        assert_eq!(go_eq(&one, &Value::Nil), Ok(false));
+        assert_eq!(go_eq(&l1, &Value::Nil), Ok(false));
+        assert_eq!(go_eq(&Value::Bool(true), &Value::Bool(true)), Ok(true));
+        assert_eq!(go_eq(&Value::Float(1.5), &Value::Float(1.5)), Ok(true));
+        assert_eq!(go_eq(&Value::str("a"), &Value::str("b")), Ok(false));
+        let cases: Vec<(&Value, &Value, &str)> = vec![
+            (&l1, &l1, "non-comparable type [%!s(int=1)]: []interface {}"),
+            (&la, &la, "non-comparable type [a]: []interface {}"),
+            (
+                &one,
+                &l1,
+                "incompatible types for comparison: int and []interface {}",
+            ),
+            (
+                &l1,
+                &one,
+                "incompatible types for comparison: []interface {} and int",
+            ),
+            (
+                &Value::Bool(true),
+                &one,
+                "incompatible types for comparison: bool and int",
+            ),
+            (
+                &one,
+                &Value::Float(1.0),
+                "incompatible types for comparison: int and float64",
+            ),
+            (
+                &l1,
+                &dict,
+                "non-comparable types [%!s(int=1)]: []interface {}, map[string]interface {}: map[a:1]",
+            ),
+            (&bytes, &bytes, "non-comparable type : []uint8"),
+            (
+                &a,
+                &bytes,
+                "incompatible types for comparison: string and []uint8",
+            ),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(go_eq(a, b), Err(want.to_string()), "eq {a:?} {b:?}");
+        }
+        assert_eq!(go_less(&one, &Value::Int(2)), Ok(true));
+        assert_eq!(go_less(&Value::Float(2.0), &Value::Float(1.5)), Ok(false));
+        assert_eq!(go_less(&Value::str("a"), &Value::str("b")), Ok(true));
+        let invalid = "invalid type for comparison";
+        for (a, b) in [
+            (&Value::Nil, &one),
+            (&one, &Value::Nil),
+            (&Value::Bool(true), &Value::Bool(false)),
+            (&l1, &l1),
+            (&one, &l1),
+            (&dict, &one),
+        ] {
+            assert_eq!(go_less(a, b), Err(invalid.to_string()), "lt {a:?} {b:?}");
+        }
+        assert_eq!(
+            go_less(&Value::Bool(true), &one),
+            Err("incompatible types for comparison: bool and int".into())
+        );
+        assert_eq!(
+            go_less(&Value::Float(1.5), &Value::Int(2)),
+            Err("incompatible types for comparison: float64 and int".into())
+        );
+    }
 }
