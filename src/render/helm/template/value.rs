@@ -329,6 +329,9 @@ mod tests {
         assert_eq!(go_less(&one, &Value::Int(2)), Ok(true));
         assert_eq!(go_less(&Value::Float(2.0), &Value::Float(1.5)), Ok(false));
         assert_eq!(go_less(&Value::str("a"), &Value::str("b")), Ok(true));
+        assert_eq!(go_less(&Value::str("a"), &Value::str("a")), Ok(false));
+        assert_eq!(go_less(&Value::Int(2), &Value::Int(2)), Ok(false));
+        assert_eq!(go_less(&Value::Float(1.5), &Value::Float(1.5)), Ok(false));
         let invalid = "invalid type for comparison";
         for (a, b) in [
             (&Value::Nil, &one),
