@@ -232,6 +232,30 @@ mod tests {
     }
 
     #[test]
+    fn gzip_headers_are_read_to_the_byte() {
+        // an extra field longer than 255 bytes (XLEN's high byte counts)
+        let tar = sample_tar();
+        let mut long = vec![0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 3, 0x2c, 0x01];
+        long.extend([b'x'; 300]);
+        long.extend(miniz_oxide::deflate::compress_to_vec(&tar, 6));
+        long.extend([0; 8]);
+        assert_eq!(untar_gz(&long).map(|v| v.len()), Ok(6));
+        // each of the three magic bytes is checked on its own
+        let good = gzip(&tar, 0);
+        for (at, byte) in [(0, 0x1e), (1, 0x8c), (2, 7)] {
+            let mut bad = good.clone();
+            bad[at] = byte;
+            assert_eq!(untar_gz(&bad), Err("not a gzip file".into()), "byte {at}");
+        }
+        // 18 bytes (header and trailer) is long enough to be read: an empty final block
+        let mut smallest = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x03, 0x00];
+        smallest.extend([0; 6]);
+        assert_eq!(smallest.len(), 18);
+        assert_eq!(untar_gz(&smallest), Ok(Vec::new()));
+        assert_eq!(untar_gz(&smallest[..17]), Err("not a gzip file".into()));
+    }
+
+    #[test]
     fn entries_and_size_are_bounded() {
         let mut tar = Vec::new();
         for i in 0..=MAX_ENTRIES {
