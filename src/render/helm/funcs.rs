@@ -6,6 +6,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use super::decimal::{self, Op};
 use super::hash;
 use super::template::exec::{Exec, FnError, Funcs};
 use super::template::gofmt::{self, go_quote, sprintf};
@@ -334,6 +335,14 @@ fn to_f64(v: &Value) -> f64 {
         Value::Str(s) => s.parse::<f64>().unwrap_or(0.0),
         _ => 0.0,
     }
+}
+
+/// Sprig's decimal arithmetic over `first` and the float values of `rest`.
+fn decimal_op(op: Op, first: f64, rest: &[Value]) -> Result<Value, FnError> {
+    let rest: Vec<f64> = rest.iter().map(to_f64).collect();
+    decimal::fold(op, first, &rest)
+        .map(Value::Float)
+        .map_err(FnError::new)
 }
 
 fn list_of(v: &Value) -> Result<Rc<Vec<Value>>, FnError> {
@@ -1605,16 +1614,22 @@ impl Funcs for HelmFuncs {
                 };
                 Value::Float(v / pow)
             }
-            "addf" => Value::Float(args.iter().map(to_f64).sum()),
-            "add1f" => Value::Float(to_f64(&a(0)) + 1.0),
+            "addf" => decimal_op(Op::Add, 0.0, &args)?,
+            "add1f" => {
+                want(1)?;
+                Value::Float(decimal::fold(Op::Add, to_f64(&args[0]), &[1.0]).map_err(FnError::new)?)
+            }
             "subf" => {
                 at_least(1)?;
-                Value::Float(args[1..].iter().fold(to_f64(&args[0]), |x, y| x - to_f64(y)))
+                decimal_op(Op::Sub, to_f64(&args[0]), &args[1..])?
             }
-            "mulf" => Value::Float(args.iter().map(to_f64).product()),
+            "mulf" => {
+                at_least(1)?;
+                decimal_op(Op::Mul, to_f64(&args[0]), &args[1..])?
+            }
             "divf" => {
                 at_least(1)?;
-                Value::Float(args[1..].iter().fold(to_f64(&args[0]), |x, y| x / to_f64(y)))
+                decimal_op(Op::Div, to_f64(&args[0]), &args[1..])?
             }
             "maxf" => Value::Float(args.iter().map(to_f64).fold(f64::NEG_INFINITY, f64::max)),
             "minf" => Value::Float(args.iter().map(to_f64).fold(f64::INFINITY, f64::min)),

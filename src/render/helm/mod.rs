@@ -7,6 +7,7 @@
 
 mod archive;
 mod chart;
+mod decimal;
 pub mod funcs;
 mod hash;
 mod setvals;
