@@ -329,8 +329,9 @@ data:
 
 #[test]
 fn files_and_api_versions_are_collections_as_in_go() {
-    // `len` of a byte slice, of `.Files` and of a `Glob`, and the API version set as a list
-    // for `has` and `uniq` (checked with the oracle).
+    // `len` of a byte slice, of `.Files` and of a `Glob`; the API version set as a list for
+    // `has` and `uniq`; a byte slice printed by each verb (a string for `%s`, `%q`, `%x`, a
+    // list of uint8 for the others). Expected text: the oracle's.
     let cm = r#"apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -343,6 +344,15 @@ data:
   has: "{{ has "apps/v1" .Capabilities.APIVersions }}"
   has-not: "{{ has "nope/v9" .Capabilities.APIVersions }}"
   uniq: "{{ eq (len (uniq .Capabilities.APIVersions)) (len .Capabilities.APIVersions) }}"
+  bytes-v: "{{ printf "%v" (.Files.GetBytes "files/a.txt") }}"
+  bytes-print: "{{ .Files.GetBytes "files/b.txt" }}"
+  bytes-empty: "{{ printf "%v" (.Files.GetBytes "nothing") }}"
+  bytes-s: "{{ printf "%s" (.Files.GetBytes "files/a.txt") | trim }}"
+  bytes-d: "{{ printf "%d" (.Files.GetBytes "files/a.txt") }}"
+  bytes-x: "{{ printf "%x|%X" (.Files.GetBytes "files/a.txt") (.Files.GetBytes "files/a.txt") }}"
+  bytes-q: {{ printf "%q" (.Files.GetBytes "files/a.txt") | quote }}
+  bytes-t: "{{ printf "%t" (.Files.GetBytes "files/b.txt") }}"
+  bytes-w: "{{ printf "%4d|%o|%c|%-3v|%5s|%U|%e|%T" (.Files.GetBytes "files/a.txt") (.Files.GetBytes "files/a.txt") (.Files.GetBytes "files/b.txt") (.Files.GetBytes "files/b.txt") (.Files.GetBytes "files/b.txt") (.Files.GetBytes "files/b.txt") (.Files.GetBytes "files/b.txt") (.Files.GetBytes "files/b.txt") }}"
 "#;
     let dir = chart_dir(&[
         ("c/Chart.yaml", CHART_C),
@@ -350,11 +360,23 @@ data:
         ("c/files/a.txt", "hi\n"),
         ("c/files/b.txt", "x"),
     ]);
-    assert_eq!(
-        data_lines(&dir, &HelmOptions::default()),
-        "  bytes: \"3\"\n  files: \"2\"\n  glob: \"2\"\n  apis: \"true\"\n  has: \"true\"\n  \
-         has-not: \"false\"\n  uniq: \"true\""
-    );
+    let want = r#"  bytes: "3"
+  files: "2"
+  glob: "2"
+  apis: "true"
+  has: "true"
+  has-not: "false"
+  uniq: "true"
+  bytes-v: "[104 105 10]"
+  bytes-print: "[120]"
+  bytes-empty: "[]"
+  bytes-s: "hi"
+  bytes-d: "[104 105 10]"
+  bytes-x: "68690a|68690A"
+  bytes-q: "\"hi\\n\""
+  bytes-t: "[%!t(uint8=120)]"
+  bytes-w: "[ 104  105   10]|[150 151 12]|[x]|[120]|    x|[U+0078]|[%!e(uint8=120)]|[]uint8""#;
+    assert_eq!(data_lines(&dir, &HelmOptions::default()), want);
 }
 
 #[test]

@@ -396,7 +396,24 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
         ('X', Value::Str(s)) => s.bytes().map(|b| format!("{b:02X}")).collect(),
         ('t' | 'v', Value::Bool(b)) => b.to_string(),
         ('v', Value::Nil) => "<nil>".to_string(),
-        ('s', Value::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+        ('s' | 'q', Value::Bytes(b)) => {
+            return format_one(verb, &Value::str(String::from_utf8_lossy(b)), spec);
+        }
+        ('x', Value::Bytes(b)) => b.iter().map(|b| format!("{b:02x}")).collect(),
+        ('X', Value::Bytes(b)) => b.iter().map(|b| format!("{b:02X}")).collect(),
+        (_, Value::Bytes(b)) if verb != 'T' => {
+            // other verbs print a list of uint8, each element with the verb and flags
+            let parts: Vec<String> = b
+                .iter()
+                .map(|x| match verb {
+                    'v' | 'd' | 'o' | 'b' | 'c' | 'U' => {
+                        format_one(verb, &Value::Int(i64::from(*x)), spec)
+                    }
+                    _ => format!("%!{verb}(uint8={x})"),
+                })
+                .collect();
+            return format!("[{}]", parts.join(" "));
+        }
         ('v' | 's', Value::List(_) | Value::Map(_) | Value::Obj(_)) => {
             if verb == 's' && !list_all_strings(v) {
                 bad_verb_nested(v)
