@@ -331,7 +331,9 @@ data:
 fn files_and_api_versions_are_collections_as_in_go() {
     // `len` of a byte slice, of `.Files` and of a `Glob`; the API version set as a list for
     // `has` and `uniq`; a byte slice printed by each verb (a string for `%s`, `%q`, `%x`, a
-    // list of uint8 for the others). Expected text: the oracle's.
+    // list of uint8 for the others); `.Files` printed with its bytes; `KubeVersion` printed
+    // by an action (its `String` method) and passed to a function (the struct). Expected
+    // text: the oracle's.
     let cm = r#"apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -353,6 +355,14 @@ data:
   bytes-q: {{ printf "%q" (.Files.GetBytes "files/a.txt") | quote }}
   bytes-t: "{{ printf "%t" (.Files.GetBytes "files/b.txt") }}"
   bytes-w: "{{ printf "%4d|%o|%c|%-3v|%5s|%U|%e|%T" (.Files.GetBytes "files/a.txt") (.Files.GetBytes "files/a.txt") (.Files.GetBytes "files/b.txt") (.Files.GetBytes "files/b.txt") (.Files.GetBytes "files/b.txt") (.Files.GetBytes "files/b.txt") (.Files.GetBytes "files/b.txt") (.Files.GetBytes "files/b.txt") }}"
+  files-v: "{{ .Files }}"
+  glob-v: "{{ .Files.Glob "files/*" }}"
+  kube-v: "{{ .Capabilities.KubeVersion }}"
+  kube-pv: "{{ printf "%v" .Capabilities.KubeVersion }}"
+  kube-q: {{ .Capabilities.KubeVersion | quote }}
+  kube-var: "{{ $k := .Capabilities.KubeVersion }}{{ $k }}"
+  kube-ts: "{{ toString .Capabilities.KubeVersion }}"
+  kube-ver: "{{ .Capabilities.KubeVersion.Version }}|{{ .Capabilities.KubeVersion.GitVersion }}"
 "#;
     let dir = chart_dir(&[
         ("c/Chart.yaml", CHART_C),
@@ -375,7 +385,15 @@ data:
   bytes-x: "68690a|68690A"
   bytes-q: "\"hi\\n\""
   bytes-t: "[%!t(uint8=120)]"
-  bytes-w: "[ 104  105   10]|[150 151 12]|[x]|[120]|    x|[U+0078]|[%!e(uint8=120)]|[]uint8""#;
+  bytes-w: "[ 104  105   10]|[150 151 12]|[x]|[120]|    x|[U+0078]|[%!e(uint8=120)]|[]uint8"
+  files-v: "map[files/a.txt:[104 105 10] files/b.txt:[120]]"
+  glob-v: "map[files/a.txt:[104 105 10] files/b.txt:[120]]"
+  kube-v: "v1.31.0"
+  kube-pv: "{v1.31.0 v1.31.0 1 31}"
+  kube-q: "{v1.31.0 v1.31.0 1 31}"
+  kube-var: "v1.31.0"
+  kube-ts: "{v1.31.0 v1.31.0 1 31}"
+  kube-ver: "v1.31.0|v1.31.0""#;
     assert_eq!(data_lines(&dir, &HelmOptions::default()), want);
 }
 

@@ -1076,10 +1076,17 @@ pub fn print_value(v: &Value) -> String {
     match v {
         Value::Nil => String::new(),
         Value::Str(s) => s.to_string(),
-        Value::Bytes(b) => {
-            // Go prints []byte with %v as a list of numbers
-            gofmt::sprint(&Value::Bytes(b.clone()))
-        }
+        // an addressable `KubeVersion` field prints through its `String` method (passed to a
+        // function, Go copies it and prints the struct)
+        Value::Obj(o) => match &**o {
+            Obj::KubeVersion(m) => m
+                .borrow()
+                .get("Version")
+                .map(|s| gofmt::sprint(&s.v))
+                .unwrap_or_default(),
+            _ => gofmt::sprint(v),
+        },
+        // a byte slice prints as a list of numbers
         v => gofmt::sprint(v),
     }
 }

@@ -161,12 +161,13 @@ pub fn sprint_value(v: &Value, out: &mut String) {
         Value::Obj(o) => match &**o {
             Obj::Files(f) => {
                 out.push_str("map[");
-                for (i, k) in f.keys().enumerate() {
+                for (i, (k, b)) in f.iter().enumerate() {
                     if i > 0 {
                         out.push(' ');
                     }
                     out.push_str(k);
-                    out.push_str(":[...]");
+                    out.push(':');
+                    sprint_value(&Value::Bytes(b.clone()), out);
                 }
                 out.push(']');
             }
