@@ -234,11 +234,23 @@ pub fn sprintln_args(args: &[Value]) -> String {
 
 /// Go's `strconv.Quote`.
 pub fn go_quote(s: &str) -> String {
+    quote_with(s, '"')
+}
+
+/// Go's `strconv.QuoteRune` (`%q` of an integer).
+fn go_quote_rune(c: char) -> String {
+    quote_with(c.encode_utf8(&mut [0; 4]), '\'')
+}
+
+fn quote_with(s: &str, quote: char) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
+    out.push(quote);
     for c in s.chars() {
         match c {
-            '"' => out.push_str("\\\""),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
@@ -253,7 +265,7 @@ pub fn go_quote(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out.push('"');
+    out.push(quote);
     out
 }
 
@@ -309,13 +321,22 @@ fn format_int(i: i64, verb: char, spec: &Spec) -> String {
         }
         'q' => {
             return char::from_u32(i as u32)
-                .map(|c| format!("'{c}'"))
+                .map(go_quote_rune)
                 .unwrap_or_default();
         }
-        'U' => return format!("U+{:04X}", i),
+        'U' => {
+            let u = format!("U+{:04X}", i);
+            return match char::from_u32(i as u32) {
+                Some(c) if spec.sharp && !c.is_control() => format!("{u} '{c}'"),
+                _ => u,
+            };
+        }
         _ => return String::new(),
     };
-    if let Some(p) = spec.prec
+    if spec.prec == Some(0) && i == 0 {
+        // precision 0 prints nothing for zero
+        s.clear();
+    } else if let Some(p) = spec.prec
         && s.len() < p
     {
         s = format!("{}{s}", "0".repeat(p - s.len()));
