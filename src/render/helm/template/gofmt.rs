@@ -234,15 +234,20 @@ pub fn sprintln_args(args: &[Value]) -> String {
 
 /// Go's `strconv.Quote`.
 pub fn go_quote(s: &str) -> String {
-    quote_with(s, '"')
+    quote_with(s, '"', false)
+}
+
+/// `%q` (`%+q`: ASCII only, as `strconv.QuoteToASCII`).
+fn quote_verb(s: &str, spec: &Spec) -> String {
+    quote_with(s, '"', spec.plus)
 }
 
 /// Go's `strconv.QuoteRune` (`%q` of an integer).
-fn go_quote_rune(c: char) -> String {
-    quote_with(c.encode_utf8(&mut [0; 4]), '\'')
+fn go_quote_rune(c: char, spec: &Spec) -> String {
+    quote_with(c.encode_utf8(&mut [0; 4]), '\'', spec.plus)
 }
 
-fn quote_with(s: &str, quote: char) -> String {
+fn quote_with(s: &str, quote: char, ascii: bool) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -262,6 +267,8 @@ fn quote_with(s: &str, quote: char) -> String {
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             }
+            c if ascii && (c as u32) > 0xffff => out.push_str(&format!("\\U{:08x}", c as u32)),
+            c if ascii && !c.is_ascii() => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -321,7 +328,7 @@ fn format_int(i: i64, verb: char, spec: &Spec) -> String {
         }
         'q' => {
             return char::from_u32(i as u32)
-                .map(go_quote_rune)
+                .map(|c| go_quote_rune(c, spec))
                 .unwrap_or_default();
         }
         'U' => {
@@ -413,16 +420,18 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
             Some(p) => s.chars().take(p).collect(),
             None => s.to_string(),
         },
-        ('q', Value::Str(s)) => go_quote(s),
-        ('x', Value::Str(s)) => s.bytes().map(|b| format!("{b:02x}")).collect(),
-        ('X', Value::Str(s)) => s.bytes().map(|b| format!("{b:02X}")).collect(),
+        // a precision cuts the string before it is quoted or hex-encoded
+        ('q', Value::Str(s)) => match spec.prec {
+            Some(p) => quote_verb(&s.chars().take(p).collect::<String>(), spec),
+            None => quote_verb(s, spec),
+        },
+        ('x' | 'X', Value::Str(s)) => hex_bytes(s.as_bytes(), verb, spec),
         ('t' | 'v', Value::Bool(b)) => b.to_string(),
         ('v', Value::Nil) => "<nil>".to_string(),
         ('s' | 'q', Value::Bytes(b)) => {
             return format_one(verb, &Value::str(String::from_utf8_lossy(b)), spec);
         }
-        ('x', Value::Bytes(b)) => b.iter().map(|b| format!("{b:02x}")).collect(),
-        ('X', Value::Bytes(b)) => b.iter().map(|b| format!("{b:02X}")).collect(),
+        ('x' | 'X', Value::Bytes(b)) => hex_bytes(b, verb, spec),
         (_, Value::Bytes(b)) if verb != 'T' => {
             // other verbs print a list of uint8, each element with the verb and flags
             let parts: Vec<String> = b
@@ -436,13 +445,26 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
                 .collect();
             return format!("[{}]", parts.join(" "));
         }
-        ('v' | 's', Value::List(_) | Value::Map(_) | Value::Obj(_)) => {
-            if verb == 's' && !list_all_strings(v) {
-                bad_verb_nested(v)
-            } else {
-                sprint(v)
-            }
+        // a list or map prints each element (and key) with the verb and flags
+        (_, Value::List(l)) if verb != 'T' => {
+            let parts: Vec<String> = l.iter().map(|x| format_elem(verb, x, spec)).collect();
+            return format!("[{}]", parts.join(" "));
         }
+        (_, Value::Map(m)) if verb != 'T' => {
+            let parts: Vec<String> = m
+                .borrow()
+                .iter()
+                .map(|(k, s)| {
+                    format!(
+                        "{}:{}",
+                        format_one(verb, &Value::str(k), spec),
+                        format_elem(verb, &s.v, spec)
+                    )
+                })
+                .collect();
+            return format!("map[{}]", parts.join(" "));
+        }
+        ('v' | 's', Value::Obj(_)) => sprint(v),
         ('T', _) => v.type_name().to_string(),
         (_, Value::Nil) => format!("%!{verb}(<nil>)"),
         _ => bad_verb(verb, v),
@@ -450,45 +472,28 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
     pad(s, spec)
 }
 
-fn list_all_strings(v: &Value) -> bool {
+/// An element of a list or map: a nil one prints `<nil>` whatever the verb.
+fn format_elem(verb: char, v: &Value, spec: &Spec) -> String {
     match v {
-        Value::List(l) => l
-            .iter()
-            .all(|x| matches!(x, Value::Str(_)) || list_all_strings(x)),
-        Value::Map(m) => m
-            .borrow()
-            .values()
-            .all(|s| matches!(s.v, Value::Str(_)) || list_all_strings(&s.v)),
-        _ => false,
+        Value::Nil => pad("<nil>".to_string(), spec),
+        v => format_one(verb, v, spec),
     }
 }
 
-/// `%s` of a collection holding non-strings: Go formats each element with `%s`.
-fn bad_verb_nested(v: &Value) -> String {
-    let spec = Spec {
-        minus: false,
-        plus: false,
-        zero: false,
-        space: false,
-        sharp: false,
-        width: None,
-        prec: None,
-    };
-    match v {
-        Value::List(l) => {
-            let parts: Vec<String> = l.iter().map(|x| format_one('s', x, &spec)).collect();
-            format!("[{}]", parts.join(" "))
-        }
-        Value::Map(m) => {
-            let parts: Vec<String> = m
-                .borrow()
-                .iter()
-                .map(|(k, s)| format!("{k}:{}", format_one('s', &s.v, &spec)))
-                .collect();
-            format!("map[{}]", parts.join(" "))
-        }
-        _ => sprint(v),
-    }
+/// `%x` / `%X` of a string or byte slice: two hex digits a byte, as many bytes as the
+/// precision allows.
+fn hex_bytes(b: &[u8], verb: char, spec: &Spec) -> String {
+    let n = spec.prec.unwrap_or(b.len()).min(b.len());
+    b[..n]
+        .iter()
+        .map(|x| {
+            if verb == 'X' {
+                format!("{x:02X}")
+            } else {
+                format!("{x:02x}")
+            }
+        })
+        .collect()
 }
 
 /// Go's `fmt.Sprintf`.
@@ -560,6 +565,10 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         if verb == '%' {
             out.push('%');
             continue;
+        }
+        if verb == 'v' {
+            // `%+v` sets Go's plusV (field names of structs): no sign for numbers
+            spec.plus = false;
         }
         match args.get(argi) {
             Some(v) => out.push_str(&format_one(verb, v, &spec)),
