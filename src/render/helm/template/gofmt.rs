@@ -276,6 +276,7 @@ fn quote_with(s: &str, quote: char, ascii: bool) -> String {
     out
 }
 
+#[derive(Clone, Copy)]
 struct Spec {
     minus: bool,
     plus: bool,
@@ -367,9 +368,35 @@ fn format_int(i: i64, verb: char, spec: &Spec) -> String {
 }
 
 fn format_float(f: f64, verb: char, spec: &Spec) -> String {
+    if !f.is_finite() {
+        // every verb prints +Inf, -Inf or NaN, padded with spaces only
+        let s = if f.is_nan() {
+            if spec.plus {
+                "+NaN"
+            } else if spec.space {
+                " NaN"
+            } else {
+                "NaN"
+            }
+        } else if f < 0.0 {
+            "-Inf"
+        } else if spec.space && !spec.plus {
+            " Inf"
+        } else {
+            "+Inf"
+        };
+        return pad(
+            s.to_string(),
+            &Spec {
+                zero: false,
+                ..*spec
+            },
+        );
+    }
     let mut s = match verb {
         'v' | 'g' if spec.prec.is_none() => format_float_g(f),
-        'g' | 'G' => {
+        'G' if spec.prec.is_none() => format_float_g(f).to_uppercase(),
+        'v' | 'g' | 'G' => {
             let p = spec.prec.unwrap_or(6).max(1);
             let e = format!("{:.*e}", p - 1, f);
             let (m, ex) = e.split_once('e').unwrap_or((&e, "0"));
@@ -415,7 +442,14 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
     let s = match (verb, v) {
         ('v', Value::Int(i)) | ('d', Value::Int(i)) => format_int(*i, 'd', spec),
         ('x' | 'X' | 'o' | 'b' | 'c' | 'q' | 'U', Value::Int(i)) => format_int(*i, verb, spec),
-        ('v' | 'g' | 'G' | 'f' | 'F' | 'e' | 'E', Value::Float(f)) => format_float(*f, verb, spec),
+        ('v' | 'g' | 'G' | 'f' | 'F' | 'e' | 'E', Value::Float(f)) => {
+            let s = format_float(*f, verb, spec);
+            if !f.is_finite() {
+                // already padded, never with zeros
+                return s;
+            }
+            s
+        }
         ('s' | 'v', Value::Str(s)) => match spec.prec {
             Some(p) => s.chars().take(p).collect(),
             None => s.to_string(),
