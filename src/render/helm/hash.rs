@@ -187,7 +187,8 @@ pub fn base32_decode(text: &str) -> Result<Vec<u8>, String> {
             } else if *b == b'=' {
                 0
             } else {
-                return bad(q * 8 + i);
+                // padding followed by data: Go names the first `=`
+                return bad(q * 8 + data);
             };
             v = (v << 5) | d;
         }
