@@ -332,7 +332,8 @@ fn files_and_api_versions_are_collections_as_in_go() {
     // `len` of a byte slice, of `.Files` and of a `Glob`; the API version set as a list for
     // `has` and `uniq`; a byte slice printed by each verb (a string for `%s`, `%q`, `%x`, a
     // list of uint8 for the others); `.Files` printed with its bytes; `KubeVersion` printed
-    // by an action (its `String` method) and passed to a function (the struct). Expected
+    // by an action (its `String` method) and passed to a function (the struct), compared as a
+    // struct. Expected
     // text: the oracle's.
     let cm = r#"apiVersion: v1
 kind: ConfigMap
@@ -363,6 +364,7 @@ data:
   kube-var: "{{ $k := .Capabilities.KubeVersion }}{{ $k }}"
   kube-ts: "{{ toString .Capabilities.KubeVersion }}"
   kube-ver: "{{ .Capabilities.KubeVersion.Version }}|{{ .Capabilities.KubeVersion.GitVersion }}"
+  kube-eq: "{{ eq .Capabilities.KubeVersion .Capabilities.KubeVersion }}|{{ typeOf .Capabilities.KubeVersion }}|{{ kindOf .Capabilities.KubeVersion }}"
 "#;
     let dir = chart_dir(&[
         ("c/Chart.yaml", CHART_C),
@@ -393,7 +395,8 @@ data:
   kube-q: "{v1.31.0 v1.31.0 1 31}"
   kube-var: "v1.31.0"
   kube-ts: "{v1.31.0 v1.31.0 1 31}"
-  kube-ver: "v1.31.0|v1.31.0""#;
+  kube-ver: "v1.31.0|v1.31.0"
+  kube-eq: "true|common.KubeVersion|struct""#;
     assert_eq!(data_lines(&dir, &HelmOptions::default()), want);
 }
 

@@ -491,7 +491,10 @@ impl<'s> Exec<'s> {
                             }
                         }
                         Obj::KubeVersion(_) => {
-                            return Err(self.error(*pos, "range can't iterate over a KubeVersion"));
+                            return Err(self.error(
+                                *pos,
+                                format!("range can't iterate over {}", gofmt::sprint(&v)),
+                            ));
                         }
                     },
                     other => {
@@ -764,7 +767,7 @@ impl<'s> Exec<'s> {
                             .unwrap_or_default()),
                         (_, Some(s)) => Ok(s.v.clone()),
                         _ => Err(format!(
-                            "can't evaluate field {name} in type *common.KubeVersion"
+                            "can't evaluate field {name} in type common.KubeVersion"
                         )),
                     },
                 };

@@ -23,7 +23,7 @@ pub enum Obj {
     Files(BTreeMap<String, Rc<[u8]>>),
     /// `.Capabilities.APIVersions`: `group/version` and `group/version/Kind` entries.
     ApiVersions(Vec<String>),
-    /// `.Capabilities.KubeVersion`: prints as its `Version`.
+    /// `.Capabilities.KubeVersion` (a struct of strings; an action prints its `Version`).
     KubeVersion(Rc<RefCell<Map>>),
 }
 
@@ -101,7 +101,7 @@ impl Value {
             Value::Obj(o) => match &**o {
                 Obj::Files(_) => "common.Files",
                 Obj::ApiVersions(_) => "common.VersionSet",
-                Obj::KubeVersion(_) => "*common.KubeVersion",
+                Obj::KubeVersion(_) => "common.KubeVersion",
             },
         }
     }
@@ -119,7 +119,7 @@ impl Value {
             Value::Obj(o) => match &**o {
                 Obj::Files(_) => "map",
                 Obj::ApiVersions(_) => "slice",
-                Obj::KubeVersion(_) => "ptr",
+                Obj::KubeVersion(_) => "struct",
             },
         }
     }
@@ -225,8 +225,8 @@ pub fn go_eq(a: &Value, b: &Value) -> Result<bool, String> {
         (Value::Obj(x), Value::Obj(y))
             if matches!((&**x, &**y), (Obj::KubeVersion(_), Obj::KubeVersion(_))) =>
         {
-            // a pointer: equal when it is the same object
-            Rc::ptr_eq(x, y)
+            // a struct of strings: equal when every field is
+            sprint(a) == sprint(b)
         }
         _ if a.type_name() != b.type_name() => {
             return Err(format!(
@@ -326,6 +326,18 @@ mod tests {
         for (a, b, want) in cases {
             assert_eq!(go_eq(a, b), Err(want.to_string()), "eq {a:?} {b:?}");
         }
+        // `KubeVersion` is a struct of strings: equal field by field
+        let kube = |v: &str| {
+            let m = map_of(vec![("Version", Value::str(v)), ("Major", Value::str("1"))]);
+            let Value::Map(m) = m else { unreachable!() };
+            Value::Obj(Rc::new(Obj::KubeVersion(m)))
+        };
+        assert_eq!(go_eq(&kube("v1.31.0"), &kube("v1.31.0")), Ok(true));
+        assert_eq!(go_eq(&kube("v1.31.0"), &kube("v1.30.0")), Ok(false));
+        assert_eq!(
+            go_eq(&kube("v1.31.0"), &one),
+            Err("incompatible types for comparison: common.KubeVersion and int".into())
+        );
         assert_eq!(go_less(&one, &Value::Int(2)), Ok(true));
         assert_eq!(go_less(&Value::Float(2.0), &Value::Float(1.5)), Ok(false));
         assert_eq!(go_less(&Value::str("a"), &Value::str("b")), Ok(true));
