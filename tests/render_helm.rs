@@ -333,7 +333,7 @@ fn files_and_api_versions_are_collections_as_in_go() {
     // `has` and `uniq`; a byte slice printed by each verb (a string for `%s`, `%q`, `%x`, a
     // list of uint8 for the others); `.Files` printed with its bytes; `KubeVersion` printed
     // by an action (its `String` method) and passed to a function (the struct), compared as a
-    // struct. Expected
+    // struct; `.Files.Foo` as a map key. Expected
     // text: the oracle's.
     let cm = r#"apiVersion: v1
 kind: ConfigMap
@@ -365,6 +365,7 @@ data:
   kube-ts: "{{ toString .Capabilities.KubeVersion }}"
   kube-ver: "{{ .Capabilities.KubeVersion.Version }}|{{ .Capabilities.KubeVersion.GitVersion }}"
   kube-eq: "{{ eq .Capabilities.KubeVersion .Capabilities.KubeVersion }}|{{ typeOf .Capabilities.KubeVersion }}|{{ kindOf .Capabilities.KubeVersion }}"
+  files-key: "{{ .Files.Foo }}|{{ typeOf .Files }}|{{ typeOf (.Files.Glob "x") }}|{{ typeOf .Files.Foo }}"
 "#;
     let dir = chart_dir(&[
         ("c/Chart.yaml", CHART_C),
@@ -396,7 +397,8 @@ data:
   kube-var: "v1.31.0"
   kube-ts: "{v1.31.0 v1.31.0 1 31}"
   kube-ver: "v1.31.0|v1.31.0"
-  kube-eq: "true|common.KubeVersion|struct""#;
+  kube-eq: "true|common.KubeVersion|struct"
+  files-key: "[]|engine.files|engine.files|[]uint8""#;
     assert_eq!(data_lines(&dir, &HelmOptions::default()), want);
 }
 

@@ -1171,7 +1171,17 @@ fn files_method(
                 crate::render::helm::yaml::to_yaml(&Value::map(m)).trim_end_matches('\n'),
             ))
         }
-        _ => Err(format!("can't evaluate field {name} in type common.Files")),
+        // not a method: `.Files` is a map of paths to bytes, so this is a key lookup (a
+        // missing key gives an empty byte slice, as Go's zero value)
+        _ if args.is_empty() => Ok(Value::Bytes(
+            files
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| Rc::from(&[][..])),
+        )),
+        _ => Err(format!(
+            "{name} has arguments but cannot be invoked as function"
+        )),
     }
 }
 

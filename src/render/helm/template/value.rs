@@ -99,7 +99,7 @@ impl Value {
             Value::List(_) => "[]interface {}",
             Value::Map(_) => "map[string]interface {}",
             Value::Obj(o) => match &**o {
-                Obj::Files(_) => "common.Files",
+                Obj::Files(_) => "engine.files",
                 Obj::ApiVersions(_) => "common.VersionSet",
                 Obj::KubeVersion(_) => "common.KubeVersion",
             },
@@ -337,6 +337,12 @@ mod tests {
         assert_eq!(
             go_eq(&kube("v1.31.0"), &one),
             Err("incompatible types for comparison: common.KubeVersion and int".into())
+        );
+        // other objects are maps and slices: never comparable
+        let files = Value::Obj(Rc::new(Obj::Files(Default::default())));
+        assert_eq!(
+            go_eq(&files, &files),
+            Err("non-comparable type map[]: engine.files".into())
         );
         assert_eq!(go_less(&one, &Value::Int(2)), Ok(true));
         assert_eq!(go_less(&Value::Float(2.0), &Value::Float(1.5)), Ok(false));
