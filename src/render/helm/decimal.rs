@@ -84,10 +84,7 @@ fn mul_mag(a: &[u8], b: &[u8]) -> Vec<u8> {
         out.push((s % 10) as u8);
         carry = s / 10;
     }
-    while carry > 0 {
-        out.push((carry % 10) as u8);
-        carry /= 10;
-    }
+    // a product of n and m digits has at most n + m: no carry is left over
     trim(out)
 }
 
