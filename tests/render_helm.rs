@@ -499,3 +499,239 @@ fn every_corpus_chart_renders_without_panic() {
     assert!(total >= 100, "{total}");
     assert!(rendered * 100 >= total * 80, "{rendered}/{total}");
 }
+
+/// A `.tgz` of `files` (path, text): ustar entries, gzip with stored deflate blocks.
+fn tgz(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut tar = Vec::new();
+    for (name, text) in files {
+        let mut h = [0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        h[100..107].copy_from_slice(b"0000644");
+        h[108..115].copy_from_slice(b"0000000");
+        h[116..123].copy_from_slice(b"0000000");
+        h[124..135].copy_from_slice(format!("{:011o}", text.len()).as_bytes());
+        h[136..147].copy_from_slice(b"00000000000");
+        h[156] = b'0';
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].fill(b' ');
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        tar.extend_from_slice(&h);
+        tar.extend_from_slice(text.as_bytes());
+        tar.resize(tar.len().div_ceil(512) * 512, 0);
+    }
+    tar.resize(tar.len() + 1024, 0);
+    let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    let mut chunks = tar.chunks(65_535).peekable();
+    while let Some(c) = chunks.next() {
+        gz.push(u8::from(chunks.peek().is_none()));
+        let n = c.len() as u16;
+        gz.extend_from_slice(&n.to_le_bytes());
+        gz.extend_from_slice(&(!n).to_le_bytes());
+        gz.extend_from_slice(c);
+    }
+    gz.extend_from_slice(&[0; 8]); // CRC-32 and size: not checked
+    gz
+}
+
+/// `# Source:` lines and object names of a render, in order.
+fn sources_and_names(unit: &RenderUnit) -> Vec<String> {
+    stream(unit)
+        .lines()
+        .filter(|l| l.starts_with("# Source:") || l.starts_with("  name:"))
+        .map(str::to_string)
+        .collect()
+}
+
+fn config_map(name: &str) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n")
+}
+
+#[test]
+fn helmignore_leaves_out_what_helm_leaves_out() {
+    // Helm (the oracle) reads the top chart's .helmignore (a BOM on its first line dropped,
+    // CRLF lines) and adds `templates/.?*`. `*` stays inside one name; a rule with no `/`
+    // matches a base name at any depth; `sub/` matches directories only. A vendored subchart
+    // directory is filtered by its parent's rules, by its path from the parent (its own
+    // .helmignore is never read, and `templates/.?*` does not reach it). An archive is not
+    // filtered at all. Both aliases of one archived chart render, each with its own values.
+    let cm = config_map;
+    let pkg = tgz(&[
+        (
+            "pkg/Chart.yaml",
+            "apiVersion: v2\nname: pkg\nversion: 0.1.0\n",
+        ),
+        ("pkg/.helmignore", "templates/x.yaml\n"),
+        (
+            "pkg/templates/x.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pkg-x-{{ .Values.k }}\n",
+        ),
+        ("pkg/templates/.h.yaml", &cm("pkg-hidden")),
+    ]);
+    let dir = chart_dir(&[
+        (
+            "c/Chart.yaml",
+            "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n\
+             - {name: pkg, version: 0.1.0, alias: one}\n\
+             - {name: pkg, version: 0.1.0, alias: two}\n",
+        ),
+        ("c/values.yaml", "one: {k: 1}\ntwo: {k: 2}\n"),
+        (
+            "c/.helmignore",
+            "\u{feff}*.md\r\ntemplates/*.txt\nsub/\n/templates/b.yaml\n\
+             charts/inner/templates/c.yaml\n# templates/a.yaml\n",
+        ),
+        ("c/templates/a.yaml", &cm("top-a")),
+        ("c/templates/b.yaml", &cm("top-b")),
+        ("c/templates/.hidden.yaml", &cm("top-hidden")),
+        ("c/templates/x.txt", &cm("top-x-txt")),
+        ("c/templates/deep/y.txt", &cm("top-deep-y-txt")),
+        ("c/templates/sub/z.yaml", &cm("top-sub-z")),
+        ("c/templates/t/sub", &cm("top-t-sub")),
+        ("c/templates/README.md", &cm("top-readme")),
+        (
+            "c/charts/inner/Chart.yaml",
+            "apiVersion: v2\nname: inner\nversion: 0.1.0\n",
+        ),
+        ("c/charts/inner/.helmignore", "templates/d.yaml\n"),
+        ("c/charts/inner/templates/c.yaml", &cm("inner-c")),
+        ("c/charts/inner/templates/d.yaml", &cm("inner-d")),
+        ("c/charts/inner/templates/.h.yaml", &cm("inner-hidden")),
+    ]);
+    std::fs::write(dir.path().join("c/charts/pkg-0.1.0.tgz"), pkg).expect("write tgz");
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+    assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
+    assert_eq!(
+        sources_and_names(&unit),
+        [
+            "# Source: c/charts/inner/templates/.h.yaml",
+            "  name: inner-hidden",
+            "# Source: c/charts/inner/templates/d.yaml",
+            "  name: inner-d",
+            "# Source: c/charts/one/templates/.h.yaml",
+            "  name: pkg-hidden",
+            "# Source: c/charts/one/templates/x.yaml",
+            "  name: pkg-x-1",
+            "# Source: c/charts/two/templates/.h.yaml",
+            "  name: pkg-hidden",
+            "# Source: c/charts/two/templates/x.yaml",
+            "  name: pkg-x-2",
+            "# Source: c/templates/a.yaml",
+            "  name: top-a",
+            "# Source: c/templates/deep/y.txt",
+            "  name: top-deep-y-txt",
+            "# Source: c/templates/t/sub",
+            "  name: top-t-sub",
+        ]
+    );
+
+    // the parent ignores the whole charts/ directory: no subchart, vendored or archived
+    let dir2 = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        ("c/.helmignore", "charts\n"),
+        ("c/templates/a.yaml", &cm("top-a")),
+        (
+            "c/charts/inner/Chart.yaml",
+            "apiVersion: v2\nname: inner\nversion: 0.1.0\n",
+        ),
+        ("c/charts/inner/templates/c.yaml", &cm("inner-c")),
+    ]);
+    let unit = render_chart(&DiskFs::new(dir2.path()), "c", &HelmOptions::default());
+    assert_eq!(
+        sources_and_names(&unit),
+        ["# Source: c/templates/a.yaml", "  name: top-a"]
+    );
+}
+
+#[test]
+fn helmignore_rules_helm_refuses_fail_the_chart_at_their_line() {
+    // `**`, a malformed pattern, and a rule that leaves out Chart.yaml: Helm loads no chart.
+    let cases: &[(&str, &str, Option<Span>)] = &[
+        (
+            "*.bak\n# note\nsrc/**/x\n",
+            ".helmignore: double-star (**) syntax is not supported",
+            Some(Span::new(13, 21)),
+        ),
+        (
+            "a\r\ntemplates/[\r\n",
+            ".helmignore: syntax error in pattern",
+            Some(Span::new(3, 14)),
+        ),
+        (
+            "*.yaml\n",
+            "missing Chart.yaml: .helmignore leaves it out, and Helm then finds no chart",
+            None,
+        ),
+        (
+            "!templates/keep.yaml\n",
+            "missing Chart.yaml: .helmignore leaves it out, and Helm then finds no chart",
+            None,
+        ),
+    ];
+    for (ignore, message, span) in cases {
+        let dir = chart_dir(&[
+            ("c/Chart.yaml", CHART_C),
+            ("c/.helmignore", ignore),
+            ("c/templates/keep.yaml", &config_map("keep")),
+        ]);
+        let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+        assert_eq!(unit.status, UnitStatus::Failed, "{ignore:?}");
+        assert!(unit.outputs.is_empty(), "{ignore:?}");
+        let e = &unit.errors[0];
+        assert_eq!(
+            (e.message.as_str(), e.span),
+            (*message, *span),
+            "{ignore:?}"
+        );
+        let want = if span.is_some() { "c/.helmignore" } else { "c" };
+        assert_eq!(&*e.path, want, "{ignore:?}");
+    }
+}
+
+#[test]
+fn values_keys_and_documents_are_what_helm_reads() {
+    // go-yaml v2 resolves a key before sigs.k8s.io/yaml makes it a JSON key: `yes` is
+    // "true", `off` "false", `0x1F` "31", `0o17` "15", `1.50` "1.5". A chart's values.yaml
+    // may hold several documents, merged in order; a user's values file counts its first
+    // document only. Expected: the oracle's.
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        (
+            "c/values.yaml",
+            "a: {b: 1, c: {d: 1}}\nyes: 1\n0x1F: k\n---\n# second\na: {e: 2, c: 5}\n1.50: f\n",
+        ),
+        (
+            "c/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vals\ndata:\n  \
+             j: {{ toJson .Values | quote }}\n",
+        ),
+        ("c/user.yaml", "off: 1\n0o17: a\n---\nignored: true\n"),
+    ]);
+    assert_eq!(
+        data_lines(&dir, &HelmOptions::default()),
+        r#"  j: "{\"1.5\":\"f\",\"31\":\"k\",\"a\":{\"b\":1,\"c\":5,\"e\":2},\"true\":1}""#
+    );
+    let user = HelmOptions {
+        value_files: vec!["c/user.yaml".into()],
+        ..Default::default()
+    };
+    assert_eq!(
+        data_lines(&dir, &user),
+        r#"  j: "{\"1.5\":\"f\",\"15\":\"a\",\"31\":\"k\",\"a\":{\"b\":1,\"c\":5,\"e\":2},\"false\":1,\"true\":1}""#
+    );
+
+    // a null key: Helm refuses the values file; the error is at the key
+    let bad = chart_dir(&[("c/Chart.yaml", CHART_C), ("c/values.yaml", "a: 1\n~: x\n")]);
+    let unit = render_chart(&DiskFs::new(bad.path()), "c", &HelmOptions::default());
+    assert_eq!(unit.status, UnitStatus::Failed);
+    let e = &unit.errors[0];
+    assert_eq!(
+        (&*e.path, e.span, e.message.as_str()),
+        (
+            "c/values.yaml",
+            Some(Span::new(5, 6)),
+            "error converting YAML to JSON: unsupported map key of type: %!s(<nil>), key: <nil>, value: \"x\""
+        )
+    );
+}

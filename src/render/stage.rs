@@ -321,6 +321,11 @@ pub(super) fn render_all(
     done
 }
 
+/// Help for a `.helmignore` line Helm refuses (the chart does not load at all).
+const HELMIGNORE_HELP: &str = "Helm refuses to load the chart over this .helmignore line: \
+    drop `**` (a pattern without `/` already matches a name at any depth) and close every \
+    `[...]`; patterns are Go's filepath.Match, where `\\` escapes the next character";
+
 /// Add one rendered unit to `out`: its errors as findings or coverage notes, its outputs as
 /// parsed files under virtual paths (`DIR/.octolint-render/UNIT/NAME`).
 pub(super) fn absorb(out: &mut Rendered, done: Done, plan: &Plan, fs: &dyn Fs, root: &Path) {
@@ -350,6 +355,9 @@ pub(super) fn absorb(out: &mut Rendered, done: Done, plan: &Plan, fs: &dyn Fs, r
                 Location::new(e.path.clone(), e.span),
                 e.message.clone(),
             );
+            if e.code == "helmignore" {
+                f.help = Some(HELMIGNORE_HELP.into());
+            }
             if let Some(env) = plan.env_name() {
                 f.environments.push(env.to_string());
             }

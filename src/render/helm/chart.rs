@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::HelmOptions;
 use super::archive;
 use super::funcs::HelmFuncs;
+use super::ignore::Rules;
 use super::setvals;
 use super::template::exec::{Budget, Def, Exec, FileInfo, Rec, Set};
 use super::template::parse;
@@ -23,12 +24,14 @@ use crate::source::Span;
 
 /// One file of a chart: path inside the chart, bytes, and where it lives in the repository
 /// (`None` inside an archive: the archive's path is used, without a span).
+#[derive(Clone)]
 struct CFile {
     name: String,
     data: Rc<[u8]>,
     repo_path: Option<Arc<str>>,
 }
 
+#[derive(Clone)]
 struct Dep {
     name: String,
     alias: Option<String>,
@@ -42,7 +45,6 @@ pub(crate) struct Chart {
     name: String,
     /// Where the chart comes from (directory or archive path), for errors.
     origin_path: Arc<str>,
-    /// True when loaded from a directory (file spans are meaningful).
     meta: Map,
     values: Value,
     templates: Vec<CFile>,
@@ -71,8 +73,16 @@ impl<'a> Ctx<'a> {
         });
     }
 
-    /// Values from a YAML file, with origins when the file is in the repository.
-    fn values_from(&mut self, text: &str, path: &Arc<str>, track: bool) -> Option<Value> {
+    /// Values from a YAML file, with origins when the file is in the repository. A chart's
+    /// own `values.yaml` may hold several documents, merged in order as Helm's loader does
+    /// (`every_doc`); a user's values file is read to its first document, as `helm -f`.
+    fn values_from(
+        &mut self,
+        text: &str,
+        path: &Arc<str>,
+        track: bool,
+        every_doc: bool,
+    ) -> Option<Value> {
         let parsed = crate::parse::yaml::parse(text);
         if let Some(e) = &parsed.error {
             self.err(
@@ -83,39 +93,48 @@ impl<'a> Ctx<'a> {
             );
             return None;
         }
-        let Some(doc) = parsed.docs.first() else {
-            return Some(Value::new_map());
+        let docs = if every_doc {
+            &parsed.docs[..]
+        } else {
+            &parsed.docs[..parsed.docs.len().min(1)]
         };
-        let origins = &mut self.origins;
-        let mut f = |k: &Node, v: &Node| -> u32 {
-            if !track {
-                return 0;
-            }
-            let span = match &v.value {
-                crate::parse::node::Value::Scalar { .. } if !v.span.is_empty() => v.span,
-                _ => k.span,
+        let merged = Rc::new(std::cell::RefCell::new(Map::new()));
+        for doc in docs {
+            let origins = &mut self.origins;
+            let mut f = |k: &Node, v: &Node| -> u32 {
+                if !track {
+                    return 0;
+                }
+                let span = match &v.value {
+                    crate::parse::node::Value::Scalar { .. } if !v.span.is_empty() => v.span,
+                    _ => k.span,
+                };
+                origins.push(Origin {
+                    path: path.clone(),
+                    span,
+                    role: Role::Values,
+                });
+                origins.len() as u32 - 1
             };
-            origins.push(Origin {
-                path: path.clone(),
-                span,
-                role: Role::Values,
-            });
-            origins.len() as u32 - 1
-        };
-        let v = node_to_value(&doc.root, &mut f);
-        match v {
-            Value::Map(_) => Some(v),
-            Value::Nil => Some(Value::new_map()),
-            _ => {
-                self.err(
-                    path,
-                    Some(doc.span),
-                    "values",
-                    "values file must hold a mapping".into(),
-                );
-                None
+            match node_to_value(&doc.root, &mut f) {
+                Ok(Value::Map(m)) => merge_maps(&merged, &m.borrow()),
+                Ok(Value::Nil) => {}
+                Ok(_) => {
+                    self.err(
+                        path,
+                        Some(doc.span),
+                        "values",
+                        "values file must hold a mapping".into(),
+                    );
+                    return None;
+                }
+                Err(e) => {
+                    self.err(path, Some(e.span), "values", e.message);
+                    return None;
+                }
             }
         }
+        Some(Value::Map(merged))
     }
 }
 
@@ -127,8 +146,36 @@ fn node_str(n: Option<&Node>) -> String {
     n.and_then(|x| x.key_text()).unwrap_or("").to_string()
 }
 
-/// Read the files of a chart directory (recursively), skipping nested `charts/` content.
-fn read_dir_files(fs: &dyn Fs, dir: &str, prefix: &str, out: &mut Vec<CFile>, budget: &mut usize) {
+/// The `.helmignore` rules a chart directory is read under: those of the chart Helm loads
+/// (with their directory's path), and where this directory is below it (`charts/sub/` for a
+/// vendored subchart, whose own `.helmignore` Helm never reads).
+#[derive(Clone)]
+struct Scope {
+    rules: Rc<Rules>,
+    prefix: String,
+}
+
+impl Scope {
+    /// Whether Helm's walk leaves out `rel` (a path inside this directory).
+    fn skips(&self, rel: &str, is_dir: bool) -> bool {
+        if self.prefix.is_empty() {
+            self.rules.ignores(rel, is_dir)
+        } else {
+            self.rules.ignores(&format!("{}{rel}", self.prefix), is_dir)
+        }
+    }
+}
+
+/// Read the files of a chart directory (recursively) that its `.helmignore` scope lets in;
+/// the subchart directories under `charts/` are read on their own.
+fn read_dir_files(
+    fs: &dyn Fs,
+    dir: &str,
+    prefix: &str,
+    out: &mut Vec<CFile>,
+    budget: &mut usize,
+    scope: &Scope,
+) {
     let here = match (dir.is_empty(), prefix.is_empty()) {
         (_, true) => dir.to_string(),
         (true, false) => prefix.to_string(),
@@ -147,7 +194,10 @@ fn read_dir_files(fs: &dyn Fs, dir: &str, prefix: &str, out: &mut Vec<CFile>, bu
             } else {
                 format!("{prefix}/{d}")
             };
-            read_dir_files(fs, dir, &sub, out, budget);
+            if sub.starts_with("charts/") || scope.skips(&sub, true) {
+                continue;
+            }
+            read_dir_files(fs, dir, &sub, out, budget, scope);
         } else {
             let name = if prefix.is_empty() {
                 entry.clone()
@@ -159,8 +209,7 @@ fn read_dir_files(fs: &dyn Fs, dir: &str, prefix: &str, out: &mut Vec<CFile>, bu
             } else {
                 format!("{here}/{entry}")
             };
-            // charts/<dir>/... is loaded as a subchart; only archives are read here
-            if name.starts_with("charts/") && name.matches('/').count() > 1 {
+            if scope.skips(&name, false) {
                 continue;
             }
             if let Some(b) = fs.read_bytes(&rel) {
@@ -173,36 +222,6 @@ fn read_dir_files(fs: &dyn Fs, dir: &str, prefix: &str, out: &mut Vec<CFile>, bu
             }
         }
     }
-}
-
-fn helmignore(files: &[CFile]) -> Option<globset::GlobSet> {
-    let f = files.iter().find(|f| f.name == ".helmignore")?;
-    let text = String::from_utf8_lossy(&f.data);
-    let mut b = globset::GlobSetBuilder::new();
-    for line in text.lines() {
-        let l = line.trim();
-        if l.is_empty() || l.starts_with('#') || l.starts_with('!') {
-            continue;
-        }
-        let l = l.trim_end_matches('/');
-        let pat = if l.contains('/') {
-            l.trim_start_matches('/').to_string()
-        } else {
-            format!("**/{l}")
-        };
-        if let Ok(g) = globset::Glob::new(&pat) {
-            b.add(g);
-        }
-        if let Ok(g) = globset::Glob::new(&format!("{pat}/**")) {
-            b.add(g);
-        }
-        if !l.contains('/')
-            && let Ok(g) = globset::Glob::new(l)
-        {
-            b.add(g);
-        }
-    }
-    b.build().ok()
 }
 
 /// Every chart directory of the repository by chart name (`Chart.yaml` `name`), found by a
@@ -274,6 +293,26 @@ fn find_chart_by_name(
 }
 
 impl Chart {
+    /// An independent copy, for a second alias of the same chart (values are copied deeply:
+    /// each alias gets its own).
+    fn duplicate(&self) -> Chart {
+        let meta = self.meta.iter().map(|(k, s)| {
+            let v = s.v.deep_copy();
+            (k.clone(), Slot { v, o: s.o })
+        });
+        Chart {
+            name: self.name.clone(),
+            origin_path: self.origin_path.clone(),
+            meta: meta.collect(),
+            values: self.values.deep_copy(),
+            templates: self.templates.clone(),
+            files: self.files.clone(),
+            deps_meta: self.deps_meta.clone(),
+            subcharts: self.subcharts.iter().map(Chart::duplicate).collect(),
+            is_library: self.is_library,
+        }
+    }
+
     /// Load a chart from its files.
     fn from_files(
         ctx: &mut Ctx,
@@ -281,11 +320,17 @@ impl Chart {
         origin_path: Arc<str>,
         dir: Option<&str>,
         depth: usize,
+        scope: Option<Scope>,
     ) -> Option<Chart> {
-        let ignore = helmignore(&files);
         let chart_yaml = files.iter().find(|f| f.name == "Chart.yaml");
         let Some(cy) = chart_yaml else {
-            ctx.err(&origin_path, None, "chart", "missing Chart.yaml".into());
+            let hidden = dir.is_some_and(|d| ctx.fs.is_file(&join(d, "Chart.yaml")));
+            let message = if hidden {
+                "missing Chart.yaml: .helmignore leaves it out, and Helm then finds no chart"
+            } else {
+                "missing Chart.yaml"
+            };
+            ctx.err(&origin_path, None, "chart", message.into());
             return None;
         };
         let cy_path = cy.repo_path.clone().unwrap_or_else(|| origin_path.clone());
@@ -467,7 +512,7 @@ impl Chart {
         if let Some(vf) = files.iter().find(|f| f.name == "values.yaml") {
             let p = vf.repo_path.clone().unwrap_or_else(|| origin_path.clone());
             let text = String::from_utf8_lossy(&vf.data).into_owned();
-            match ctx.values_from(&text, &p, vf.repo_path.is_some()) {
+            match ctx.values_from(&text, &p, vf.repo_path.is_some(), true) {
                 Some(v) => values = v,
                 None => return None,
             }
@@ -477,12 +522,6 @@ impl Chart {
         let mut cfiles = BTreeMap::new();
         let mut archives: Vec<&CFile> = Vec::new();
         for f in &files {
-            if let Some(ig) = &ignore
-                && ig.is_match(&f.name)
-                && f.name != "Chart.yaml"
-            {
-                continue;
-            }
             match f.name.as_str() {
                 "Chart.yaml" | "values.yaml" | "values.schema.json" | "requirements.yaml"
                 | "requirements.lock" | "Chart.lock" => {}
@@ -505,15 +544,26 @@ impl Chart {
         // subcharts
         let mut subcharts = Vec::new();
         if depth < 8 {
-            if let Some(dir) = dir {
+            if let (Some(dir), Some(scope)) = (dir, &scope) {
                 let charts_dir = join(dir, "charts");
-                for e in ctx.fs.list(&charts_dir) {
+                let listed = if scope.skips("charts", true) {
+                    Vec::new()
+                } else {
+                    ctx.fs.list(&charts_dir)
+                };
+                for e in listed {
                     if let Some(d) = e.strip_suffix('/') {
                         let sub = format!("{charts_dir}/{d}");
-                        if ctx.fs.is_file(&format!("{sub}/Chart.yaml"))
-                            && let Some(c) = load_dir(ctx, &sub, depth + 1)
+                        let rel = format!("charts/{d}");
+                        if !scope.skips(&rel, true) && ctx.fs.is_file(&format!("{sub}/Chart.yaml"))
                         {
-                            subcharts.push(c);
+                            let inner = Scope {
+                                rules: scope.rules.clone(),
+                                prefix: format!("{}{rel}/", scope.prefix),
+                            };
+                            if let Some(c) = load_dir_in(ctx, &sub, depth + 1, inner) {
+                                subcharts.push(c);
+                            }
                         }
                     }
                 }
@@ -532,7 +582,8 @@ impl Chart {
                     }
                 }
                 for (_, g) in groups {
-                    if let Some(c) = Chart::from_files(ctx, g, origin_path.clone(), None, depth + 1)
+                    if let Some(c) =
+                        Chart::from_files(ctx, g, origin_path.clone(), None, depth + 1, None)
                     {
                         subcharts.push(c);
                     }
@@ -553,7 +604,7 @@ impl Chart {
                                 })
                             })
                             .collect();
-                        if let Some(c) = Chart::from_files(ctx, files, p, None, depth + 1) {
+                        if let Some(c) = Chart::from_files(ctx, files, p, None, depth + 1, None) {
                             subcharts.push(c);
                         }
                     }
@@ -615,11 +666,39 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
+/// Load the chart directory `dir` as Helm loads a chart directory: under its own
+/// `.helmignore`, or Helm's default rule alone.
 fn load_dir(ctx: &mut Ctx, dir: &str, depth: usize) -> Option<Chart> {
+    let path = join(dir, ".helmignore");
+    let rules = match ctx.fs.read_bytes(&path) {
+        None => Rules::defaults(),
+        Some(data) => match Rules::parse(&data) {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!(".helmignore: {}", e.message);
+                ctx.err(
+                    &path,
+                    Some(Span::new(e.start, e.end)),
+                    "helmignore",
+                    message,
+                );
+                return None;
+            }
+        },
+    };
+    let scope = Scope {
+        rules: Rc::new(rules),
+        prefix: String::new(),
+    };
+    load_dir_in(ctx, dir, depth, scope)
+}
+
+/// Load the chart directory `dir` under the `.helmignore` scope it is walked in.
+fn load_dir_in(ctx: &mut Ctx, dir: &str, depth: usize, scope: Scope) -> Option<Chart> {
     let mut files = Vec::new();
     let mut budget = 20_000usize;
-    read_dir_files(ctx.fs, dir, "", &mut files, &mut budget);
-    Chart::from_files(ctx, files, Arc::from(dir), Some(dir), depth)
+    read_dir_files(ctx.fs, dir, "", &mut files, &mut budget, &scope);
+    Chart::from_files(ctx, files, Arc::from(dir), Some(dir), depth, Some(scope))
 }
 
 // ----------------------------------------------------------------- values
@@ -783,7 +862,7 @@ fn lookup_path(v: &Value, path: &str) -> Option<Value> {
 }
 
 /// Drop disabled dependencies (condition, tags), apply aliases, recursively.
-fn process_dependencies(ctx: &mut Ctx, chart: &mut Chart, cvals: &Value, path: &str) {
+fn process_dependencies(chart: &mut Chart, cvals: &Value, path: &str) {
     let mut keep: Vec<Chart> = Vec::new();
     let subs = std::mem::take(&mut chart.subcharts);
     let mut used = vec![false; subs.len()];
@@ -803,15 +882,8 @@ fn process_dependencies(ctx: &mut Ctx, chart: &mut Chart, cvals: &Value, path: &
             None => {
                 // an aliased second use of an already taken chart
                 if let Some(pos) = pending.iter().position(|(c, _)| c.name == d.name) {
-                    let dir = pending[pos].0.origin_path.clone();
-                    let copy = if ctx.fs.is_dir(&dir) {
-                        load_dir(ctx, &dir, 1)
-                    } else {
-                        None
-                    };
-                    if let Some(c) = copy {
-                        pending.push((c, Some(d)));
-                    }
+                    let copy = pending[pos].0.duplicate();
+                    pending.push((copy, Some(d)));
                 }
             }
         }
@@ -915,7 +987,7 @@ fn process_dependencies(ctx: &mut Ctx, chart: &mut Chart, cvals: &Value, path: &
     let names: Vec<String> = chart.subcharts.iter().map(|c| c.name.clone()).collect();
     for (i, sub) in chart.subcharts.iter_mut().enumerate() {
         let p = format!("{path}{}.", names[i]);
-        process_dependencies(ctx, sub, cvals, &p);
+        process_dependencies(sub, cvals, &p);
     }
 }
 
@@ -1334,7 +1406,7 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
         };
         let p: Arc<str> = Arc::from(src.path.as_str());
         ctx.inputs.push(p.clone());
-        if let Some(Value::Map(m)) = ctx.values_from(&src.text, &p, true) {
+        if let Some(Value::Map(m)) = ctx.values_from(&src.text, &p, true, false) {
             let m = m.borrow().clone();
             merge_maps(&user, &m);
         }
@@ -1343,7 +1415,7 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
         let p: Arc<str> = Arc::from(iv.path.as_str());
         ctx.inputs.push(p.clone());
         let before = ctx.origins.len();
-        if let Some(Value::Map(m)) = ctx.values_from(&iv.text, &p, true) {
+        if let Some(Value::Map(m)) = ctx.values_from(&iv.text, &p, true, false) {
             for o in &mut ctx.origins[before..] {
                 o.span = match iv.offset {
                     Some(off) => Span {
@@ -1378,7 +1450,7 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
     {
         ctx.err(dir, None, "values", e);
     }
-    process_dependencies(&mut ctx, &mut chart, &cvals_v, "");
+    process_dependencies(&mut chart, &cvals_v, "");
     import_values(&mut chart, &cvals_v);
     let vals = Value::Map(user.clone()).deep_copy();
     if let Value::Map(vm) = &vals

@@ -10,6 +10,7 @@ mod chart;
 mod decimal;
 pub mod funcs;
 mod hash;
+mod ignore;
 mod setvals;
 pub mod template;
 pub mod yaml;

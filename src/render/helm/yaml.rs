@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use super::template::gofmt::{format_float_g, format_float_json};
+use super::template::gofmt::{format_float_g, format_float_json, format_float32_g, go_quote};
 use super::template::value::{Map, Obj, Slot, Value};
 use crate::parse::node::{Node, Scalar, Value as NV, parse_float, parse_int, resolve_plain};
 
@@ -764,10 +764,20 @@ fn json_value(v: &Value, out: &mut String, pretty: bool, level: usize, depth: us
     }
 }
 
+/// A mapping key sigs.k8s.io/yaml cannot make a JSON object key of: where, and the message.
+#[derive(Debug, PartialEq)]
+pub struct KeyError {
+    pub span: crate::source::Span,
+    pub message: String,
+}
+
 /// Convert a parsed YAML node to a value as sigs.k8s.io/yaml + encoding/json would:
 /// every number a float64, keys as strings. `origin` gives each mapping value's origin.
-pub fn node_to_value(n: &Node, origin: &mut dyn FnMut(&Node, &Node) -> u32) -> Value {
-    match &n.value {
+pub fn node_to_value(
+    n: &Node,
+    origin: &mut dyn FnMut(&Node, &Node) -> u32,
+) -> Result<Value, KeyError> {
+    Ok(match &n.value {
         NV::Scalar { text, kind, .. } => match kind {
             Scalar::Null => Value::Nil,
             Scalar::Bool(b) => Value::Bool(*b),
@@ -776,26 +786,136 @@ pub fn node_to_value(n: &Node, origin: &mut dyn FnMut(&Node, &Node) -> u32) -> V
                 None => Value::Float(text.replace('_', "").parse::<f64>().unwrap_or(0.0)),
             },
             Scalar::Float => Value::Float(parse_float(text).unwrap_or(0.0)),
-            Scalar::Str => Value::Str(Rc::from(text.as_str())),
+            Scalar::Str => match big_uint(n) {
+                Some(u) => Value::Float(u as f64),
+                None => Value::Str(Rc::from(text.as_str())),
+            },
         },
-        NV::Seq(items) => Value::list(items.iter().map(|x| node_to_value(x, origin)).collect()),
+        NV::Seq(items) => {
+            let items: Result<Vec<Value>, KeyError> =
+                items.iter().map(|x| node_to_value(x, origin)).collect();
+            Value::list(items?)
+        }
         NV::Map(entries) => {
             let mut m = Map::new();
             for (k, v) in entries {
-                let key = match &k.value {
-                    NV::Scalar {
-                        text,
-                        kind: Scalar::Null,
-                        ..
-                    } if text.is_empty() || text == "~" => "null".to_string(),
-                    NV::Scalar { text, .. } => text.to_string(),
-                    _ => continue,
-                };
+                let key = json_key(k, v)?;
                 let o = origin(k, v);
-                let val = node_to_value(v, origin);
+                let val = node_to_value(v, origin)?;
                 m.insert(key, Slot { v: val, o });
             }
             Value::map(m)
+        }
+    })
+}
+
+/// The JSON object key sigs.k8s.io/yaml makes of a mapping key. go-yaml v2 resolves the key
+/// first, as any scalar: `yes` and `on` are `true`, `0x1F` is `31`, `1.50` is `1.5` (printed
+/// as a float32); null, an integer beyond int64 (a uint64) and a collection are errors.
+fn json_key(k: &Node, v: &Node) -> Result<String, KeyError> {
+    let err = |message: String| KeyError {
+        span: k.span,
+        message: format!("error converting YAML to JSON: {message}"),
+    };
+    let NV::Scalar { text, kind, .. } = &k.value else {
+        return Err(err(format!(
+            "yaml: invalid map key: {}",
+            go_sharp_v(k, false)
+        )));
+    };
+    if let Some(u) = big_uint(k) {
+        return Err(err(format!(
+            "unsupported map key of type: uint64, key: {u:#x}, value: {}",
+            go_sharp_v(v, false)
+        )));
+    }
+    Ok(match kind {
+        Scalar::Str => text.to_string(),
+        Scalar::Bool(b) => b.to_string(),
+        Scalar::Int => match parse_int(text) {
+            Some(i) => i.to_string(),
+            None => text.to_string(),
+        },
+        Scalar::Float => match format_float32_g(parse_float(text).unwrap_or(0.0)).as_str() {
+            "+Inf" => ".inf".to_string(),
+            "-Inf" => "-.inf".to_string(),
+            "NaN" => ".nan".to_string(),
+            s => s.to_string(),
+        },
+        Scalar::Null => {
+            return Err(err(format!(
+                "unsupported map key of type: %!s(<nil>), key: <nil>, value: {}",
+                go_sharp_v(v, false)
+            )));
+        }
+    })
+}
+
+/// A plain scalar go-yaml v2 reads as a uint64: an integer `int64` cannot hold (our YAML
+/// layer calls it a float, or a string when it has a base prefix).
+fn big_uint(n: &Node) -> Option<u64> {
+    match &n.value {
+        NV::Scalar {
+            text,
+            kind: Scalar::Float,
+            ..
+        }
+        | NV::Scalar {
+            text,
+            kind: Scalar::Str,
+            style: crate::parse::node::Style::Plain,
+        } => parse_uint(text),
+        _ => None,
+    }
+}
+
+/// Go's `strconv.ParseUint(s, 0, 64)` on the text go-yaml v2 tries it on (`_` dropped).
+fn parse_uint(text: &str) -> Option<u64> {
+    let t = text.replace('_', "");
+    let (radix, body) = if let Some(b) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        (16, b)
+    } else if let Some(b) = t.strip_prefix("0b").or_else(|| t.strip_prefix("0B")) {
+        (2, b)
+    } else if let Some(b) = t.strip_prefix("0o").or_else(|| t.strip_prefix("0O")) {
+        (8, b)
+    } else if t.len() > 1 && t.starts_with('0') {
+        (8, &t[1..])
+    } else {
+        (10, t.as_str())
+    };
+    if body.is_empty() || !body.bytes().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    u64::from_str_radix(body, radix).ok()
+}
+
+/// Go's `%+#v` of what go-yaml v2 decodes `n` to (how sigs.k8s.io/yaml names a value in its
+/// errors): `"text"`, `1`, `1.5`, `true`, `<nil>` (`interface {}(nil)` inside a collection),
+/// `[]interface {}{…}`, `map[interface {}]interface {}{…}`.
+fn go_sharp_v(n: &Node, nested: bool) -> String {
+    if let Some(u) = big_uint(n) {
+        return format!("{u:#x}");
+    }
+    match &n.value {
+        NV::Scalar { text, kind, .. } => match kind {
+            Scalar::Str => go_quote(text),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Null if nested => "interface {}(nil)".to_string(),
+            Scalar::Null => "<nil>".to_string(),
+            Scalar::Int => parse_int(text).map_or_else(|| text.to_string(), |i| i.to_string()),
+            Scalar::Float => format_float_g(parse_float(text).unwrap_or(0.0)),
+        },
+        NV::Seq(items) => {
+            let items: Vec<String> = items.iter().map(|x| go_sharp_v(x, true)).collect();
+            format!("[]interface {{}}{{{}}}", items.join(", "))
+        }
+        NV::Map(entries) => {
+            let mut items: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}:{}", go_sharp_v(k, true), go_sharp_v(v, true)))
+                .collect();
+            items.sort();
+            format!("map[interface {{}}]interface {{}}{{{}}}", items.join(", "))
         }
     }
 }
@@ -810,7 +930,7 @@ pub fn from_yaml(text: &str) -> Result<Value, String> {
         ));
     }
     match parsed.docs.first() {
-        Some(d) => Ok(node_to_value(&d.root, &mut |_, _| 0)),
+        Some(d) => node_to_value(&d.root, &mut |_, _| 0).map_err(|e| e.message),
         None => Ok(Value::Nil),
     }
 }

@@ -6,8 +6,17 @@ use super::value::{Obj, Value};
 /// The shortest decimal digits and exponent of `f` (finite, > 0): `(digits, dp)` with the
 /// value = 0.digits × 10^dp.
 fn shortest(f: f64) -> (String, i32) {
-    let s = format!("{:e}", f);
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    digits_of(&format!("{f:e}"))
+}
+
+/// The shortest digits that give back `f` as a float32, and the decimal point position.
+fn shortest32(f: f32) -> (String, i32) {
+    digits_of(&format!("{f:e}"))
+}
+
+/// Digits and decimal point position from Rust's shortest `{:e}` text.
+fn digits_of(s: &str) -> (String, i32) {
+    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
     let digits = digits.trim_end_matches('0').to_string();
@@ -31,6 +40,16 @@ fn exp_suffix(out: &mut String, e: i32) {
 
 /// `strconv.FormatFloat(f, 'g', -1, 64)` (what `%v` prints).
 pub fn format_float_g(f: f64) -> String {
+    format_g(f, shortest)
+}
+
+/// `strconv.FormatFloat(f, 'g', -1, 32)`: `f` rounded to a float32, in its shortest form.
+pub fn format_float32_g(f: f64) -> String {
+    let f = f as f32;
+    format_g(f64::from(f), |x| shortest32(x as f32))
+}
+
+fn format_g(f: f64, shortest: impl Fn(f64) -> (String, i32)) -> String {
     if f.is_nan() {
         return "NaN".into();
     }
