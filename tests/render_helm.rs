@@ -535,6 +535,13 @@ fn tgz(files: &[(&str, &str)]) -> Vec<u8> {
     gz
 }
 
+/// Write `data` at `rel` under `dir`, making its directories.
+fn write_bytes(dir: &tempfile::TempDir, rel: &str, data: &[u8]) {
+    let p = dir.path().join(rel);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(p, data).expect("write");
+}
+
 /// `# Source:` lines and object names of a render, in order.
 fn sources_and_names(unit: &RenderUnit) -> Vec<String> {
     stream(unit)
@@ -599,7 +606,7 @@ fn helmignore_leaves_out_what_helm_leaves_out() {
         ("c/charts/inner/templates/d.yaml", &cm("inner-d")),
         ("c/charts/inner/templates/.h.yaml", &cm("inner-hidden")),
     ]);
-    std::fs::write(dir.path().join("c/charts/pkg-0.1.0.tgz"), pkg).expect("write tgz");
+    write_bytes(&dir, "c/charts/pkg-0.1.0.tgz", &pkg);
     let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
     assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
     assert_eq!(
@@ -733,5 +740,120 @@ fn values_keys_and_documents_are_what_helm_reads() {
             Some(Span::new(5, 6)),
             "error converting YAML to JSON: unsupported map key of type: %!s(<nil>), key: <nil>, value: \"x\""
         )
+    );
+}
+
+#[test]
+fn charts_entries_load_as_helm_loads_them() {
+    // Helm (the oracle) loads every entry of charts/ as a subchart except names starting with
+    // `_` or `.`; an entry that holds no Chart.yaml (a README, a directory of other files)
+    // makes it refuse the parent chart; `.prov` files stay the parent's own files.
+    let cm = config_map;
+    let chart_b = "apiVersion: v2\nname: b\nversion: 0.1.0\n";
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        ("c/templates/cm.yaml", &cm("c")),
+        (
+            "c/templates/prov.yaml",
+            "# {{ .Files.Get \"charts/c.prov\" | trim }}|{{ len .Files }}\n",
+        ),
+        ("c/charts/README.md", "read me\n"),
+        ("c/charts/.gitkeep", ""),
+        ("c/charts/c.prov", "signed\n"),
+        ("c/charts/_skip/Chart.yaml", chart_b),
+        ("c/charts/_skip/templates/cm.yaml", &cm("skip")),
+        ("c/charts/.dot/Chart.yaml", chart_b),
+        ("c/charts/.dot/templates/cm.yaml", &cm("dot")),
+        ("c/charts/foo/bar.txt", "x\n"),
+        ("c/charts/empty/.keep/x", "x\n"),
+    ]);
+    write_bytes(
+        &dir,
+        "c/charts/_old-0.1.0.tgz",
+        &tgz(&[("old/Chart.yaml", chart_b)]),
+    );
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+    let errors: Vec<(&str, &str)> = unit
+        .errors
+        .iter()
+        .map(|e| (&*e.path, e.message.as_str()))
+        .collect();
+    let why = "Chart.yaml file is missing (Helm loads every entry of charts/ as a chart, except \
+               names starting with `_` or `.`)";
+    assert_eq!(
+        errors,
+        [
+            (
+                "c/charts/README.md",
+                format!("error unpacking subchart README.md in c: {why}").as_str()
+            ),
+            (
+                "c/charts/empty",
+                format!("error unpacking subchart empty in c: {why}").as_str()
+            ),
+            (
+                "c/charts/foo",
+                format!("error unpacking subchart foo in c: {why}").as_str()
+            ),
+        ]
+    );
+    assert_eq!(unit.status, UnitStatus::Failed);
+    assert_eq!(
+        sources_and_names(&unit),
+        [
+            "# Source: c/templates/cm.yaml",
+            "  name: c",
+            "# Source: c/templates/prov.yaml"
+        ]
+    );
+    assert!(
+        stream(&unit).contains("\n# signed|1\n"),
+        "{}",
+        stream(&unit)
+    );
+
+    // the same rules inside an archive: `_skip` is skipped, `sub` loads, and `.prov` files
+    // under charts/ belong to the archived chart
+    let g = tgz(&[
+        ("g/Chart.yaml", "apiVersion: v2\nname: g\nversion: 0.1.0\n"),
+        ("g/templates/cm.yaml", &cm("g")),
+        (
+            "g/templates/f.yaml",
+            "# {{ .Files.Get \"charts/sub/x.prov\" | trim }}|{{ .Files.Get \"charts/g.prov\" | trim }}|{{ len .Files }}\n",
+        ),
+        ("g/charts/g.prov", "provg\n"),
+        ("g/charts/_skip/Chart.yaml", chart_b),
+        ("g/charts/_skip/templates/cm.yaml", &cm("skip")),
+        (
+            "g/charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        ("g/charts/sub/templates/cm.yaml", &cm("sub")),
+        ("g/charts/sub/templates/f.yaml", "# {{ len .Files }}\n"),
+        ("g/charts/sub/x.prov", "provsub\n"),
+    ]);
+    let dir = chart_dir(&[("c/Chart.yaml", CHART_C), ("c/templates/cm.yaml", &cm("c"))]);
+    write_bytes(&dir, "c/charts/g-0.1.0.tgz", &g);
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+    assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
+    let text = stream(&unit);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("# ") || l.starts_with("  name:"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "# Source: c/charts/g/charts/sub/templates/cm.yaml",
+            "  name: sub",
+            "# Source: c/charts/g/templates/cm.yaml",
+            "  name: g",
+            "# Source: c/templates/cm.yaml",
+            "  name: c",
+            "# Source: c/charts/g/charts/sub/templates/f.yaml",
+            "# 0",
+            "# Source: c/charts/g/templates/f.yaml",
+            "# provsub|provg|2",
+        ]
     );
 }

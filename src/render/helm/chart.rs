@@ -530,9 +530,19 @@ impl Chart {
                     data: f.data.clone(),
                     repo_path: f.repo_path.clone(),
                 }),
+                // provenance files stay the chart's own files
+                n if n.starts_with("charts/") && n.ends_with(".prov") => {
+                    cfiles.insert(f.name.clone(), f.data.clone());
+                }
                 n if n.starts_with("charts/") => {
-                    if n.ends_with(".tgz") && n.matches('/').count() == 1 {
+                    let entry = &n["charts/".len()..];
+                    if entry.contains('/') || entry.starts_with(['_', '.']) {
+                        // a subchart directory's file, or what Helm skips
+                    } else if entry.ends_with(".tgz") {
                         archives.push(f);
+                    } else {
+                        let p = f.repo_path.clone().unwrap_or_else(|| origin_path.clone());
+                        ctx.err(&p, None, "chart", not_a_subchart(entry, &name));
                     }
                 }
                 _ => {
@@ -552,18 +562,29 @@ impl Chart {
                     ctx.fs.list(&charts_dir)
                 };
                 for e in listed {
-                    if let Some(d) = e.strip_suffix('/') {
-                        let sub = format!("{charts_dir}/{d}");
-                        let rel = format!("charts/{d}");
-                        if !scope.skips(&rel, true) && ctx.fs.is_file(&format!("{sub}/Chart.yaml"))
-                        {
-                            let inner = Scope {
-                                rules: scope.rules.clone(),
-                                prefix: format!("{}{rel}/", scope.prefix),
-                            };
-                            if let Some(c) = load_dir_in(ctx, &sub, depth + 1, inner) {
-                                subcharts.push(c);
-                            }
+                    let Some(d) = e.strip_suffix('/') else {
+                        continue;
+                    };
+                    let rel = format!("charts/{d}");
+                    if d.starts_with(['_', '.']) || scope.skips(&rel, true) {
+                        continue;
+                    }
+                    let sub = format!("{charts_dir}/{d}");
+                    let inner = Scope {
+                        rules: scope.rules.clone(),
+                        prefix: format!("{}{rel}/", scope.prefix),
+                    };
+                    if ctx.fs.is_file(&format!("{sub}/Chart.yaml")) {
+                        if let Some(c) = load_dir_in(ctx, &sub, depth + 1, inner) {
+                            subcharts.push(c);
+                        }
+                    } else {
+                        // a directory of files that is no chart: Helm refuses the parent
+                        let mut found = Vec::new();
+                        let mut budget = 1;
+                        read_dir_files(ctx.fs, &sub, "", &mut found, &mut budget, &inner);
+                        if !found.is_empty() {
+                            ctx.err(&sub, None, "chart", not_a_subchart(d, &name));
                         }
                     }
                 }
@@ -573,6 +594,8 @@ impl Chart {
                 for f in &files {
                     if let Some(rest) = f.name.strip_prefix("charts/")
                         && let Some((sub, inner)) = rest.split_once('/')
+                        && !sub.starts_with(['_', '.'])
+                        && !f.name.ends_with(".prov")
                     {
                         groups.entry(sub.to_string()).or_default().push(CFile {
                             name: inner.to_string(),
@@ -664,6 +687,14 @@ fn join(dir: &str, name: &str) -> String {
     } else {
         format!("{dir}/{name}")
     }
+}
+
+/// Helm's error for an entry of `charts/` that holds no `Chart.yaml`.
+fn not_a_subchart(entry: &str, parent: &str) -> String {
+    format!(
+        "error unpacking subchart {entry} in {parent}: Chart.yaml file is missing \
+         (Helm loads every entry of charts/ as a chart, except names starting with `_` or `.`)"
+    )
 }
 
 /// Load the chart directory `dir` as Helm loads a chart directory: under its own
