@@ -502,10 +502,30 @@ fn every_corpus_chart_renders_without_panic() {
 
 /// A `.tgz` of `files` (path, text): ustar entries, gzip with stored deflate blocks.
 fn tgz(files: &[(&str, &str)]) -> Vec<u8> {
+    tgz_raw(files.iter().map(|(n, t)| (*n, t.as_bytes())))
+}
+
+/// A `.tgz` of binary entries (see [`tgz`]).
+fn tgz_bytes(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    tgz_raw(entries.iter().map(|(n, d)| (n.as_str(), d.as_slice())))
+}
+
+fn tgz_raw<'a>(files: impl Iterator<Item = (&'a str, &'a [u8])>) -> Vec<u8> {
     let mut tar = Vec::new();
     for (name, text) in files {
         let mut h = [0u8; 512];
+        // a long path goes to the ustar prefix field, split at a `/`
+        let (prefix, name) = match name.len() {
+            0..=100 => ("", name),
+            _ => match name[name.len() - 100..].find('/') {
+                Some(i) => name.split_at(name.len() - 100 + i + 1),
+                None => panic!("{name}: no ustar split"),
+            },
+        };
+        let prefix = prefix.trim_end_matches('/');
+        assert!(prefix.len() <= 155, "{prefix}: too long for ustar");
         h[..name.len()].copy_from_slice(name.as_bytes());
+        h[345..345 + prefix.len()].copy_from_slice(prefix.as_bytes());
         h[100..107].copy_from_slice(b"0000644");
         h[108..115].copy_from_slice(b"0000000");
         h[116..123].copy_from_slice(b"0000000");
@@ -518,7 +538,7 @@ fn tgz(files: &[(&str, &str)]) -> Vec<u8> {
         let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
         h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
         tar.extend_from_slice(&h);
-        tar.extend_from_slice(text.as_bytes());
+        tar.extend_from_slice(text);
         tar.resize(tar.len().div_ceil(512) * 512, 0);
     }
     tar.resize(tar.len() + 1024, 0);
@@ -856,4 +876,344 @@ fn charts_entries_load_as_helm_loads_them() {
             "# provsub|provg|2",
         ]
     );
+}
+
+#[test]
+fn chart_yaml_and_requirements_are_read_as_helm_reads_them() {
+    // Expected: the oracle's. No apiVersion is a v1 chart; requirements.yaml lists the
+    // dependencies whatever the apiVersion (Helm warns for v2), and a v1 chart keeps
+    // requirements.yaml and requirements.lock among its files.
+    let files = "# {{ range $p, $_ := .Files }}{{ $p }},{{ end }}|{{ .Chart.APIVersion }}\n";
+    let sub = |d: &str| {
+        vec![
+            (
+                format!("{d}/requirements.yaml"),
+                "dependencies:\n- {name: sub, version: 0.1.0, condition: sub.enabled}\n"
+                    .to_string(),
+            ),
+            (format!("{d}/requirements.lock"), String::new()),
+            (
+                format!("{d}/values.yaml"),
+                "sub:\n  enabled: false\n".to_string(),
+            ),
+            (
+                format!("{d}/charts/sub/Chart.yaml"),
+                "apiVersion: v2\nname: sub\nversion: 0.1.0\n".to_string(),
+            ),
+            (
+                format!("{d}/charts/sub/templates/cm.yaml"),
+                config_map("sub"),
+            ),
+            (format!("{d}/templates/files.yaml"), files.to_string()),
+        ]
+    };
+    for (chart_yaml, want) in [
+        (
+            "name: c\nversion: 0.1.0\n",
+            "# requirements.lock,requirements.yaml,|v1",
+        ),
+        (
+            "apiVersion: v1\nname: c\nversion: 0.1.0\n",
+            "# requirements.lock,requirements.yaml,|v1",
+        ),
+        ("apiVersion: v2\nname: c\nversion: 0.1.0\n", "# |v2"),
+    ] {
+        let mut all = sub("c");
+        all.push(("c/Chart.yaml".into(), chart_yaml.into()));
+        let refs: Vec<(&str, &str)> = all.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let dir = chart_dir(&refs);
+        let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+        assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
+        assert_eq!(
+            stream(&unit),
+            format!("---\n# Source: c/templates/files.yaml\n{want}\n"),
+            "{chart_yaml:?}"
+        );
+    }
+}
+
+/// A chart named `name` whose one template is a ConfigMap of that name.
+fn level(name: &str) -> [(String, String); 2] {
+    [
+        (
+            "Chart.yaml".into(),
+            format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n"),
+        ),
+        ("templates/cm.yaml".into(), config_map(name)),
+    ]
+}
+
+fn names_of(unit: &RenderUnit) -> Vec<String> {
+    let mut names: Vec<String> = stream(unit)
+        .lines()
+        .filter_map(|l| l.strip_prefix("  name: ").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn subchart_nesting_stops_at_eight_levels_in_every_form() {
+    // A bound of ours (Helm has none; a file:// cycle would never end): charts nest at most
+    // eight levels below the one rendered, whether as directories, as directories inside an
+    // archive, as archives inside archives, or as file:// dependencies.
+    let want: Vec<String> = (0..=8).map(|i| format!("l{i}")).collect();
+    let prefix = |i: usize| -> String { (1..=i).map(|k| format!("charts/l{k}/")).collect() };
+
+    // directories: c/charts/l1/charts/l2/…
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in 0..=10 {
+        for (rel, text) in level(&format!("l{i}")) {
+            files.push((format!("c/{}{rel}", prefix(i)), text));
+        }
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = chart_dir(&refs);
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+    assert_eq!(names_of(&unit), want, "directories");
+
+    // directories inside one archive: l1-0.1.0.tgz holds l1/charts/l2/charts/l3/…
+    let mut inner: Vec<(String, String)> = Vec::new();
+    for i in 1..=10 {
+        for (rel, text) in level(&format!("l{i}")) {
+            let p = prefix(i);
+            inner.push((format!("l1/{}{rel}", &p["charts/l1/".len()..]), text));
+        }
+    }
+    let refs: Vec<(&str, &str)> = inner
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", "apiVersion: v2\nname: l0\nversion: 0.1.0\n"),
+        ("c/templates/cm.yaml", &config_map("l0")),
+    ]);
+    write_bytes(&dir, "c/charts/l1-0.1.0.tgz", &tgz(&refs));
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+    assert_eq!(names_of(&unit), want, "directories in an archive");
+
+    // archives inside archives: l1.tgz holds l1/charts/l2.tgz, which holds …
+    let mut bytes: Option<Vec<u8>> = None;
+    for i in (1..=10).rev() {
+        let name = format!("l{i}");
+        let [(c_rel, c_text), (t_rel, t_text)] = level(&name);
+        let mut entries: Vec<(String, Vec<u8>)> = vec![
+            (format!("{name}/{c_rel}"), c_text.into_bytes()),
+            (format!("{name}/{t_rel}"), t_text.into_bytes()),
+        ];
+        if let Some(b) = bytes.take() {
+            entries.push((format!("{name}/charts/l{}-0.1.0.tgz", i + 1), b));
+        }
+        bytes = Some(tgz_bytes(&entries));
+    }
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", "apiVersion: v2\nname: l0\nversion: 0.1.0\n"),
+        ("c/templates/cm.yaml", &config_map("l0")),
+    ]);
+    write_bytes(&dir, "c/charts/l1-0.1.0.tgz", &bytes.unwrap_or_default());
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+    assert_eq!(names_of(&unit), want, "archives in archives");
+
+    // file:// dependencies: l0 -> l1 -> … each beside the other in the repository
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in 0..=10 {
+        let [(_, c_text), (t_rel, t_text)] = level(&format!("l{i}"));
+        let deps = format!(
+            "dependencies:\n- {{name: l{}, version: 0.1.0, repository: \"file://../l{}\"}}\n",
+            i + 1,
+            i + 1
+        );
+        let c_text = if i < 10 { c_text + &deps } else { c_text };
+        files.push((format!("l{i}/Chart.yaml"), c_text));
+        files.push((format!("l{i}/{t_rel}"), t_text));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = chart_dir(&refs);
+    let unit = render_chart(&DiskFs::new(dir.path()), "l0", &HelmOptions::default());
+    assert_eq!(names_of(&unit), want, "file:// dependencies");
+
+    // a file:// cycle ends at the same depth; a dependency on itself is an error
+    let dir = chart_dir(&[
+        (
+            "a/Chart.yaml",
+            "apiVersion: v2\nname: a\nversion: 0.1.0\ndependencies:\n\
+             - {name: b, version: 0.1.0, repository: \"file://../b\"}\n",
+        ),
+        ("a/templates/cm.yaml", &config_map("a")),
+        (
+            "b/Chart.yaml",
+            "apiVersion: v2\nname: b\nversion: 0.1.0\ndependencies:\n\
+             - {name: a, version: 0.1.0, repository: \"file://../a\"}\n",
+        ),
+        ("b/templates/cm.yaml", &config_map("b")),
+        (
+            "s/Chart.yaml",
+            "apiVersion: v2\nname: s\nversion: 0.1.0\ndependencies:\n\
+             - {name: s, version: 0.1.0, repository: \"file://.\"}\n",
+        ),
+        ("s/templates/cm.yaml", &config_map("s")),
+    ]);
+    let unit = render_chart(&DiskFs::new(dir.path()), "a", &HelmOptions::default());
+    assert_eq!(
+        names_of(&unit),
+        ["a", "a", "a", "a", "a", "b", "b", "b", "b"]
+    );
+    let unit = render_chart(&DiskFs::new(dir.path()), "s", &HelmOptions::default());
+    assert_eq!(names_of(&unit), ["s"]);
+    let messages: Vec<&str> = unit.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["dependency \"s\" is neither vendored in charts/ nor found in the repository"]
+    );
+}
+
+#[test]
+fn values_coalesce_nulls_as_helm_does() {
+    // Expected: the oracle's. A user null under a subchart's key is kept (Helm merges a child
+    // chart's table), a user null elsewhere deletes the default; a null inside a default table
+    // the user did not set is dropped, and a null default is no value.
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        (
+            "c/values.yaml",
+            "sub: {a: 1, b: 2}\nother: {a: {n: null, k: 1}, m: null, d: 1}\n",
+        ),
+        ("c/templates/v.yaml", "# {{ toJson .Values.other }}\n"),
+        (
+            "c/u.yaml",
+            "other: {z: 1, d: null}\nsub: {a: null, q: {w: null, e: 1}}\n",
+        ),
+        (
+            "c/charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        ("c/charts/sub/values.yaml", "r: {s: null, t: 2}\n"),
+        ("c/charts/sub/templates/v.yaml", "# {{ toJson .Values }}\n"),
+    ]);
+    let opts = HelmOptions {
+        value_files: vec!["c/u.yaml".into()],
+        ..Default::default()
+    };
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &opts);
+    assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
+    let lines: Vec<String> = stream(&unit)
+        .lines()
+        .filter(|l| l.starts_with("# {"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            r#"# {"a":null,"b":2,"global":{},"q":{"e":1,"w":null},"r":{"t":2}}"#,
+            r#"# {"a":{"k":1},"z":1}"#,
+        ]
+    );
+}
+
+#[test]
+fn charts_are_indexed_by_name_within_bounds_and_the_nearest_wins() {
+    let chart = |name: &str| format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n");
+    let deep: String = (1..=11).map(|i| format!("d{i}/")).collect();
+    let at_10: String = (1..=10).map(|i| format!("d{i}/")).collect();
+    let files = [
+        ("x/common/Chart.yaml".to_string(), chart("common")),
+        ("x/common/templates/cm.yaml".into(), config_map("from-x")),
+        ("y/z/common/Chart.yaml".into(), chart("common")),
+        ("y/z/common/templates/cm.yaml".into(), config_map("from-y")),
+        (
+            "x/app/Chart.yaml".into(),
+            chart("app") + "dependencies:\n- {name: common, version: 0.1.0}\n",
+        ),
+        (
+            "y/app/Chart.yaml".into(),
+            chart("app") + "dependencies:\n- {name: common, version: 0.1.0}\n",
+        ),
+        (".hidden/Chart.yaml".into(), chart("hidden")),
+        ("node_modules/m/Chart.yaml".into(), chart("nm")),
+        ("t/templates/Chart.yaml".into(), chart("tpl")),
+        (format!("{at_10}Chart.yaml"), chart("ten")),
+        (format!("{deep}Chart.yaml"), chart("eleven")),
+    ];
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = chart_dir(&refs);
+    let fs = DiskFs::new(dir.path());
+    let index = chart_index(&fs);
+    let names: Vec<&str> = index.keys().map(String::as_str).collect();
+    // hidden directories, node_modules and templates/ are not searched; depth 10 is, 11 not
+    assert_eq!(names, ["app", "common", "ten"]);
+    assert_eq!(index["common"], ["x/common", "y/z/common"]);
+    // a dependency that is not vendored resolves to the chart of that name nearest to it
+    for (app, want) in [("x/app", "from-x"), ("y/app", "from-y")] {
+        let unit = render_chart(&fs, app, &HelmOptions::default());
+        assert_eq!(names_of(&unit), [want], "{app}");
+    }
+}
+
+#[test]
+fn broken_yaml_in_chart_files_is_reported_at_its_byte() {
+    for (file, text, want) in [
+        (
+            "c/values.yaml",
+            "a: 1\nb: [\n",
+            "values file is not valid YAML",
+        ),
+        (
+            "c/Chart.yaml",
+            "name: c\nversion: [\n",
+            "Chart.yaml is not valid YAML",
+        ),
+    ] {
+        let mut files = vec![("c/templates/cm.yaml", "# x\n")];
+        if file != "c/Chart.yaml" {
+            files.push(("c/Chart.yaml", CHART_C));
+        }
+        files.push((file, text));
+        let dir = chart_dir(&files);
+        let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+        let e = &unit.errors[0];
+        assert_eq!(&*e.path, file);
+        assert!(e.message.starts_with(want), "{}", e.message);
+        let span = e.span.expect("a span");
+        assert_eq!(span.end(), span.start() + 1, "{file}: one byte");
+        assert_eq!(
+            span.start(),
+            text.len(),
+            "{file}: at the end, where the [ is left open"
+        );
+    }
+}
+
+#[test]
+fn an_empty_value_takes_its_key_as_origin() {
+    // `a:` has no value text: the finding for its rendered line points at the key (a user's
+    // null stays in .Values when the chart has no default for it)
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        ("c/u.yaml", "x: 1\na:\nb: 2\n"),
+        ("c/templates/v.yaml", "{{ toYaml .Values }}\n"),
+    ]);
+    let fs = DiskFs::new(dir.path());
+    let opts = HelmOptions {
+        value_files: vec!["c/u.yaml".into()],
+        ..Default::default()
+    };
+    let unit = render_chart(&fs, "c", &opts);
+    let out = &unit.outputs[0];
+    let at = out.text.find("a: null").expect("a: null rendered");
+    let got = out.origins.lookup(Span::new(at, at + 1));
+    let values = got
+        .iter()
+        .find(|o| o.role == Role::Values)
+        .expect("a values origin");
+    assert_eq!(values.path.as_ref(), "c/u.yaml");
+    assert_eq!(values.span, Span::new(5, 6), "the key `a`");
 }

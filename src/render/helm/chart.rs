@@ -360,14 +360,10 @@ impl Chart {
             );
             return None;
         }
-        let api = node_str(root.get("apiVersion"));
+        // Helm 2 accepted a Chart.yaml without apiVersion, and Helm reads it as v1
+        let mut api = node_str(root.get("apiVersion"));
         if api.is_empty() {
-            ctx.err(
-                &cy_path,
-                None,
-                "chart",
-                "Chart.yaml: chart.metadata.apiVersion is required".into(),
-            );
+            api = "v1".into();
         }
         if root.get("version").is_none() {
             ctx.err(
@@ -387,7 +383,6 @@ impl Chart {
             ("Version", "version"),
             ("Description", "description"),
             ("Icon", "icon"),
-            ("APIVersion", "apiVersion"),
             ("Condition", "condition"),
             ("Tags", "tags"),
             ("AppVersion", "appVersion"),
@@ -396,6 +391,7 @@ impl Chart {
         ] {
             put(&mut meta, k, s(&node_str(root.get(field))));
         }
+        put(&mut meta, "APIVersion", s(&api));
         let strs = |n: Option<&Node>| -> Value {
             Value::list(
                 n.map(|x| x.items().filter_map(|i| i.key_text()).map(s).collect())
@@ -447,22 +443,20 @@ impl Chart {
         put(&mut meta, "Annotations", ann);
         let mut deps_meta = Vec::new();
         let mut dep_values = Vec::new();
-        // Helm v2 charts list dependencies in requirements.yaml
+        // Helm 2 charts list dependencies in requirements.yaml; Helm reads it over Chart.yaml
+        // whatever the apiVersion (with a warning for v2)
         let req_root = files
             .iter()
-            .find(|f| f.name == "requirements.yaml" && api == "v1")
+            .find(|f| f.name == "requirements.yaml")
             .and_then(|f| {
                 crate::parse::yaml::parse(&String::from_utf8_lossy(&f.data))
                     .docs
                     .first()
                     .map(|d| d.root.clone())
-            });
-        let dep_src = if api == "v1" {
-            req_root.as_ref()
-        } else {
-            Some(&root)
-        };
-        if let Some(list) = dep_src.and_then(|r| r.get("dependencies")) {
+            })
+            .filter(|r| r.get("dependencies").is_some());
+        let dep_src = req_root.as_ref().unwrap_or(&root);
+        if let Some(list) = dep_src.get("dependencies") {
             for d in list.items() {
                 let tags: Vec<String> = d
                     .get("tags")
@@ -523,8 +517,13 @@ impl Chart {
         let mut archives: Vec<&CFile> = Vec::new();
         for f in &files {
             match f.name.as_str() {
-                "Chart.yaml" | "values.yaml" | "values.schema.json" | "requirements.yaml"
-                | "requirements.lock" | "Chart.lock" => {}
+                "Chart.yaml" | "values.yaml" | "values.schema.json" | "Chart.lock" => {}
+                // a v1 chart keeps these among its files too
+                "requirements.yaml" | "requirements.lock" => {
+                    if api == "v1" {
+                        cfiles.insert(f.name.clone(), f.data.clone());
+                    }
+                }
                 n if n.starts_with("templates/") => templates.push(CFile {
                     name: f.name.clone(),
                     data: f.data.clone(),
@@ -1818,6 +1817,42 @@ pub(crate) fn merge_maps(dst: &Rc<std::cell::RefCell<Map>>, src: &Map) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A repository of `n` top-level directories, each holding a chart `c<i>`.
+    struct Wide(usize);
+
+    impl Fs for Wide {
+        fn read(&self, rel: &str) -> Option<Arc<crate::source::SourceFile>> {
+            let d = rel.strip_suffix("/Chart.yaml")?.strip_prefix('d')?;
+            let text = format!("name: c{d}\n");
+            let f = crate::source::SourceFile::new(rel, std::path::PathBuf::from(rel), text);
+            Some(Arc::new(f))
+        }
+        fn read_bytes(&self, _rel: &str) -> Option<Vec<u8>> {
+            None
+        }
+        fn list(&self, dir: &str) -> Vec<String> {
+            if dir.is_empty() {
+                (0..self.0).map(|i| format!("d{i}/")).collect()
+            } else {
+                vec!["Chart.yaml".into()]
+            }
+        }
+        fn is_dir(&self, _rel: &str) -> bool {
+            false
+        }
+        fn is_file(&self, _rel: &str) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn the_chart_index_visits_at_most_50000_directories() {
+        // the root is the first directory visited, so 49,999 charts are indexed
+        assert_eq!(chart_index(&Wide(49_998)).len(), 49_998);
+        assert_eq!(chart_index(&Wide(49_999)).len(), 49_999);
+        assert_eq!(chart_index(&Wide(50_005)).len(), 49_999);
+    }
 
     #[test]
     fn documents_split_like_helms_split_manifests() {
