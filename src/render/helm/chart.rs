@@ -1297,15 +1297,11 @@ struct Doc {
 fn split_docs(text: &str) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0c);
-    // trim the whole text first
-    let mut start = 0;
-    while start < b.len() && ws(b[start]) {
-        start += 1;
-    }
-    let mut end = b.len();
-    while end > start && ws(b[end - 1]) {
-        end -= 1;
-    }
+    // leading white space first (Go's TrimSpace: Unicode), so that a separator may open the
+    // text; white space at the end and around every separator goes with the trim of each
+    // document below
+    let start = text.len() - text.trim_start().len();
+    let end = b.len();
     let mut out = Vec::new();
     let mut seg_start = start;
     let mut i = start;
@@ -1321,16 +1317,12 @@ fn split_docs(text: &str) -> Vec<(usize, usize)> {
     }
     while i < end {
         if b[i] == b'\n' && text[i + 1..end].starts_with("---") {
-            // whitespace before the newline belongs to the separator
-            let mut s0 = i;
-            while s0 > seg_start && ws(b[s0 - 1]) {
-                s0 -= 1;
-            }
+            // the separator takes the white space after it: a `---` that follows is text
             let mut j = i + 4;
             while j < end && ws(b[j]) {
                 j += 1;
             }
-            cuts.push((s0, j));
+            cuts.push((i, j));
             i = j;
             continue;
         }
@@ -1343,15 +1335,13 @@ fn split_docs(text: &str) -> Vec<(usize, usize)> {
     out.push((seg_start, end));
     out.into_iter()
         .filter_map(|(a, z)| {
-            let mut a = a;
-            let mut z = z;
-            while a < z && ws(b[a]) {
-                a += 1;
-            }
-            while z > a && ws(b[z - 1]) {
-                z -= 1;
-            }
-            (a < z).then_some((a, z))
+            // Helm trims a document's start (Unicode white space) and skips one that is only
+            // white space; at its end only what the separator's `\s` takes goes
+            let doc = &text[a..z];
+            let t = doc.trim_start();
+            let a = a + (doc.len() - t.len());
+            let t = t.trim_end_matches(|c: char| c.is_ascii() && ws(c as u8));
+            (!t.trim_end().is_empty()).then_some((a, a + t.len()))
         })
         .collect()
 }
@@ -1856,8 +1846,10 @@ mod tests {
 
     #[test]
     fn documents_split_like_helms_split_manifests() {
-        // Expected: Go's regexp `(?:^|\s*\n)---\s*` split of the trimmed text, each document
-        // trimmed, empty ones dropped (what Helm's releaseutil.SplitManifests does).
+        // Expected: Helm v4.2's releaseutil.SplitManifests: Go's regexp `(?:^|\s*\n)---\s*`
+        // split of the text with its leading white space trimmed, each document's leading
+        // white space trimmed, documents of white space only dropped (trailing ASCII white
+        // space is left out here; Helm keeps it on the last document, which changes no object).
         let table: &[(&str, &[&str])] = &[
             ("a", &["a"]),
             ("a\n---\nb", &["a", "b"]),
@@ -1879,6 +1871,12 @@ mod tests {
             ("a\n---\n---\nb", &["a", "---\nb"]),
             ("a: |\n  x\n---\nb", &["a: |\n  x", "b"]),
             ("x\n---\n\n\ny\n---\n  z  \n", &["x", "y", "z"]),
+            // Go's TrimLeftFunc is Unicode; the separator's `\s` is ASCII
+            (
+                "\u{a0}---\na: 1\u{2028}\n---\u{a0}b: 2\u{3000}",
+                &["a: 1\u{2028}", "b: 2\u{3000}"],
+            ),
+            ("a\n---\n\u{3000}\n---\nb", &["a", "b"]),
         ];
         for (text, want) in table {
             let got: Vec<&str> = split_docs(text).iter().map(|&(a, z)| &text[a..z]).collect();
