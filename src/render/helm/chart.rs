@@ -1341,7 +1341,7 @@ fn split_docs(text: &str) -> Vec<(usize, usize)> {
             let t = doc.trim_start();
             let a = a + (doc.len() - t.len());
             let t = t.trim_end_matches(|c: char| c.is_ascii() && ws(c as u8));
-            (!t.trim_end().is_empty()).then_some((a, a + t.len()))
+            (!t.is_empty()).then_some((a, a + t.len()))
         })
         .collect()
 }
