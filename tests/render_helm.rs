@@ -1217,3 +1217,82 @@ fn an_empty_value_takes_its_key_as_origin() {
     assert_eq!(values.path.as_ref(), "c/u.yaml");
     assert_eq!(values.span, Span::new(5, 6), "the key `a`");
 }
+
+#[test]
+fn hooks_come_last_and_unknown_hook_events_drop_the_document() {
+    // Expected: the oracle's. Hook events are trimmed and compared without case; one unknown
+    // event drops the whole document.
+    let a = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooked\n  annotations:\n    \
+             helm.sh/hook: \" Pre-Install , post-upgrade\"\n---\napiVersion: v1\nkind: \
+             ConfigMap\nmetadata:\n  name: bogus\n  annotations:\n    helm.sh/hook: \
+             pre-install,nope\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\n";
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        ("c/templates/a.yaml", a),
+        ("c/templates/b.yaml", &config_map("b")),
+    ]);
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+    assert_eq!(
+        sources_and_names(&unit),
+        [
+            "# Source: c/templates/a.yaml",
+            "  name: plain",
+            "# Source: c/templates/b.yaml",
+            "  name: b",
+            "# Source: c/templates/a.yaml",
+            "  name: hooked",
+        ]
+    );
+}
+
+#[test]
+fn a_template_error_points_at_one_byte_of_its_action() {
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        (
+            "c/templates/b.yaml",
+            "a: 1\nx: {{ required \"need .Values.x\" .Values.x }}\n",
+        ),
+    ]);
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+    let e = &unit.errors[0];
+    assert_eq!(&*e.path, "c/templates/b.yaml");
+    assert_eq!(e.span, Some(Span::new(11, 12)), "{}", e.message);
+    assert!(e.message.ends_with("need .Values.x"), "{}", e.message);
+}
+
+#[test]
+fn output_budgets_stop_the_chart() {
+    // 32 MiB of output: one template over it stops the chart (the next template, which would
+    // fail, never runs); two templates of exactly 16 MiB are within it, one more byte is not
+    const HALF: usize = 16 << 20;
+    let big = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        // Helm runs templates in reverse name order: z first
+        ("c/templates/z.yaml", "# {{ repeat 17000000 \"ab\" }}\n"),
+        ("c/templates/a.yaml", "{{ fail \"a ran\" }}\n"),
+    ]);
+    let unit = render_chart(&DiskFs::new(big.path()), "c", &HelmOptions::default());
+    let codes: Vec<&str> = unit.errors.iter().map(|e| e.code).collect();
+    assert_eq!(codes, ["budget"]);
+    for (extra, want) in [("", Vec::<&str>::new()), ("a", vec!["budget"])] {
+        let a = format!("{{{{ repeat {HALF} \"a\" }}}}");
+        let b = format!("{{{{ repeat {HALF} \"b\" }}}}{extra}");
+        let dir = chart_dir(&[
+            ("c/Chart.yaml", CHART_C),
+            ("c/templates/a.yaml", &a),
+            ("c/templates/b.yaml", &b),
+        ]);
+        let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+        let errors: Vec<(&str, &str)> = unit
+            .errors
+            .iter()
+            .map(|e| (e.code, e.message.as_str()))
+            .collect();
+        let want: Vec<(&str, &str)> = want
+            .into_iter()
+            .map(|c| (c, "rendered output exceeds the budget of 33554432 bytes"))
+            .collect();
+        assert_eq!(errors, want, "extra {extra:?}");
+    }
+}

@@ -1598,9 +1598,6 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
             }
             v => v.clone(),
         };
-        if partial {
-            // partials define templates only; Helm still executes them, output dropped
-        }
         exec.out.clear();
         exec.recs.clear();
         exec.template_name = Rc::from(r.name.as_str());
@@ -1634,6 +1631,7 @@ pub(crate) fn render(fs: &dyn Fs, dir: &str, opts: &HelmOptions) -> RenderUnit {
             }
             continue;
         }
+        // partials define templates only; Helm still executes them, output dropped
         if partial || notes {
             continue;
         }
