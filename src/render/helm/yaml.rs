@@ -871,6 +871,10 @@ fn big_uint(n: &Node) -> Option<u64> {
 
 /// Go's `strconv.ParseUint(s, 0, 64)` on the text go-yaml v2 tries it on (`_` dropped).
 fn parse_uint(text: &str) -> Option<u64> {
+    // a key or value that is no number at all is turned down without an allocation
+    if !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
     let t = text.replace('_', "");
     let (radix, body) = if let Some(b) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         (16, b)
