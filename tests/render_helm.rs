@@ -1296,3 +1296,31 @@ fn output_budgets_stop_the_chart() {
         assert_eq!(errors, want, "extra {extra:?}");
     }
 }
+
+#[test]
+fn origins_in_a_later_document_end_where_the_value_ends() {
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        ("c/values.yaml", "x: hello\n"),
+        (
+            "c/templates/t.yaml",
+            "a: 1\n---\nb: {{ .Values.x }}\nc: 2\n",
+        ),
+    ]);
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+    let second = &unit.outputs[1];
+    assert_eq!(second.text, "b: hello\nc: 2");
+    let roles = |at: usize| -> Vec<Role> {
+        second
+            .origins
+            .lookup(Span::new(at, at + 1))
+            .iter()
+            .map(|o| o.role)
+            .collect()
+    };
+    // `hello` is the value's (and the action's); the newline after it and `c` are not
+    assert!(roles(3).contains(&Role::Values), "{:?}", roles(3));
+    assert!(roles(7).contains(&Role::Values), "{:?}", roles(7));
+    assert!(!roles(8).contains(&Role::Values), "{:?}", roles(8));
+    assert!(!roles(9).contains(&Role::Values), "{:?}", roles(9));
+}
