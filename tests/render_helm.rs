@@ -1323,4 +1323,8 @@ fn origins_in_a_later_document_end_where_the_value_ends() {
     assert!(roles(7).contains(&Role::Values), "{:?}", roles(7));
     assert!(!roles(8).contains(&Role::Values), "{:?}", roles(8));
     assert!(!roles(9).contains(&Role::Values), "{:?}", roles(9));
+    // literal text maps line by line to the template: `c: 2` is bytes 28..32 of t.yaml
+    let at_c = second.origins.lookup(Span::new(9, 10));
+    let spans: Vec<(Role, Span)> = at_c.iter().map(|o| (o.role, o.span)).collect();
+    assert_eq!(spans, [(Role::Template, Span::new(28, 32))]);
 }
