@@ -8,6 +8,7 @@
 #   scripts/mutants.sh report finalize  only these groups
 #   scripts/mutants.sh --in-diff        only mutants in lines changed since main
 #                                       (git diff main; set BASE=<ref> for another base)
+#   scripts/mutants.sh render --in-diff  the same, in one group's files, with its tests
 #   scripts/mutants.sh --list [GROUP]   list the mutants, build nothing
 #   scripts/mutants.sh --groups         list the groups and their files
 #   scripts/mutants.sh src/render/plan.rs   only these files (or directories) of a group, with
@@ -124,7 +125,8 @@ while (($#)); do
     esac
     shift
 done
-((${#groups[@]})) || groups=("${ORDER[@]}")
+named=${#groups[@]}
+((named)) || groups=("${ORDER[@]}")
 
 work=${OCTOLINT_MUTANTS_DIR:-${TMPDIR:-/tmp}/octolint-mutants}
 tree=$work/tree
@@ -172,9 +174,25 @@ if [[ $mode == diff ]]; then
     fi
     out=$work/out/diff
     rm -rf "$out"
-    read -ra tests <<< "$ALL_TESTS"
+    # With groups named (`scripts/mutants.sh render --in-diff`), only their files, with the
+    # first group's tests; otherwise every file, with the tests of most groups.
+    files=()
+    test_set=$ALL_TESTS
+    if ((named)); then
+        test_set=${GROUP_TESTS[${groups[0]}]:-$ALL_TESTS}
+        for g in "${groups[@]}"; do
+            for f in ${GROUPS_FILES[$g]}; do
+                if [[ -d $f ]]; then
+                    while IFS= read -r x; do files+=(-f "$x"); done < <(find "$f" -name '*.rs' | sort)
+                else
+                    files+=(-f "$f")
+                fi
+            done
+        done
+    fi
+    read -ra tests <<< "$test_set"
     mapfile -t cargo <<< "$(cargo_args "${tests[@]}")"
-    cargo mutants "${common[@]}" --in-diff "$work/in.diff" --output "$out" "${cargo[@]}" "${extra[@]}" || status=$?
+    cargo mutants "${common[@]}" "${files[@]}" --in-diff "$work/in.diff" --output "$out" "${cargo[@]}" "${extra[@]}" || status=$?
     echo "results: $out/mutants.out"
     exit "${status:-0}"
 fi
