@@ -48,16 +48,16 @@ fn numbers_print_like_go() {
     assert_eq!(run("{{ 1000000.0 }}", "{}"), "1e+06");
     assert_eq!(run("{{ 1000000 }}", "{}"), "1000000");
     assert_eq!(run(r#"{{ printf "%v" 1.5 }}"#, "{}"), "1.5");
-    assert_eq!(run("{{ .Values.n }}", "n: 1000000"), "1e+06");
-    assert_eq!(run("{{ .Values.n }}", "n: 8080"), "8080");
-    assert_eq!(run("{{ .Values.n | toYaml }}", "n: 1000000"), "1000000");
-    assert_eq!(run("{{ .Values.n | int }}", "n: 1000000"), "1000000");
+    assert_eq!(run("{{ .Values.num }}", "num: 1000000"), "1e+06");
+    assert_eq!(run("{{ .Values.num }}", "num: 8080"), "8080");
+    assert_eq!(run("{{ .Values.num | toYaml }}", "num: 1000000"), "1000000");
+    assert_eq!(run("{{ .Values.num | int }}", "num: 1000000"), "1000000");
     assert_eq!(
         run(r#"{{ printf "%05d|%x|%q|%t" 42 255 "a" true }}"#, "{}"),
         "00042|ff|\"a\"|true"
     );
     assert_eq!(
-        run(r#"{{ printf "%d" .Values.n }}"#, "n: 3"),
+        run(r#"{{ printf "%d" .Values.num }}"#, "num: 3"),
         "%!d(float64=3)"
     );
     assert_eq!(run("{{ .Values.f }}", "f: 0.00001"), "1e-05");
@@ -179,7 +179,7 @@ fn logic_and_comparisons() {
         ),
         "truetruetruetrue"
     );
-    let e = fails("{{ eq .Values.n 1 }}", "n: 1");
+    let e = fails("{{ eq .Values.num 1 }}", "num: 1");
     assert!(e.contains("incompatible types"), "{e}");
     assert_eq!(run("{{ eq .Values.missing nil }}", "{}"), "true");
     assert_eq!(
@@ -273,8 +273,8 @@ fn sprig_strings_and_lists() {
     );
     assert_eq!(
         run(
-            "{{ typeOf 1 }} {{ typeOf .Values.n }} {{ kindOf (list) }} {{ kindIs \"map\" (dict) }}",
-            "n: 1"
+            "{{ typeOf 1 }} {{ typeOf .Values.num }} {{ kindOf (list) }} {{ kindIs \"map\" (dict) }}",
+            "num: 1"
         ),
         "int float64 slice true"
     );
