@@ -232,6 +232,15 @@ fn chart_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// [`chart_dir`] for owned (path, text) pairs.
+fn chart_dir_of(files: &[(String, String)]) -> tempfile::TempDir {
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    chart_dir(&refs)
+}
+
 /// The `data` lines of the one ConfigMap a chart in `dir/c` renders.
 fn data_lines(dir: &tempfile::TempDir, opts: &HelmOptions) -> String {
     let unit = render_chart(&DiskFs::new(dir.path()), "c", opts);
@@ -920,8 +929,7 @@ fn chart_yaml_and_requirements_are_read_as_helm_reads_them() {
     ] {
         let mut all = sub("c");
         all.push(("c/Chart.yaml".into(), chart_yaml.into()));
-        let refs: Vec<(&str, &str)> = all.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let dir = chart_dir(&refs);
+        let dir = chart_dir_of(&all);
         let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
         assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
         assert_eq!(
@@ -967,11 +975,7 @@ fn subchart_nesting_stops_at_eight_levels_in_every_form() {
             files.push((format!("c/{}{rel}", prefix(i)), text));
         }
     }
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let dir = chart_dir(&refs);
+    let dir = chart_dir_of(&files);
     let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
     assert_eq!(names_of(&unit), want, "directories");
 
@@ -1030,11 +1034,7 @@ fn subchart_nesting_stops_at_eight_levels_in_every_form() {
         files.push((format!("l{i}/Chart.yaml"), c_text));
         files.push((format!("l{i}/{t_rel}"), t_text));
     }
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let dir = chart_dir(&refs);
+    let dir = chart_dir_of(&files);
     let unit = render_chart(&DiskFs::new(dir.path()), "l0", &HelmOptions::default());
     assert_eq!(names_of(&unit), want, "file:// dependencies");
 
@@ -1140,11 +1140,7 @@ fn charts_are_indexed_by_name_within_bounds_and_the_nearest_wins() {
         (format!("{at_10}Chart.yaml"), chart("ten")),
         (format!("{deep}Chart.yaml"), chart("eleven")),
     ];
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let dir = chart_dir(&refs);
+    let dir = chart_dir_of(&files);
     let fs = DiskFs::new(dir.path());
     let index = chart_index(&fs);
     let names: Vec<&str> = index.keys().map(String::as_str).collect();
