@@ -49,15 +49,14 @@ impl Rules {
     /// The rules of a `.helmignore` file, then Helm's default rule.
     pub fn parse(data: &[u8]) -> Result<Rules, RuleError> {
         let mut r = Rules { rules: Vec::new() };
-        let mut pos = 0;
-        while pos < data.len() {
-            let nl = data[pos..].iter().position(|&c| c == b'\n');
-            let end = nl.map_or(data.len(), |i| pos + i);
-            let mut line = &data[pos..end];
+        let mut next = 0;
+        for mut line in data.split(|&c| c == b'\n') {
+            let pos = next;
+            next += line.len() + 1;
             if line.len() >= MAX_LINE {
                 return Err(RuleError {
                     start: pos,
-                    end,
+                    end: pos + line.len(),
                     message: "bufio.Scanner: token too long",
                 });
             }
@@ -88,7 +87,6 @@ impl Rules {
                     message,
                 });
             }
-            pos = end + 1;
         }
         r.add(b"templates/.?*");
         Ok(r)
@@ -482,14 +480,18 @@ mod tests {
                 message: "syntax error in pattern"
             })
         );
-        // a line that fills Go's 64 KiB scanner buffer
-        let long = format!("a\n{}\n", "x".repeat(MAX_LINE));
+        // a line that fills Go's 64 KiB scanner buffer (65,536 bytes) is an error; one byte
+        // less is a rule
+        let long = format!("a\n{}\nb", "x".repeat(65_536));
         let e = Rules::parse(long.as_bytes()).err();
         assert_eq!(
-            e.map(|e| (e.start, e.message)),
-            Some((2, "bufio.Scanner: token too long"))
+            e.map(|e| (e.start, e.end, e.message)),
+            Some((2, 65_538, "bufio.Scanner: token too long"))
         );
-        assert!(Rules::parse(format!("{}\n", "x".repeat(MAX_LINE - 1)).as_bytes()).is_ok());
+        assert!(Rules::parse(format!("{}\n", "x".repeat(65_535)).as_bytes()).is_ok());
+        // spans stay right after many lines, CRLF or not
+        let e = Rules::parse(b"a\r\n\nb\n  [\n").err();
+        assert_eq!(e.map(|e| (e.start, e.end)), Some((6, 9)));
         // a bad rule after a comment marker is no rule at all
         assert!(Rules::parse(b"#[\n  # **\n").is_ok());
     }
