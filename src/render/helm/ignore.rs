@@ -376,6 +376,11 @@ mod tests {
             ("a[/]b", "a/b", true),
             ("*[^z]*y", "a/y", false),
             ("*[^z]y", "a/y", true),
+            // a star inside a class is a character, not a run
+            ("a[*]b", "a*b", true),
+            ("a[*]b", "axb", false),
+            ("*[*]", "x*", true),
+            ("[\\]*]x", "*x", true),
         ];
         for &(p, n, want) in table {
             assert!(valid_pattern(p.as_bytes()), "{p:?} is valid");
