@@ -340,6 +340,8 @@ mod tests {
         let table: &[(&str, &str, bool)] = &[
             ("abc", "abc", true),
             ("abc", "abcd", false),
+            ("abc", "xabc", false),
+            ("c*", "ac", false),
             ("*", "abc", true),
             ("*", "a/b", false),
             ("*c", "abc", true),
