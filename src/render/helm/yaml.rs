@@ -785,7 +785,10 @@ pub fn node_to_value(
                 Some(i) => Value::Float(i as f64),
                 None => Value::Float(text.replace('_', "").parse::<f64>().unwrap_or(0.0)),
             },
-            Scalar::Float => Value::Float(parse_float(text).unwrap_or(0.0)),
+            Scalar::Float => match big_uint(n) {
+                Some(u) => Value::Float(u as f64),
+                None => Value::Float(parse_float(text).unwrap_or(0.0)),
+            },
             Scalar::Str => match big_uint(n) {
                 Some(u) => Value::Float(u as f64),
                 None => Value::Str(Rc::from(text.as_str())),
