@@ -890,7 +890,8 @@ fn parse_uint(text: &str) -> Option<u64> {
     } else {
         (10, t.as_str())
     };
-    if body.is_empty() || !body.bytes().all(|c| c.is_ascii_alphanumeric()) {
+    // digits only: Rust would also take a sign here, Go does not
+    if !body.bytes().all(|c| c.is_ascii_alphanumeric()) {
         return None;
     }
     u64::from_str_radix(body, radix).ok()
