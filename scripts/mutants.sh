@@ -163,7 +163,17 @@ done < "$work/files"
 tr '\0' '\n' < "$work/files" | sort > "$work/wanted"
 comm -23 "$work/mirrored" "$work/wanted" | while IFS= read -r f; do rm -f "$tree/$f"; done
 cd "$tree"
-common=(--in-place --no-shuffle) # --in-place runs one mutant at a time
+common=(--in-place --no-shuffle)
+add_files() { # group -> `-f FILE` for each of its files, appended to `files`
+    local f x
+    for f in ${GROUPS_FILES[$1]}; do
+        if [[ -d $f ]]; then
+            while IFS= read -r x; do files+=(-f "$x"); done < <(find "$f" -name '*.rs' | sort)
+        else
+            files+=(-f "$f")
+        fi
+    done
+} # --in-place runs one mutant at a time
 
 if [[ $mode == diff ]]; then
     base=${BASE:-main}
@@ -180,15 +190,7 @@ if [[ $mode == diff ]]; then
     test_set=$ALL_TESTS
     if ((named)); then
         test_set=${GROUP_TESTS[${groups[0]}]:-$ALL_TESTS}
-        for g in "${groups[@]}"; do
-            for f in ${GROUPS_FILES[$g]}; do
-                if [[ -d $f ]]; then
-                    while IFS= read -r x; do files+=(-f "$x"); done < <(find "$f" -name '*.rs' | sort)
-                else
-                    files+=(-f "$f")
-                fi
-            done
-        done
+        for g in "${groups[@]}"; do add_files "$g"; done
     fi
     read -ra tests <<< "$test_set"
     mapfile -t cargo <<< "$(cargo_args "${tests[@]}")"
@@ -200,13 +202,7 @@ fi
 status=0
 for g in "${groups[@]}"; do
     files=()
-    for f in ${GROUPS_FILES[$g]}; do
-        if [[ -d $f ]]; then
-            while IFS= read -r x; do files+=(-f "$x"); done < <(find "$f" -name '*.rs' | sort)
-        else
-            files+=(-f "$f")
-        fi
-    done
+    add_files "$g"
     if [[ $mode == list ]]; then
         cargo mutants --list "${files[@]}" "${extra[@]}"
         continue
