@@ -878,7 +878,11 @@ fn parse_uint(text: &str) -> Option<u64> {
     if !text.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    let t = text.replace('_', "");
+    let t: std::borrow::Cow<str> = if text.contains('_') {
+        text.replace('_', "").into()
+    } else {
+        text.into()
+    };
     let (radix, body) = if let Some(b) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         (16, b)
     } else if let Some(b) = t.strip_prefix("0b").or_else(|| t.strip_prefix("0B")) {
@@ -888,7 +892,7 @@ fn parse_uint(text: &str) -> Option<u64> {
     } else if t.len() > 1 && t.starts_with('0') {
         (8, &t[1..])
     } else {
-        (10, t.as_str())
+        (10, &*t)
     };
     // digits only: Rust would also take a sign here, Go does not
     if !body.bytes().all(|c| c.is_ascii_alphanumeric()) {
