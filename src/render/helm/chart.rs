@@ -313,18 +313,20 @@ impl Chart {
         }
     }
 
-    /// Load a chart from its files.
+    /// Load a chart from its files; `on_disk`: the directory it was read from and the
+    /// `.helmignore` scope it was read under (`None` inside an archive).
     fn from_files(
         ctx: &mut Ctx,
         files: Vec<CFile>,
         origin_path: Arc<str>,
-        dir: Option<&str>,
+        on_disk: Option<(&str, Scope)>,
         depth: usize,
-        scope: Option<Scope>,
     ) -> Option<Chart> {
         let chart_yaml = files.iter().find(|f| f.name == "Chart.yaml");
         let Some(cy) = chart_yaml else {
-            let hidden = dir.is_some_and(|d| ctx.fs.is_file(&join(d, "Chart.yaml")));
+            let hidden = on_disk
+                .as_ref()
+                .is_some_and(|(d, _)| ctx.fs.is_file(&join(d, "Chart.yaml")));
             let message = if hidden {
                 "missing Chart.yaml: .helmignore leaves it out, and Helm then finds no chart"
             } else {
@@ -553,7 +555,7 @@ impl Chart {
         // subcharts
         let mut subcharts = Vec::new();
         if depth < 8 {
-            if let (Some(dir), Some(scope)) = (dir, &scope) {
+            if let Some((dir, scope)) = &on_disk {
                 let charts_dir = join(dir, "charts");
                 let listed = if scope.skips("charts", true) {
                     Vec::new()
@@ -604,8 +606,7 @@ impl Chart {
                     }
                 }
                 for (_, g) in groups {
-                    if let Some(c) =
-                        Chart::from_files(ctx, g, origin_path.clone(), None, depth + 1, None)
+                    if let Some(c) = Chart::from_files(ctx, g, origin_path.clone(), None, depth + 1)
                     {
                         subcharts.push(c);
                     }
@@ -626,7 +627,7 @@ impl Chart {
                                 })
                             })
                             .collect();
-                        if let Some(c) = Chart::from_files(ctx, files, p, None, depth + 1, None) {
+                        if let Some(c) = Chart::from_files(ctx, files, p, None, depth + 1) {
                             subcharts.push(c);
                         }
                     }
@@ -634,7 +635,7 @@ impl Chart {
                 }
             }
             // dependencies that are not vendored: file:// paths, then by name in the repository
-            if let Some(dir) = dir {
+            if let Some((dir, _)) = on_disk {
                 for d in &deps_meta {
                     if subcharts.iter().any(|c| c.name == d.name) {
                         continue;
@@ -728,7 +729,7 @@ fn load_dir_in(ctx: &mut Ctx, dir: &str, depth: usize, scope: Scope) -> Option<C
     let mut files = Vec::new();
     let mut budget = 20_000usize;
     read_dir_files(ctx.fs, dir, "", &mut files, &mut budget, &scope);
-    Chart::from_files(ctx, files, Arc::from(dir), Some(dir), depth, Some(scope))
+    Chart::from_files(ctx, files, Arc::from(dir), Some((dir, scope)), depth)
 }
 
 // ----------------------------------------------------------------- values

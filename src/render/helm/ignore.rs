@@ -35,6 +35,9 @@ pub(crate) struct Rules {
     rules: Vec<Rule>,
 }
 
+/// Helm's own rule, after the file's: hidden entries of `templates/`.
+const DEFAULT_RULE: &[u8] = b"templates/.?*";
+
 /// Go's `bufio.Scanner` gives up on a line that fills its 64 KiB buffer.
 const MAX_LINE: usize = 64 * 1024;
 
@@ -42,7 +45,7 @@ impl Rules {
     /// No `.helmignore`: Helm's default rule only.
     pub fn defaults() -> Rules {
         let mut r = Rules { rules: Vec::new() };
-        r.add(b"templates/.?*");
+        r.add(DEFAULT_RULE);
         r
     }
 
@@ -88,7 +91,7 @@ impl Rules {
                 });
             }
         }
-        r.add(b"templates/.?*");
+        r.add(DEFAULT_RULE);
         Ok(r)
     }
 
