@@ -1293,6 +1293,43 @@ fn output_budgets_stop_the_chart() {
     }
 }
 
+/// A map that holds the same map twice, forty times over, is a few template steps and 2^40
+/// values to print: Helm never finishes it (octolint used to hang too). It stops the chart at
+/// its line, quickly; a map that holds itself prints nothing, as in Helm.
+#[test]
+fn marshalling_a_value_too_large_stops_the_chart_at_its_line() {
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        (
+            "c/templates/b.yaml",
+            "{{- $d := dict \"k\" \"v\" }}{{ range until 40 }}{{ $d = dict \"a\" $d \"b\" $d }}{{ end }}\nd: {{ toYaml $d }}\n",
+        ),
+        (
+            "c/templates/a.yaml",
+            "{{- $m := dict }}{{ $_ := set $m \"a\" $m }}\nm: {{ toJson $m | quote }}\ny: {{ toYaml (list $m) | quote }}\n",
+        ),
+    ]);
+    let unit = render_chart(&DiskFs::new(dir.path()), "c", &HelmOptions::default());
+    let e = &unit.errors[0];
+    assert_eq!(unit.errors.len(), 1, "{:?}", unit.errors);
+    assert_eq!((&*e.path, e.code), ("c/templates/b.yaml", "budget"));
+    let fs = DiskFs::new(dir.path());
+    let span = e.span.expect("located");
+    assert_eq!(
+        line_of(&fs, "c/templates/b.yaml", span).0,
+        2,
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.ends_with(
+            "error calling toYaml: the value has more than 1048576 elements (octolint's budget)"
+        ),
+        "{}",
+        e.message
+    );
+}
+
 #[test]
 fn origins_in_a_later_document_end_where_the_value_ends() {
     let dir = chart_dir(&[

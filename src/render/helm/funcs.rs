@@ -474,6 +474,29 @@ fn words(s: &str) -> Vec<String> {
     out
 }
 
+/// The text of a `toYaml`/`toJson`-like call `name`, as Helm gives it: what Go's JSON encoder
+/// refuses prints nothing, except from the `must` forms and `toRawJson`, which fail with the
+/// error (after `prefix`); a value too large to marshal stops the chart at its budget.
+fn marshalled(
+    name: &str,
+    r: Result<String, yaml::MarshalError>,
+    prefix: &str,
+) -> Result<String, FnError> {
+    match r {
+        Ok(s) => Ok(s),
+        Err(yaml::MarshalError::TooLarge(m)) => {
+            Err(FnError::coded("budget", format!("{m} (octolint's budget)")))
+        }
+        Err(yaml::MarshalError::Unsupported(m)) => {
+            if name.starts_with("must") || name == "toRawJson" {
+                Err(FnError::new(format!("{prefix}{m}")))
+            } else {
+                Ok(String::new())
+            }
+        }
+    }
+}
+
 /// `mergo.Merge` of maps (sprig `merge`/`mergeOverwrite`), mutating `dst`.
 fn merge_into(dst: &Rc<std::cell::RefCell<Map>>, src: &Map, overwrite: bool, depth: usize) {
     if depth > 100 {
@@ -896,11 +919,13 @@ impl Funcs for HelmFuncs {
                 if matches!(args[0], Value::Map(_) | Value::List(_)) {
                     ex.yaml_subject = Some(args[0].clone());
                 }
-                Value::str(yaml::to_yaml(&args[0]))
+                // Helm's mustToYaml passes on sigs.k8s.io/yaml's error; toYaml prints nothing
+                Value::str(marshalled(name, yaml::to_yaml(&args[0]), "error marshaling into JSON: ")?)
             }
             "toJson" | "mustToJson" | "toRawJson" | "mustToRawJson" => {
                 want(1)?;
-                let j = yaml::to_json(&args[0], false);
+                // sprig's toRawJson panics on an error, which Helm reports as the call's
+                let j = marshalled(name, yaml::to_json(&args[0], false), "")?;
                 if name.contains("Raw") {
                     Value::str(
                         j.replace("\\u003c", "<")
@@ -913,7 +938,7 @@ impl Funcs for HelmFuncs {
             }
             "toPrettyJson" | "mustToPrettyJson" => {
                 want(1)?;
-                Value::str(yaml::to_json(&args[0], true))
+                Value::str(marshalled(name, yaml::to_json(&args[0], true), "")?)
             }
             "fromYaml" => {
                 want(1)?;
@@ -981,7 +1006,8 @@ impl Funcs for HelmFuncs {
             "toToml" => {
                 want(1)?;
                 let j: serde_json::Value =
-                    serde_json::from_str(&yaml::to_json(&args[0], false)).unwrap_or_default();
+                    serde_json::from_str(&marshalled(name, yaml::to_json(&args[0], false), "")?)
+                        .unwrap_or_default();
                 Value::str(match toml::Value::try_from(j) {
                     Ok(toml::Value::Table(t)) => toml::to_string(&t).unwrap_or_else(|e| e.to_string()),
                     Ok(_) => "Only a struct or map can be marshaled to TOML".to_string(),

@@ -33,16 +33,112 @@ fn float_yaml(f: f64) -> String {
     }
 }
 
-/// The value as JSON data, or `None` when it holds an infinity or NaN (JSON has neither).
-fn to_j(v: &Value, depth: usize) -> Option<J> {
-    if depth > 200 {
-        return Some(J::Null);
+/// Why a value was not marshalled.
+#[derive(Debug, PartialEq)]
+pub enum MarshalError {
+    /// What Go's encoding/json refuses, with its error text: an infinity or NaN, or a map
+    /// that contains itself. Helm's `toYaml` and `toJson` print nothing then; the `must`
+    /// forms fail the template with the text.
+    Unsupported(String),
+    /// More than octolint marshals: [`MAX_NODES`] values, or [`MAX_NEST`] levels.
+    TooLarge(String),
+}
+
+impl std::fmt::Display for MarshalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MarshalError::Unsupported(m) | MarshalError::TooLarge(m) => f.write_str(m),
+        }
     }
-    Some(match v {
+}
+
+/// Values one `toYaml`/`toJson` visits at most. A map that holds the same map twice, forty
+/// times over, is a few template steps and 2^40 values to print: Helm never ends on it.
+pub const MAX_NODES: usize = 1 << 20;
+/// Levels one `toYaml`/`toJson` descends at most (Go has no limit; templates run on a big
+/// stack, see `template::exec::with_big_stack`, and this keeps well inside it).
+pub const MAX_NEST: usize = 10_000;
+/// Go's encoding/json starts looking for cycles below this level; so does octolint (a
+/// cycle is found within one turn of it, and shallow data pays nothing).
+const CYCLE_CHECK_AFTER: usize = 1000;
+
+/// What a marshalling walk has seen: values visited, and the maps on the path below
+/// [`CYCLE_CHECK_AFTER`].
+#[derive(Default)]
+struct Walk {
+    nodes: usize,
+    path: std::collections::HashSet<usize>,
+}
+
+impl Walk {
+    /// Count a value at `depth`; a map's pointer is its identity for the cycle check, and
+    /// must be left with [`Walk::leave`] when `Ok(true)` says it was recorded.
+    fn enter(&mut self, depth: usize, map: Option<usize>) -> Result<bool, MarshalError> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(MarshalError::TooLarge(format!(
+                "the value has more than {MAX_NODES} elements"
+            )));
+        }
+        if depth > MAX_NEST {
+            return Err(MarshalError::TooLarge(format!(
+                "the value is nested deeper than {MAX_NEST} levels"
+            )));
+        }
+        match map {
+            Some(p) if depth > CYCLE_CHECK_AFTER => {
+                if !self.path.insert(p) {
+                    return Err(MarshalError::Unsupported(
+                        "json: unsupported value: encountered a cycle via map[string]interface {}"
+                            .into(),
+                    ));
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+    fn leave(&mut self, map: usize) {
+        self.path.remove(&map);
+    }
+}
+
+/// Go's error for a float JSON cannot hold.
+fn unsupported_float(f: f64) -> MarshalError {
+    let text = if f.is_nan() {
+        "NaN"
+    } else if f > 0.0 {
+        "+Inf"
+    } else {
+        "-Inf"
+    };
+    MarshalError::Unsupported(format!("json: unsupported value: {text}"))
+}
+
+fn map_id(m: &Rc<std::cell::RefCell<Map>>) -> usize {
+    Rc::as_ptr(m) as usize
+}
+
+/// The value as JSON data, as Go's encoding/json sees it.
+fn to_j(v: &Value, depth: usize, w: &mut Walk) -> Result<J, MarshalError> {
+    let map = match v {
+        Value::Map(m) => Some(map_id(m)),
+        _ => None,
+    };
+    let recorded = w.enter(depth, map)?;
+    let j = to_j_inner(v, depth, w);
+    if let (true, Some(p)) = (recorded, map) {
+        w.leave(p);
+    }
+    j
+}
+
+fn to_j_inner(v: &Value, depth: usize, w: &mut Walk) -> Result<J, MarshalError> {
+    Ok(match v {
         Value::Nil => J::Null,
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => J::Num(i.to_string()),
-        Value::Float(f) if !f.is_finite() => return None,
+        Value::Float(f) if !f.is_finite() => return Err(unsupported_float(*f)),
         Value::Float(f) => J::Num(float_yaml(*f)),
         Value::Str(s) => J::Str(s.to_string()),
         Value::Bytes(b) => {
@@ -51,15 +147,15 @@ fn to_j(v: &Value, depth: usize) -> Option<J> {
         }
         Value::List(l) => J::Seq(
             l.iter()
-                .map(|x| to_j(x, depth + 1))
-                .collect::<Option<_>>()?,
+                .map(|x| to_j(x, depth + 1, w))
+                .collect::<Result<_, _>>()?,
         ),
         Value::Map(m) => {
             let mut entries: Vec<(String, J)> = m
                 .borrow()
                 .iter()
-                .map(|(k, s)| Some((k.clone(), to_j(&s.v, depth + 1)?)))
-                .collect::<Option<_>>()?;
+                .map(|(k, s)| Ok((k.clone(), to_j(&s.v, depth + 1, w)?)))
+                .collect::<Result<_, _>>()?;
             entries.sort_by(|a, b| natural_cmp(&a.0, &b.0));
             J::Map(entries)
         }
@@ -78,7 +174,7 @@ fn to_j(v: &Value, depth: usize) -> Option<J> {
                 )
             }
             Obj::ApiVersions(l) => J::Seq(l.iter().map(|s| J::Str(s.clone())).collect()),
-            Obj::KubeVersion(m) => to_j(&Value::Map(m.clone()), depth + 1)?,
+            Obj::KubeVersion(m) => to_j(&Value::Map(m.clone()), depth + 1, w)?,
         },
     })
 }
@@ -638,13 +734,10 @@ impl Em {
     }
 }
 
-/// `toYaml`: the YAML text without the final newline (as Helm trims it).
-pub fn to_yaml(v: &Value) -> String {
-    // Helm marshals through JSON, which has no infinity or NaN: the call fails and `toYaml`
-    // gives an empty string
-    let Some(j) = to_j(v, 0) else {
-        return String::new();
-    };
+/// `toYaml`: the YAML text without the final newline (as Helm trims it). Helm marshals
+/// through JSON, so what JSON refuses (an infinity, NaN, a cycle) is an error.
+pub fn to_yaml(v: &Value) -> Result<String, MarshalError> {
+    let j = to_j(v, 0, &mut Walk::default())?;
     let mut em = Em {
         out: String::new(),
         column: 0,
@@ -655,7 +748,7 @@ pub fn to_yaml(v: &Value) -> String {
         j if Em::is_block(j) => {}
         j => em.scalar(j, 2),
     }
-    em.out
+    Ok(em.out)
 }
 
 fn json_str(s: &str, out: &mut String) {
@@ -680,10 +773,10 @@ fn json_str(s: &str, out: &mut String) {
 }
 
 /// `toJson` (Go's encoding/json: sorted keys, HTML-safe escapes); `pretty` indents by 2.
-pub fn to_json(v: &Value, pretty: bool) -> String {
+pub fn to_json(v: &Value, pretty: bool) -> Result<String, MarshalError> {
     let mut out = String::new();
-    json_value(v, &mut out, pretty, 0, 0);
-    out
+    json_value(v, &mut out, pretty, 0, 0, &mut Walk::default())?;
+    Ok(out)
 }
 
 fn json_nl(out: &mut String, pretty: bool, level: usize) {
@@ -695,15 +788,39 @@ fn json_nl(out: &mut String, pretty: bool, level: usize) {
     }
 }
 
-fn json_value(v: &Value, out: &mut String, pretty: bool, level: usize, depth: usize) {
-    if depth > 200 {
-        out.push_str("null");
-        return;
+fn json_value(
+    v: &Value,
+    out: &mut String,
+    pretty: bool,
+    level: usize,
+    depth: usize,
+    w: &mut Walk,
+) -> Result<(), MarshalError> {
+    let map = match v {
+        Value::Map(m) => Some(map_id(m)),
+        _ => None,
+    };
+    let recorded = w.enter(depth, map)?;
+    let r = json_inner(v, out, pretty, level, depth, w);
+    if let (true, Some(p)) = (recorded, map) {
+        w.leave(p);
     }
+    r
+}
+
+fn json_inner(
+    v: &Value,
+    out: &mut String,
+    pretty: bool,
+    level: usize,
+    depth: usize,
+    w: &mut Walk,
+) -> Result<(), MarshalError> {
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) if !f.is_finite() => return Err(unsupported_float(*f)),
         Value::Float(f) => out.push_str(&format_float_json(*f)),
         Value::Str(s) => json_str(s, out),
         Value::Bytes(b) => {
@@ -713,7 +830,7 @@ fn json_value(v: &Value, out: &mut String, pretty: bool, level: usize, depth: us
         Value::List(l) => {
             if l.is_empty() {
                 out.push_str("[]");
-                return;
+                return Ok(());
             }
             out.push('[');
             for (i, x) in l.iter().enumerate() {
@@ -721,7 +838,7 @@ fn json_value(v: &Value, out: &mut String, pretty: bool, level: usize, depth: us
                     out.push(',');
                 }
                 json_nl(out, pretty, level + 1);
-                json_value(x, out, pretty, level + 1, depth + 1);
+                json_value(x, out, pretty, level + 1, depth + 1, w)?;
             }
             json_nl(out, pretty, level);
             out.push(']');
@@ -730,7 +847,7 @@ fn json_value(v: &Value, out: &mut String, pretty: bool, level: usize, depth: us
             let m = m.borrow();
             if m.is_empty() {
                 out.push_str("{}");
-                return;
+                return Ok(());
             }
             out.push('{');
             for (i, (k, s)) in m.iter().enumerate() {
@@ -743,7 +860,7 @@ fn json_value(v: &Value, out: &mut String, pretty: bool, level: usize, depth: us
                 if pretty {
                     out.push(' ');
                 }
-                json_value(&s.v, out, pretty, level + 1, depth + 1);
+                json_value(&s.v, out, pretty, level + 1, depth + 1, w)?;
             }
             json_nl(out, pretty, level);
             out.push('}');
@@ -755,13 +872,15 @@ fn json_value(v: &Value, out: &mut String, pretty: bool, level: usize, depth: us
                 pretty,
                 level,
                 depth + 1,
-            ),
+                w,
+            )?,
             Obj::KubeVersion(m) => {
-                json_value(&Value::Map(m.clone()), out, pretty, level, depth + 1)
+                json_value(&Value::Map(m.clone()), out, pretty, level, depth + 1, w)?
             }
             Obj::Files(_) => out.push_str("{}"),
         },
     }
+    Ok(())
 }
 
 /// A mapping key sigs.k8s.io/yaml cannot make a JSON object key of: where, and the message.
@@ -969,16 +1088,18 @@ mod tests {
             ("f", Value::Float(1.5)),
         ]);
         assert_eq!(
-            to_yaml(&v),
-            "a: 1000000\nb:\n- x\n- 1\nc:\n  e: \"\"\n  t: \"true\"\nd: |\n  line1\n  line2\nf: 1.5\nm: {}\n\"n\": null\nq: 'it''s: here'\ns: '*star'"
+            to_yaml(&v).as_deref(),
+            Ok(
+                "a: 1000000\nb:\n- x\n- 1\nc:\n  e: \"\"\n  t: \"true\"\nd: |\n  line1\n  line2\nf: 1.5\nm: {}\n\"n\": null\nq: 'it''s: here'\ns: '*star'"
+            )
         );
         let l = Value::list(vec![map_of(vec![
             ("a", Value::Int(1)),
             ("b", Value::Int(2)),
         ])]);
-        assert_eq!(to_yaml(&l), "- a: 1\n  b: 2");
-        assert_eq!(to_yaml(&Value::str("x")), "x");
-        assert_eq!(to_yaml(&Value::str("a\nb")), "|-\n  a\n  b");
+        assert_eq!(to_yaml(&l).as_deref(), Ok("- a: 1\n  b: 2"));
+        assert_eq!(to_yaml(&Value::str("x")).as_deref(), Ok("x"));
+        assert_eq!(to_yaml(&Value::str("a\nb")).as_deref(), Ok("|-\n  a\n  b"));
     }
 
     #[test]
@@ -991,6 +1112,92 @@ mod tests {
     #[test]
     fn to_json_like_go() {
         let v = map_of(vec![("b", Value::Float(1e6)), ("a", Value::str("<x>"))]);
-        assert_eq!(to_json(&v, false), r#"{"a":"\u003cx\u003e","b":1000000}"#);
+        assert_eq!(
+            to_json(&v, false).as_deref(),
+            Ok(r#"{"a":"\u003cx\u003e","b":1000000}"#)
+        );
+    }
+
+    /// A map that holds itself: Go's encoder finds the cycle below level 1,000 and refuses
+    /// it; a chain deeper than that, or a value with too many elements, is not a cycle.
+    #[test]
+    fn cycles_depth_and_size_are_go_errors_or_budgets() {
+        // as in a render: 10,000 levels need more than a test thread's stack
+        crate::render::helm::template::exec::with_big_stack(cycles_depth_and_size);
+    }
+
+    fn cycles_depth_and_size() {
+        let cycle = "json: unsupported value: encountered a cycle via map[string]interface {}";
+        let m = Value::new_map();
+        if let Value::Map(r) = &m {
+            r.borrow_mut()
+                .insert("a".into(), Slot { v: m.clone(), o: 0 });
+        }
+        assert_eq!(to_yaml(&m), Err(MarshalError::Unsupported(cycle.into())));
+        assert_eq!(
+            to_json(&m, true),
+            Err(MarshalError::Unsupported(cycle.into()))
+        );
+        let inside = Value::list(vec![Value::Int(1), map_of(vec![("x", m.clone())])]);
+        assert_eq!(
+            to_json(&inside, false),
+            Err(MarshalError::Unsupported(cycle.into()))
+        );
+        // break the cycle, or Rc never frees the map
+        if let Value::Map(r) = &m {
+            r.borrow_mut().clear();
+        }
+
+        // 1,500 levels (past the cycle check) print whole, as in Go
+        let mut deep = Value::Nil;
+        for _ in 0..1500 {
+            deep = map_of(vec![("a", deep)]);
+        }
+        let json = to_json(&deep, false).unwrap_or_default();
+        assert_eq!(json.len(), 1500 * 6 + 4, "{}", &json[..40]);
+        assert!(json.ends_with(&format!("{{\"a\":null{}", "}".repeat(1500))));
+        let yaml = to_yaml(&deep).unwrap_or_default();
+        assert_eq!(yaml.lines().count(), 1500);
+        assert!(yaml.ends_with("a: null"));
+
+        // MAX_NEST levels are marshalled, one more is too deep
+        let mut chain = Value::Nil;
+        for _ in 0..MAX_NEST {
+            chain = Value::list(vec![chain]);
+        }
+        assert!(to_json(&chain, false).is_ok());
+        let deeper = Value::list(vec![chain]);
+        let too_deep =
+            MarshalError::TooLarge("the value is nested deeper than 10000 levels".into());
+        assert_eq!(to_json(&deeper, false), Err(too_deep));
+        assert!(matches!(to_yaml(&deeper), Err(MarshalError::TooLarge(_))));
+
+        // the same map twice, 25 times over: 2^25 paths, stopped at MAX_NODES
+        let mut wide = map_of(vec![("k", Value::str("v"))]);
+        for _ in 0..25 {
+            wide = map_of(vec![("a", wide.clone()), ("b", wide)]);
+        }
+        let big = MarshalError::TooLarge(format!("the value has more than {MAX_NODES} elements"));
+        assert_eq!(to_yaml(&wide), Err(big));
+        assert!(matches!(
+            to_json(&wide, false),
+            Err(MarshalError::TooLarge(_))
+        ));
+        // exactly MAX_NODES values pass: a list of MAX_NODES - 1 nils
+        let full = Value::list(vec![Value::Nil; MAX_NODES - 1]);
+        assert!(to_json(&full, false).is_ok());
+        let over = Value::list(vec![Value::Nil; MAX_NODES]);
+        assert!(to_json(&over, false).is_err());
+
+        // Go's texts for the floats JSON cannot hold
+        for (f, text) in [
+            (f64::INFINITY, "+Inf"),
+            (f64::NEG_INFINITY, "-Inf"),
+            (f64::NAN, "NaN"),
+        ] {
+            let want = MarshalError::Unsupported(format!("json: unsupported value: {text}"));
+            assert_eq!(to_json(&Value::Float(f), false), Err(want));
+            assert!(to_yaml(&Value::list(vec![Value::Float(f)])).is_err());
+        }
     }
 }

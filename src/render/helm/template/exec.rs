@@ -1167,8 +1167,11 @@ fn files_method(
             if m.is_empty() {
                 return Ok(Value::str(""));
             }
+            // a map of strings, one level deep: nothing in it can fail to marshal
             Ok(Value::str(
-                crate::render::helm::yaml::to_yaml(&Value::map(m)).trim_end_matches('\n'),
+                crate::render::helm::yaml::to_yaml(&Value::map(m))
+                    .unwrap_or_default()
+                    .trim_end_matches('\n'),
             ))
         }
         // not a method: `.Files` is a map of paths to bytes, so this is a key lookup (a
