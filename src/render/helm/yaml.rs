@@ -774,113 +774,107 @@ fn json_str(s: &str, out: &mut String) {
 
 /// `toJson` (Go's encoding/json: sorted keys, HTML-safe escapes); `pretty` indents by 2.
 pub fn to_json(v: &Value, pretty: bool) -> Result<String, MarshalError> {
-    let mut out = String::new();
-    json_value(v, &mut out, pretty, 0, 0, &mut Walk::default())?;
-    Ok(out)
-}
-
-fn json_nl(out: &mut String, pretty: bool, level: usize) {
-    if pretty {
-        out.push('\n');
-        for _ in 0..level {
-            out.push_str("  ");
-        }
-    }
-}
-
-fn json_value(
-    v: &Value,
-    out: &mut String,
-    pretty: bool,
-    level: usize,
-    depth: usize,
-    w: &mut Walk,
-) -> Result<(), MarshalError> {
-    let map = match v {
-        Value::Map(m) => Some(map_id(m)),
-        _ => None,
+    let mut j = JsonOut {
+        out: String::new(),
+        pretty,
+        walk: Walk::default(),
     };
-    let recorded = w.enter(depth, map)?;
-    let r = json_inner(v, out, pretty, level, depth, w);
-    if let (true, Some(p)) = (recorded, map) {
-        w.leave(p);
-    }
-    r
+    j.value(v, 0, 0)?;
+    Ok(j.out)
 }
 
-fn json_inner(
-    v: &Value,
-    out: &mut String,
+/// The text `toJson` writes, and the walk that guards it.
+struct JsonOut {
+    out: String,
     pretty: bool,
-    level: usize,
-    depth: usize,
-    w: &mut Walk,
-) -> Result<(), MarshalError> {
-    match v {
-        Value::Nil => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Float(f) if !f.is_finite() => return Err(unsupported_float(*f)),
-        Value::Float(f) => out.push_str(&format_float_json(*f)),
-        Value::Str(s) => json_str(s, out),
-        Value::Bytes(b) => {
-            use base64::Engine;
-            json_str(&base64::engine::general_purpose::STANDARD.encode(b), out)
+    walk: Walk,
+}
+
+impl JsonOut {
+    fn nl(&mut self, level: usize) {
+        if self.pretty {
+            self.out.push('\n');
+            for _ in 0..level {
+                self.out.push_str("  ");
+            }
         }
-        Value::List(l) => {
-            if l.is_empty() {
-                out.push_str("[]");
-                return Ok(());
-            }
-            out.push('[');
-            for (i, x) in l.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json_nl(out, pretty, level + 1);
-                json_value(x, out, pretty, level + 1, depth + 1, w)?;
-            }
-            json_nl(out, pretty, level);
-            out.push(']');
-        }
-        Value::Map(m) => {
-            let m = m.borrow();
-            if m.is_empty() {
-                out.push_str("{}");
-                return Ok(());
-            }
-            out.push('{');
-            for (i, (k, s)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json_nl(out, pretty, level + 1);
-                json_str(k, out);
-                out.push(':');
-                if pretty {
-                    out.push(' ');
-                }
-                json_value(&s.v, out, pretty, level + 1, depth + 1, w)?;
-            }
-            json_nl(out, pretty, level);
-            out.push('}');
-        }
-        Value::Obj(o) => match &**o {
-            Obj::ApiVersions(l) => json_value(
-                &Value::list(l.iter().map(Value::str).collect()),
-                out,
-                pretty,
-                level,
-                depth + 1,
-                w,
-            )?,
-            Obj::KubeVersion(m) => {
-                json_value(&Value::Map(m.clone()), out, pretty, level, depth + 1, w)?
-            }
-            Obj::Files(_) => out.push_str("{}"),
-        },
     }
-    Ok(())
+
+    fn value(&mut self, v: &Value, level: usize, depth: usize) -> Result<(), MarshalError> {
+        let map = match v {
+            Value::Map(m) => Some(map_id(m)),
+            _ => None,
+        };
+        let recorded = self.walk.enter(depth, map)?;
+        let r = self.inner(v, level, depth);
+        if let (true, Some(p)) = (recorded, map) {
+            self.walk.leave(p);
+        }
+        r
+    }
+
+    fn inner(&mut self, v: &Value, level: usize, depth: usize) -> Result<(), MarshalError> {
+        let out = &mut self.out;
+        match v {
+            Value::Nil => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Float(f) if !f.is_finite() => return Err(unsupported_float(*f)),
+            Value::Float(f) => out.push_str(&format_float_json(*f)),
+            Value::Str(s) => json_str(s, out),
+            Value::Bytes(b) => {
+                use base64::Engine;
+                json_str(&base64::engine::general_purpose::STANDARD.encode(b), out)
+            }
+            Value::List(l) => {
+                if l.is_empty() {
+                    out.push_str("[]");
+                    return Ok(());
+                }
+                out.push('[');
+                for (i, x) in l.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(',');
+                    }
+                    self.nl(level + 1);
+                    self.value(x, level + 1, depth + 1)?;
+                }
+                self.nl(level);
+                self.out.push(']');
+            }
+            Value::Map(m) => {
+                let m = m.borrow();
+                if m.is_empty() {
+                    out.push_str("{}");
+                    return Ok(());
+                }
+                out.push('{');
+                for (i, (k, s)) in m.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(',');
+                    }
+                    self.nl(level + 1);
+                    json_str(k, &mut self.out);
+                    self.out.push(':');
+                    if self.pretty {
+                        self.out.push(' ');
+                    }
+                    self.value(&s.v, level + 1, depth + 1)?;
+                }
+                self.nl(level);
+                self.out.push('}');
+            }
+            Value::Obj(o) => match &**o {
+                Obj::ApiVersions(l) => {
+                    let l = Value::list(l.iter().map(Value::str).collect());
+                    self.value(&l, level, depth + 1)?
+                }
+                Obj::KubeVersion(m) => self.value(&Value::Map(m.clone()), level, depth + 1)?,
+                Obj::Files(_) => out.push_str("{}"),
+            },
+        }
+        Ok(())
+    }
 }
 
 /// A mapping key sigs.k8s.io/yaml cannot make a JSON object key of: where, and the message.
