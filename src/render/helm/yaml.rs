@@ -185,11 +185,9 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
-    let mut digits = false;
     let n = ar.len().min(br.len());
     for i in 0..n {
         if ar[i] == br[i] {
-            digits = ar[i].is_ascii_digit();
             continue;
         }
         let al = ar[i].is_alphabetic();
@@ -197,9 +195,11 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
         if al && bl {
             return ar[i].cmp(&br[i]);
         }
+        // A letter against anything else: the other comes first, after a digit too (Helm
+        // prints `a10` before `a1b` and `"10"` before `1a`; go-yaml v2's source reads as if a
+        // letter after a digit came first, but Helm's output says otherwise)
         if al || bl {
-            let a_less = if digits { al } else { bl };
-            return if a_less {
+            return if bl {
                 Ordering::Less
             } else {
                 Ordering::Greater
