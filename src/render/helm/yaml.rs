@@ -44,14 +44,6 @@ pub enum MarshalError {
     TooLarge(String),
 }
 
-impl std::fmt::Display for MarshalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            MarshalError::Unsupported(m) | MarshalError::TooLarge(m) => f.write_str(m),
-        }
-    }
-}
-
 /// Values one `toYaml`/`toJson` visits at most. A map that holds the same map twice, forty
 /// times over, is a few template steps and 2^40 values to print: Helm never ends on it.
 pub const MAX_NODES: usize = 1 << 20;
@@ -71,9 +63,9 @@ struct Walk {
 }
 
 impl Walk {
-    /// Count a value at `depth`; a map's pointer is its identity for the cycle check, and
-    /// must be left with [`Walk::leave`] when `Ok(true)` says it was recorded.
-    fn enter(&mut self, depth: usize, map: Option<usize>) -> Result<bool, MarshalError> {
+    /// Count a value at `depth`; below [`CYCLE_CHECK_AFTER`] a map is recorded on the path
+    /// (returned, to be handed to [`Walk::leave`] when the value is done).
+    fn enter(&mut self, v: &Value, depth: usize) -> Result<Option<usize>, MarshalError> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
             return Err(MarshalError::TooLarge(format!(
@@ -85,21 +77,24 @@ impl Walk {
                 "the value is nested deeper than {MAX_NEST} levels"
             )));
         }
-        match map {
-            Some(p) if depth > CYCLE_CHECK_AFTER => {
+        match v {
+            Value::Map(m) if depth > CYCLE_CHECK_AFTER => {
+                let p = Rc::as_ptr(m) as usize;
                 if !self.path.insert(p) {
                     return Err(MarshalError::Unsupported(
                         "json: unsupported value: encountered a cycle via map[string]interface {}"
                             .into(),
                     ));
                 }
-                Ok(true)
+                Ok(Some(p))
             }
-            _ => Ok(false),
+            _ => Ok(None),
         }
     }
-    fn leave(&mut self, map: usize) {
-        self.path.remove(&map);
+    fn leave(&mut self, recorded: Option<usize>) {
+        if let Some(p) = recorded {
+            self.path.remove(&p);
+        }
     }
 }
 
@@ -115,21 +110,11 @@ fn unsupported_float(f: f64) -> MarshalError {
     MarshalError::Unsupported(format!("json: unsupported value: {text}"))
 }
 
-fn map_id(m: &Rc<std::cell::RefCell<Map>>) -> usize {
-    Rc::as_ptr(m) as usize
-}
-
 /// The value as JSON data, as Go's encoding/json sees it.
 fn to_j(v: &Value, depth: usize, w: &mut Walk) -> Result<J, MarshalError> {
-    let map = match v {
-        Value::Map(m) => Some(map_id(m)),
-        _ => None,
-    };
-    let recorded = w.enter(depth, map)?;
+    let recorded = w.enter(v, depth)?;
     let j = to_j_inner(v, depth, w);
-    if let (true, Some(p)) = (recorded, map) {
-        w.leave(p);
-    }
+    w.leave(recorded);
     j
 }
 
@@ -801,15 +786,9 @@ impl JsonOut {
     }
 
     fn value(&mut self, v: &Value, level: usize, depth: usize) -> Result<(), MarshalError> {
-        let map = match v {
-            Value::Map(m) => Some(map_id(m)),
-            _ => None,
-        };
-        let recorded = self.walk.enter(depth, map)?;
+        let recorded = self.walk.enter(v, depth)?;
         let r = self.inner(v, level, depth);
-        if let (true, Some(p)) = (recorded, map) {
-            self.walk.leave(p);
-        }
+        self.walk.leave(recorded);
         r
     }
 
