@@ -297,7 +297,7 @@ fn strval(v: &Value) -> String {
 }
 
 /// spf13/cast's ToInt64.
-fn to_i64(v: &Value) -> i64 {
+pub(crate) fn to_i64(v: &Value) -> i64 {
     match v {
         Value::Int(i) => *i,
         Value::Float(f) => *f as i64,
@@ -475,13 +475,10 @@ fn words(s: &str) -> Vec<String> {
 }
 
 /// The text of a `toYaml`/`toJson`-like call `name`, as Helm gives it: what Go's JSON encoder
-/// refuses prints nothing, except from the `must` forms and `toRawJson`, which fail with the
-/// error (after `prefix`); a value too large to marshal stops the chart at its budget.
-fn marshalled(
-    name: &str,
-    r: Result<String, yaml::MarshalError>,
-    prefix: &str,
-) -> Result<String, FnError> {
+/// (or, for `toYaml`, go-yaml reading that JSON back) refuses prints nothing, except from the
+/// `must` forms and `toRawJson`, which fail with the error; a value too large to marshal stops
+/// the chart at its budget.
+fn marshalled(name: &str, r: Result<String, yaml::MarshalError>) -> Result<String, FnError> {
     match r {
         Ok(s) => Ok(s),
         Err(yaml::MarshalError::TooLarge(m)) => {
@@ -489,7 +486,7 @@ fn marshalled(
         }
         Err(yaml::MarshalError::Unsupported(m)) => {
             if name.starts_with("must") || name == "toRawJson" {
-                Err(FnError::new(format!("{prefix}{m}")))
+                Err(FnError::new(m))
             } else {
                 Ok(String::new())
             }
@@ -920,12 +917,12 @@ impl Funcs for HelmFuncs {
                     ex.yaml_subject = Some(args[0].clone());
                 }
                 // Helm's mustToYaml passes on sigs.k8s.io/yaml's error; toYaml prints nothing
-                Value::str(marshalled(name, yaml::to_yaml(&args[0]), "error marshaling into JSON: ")?)
+                Value::str(marshalled(name, yaml::to_yaml(&args[0]))?)
             }
             "toJson" | "mustToJson" | "toRawJson" | "mustToRawJson" => {
                 want(1)?;
                 // sprig's toRawJson panics on an error, which Helm reports as the call's
-                let j = marshalled(name, yaml::to_json(&args[0], false), "")?;
+                let j = marshalled(name, yaml::to_json(&args[0], false))?;
                 if name.contains("Raw") {
                     Value::str(
                         j.replace("\\u003c", "<")
@@ -938,7 +935,7 @@ impl Funcs for HelmFuncs {
             }
             "toPrettyJson" | "mustToPrettyJson" => {
                 want(1)?;
-                Value::str(marshalled(name, yaml::to_json(&args[0], true), "")?)
+                Value::str(marshalled(name, yaml::to_json(&args[0], true))?)
             }
             "fromYaml" => {
                 want(1)?;
@@ -1006,7 +1003,7 @@ impl Funcs for HelmFuncs {
             "toToml" => {
                 want(1)?;
                 let j: serde_json::Value =
-                    serde_json::from_str(&marshalled(name, yaml::to_json(&args[0], false), "")?)
+                    serde_json::from_str(&marshalled(name, yaml::to_json(&args[0], false))?)
                         .unwrap_or_default();
                 Value::str(match toml::Value::try_from(j) {
                     Ok(toml::Value::Table(t)) => toml::to_string(&t).unwrap_or_else(|e| e.to_string()),

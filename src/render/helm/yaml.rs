@@ -3,6 +3,7 @@
 //! only when needed, literal blocks for multi-line strings, folding at 80 columns),
 //! `toJson` (encoding/json) and YAML text to values (every number a float64).
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use super::template::gofmt::{format_float_g, format_float_json, format_float32_g, go_quote};
@@ -162,6 +163,65 @@ fn to_j_inner(v: &Value, depth: usize, w: &mut Walk) -> Result<J, MarshalError> 
             Obj::KubeVersion(m) => to_j(&Value::Map(m.clone()), depth + 1, w)?,
         },
     })
+}
+
+/// A string after Helm's JSON round trip: `encoding/json` leaves a NEL (U+0085) unescaped
+/// (it escapes every other line break), and go-yaml, reading the JSON back, folds it as a
+/// line break inside a double-quoted scalar: the spaces before it are dropped, those after
+/// it skipped, and a lone NEL becomes one space, n NELs n-1 newlines.
+fn fold_nel(s: &str) -> Cow<'_, str> {
+    if !s.contains('\u{85}') {
+        return Cow::Borrowed(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != ' ' && chars[i] != '\u{85}' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let (mut nels, mut spaces) = (0usize, 0usize);
+        while i < chars.len() && (chars[i] == ' ' || chars[i] == '\u{85}') {
+            if chars[i] == '\u{85}' {
+                nels += 1;
+            } else if nels == 0 {
+                spaces += 1;
+            }
+            i += 1;
+        }
+        match nels {
+            0 => out.extend(std::iter::repeat_n(' ', spaces)),
+            1 => out.push(' '),
+            n => out.extend(std::iter::repeat_n('\n', n - 1)),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether a map key holds a NEL, which go-yaml cannot read back from Helm's JSON (a key
+/// of a flow mapping cannot span lines); `nels` counts the NELs of the JSON text up to the
+/// end of that key (JSON's order: keys sorted byte by byte), the line go-yaml names.
+fn nel_in_key(j: &J, nels: &mut usize) -> bool {
+    let count = |s: &str| s.chars().filter(|c| *c == '\u{85}').count();
+    match j {
+        J::Str(s) => {
+            *nels += count(s);
+            false
+        }
+        J::Seq(v) => v.iter().any(|x| nel_in_key(x, nels)),
+        J::Map(m) => {
+            let mut by_bytes: Vec<&(String, J)> = m.iter().collect();
+            by_bytes.sort_by(|a, b| a.0.cmp(&b.0));
+            by_bytes.into_iter().any(|(k, v)| {
+                let n = count(k);
+                *nels += n;
+                n > 0 || nel_in_key(v, nels)
+            })
+        }
+        J::Null | J::Bool(_) | J::Num(_) => false,
+    }
 }
 
 /// go-yaml v2's key order: numbers inside keys compare numerically, letters before
@@ -493,6 +553,13 @@ impl Em {
         self.out.push(c);
     }
 
+    /// A line break, written as itself (go-yaml's `write_break`: a CR, NEL, LS or PS is not
+    /// turned into a newline).
+    fn put_break(&mut self, c: char) {
+        self.out.push(c);
+        self.column = 0;
+    }
+
     fn newline_indent(&mut self, indent: usize) {
         self.putc('\n');
         for _ in 0..indent {
@@ -549,7 +616,7 @@ impl Em {
                         if !breaks && c == '\n' {
                             self.putc('\n');
                         }
-                        self.putc('\n');
+                        self.put_break(c);
                         breaks = true;
                     } else {
                         if breaks {
@@ -642,7 +709,7 @@ impl Em {
                 self.putc('\n');
                 for &c in &chars {
                     if is_break(c) {
-                        self.putc('\n');
+                        self.put_break(c);
                         breaks = true;
                     } else {
                         if breaks {
@@ -668,7 +735,7 @@ impl Em {
             J::Null => self.put("null"),
             J::Bool(b) => self.put(if *b { "true" } else { "false" }),
             J::Num(n) => self.put(n),
-            J::Str(s) => self.string(s, indent, false),
+            J::Str(s) => self.string(&fold_nel(s), indent, false),
             J::Seq(_) => self.put("[]"),
             J::Map(_) => self.put("{}"),
         }
@@ -722,7 +789,18 @@ impl Em {
 /// `toYaml`: the YAML text without the final newline (as Helm trims it). Helm marshals
 /// through JSON, so what JSON refuses (an infinity, NaN, a cycle) is an error.
 pub fn to_yaml(v: &Value) -> Result<String, MarshalError> {
-    let j = to_j(v, 0, &mut Walk::default())?;
+    let j = to_j(v, 0, &mut Walk::default()).map_err(|e| match e {
+        MarshalError::Unsupported(m) => {
+            MarshalError::Unsupported(format!("error marshaling into JSON: {m}"))
+        }
+        e => e,
+    })?;
+    let mut nels = 0;
+    if nel_in_key(&j, &mut nels) {
+        return Err(MarshalError::Unsupported(format!(
+            "yaml: line {nels}: did not find expected ',' or '}}'"
+        )));
+    }
     let mut em = Em {
         out: String::new(),
         column: 0,
@@ -1106,7 +1184,12 @@ mod tests {
             r.borrow_mut()
                 .insert("a".into(), Slot { v: m.clone(), o: 0 });
         }
-        assert_eq!(to_yaml(&m), Err(MarshalError::Unsupported(cycle.into())));
+        assert_eq!(
+            to_yaml(&m),
+            Err(MarshalError::Unsupported(format!(
+                "error marshaling into JSON: {cycle}"
+            )))
+        );
         assert_eq!(
             to_json(&m, true),
             Err(MarshalError::Unsupported(cycle.into()))

@@ -908,28 +908,38 @@ impl<'s> Exec<'s> {
                 return Ok(cur);
             }
             "slice" => {
-                let base = a(0).cloned().unwrap_or_default();
-                let idx: Vec<i64> = argv[1..]
-                    .iter()
-                    .map(|(v, _)| match v {
-                        Value::Int(i) => Ok(*i),
-                        _ => Err(FnError::new("cannot index slice/array with non-integer")),
-                    })
-                    .collect::<Result<_, _>>()?;
-                match &base {
-                    // Helm's `slice` is Sprig's, which slices lists only
-                    Value::List(l) => {
-                        let i = idx.first().copied().unwrap_or(0).max(0) as usize;
-                        let j = idx.get(1).map(|j| *j as usize).unwrap_or(l.len());
-                        if i > j || j > l.len() {
-                            return Err(FnError::new(format!("index out of range: {j}")));
+                // Helm's `slice` is Sprig's: lists only, indices converted as `toInt` does,
+                // nil for an empty list, and reflect's panic for indices out of bounds
+                let index = |k: usize| {
+                    argv.get(k)
+                        .map(|x| crate::render::helm::funcs::to_i64(&x.0))
+                };
+                match a(0) {
+                    Some(Value::List(l)) if l.is_empty() => Value::Nil,
+                    Some(Value::List(l)) => {
+                        let n = l.len() as i64;
+                        let i = index(1).unwrap_or(0);
+                        let j = if argv.len() < 3 {
+                            n
+                        } else {
+                            index(2).unwrap_or(n)
+                        };
+                        if i < 0 || j < i || j > n {
+                            return Err(FnError::new(
+                                "reflect.Value.Slice: slice index out of bounds",
+                            ));
                         }
-                        Value::list(l[i..j].to_vec())
+                        Value::list(l[i as usize..j as usize].to_vec())
                     }
-                    _ => {
+                    None | Some(Value::Nil) => {
+                        return Err(FnError::new(
+                            "runtime error: invalid memory address or nil pointer dereference",
+                        ));
+                    }
+                    Some(other) => {
                         return Err(FnError::new(format!(
                             "list should be type of slice or array but {}",
-                            base.type_name()
+                            other.type_name()
                         )));
                     }
                 }
@@ -1204,6 +1214,7 @@ fn html_escape(s: &str) -> String {
     o
 }
 
+/// Go's `template.JSEscapeString`.
 fn js_escape(s: &str) -> String {
     let mut o = String::new();
     for c in s.chars() {
@@ -1215,10 +1226,11 @@ fn js_escape(s: &str) -> String {
             '>' => o.push_str("\\u003E"),
             '&' => o.push_str("\\u0026"),
             '=' => o.push_str("\\u003D"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
-            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04X}", c as u32)),
+            // Go escapes every control character as `\u00XX` (`\u000A`, not `\n`), and every
+            // non-ASCII character that does not print
+            c if (c as u32) < 0x20 || (!c.is_ascii() && !gofmt::go_is_print(c)) => {
+                o.push_str(&format!("\\u{:04X}", c as u32))
+            }
             c => o.push(c),
         }
     }

@@ -251,6 +251,26 @@ pub fn sprintln_args(args: &[Value]) -> String {
     out
 }
 
+/// Go's `unicode.IsPrint` (and `strconv.IsPrint`): letters, marks, numbers, punctuation,
+/// symbols and the ASCII space. Not spaces, separators, controls, format characters, private
+/// use or unassigned code points (by the Unicode 16 tables; Go's are Unicode 15, so the few
+/// characters Unicode 16 added print here and are escaped by Helm).
+pub fn go_is_print(c: char) -> bool {
+    use unicode_general_category::{GeneralCategory as G, get_general_category};
+    c == ' '
+        || !matches!(
+            get_general_category(c),
+            G::SpaceSeparator
+                | G::LineSeparator
+                | G::ParagraphSeparator
+                | G::Control
+                | G::Format
+                | G::Surrogate
+                | G::PrivateUse
+                | G::Unassigned
+        )
+}
+
 /// Go's `strconv.Quote`.
 pub fn go_quote(s: &str) -> String {
     quote_with(s, '"', false)
@@ -286,8 +306,13 @@ fn quote_with(s: &str, quote: char, ascii: bool) -> String {
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             }
-            c if ascii && (c as u32) > 0xffff => out.push_str(&format!("\\U{:08x}", c as u32)),
-            c if ascii && !c.is_ascii() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (ascii && !c.is_ascii()) || !go_is_print(c) => {
+                if (c as u32) > 0xffff {
+                    out.push_str(&format!("\\U{:08x}", c as u32));
+                } else {
+                    out.push_str(&format!("\\u{:04x}", c as u32));
+                }
+            }
             c => out.push(c),
         }
     }

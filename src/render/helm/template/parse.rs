@@ -101,21 +101,18 @@ fn lex(src: &str) -> Result<Vec<(Tok, u32)>, ParseError> {
                 let Some(close) = src[k + 2..].find("*/") else {
                     return err(open as u32, "unclosed comment");
                 };
-                let mut m = k + 2 + close + 2;
-                let mut trim = false;
-                while m < b.len() && is_space(b[m]) {
-                    m += 1;
-                }
-                if src[m..].starts_with("-}}") && m > k + 2 + close + 2 {
-                    trim = true;
-                    m += 3;
-                } else if src[m..].starts_with("}}") {
-                    m += 2;
+                // the closing delimiter follows at once: `*/}}`, or `*/ -}}` with exactly
+                // one space (Go refuses `*/ }}`)
+                let m = k + 2 + close + 2;
+                let rest = &b[m..];
+                if rest.len() >= 4 && is_space(rest[0]) && rest[1..].starts_with(b"-}}") {
+                    trim_next = true;
+                    i = m + 4;
+                } else if rest.starts_with(b"}}") {
+                    i = m + 2;
                 } else {
                     return err(open as u32, "comment ends before closing delimiter");
                 }
-                trim_next = trim;
-                i = m;
                 continue;
             }
         }

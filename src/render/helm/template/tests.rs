@@ -385,3 +385,230 @@ fn functions_agree_with_helm() {
         wrong.join("\n")
     );
 }
+
+/// Run `files` as one template set (each parsed as its own file, defines added in order, as
+/// Helm adds a chart's templates), executing the last one.
+fn run_files(files: &[&str]) -> Result<String, String> {
+    super::exec::with_big_stack(|| {
+        let mut set = Set::default();
+        let mut roots = Vec::new();
+        for (i, src) in files.iter().enumerate() {
+            let parsed = parse::parse(src).map_err(|e| format!("parse: {}", e.message))?;
+            set.files.push(super::exec::FileInfo {
+                name: Rc::from(format!("f{i}")),
+                src: Rc::from(*src),
+            });
+            set.add_defines(i as u32, parsed.defines);
+            roots.push(parsed.root);
+        }
+        let funcs = HelmFuncs::new();
+        let mut ex = Exec::new(&mut set, &funcs, Budget::default());
+        let last = roots.len() - 1;
+        let dot = super::value::map_of(vec![]);
+        ex.run(last as u32, &roots[last], (dot, 0))
+            .map_err(|e| format!("{}: {}", e.code, e.message))?;
+        Ok(ex.out.replace("<no value>", ""))
+    })
+}
+
+/// A later file's define replaces an earlier one, unless its body is only blank text (Go's
+/// `AddParseTree`). Checked with Helm, which adds `_b.tpl` before `_a.tpl`: where `_b.tpl`
+/// defines "x" as `first` and "y" as `two`, and `_a.tpl` defines "x" as blanks, "y" as `one`
+/// and "z" as blanks, `include` gives `first`, `one` and the blanks.
+#[test]
+fn later_defines_replace_earlier_ones_unless_blank() {
+    let a = r#"{{ define "x" }}first{{ end }}"#;
+    let main = r#"[{{ include "x" . }}]"#;
+    assert_eq!(
+        run_files(&[a, r#"{{ define "x" }}second{{ end }}"#, main]),
+        Ok("[second]".into())
+    );
+    assert_eq!(
+        run_files(&[a, "{{ define \"x\" }} \n\t {{ end }}", main]),
+        Ok("[first]".into())
+    );
+    // a blank define with nothing before it is still a template
+    assert_eq!(
+        run_files(&["{{ define \"x\" }}  {{ end }}", main]),
+        Ok("[  ]".into())
+    );
+    // an action makes a body non-blank, even one that prints nothing
+    assert_eq!(
+        run_files(&[a, r#"{{ define "x" }}{{ "" }}{{ end }}"#, main]),
+        Ok("[]".into())
+    );
+}
+
+/// The step budget admits exactly `max_steps` steps: one fewer stops the run.
+#[test]
+fn the_step_budget_is_exact() {
+    let t = "{{ range 50 }}x{{ if true }}y{{ end }}{{ end }}";
+    let ran = super::exec::with_big_stack(|| {
+        let mut set = Set::default();
+        let parsed = parse::parse(t).expect("parses");
+        set.files.push(super::exec::FileInfo {
+            name: Rc::from("t"),
+            src: Rc::from(t),
+        });
+        let funcs = HelmFuncs::new();
+        let mut ex = Exec::new(&mut set, &funcs, Budget::default());
+        let dot = super::value::map_of(vec![]);
+        ex.run(0, &parsed.root, (dot, 0)).expect("runs");
+        ex.steps
+    });
+    assert!(ran > 100, "{ran} steps");
+    let budget = |max_steps| Budget {
+        max_output: 1 << 20,
+        max_steps,
+    };
+    assert_eq!(run_with(t, "{}", budget(ran)).map(|s| s.len()), Ok(100));
+    let e = run_with(t, "{}", budget(ran - 1)).unwrap_err();
+    assert!(e.starts_with("budget@"), "{e}");
+    assert!(
+        e.contains(&format!("budget of {} evaluation steps", ran - 1)),
+        "{e}"
+    );
+}
+
+/// The output budget counts what is already written plus what is written now.
+#[test]
+fn the_output_budget_adds_up_every_write() {
+    let small = Budget {
+        max_output: 1000,
+        max_steps: 1_000_000,
+    };
+    assert_eq!(
+        run_with("{{ range 500 }}xy{{ end }}", "{}", small).map(|s| s.len()),
+        Ok(1000)
+    );
+    assert_eq!(
+        run_with("{{ range 250 }}{{ \"ab\" }}xy{{ end }}", "{}", small).map(|s| s.len()),
+        Ok(1000)
+    );
+    let e = run_with("{{ range 500 }}xy{{ end }}z", "{}", small).unwrap_err();
+    assert!(e.starts_with("budget@"), "{e}");
+}
+
+/// Nesting depth is released when an `include`, `template` or `tpl` returns: a thousand of
+/// them one after the other are fine, a thousand inside each other are not.
+#[test]
+fn depth_is_released_after_each_include_and_tpl() {
+    let t = r#"{{ define "x" }}a{{ end }}{{ range 1500 }}{{ include "x" . }}{{ end }}"#;
+    assert_eq!(run(t, "{}").len(), 1500);
+    let t = r#"{{ range 1500 }}{{ tpl "b" $ }}{{ end }}"#;
+    assert_eq!(run(t, "{}").len(), 1500);
+    let t = r#"{{ define "y" }}c{{ end }}{{ range 1500 }}{{ template "y" }}{{ end }}"#;
+    assert_eq!(run(t, "{}").len(), 1500);
+    let t = r#"{{ define "r" }}{{ if lt (len .) 1200 }}{{ include "r" (append . 1) }}{{ end }}{{ end }}{{ include "r" (list) }}"#;
+    let e = fails(t, "{}");
+    assert!(e.starts_with("cycle@"), "{e}");
+}
+
+/// Output origins: each piece of text and each action that printed something is recorded
+/// with its byte range in the output and in the template; an action that printed nothing
+/// records nothing, and nothing is recorded while recording is off.
+#[test]
+fn origins_are_recorded_for_what_was_printed() {
+    let t = r#"ab{{ 1 }}{{ "" }}c"#;
+    let recs = |record: bool| {
+        super::exec::with_big_stack(|| {
+            let mut set = Set::default();
+            let parsed = parse::parse(t).expect("parses");
+            set.files.push(super::exec::FileInfo {
+                name: Rc::from("t"),
+                src: Rc::from(t),
+            });
+            let funcs = HelmFuncs::new();
+            let mut ex = Exec::new(&mut set, &funcs, Budget::default());
+            ex.record = record;
+            let dot = super::value::map_of(vec![]);
+            ex.run(0, &parsed.root, (dot, 0)).expect("runs");
+            assert_eq!(ex.out, "ab1c");
+            ex.recs
+        })
+    };
+    use super::exec::Rec;
+    let tmpl = |start, end| Rec::Tmpl {
+        file: 0,
+        start,
+        end,
+    };
+    assert_eq!(
+        recs(true),
+        vec![(0, 2, tmpl(0, 2)), (2, 3, tmpl(2, 9)), (3, 4, tmpl(17, 18))]
+    );
+    assert_eq!(recs(false), vec![]);
+}
+
+/// A range over an integer larger than the step budget stops before it allocates anything;
+/// one of exactly the budget starts (and can end early with `break`).
+#[test]
+fn ranging_over_an_integer_is_checked_against_the_budget_first() {
+    let small = Budget {
+        max_output: 1 << 20,
+        max_steps: 1000,
+    };
+    let e = run_with("{{ range 100000000000 }}x{{ end }}", "{}", small).unwrap_err();
+    assert_eq!(
+        e,
+        "budget@0: range over 100000000000 exceeds the step budget"
+    );
+    assert_eq!(
+        run_with("{{ range 1000 }}x{{ break }}{{ end }}", "{}", small),
+        Ok("x".into())
+    );
+    let e = run_with("{{ range 1001 }}x{{ break }}{{ end }}", "{}", small).unwrap_err();
+    assert!(e.contains("range over 1001 exceeds"), "{e}");
+}
+
+/// Comments, trim markers and delimiters at the edges of a file, each checked with Helm: a
+/// comment must be followed at once by `}}` or by one space and `-}}`.
+#[test]
+fn comments_and_trim_markers_lex_as_go() {
+    assert_eq!(run("a{{/* c */ -}}  b", "{}"), "ab");
+    assert_eq!(run("a  {{- /* c */}}b", "{}"), "ab");
+    assert_eq!(run("a{{/* c\n d */}}b", "{}"), "ab");
+    for bad in [
+        "a{{/* c */ }}b",
+        "a{{/* c */  -}}b",
+        "a{{/* c */-}}b",
+        "x{{/* c */  ",
+        "x{{/* c */",
+        "x{{/* c ",
+        "a{{-/* c */}}b",
+        "x{{-",
+        "{{-",
+        "x{{ ",
+    ] {
+        let e = parse::parse(bad).map(|_| ()).unwrap_err();
+        assert!(!e.message.is_empty(), "{bad:?}");
+    }
+    assert_eq!(
+        parse::parse("a{{/* c */ }}b")
+            .map(|_| ())
+            .unwrap_err()
+            .message,
+        "comment ends before closing delimiter"
+    );
+    // trim markers at the very start and end of a file
+    assert_eq!(run("{{- 1 }}", "{}"), "1");
+    assert_eq!(run("{{ 1 -}}  \n", "{}"), "1");
+    assert_eq!(run(" \n {{- 1 -}} \t", "{}"), "1");
+    assert_eq!(run("{{ 1 }}{{- 2 }}", "{}"), "12");
+    // parentheses are matched before the closing delimiter
+    let e = parse::parse("{{ (1 }}").map(|_| ()).unwrap_err();
+    assert_eq!(e.message, "unclosed left paren");
+    let e = parse::parse("{{ 1) }}").map(|_| ()).unwrap_err();
+    assert_eq!(e.message, "unexpected right paren");
+}
+
+/// Text that trimming or adjacent actions leave empty makes no node.
+#[test]
+fn no_empty_text_nodes() {
+    let count = |t: &str| parse::parse(t).expect("parses").root.len();
+    assert_eq!(count("{{ 1 }}"), 1);
+    assert_eq!(count("{{ 1 }}{{ 2 }}"), 2);
+    assert_eq!(count("a {{- 1 -}} "), 2);
+    assert_eq!(count("{{- 1 -}}  {{- 2 }}"), 2);
+    assert_eq!(count("{{/* c */}}{{ 1 }}"), 1);
+}
