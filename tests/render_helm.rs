@@ -342,7 +342,8 @@ fn files_and_api_versions_are_collections_as_in_go() {
     // `has` and `uniq`; a byte slice printed by each verb (a string for `%s`, `%q`, `%x`, a
     // list of uint8 for the others); `.Files` printed with its bytes; `KubeVersion` printed
     // by an action (its `String` method) and passed to a function (the struct), compared as a
-    // struct; `.Files.Foo` as a map key. Expected
+    // struct; `.Files.Foo` as a map key; the `Has` and `String` methods and fields reached
+    // through a variable or parentheses. Expected
     // text: the oracle's.
     let cm = r#"apiVersion: v1
 kind: ConfigMap
@@ -375,6 +376,9 @@ data:
   kube-ver: "{{ .Capabilities.KubeVersion.Version }}|{{ .Capabilities.KubeVersion.GitVersion }}"
   kube-eq: "{{ eq .Capabilities.KubeVersion .Capabilities.KubeVersion }}|{{ typeOf .Capabilities.KubeVersion }}|{{ kindOf .Capabilities.KubeVersion }}"
   files-key: "{{ .Files.Foo }}|{{ typeOf .Files }}|{{ typeOf (.Files.Glob "x") }}|{{ typeOf .Files.Foo }}"
+  has-m: "{{ .Capabilities.APIVersions.Has "apps/v1" }}|{{ .Capabilities.APIVersions.Has "nope/v9" }}"
+  kube-m: "{{ .Capabilities.KubeVersion.String }}|{{ .Capabilities.KubeVersion.Major }}.{{ .Capabilities.KubeVersion.Minor }}"
+  var-chain: "{{ $c := .Capabilities }}{{ $c.KubeVersion.Major }}|{{ (.Capabilities).KubeVersion.Minor }}"
 "#;
     let dir = chart_dir(&[
         ("c/Chart.yaml", CHART_C),
@@ -407,7 +411,10 @@ data:
   kube-ts: "{v1.31.0 v1.31.0 1 31}"
   kube-ver: "v1.31.0|v1.31.0"
   kube-eq: "true|common.KubeVersion|struct"
-  files-key: "[]|engine.files|engine.files|[]uint8""#;
+  files-key: "[]|engine.files|engine.files|[]uint8"
+  has-m: "true|false"
+  kube-m: "v1.31.0|1.31"
+  var-chain: "1|31""#;
     assert_eq!(data_lines(&dir, &HelmOptions::default()), want);
 }
 

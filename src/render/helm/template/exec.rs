@@ -640,7 +640,10 @@ impl<'s> Exec<'s> {
             _ => {}
         }
         if c.args.len() > 1 || final_.is_some() {
-            return Err(self.error(*fpos, "can't give argument to non-function"));
+            return Err(self.error(
+                *fpos,
+                format!("can't give argument to non-function {}", arg_text(first)),
+            ));
         }
         self.arg(first, *fpos, dot)
     }
@@ -731,10 +734,9 @@ impl<'s> Exec<'s> {
         match &recv {
             Value::Map(m) => {
                 if !args.is_empty() {
-                    return Err(self.error(
-                        pos,
-                        format!("{name} has arguments but cannot be invoked as function"),
-                    ));
+                    return Err(
+                        self.error(pos, format!("{name} is not a method but has arguments"))
+                    );
                 }
                 let m = m.borrow();
                 Ok(match m.get(name) {
@@ -753,7 +755,10 @@ impl<'s> Exec<'s> {
                             Some((Value::Str(s), _)) => {
                                 Ok(Value::Bool(list.iter().any(|x| x == &**s)))
                             }
-                            _ => Err("wrong number of args for Has: want 1".to_string()),
+                            _ => Err(format!(
+                                "wrong number of args for Has: want 1 got {}",
+                                args.len()
+                            )),
                         },
                         _ => Err(format!(
                             "can't evaluate field {name} in type common.VersionSet"
@@ -800,13 +805,10 @@ impl<'s> Exec<'s> {
                     ));
                 }
                 let mut last = (Value::Nil, 0);
-                let n = all.len() + usize::from(fin.is_some());
-                let mut i = 0;
                 for (a, p) in all.drain(..) {
                     last = self.arg(a, *p, dot)?;
-                    i += 1;
                     let t = last.0.truthy();
-                    if (name == "and" && !t) || (name == "or" && t) || i == n {
+                    if (name == "and" && !t) || (name == "or" && t) {
                         return Ok(last);
                     }
                 }
@@ -1212,6 +1214,46 @@ fn html_escape(s: &str) -> String {
         }
     }
     o
+}
+
+/// An operand as Go's parse tree prints it, for error messages (a parenthesised pipeline
+/// prints its commands; numbers print as Go formats them, not as they were spelled).
+fn arg_text(a: &Arg) -> String {
+    let chain = |c: &[Rc<str>]| c.iter().map(|f| format!(".{f}")).collect::<String>();
+    match a {
+        Arg::Field(c) => chain(c),
+        Arg::Var(name, c) => format!("{name}{}", chain(c)),
+        Arg::Ident(name) => name.to_string(),
+        Arg::Dot => ".".into(),
+        Arg::Nil => "nil".into(),
+        Arg::Bool(b) => b.to_string(),
+        Arg::Int(i) => i.to_string(),
+        Arg::Float(f) => gofmt::sprint(&Value::Float(*f)),
+        Arg::Str(s) => gofmt::go_quote(s),
+        Arg::Pipe(p, c) => {
+            let cmds: Vec<String> = p
+                .cmds
+                .iter()
+                .map(|cmd| {
+                    let words: Vec<String> = cmd
+                        .args
+                        .iter()
+                        .map(|(a, _)| match a {
+                            Arg::Pipe(..) => format!("({})", arg_text(a)),
+                            a => arg_text(a),
+                        })
+                        .collect();
+                    words.join(" ")
+                })
+                .collect();
+            let text = cmds.join(" | ");
+            if c.is_empty() {
+                text
+            } else {
+                format!("({text}){}", chain(c))
+            }
+        }
+    }
 }
 
 /// Go's `template.JSEscapeString`.

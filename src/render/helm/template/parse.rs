@@ -198,42 +198,13 @@ fn lex(src: &str) -> Result<Vec<(Tok, u32)>, ParseError> {
                                 let Some(e) = src[k + 1..].chars().next() else {
                                     return err(pos, "unterminated quoted string");
                                 };
-                                k += 1 + e.len_utf8();
-                                match e {
-                                    'n' => s.push('\n'),
-                                    't' => s.push('\t'),
-                                    'r' => s.push('\r'),
-                                    '\\' => s.push('\\'),
-                                    '"' => s.push('"'),
-                                    // `\'` is a rune escape only: Go refuses it in a string
-                                    'a' => s.push('\u{7}'),
-                                    'b' => s.push('\u{8}'),
-                                    'f' => s.push('\u{c}'),
-                                    'v' => s.push('\u{b}'),
-                                    '0'..='7' => {
-                                        let oct = &src[k - 1..(k + 2).min(src.len())];
-                                        let v = u8::from_str_radix(oct, 8).unwrap_or(0);
-                                        s.push(v as char);
-                                        k += 2;
-                                    }
-                                    'x' | 'u' | 'U' => {
-                                        let n = match e {
-                                            'x' => 2,
-                                            'u' => 4,
-                                            _ => 8,
-                                        };
-                                        let hex = src.get(k..k + n).unwrap_or("");
-                                        match u32::from_str_radix(hex, 16)
-                                            .ok()
-                                            .and_then(char::from_u32)
-                                        {
-                                            Some(ch) => s.push(ch),
-                                            None => return err(pos, "invalid escape in string"),
-                                        }
-                                        k += n;
-                                    }
-                                    _ => return err(pos, "unknown escape sequence"),
-                                }
+                                let Some((v, len)) = escape(&src[k + 1..], '"') else {
+                                    return err(pos, format!("invalid escape \\{e} in string"));
+                                };
+                                k += 1 + len;
+                                // `\x` and octal escapes are bytes in Go: above 0x7F octolint
+                                // can only hold them as the code point of the same number
+                                s.push(char::from_u32(v).unwrap_or('\u{FFFD}'));
                             }
                             ch => {
                                 s.push(ch);
@@ -255,22 +226,20 @@ fn lex(src: &str) -> Result<Vec<(Tok, u32)>, ParseError> {
                     let rest = &src[j + 1..];
                     let mut chars = rest.chars();
                     let (v, len) = match chars.next() {
-                        Some('\\') => match chars.next() {
-                            Some('n') => ('\n', 2),
-                            Some('t') => ('\t', 2),
-                            Some('\\') => ('\\', 2),
-                            Some('\'') => ('\'', 2),
-                            Some('r') => ('\r', 2),
-                            Some('0') => ('\0', 2),
-                            _ => return err(pos, "unsupported character escape"),
+                        Some('\\') => match escape(&rest[1..], '\'') {
+                            Some((v, n)) => (v, 1 + n),
+                            None => return err(pos, "malformed character constant"),
                         },
-                        Some(ch) => (ch, ch.len_utf8()),
+                        Some('\'') | Some('\n') => {
+                            return err(pos, "malformed character constant");
+                        }
+                        Some(ch) => (ch as u32, ch.len_utf8()),
                         None => return err(pos, "unterminated character constant"),
                     };
                     if rest.as_bytes().get(len) != Some(&b'\'') {
                         return err(pos, "unterminated character constant");
                     }
-                    out.push((Tok::Char(v as i64), pos));
+                    out.push((Tok::Char(i64::from(v)), pos));
                     j += 1 + len + 1;
                 }
                 b'$' => {
@@ -362,11 +331,17 @@ fn scan_number(b: &[u8], start: usize) -> usize {
         k += 1;
     }
     let mut digits: &[u8] = b"0123456789_";
-    if k + 1 < b.len() && b[k] == b'0' && matches!(b[k + 1], b'x' | b'X') {
-        k += 2;
-        digits = b"0123456789abcdefABCDEF_";
-    } else if k + 1 < b.len() && b[k] == b'0' && matches!(b[k + 1], b'o' | b'O' | b'b' | b'B') {
-        k += 2;
+    if k + 1 < b.len() && b[k] == b'0' {
+        let set: &[u8] = match b[k + 1] {
+            b'x' | b'X' => b"0123456789abcdefABCDEF_",
+            b'o' | b'O' => b"01234567_",
+            b'b' | b'B' => b"01_",
+            _ => digits,
+        };
+        if set.len() != digits.len() {
+            k += 2;
+            digits = set;
+        }
     }
     while k < b.len() && digits.contains(&b[k]) {
         k += 1;
@@ -377,16 +352,109 @@ fn scan_number(b: &[u8], start: usize) -> usize {
             k += 1;
         }
     }
-    if digits.len() == 11 && k < b.len() && matches!(b[k], b'e' | b'E') {
+    // an exponent: `e` after decimal digits, `p` after hexadecimal ones
+    let exp = match digits.len() {
+        11 => b"eE",
+        23 => b"pP",
+        _ => return k,
+    };
+    if k < b.len() && exp.contains(&b[k]) {
         k += 1;
         if k < b.len() && (b[k] == b'+' || b[k] == b'-') {
             k += 1;
         }
-        while k < b.len() && b[k].is_ascii_digit() {
+        while k < b.len() && (b[k].is_ascii_digit() || b[k] == b'_') {
             k += 1;
         }
     }
     k
+}
+
+/// One backslash escape of a Go string or character literal, as `strconv.UnquoteChar` reads
+/// it (`rest` follows the backslash): its value and its length after the backslash. `\'` and
+/// `\"` only inside their own quotes, octal escapes three digits up to `\377`, `\u`/`\U`
+/// valid code points.
+fn escape(rest: &str, quote: char) -> Option<(u32, usize)> {
+    let c = rest.chars().next()?;
+    let simple = match c {
+        'a' => 7,
+        'b' => 8,
+        'f' => 0xc,
+        'n' => 0xa,
+        'r' => 0xd,
+        't' => 9,
+        'v' => 0xb,
+        '\\' => 0x5c,
+        '\'' | '"' if c == quote => c as u32,
+        _ => 0,
+    };
+    if simple != 0 {
+        return Some((simple, 1));
+    }
+    let (digits, radix) = match c {
+        'x' => (rest.get(1..3)?, 16),
+        'u' => (rest.get(1..5)?, 16),
+        'U' => (rest.get(1..9)?, 16),
+        '0'..='7' => (rest.get(0..3)?, 8),
+        _ => return None,
+    };
+    if !digits.chars().all(|d| d.is_digit(radix)) {
+        return None;
+    }
+    let v = u32::from_str_radix(digits, radix).ok()?;
+    let ok = match c {
+        'u' | 'U' => char::from_u32(v).is_some(),
+        _ => v <= 0xff,
+    };
+    let len = if radix == 8 { 3 } else { 1 + digits.len() };
+    ok.then_some((v, len))
+}
+
+/// Go's `strconv` rule for underscores in a number: only between digits, or between a base
+/// prefix and a digit.
+fn underscores_ok(n: &str) -> bool {
+    let s = n.strip_prefix(['+', '-']).unwrap_or(n).as_bytes();
+    let mut saw = b'^';
+    let mut i = 0;
+    let mut hex = false;
+    if s.len() >= 2 && s[0] == b'0' && matches!(s[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
+        i = 2;
+        saw = b'0';
+        hex = s[1].eq_ignore_ascii_case(&b'x');
+    }
+    for &c in &s[i..] {
+        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else {
+            if saw == b'_' {
+                return false;
+            }
+            saw = b'!';
+        }
+    }
+    saw != b'_'
+}
+
+/// A hexadecimal float as Go's `strconv.ParseFloat` reads it (`0x1.8p1`): the `p` exponent
+/// is required.
+fn hex_float(h: &str) -> Option<f64> {
+    let (mant, exp) = h.split_once('p')?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int.chars().chain(frac.chars()) {
+        v = v * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let shift = exp.checked_sub(4 * i32::try_from(frac.len()).ok()?)?;
+    Some(v * 2f64.powi(shift))
 }
 
 /// One operand of a command.
@@ -935,6 +1003,9 @@ impl Parser {
 }
 
 fn number(n: &str) -> Option<Arg> {
+    if !underscores_ok(n) {
+        return None;
+    }
     let clean: String = n.chars().filter(|c| *c != '_').collect();
     let (neg, body) = match clean.strip_prefix('-') {
         Some(b) => (true, b.to_string()),
@@ -958,7 +1029,12 @@ fn number(n: &str) -> Option<Arg> {
     if let Some(i) = int {
         return Some(Arg::Int(if neg { -i } else { i }));
     }
-    let f: f64 = lower.parse().ok()?;
+    let f: f64 = match lower.strip_prefix("0x") {
+        Some(h) => hex_float(h)?,
+        // an integer too large for int64 is an error, not a float
+        None if !lower.contains(['.', 'e']) => return None,
+        None => lower.parse().ok()?,
+    };
     Some(Arg::Float(if neg { -f } else { f }))
 }
 

@@ -612,3 +612,63 @@ fn no_empty_text_nodes() {
     assert_eq!(count("{{- 1 -}}  {{- 2 }}"), 2);
     assert_eq!(count("{{/* c */}}{{ 1 }}"), 1);
 }
+
+/// Arguments given to what is not a function: Go's messages, checked with Helm.
+#[test]
+fn arguments_to_non_functions_are_go_errors() {
+    let e = fails("{{ $x := 1 }}{{ $x 2 }}", "{}");
+    assert!(e.ends_with("can't give argument to non-function $x"), "{e}");
+    let e = fails("{{ (1) 2 }}", "{}");
+    assert!(e.ends_with("can't give argument to non-function 1"), "{e}");
+    let e = fails("{{ 3 | .Values.n }}", "n: 1");
+    assert!(e.contains("n is not a method but has arguments"), "{e}");
+    let e = fails(r#"{{ $x := dict "a" 1 }}{{ $x.a 2 }}"#, "{}");
+    assert!(e.ends_with("a is not a method but has arguments"), "{e}");
+    let e = fails(r#"{{ (dict "a" 1).a 2 }}"#, "{}");
+    assert!(e.ends_with("a is not a method but has arguments"), "{e}");
+    // a variable, a parenthesised pipeline or a field chain without arguments is a value
+    assert_eq!(
+        run(
+            r#"{{ $m := dict "a" (dict "b" 2) }}{{ $m.a.b }}|{{ $m }}|{{ (dict "a" 1).a }}|{{ (1) }}"#,
+            "{}"
+        ),
+        "2|map[a:map[b:2]]|1|1"
+    );
+}
+
+/// A source that ends inside an action, a number, a string, a character constant or a
+/// variable is a parse error, never a panic.
+#[test]
+fn sources_cut_short_are_parse_errors() {
+    for src in [
+        "{{ 0",
+        "{{ 1",
+        "{{ 1.",
+        "{{ 1e",
+        "{{ 1.5e+",
+        "{{ 0x",
+        "{{ 0x1p",
+        "{{ 0b",
+        "{{ 0o",
+        "{{ -",
+        "{{ +",
+        "{{ $",
+        "{{ .",
+        "{{ .a",
+        "{{ 'a",
+        "{{ '\\",
+        "{{ '\\x4",
+        "{{ \"a",
+        "{{ \"\\",
+        "{{ \"\\u12",
+        "{{ `a",
+        "{{ (",
+        "{{ a",
+        "{{ 1 |",
+        "{{ $x :",
+        "{{-",
+        "{{ /*",
+    ] {
+        assert!(parse::parse(src).is_err(), "{src:?}");
+    }
+}
