@@ -1368,3 +1368,73 @@ fn origins_in_a_later_document_end_where_the_value_ends() {
     let spans: Vec<(Role, Span)> = at_c.iter().map(|o| (o.role, o.span)).collect();
     assert_eq!(spans, [(Role::Template, Span::new(28, 32))]);
 }
+
+/// Where rendered bytes come from, through `printf` and through `toYaml` of lists of maps:
+/// a value that `printf` formats maps to the values line of its last argument from values,
+/// and each key of a `toYaml`-printed list item maps to its own values line.
+#[test]
+fn printf_and_toyaml_list_items_keep_their_values_lines() {
+    let values = "name: web\nsuffix: prod\nports:\n  - name: http\n    port: 80\n  - name: admin\n    port: 9090\n";
+    let tpl = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ printf \"%s-%s\" .Values.name .Values.suffix }}\n  labels:\n    fixed: {{ printf \"%s\" \"x\" }}\nspec:\n  ports:\n{{ toYaml .Values.ports | indent 4 }}\n";
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        ("c/values.yaml", values),
+        ("c/templates/svc.yaml", tpl),
+    ]);
+    let fs = DiskFs::new(dir.path());
+    let unit = render_chart(&fs, "c", &HelmOptions::default());
+    assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
+    let out = &unit.outputs[0];
+    let origin_line = |needle: &str| {
+        let at = out
+            .text
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {}", out.text));
+        let o = out.origins.primary(Span::new(at, at + 1)).expect("origin");
+        (o.path.to_string(), line_of(&fs, &o.path, o.span).0)
+    };
+    assert_eq!(origin_line("web-prod"), ("c/values.yaml".into(), 2));
+    assert_eq!(origin_line("fixed: x"), ("c/templates/svc.yaml".into(), 6));
+    assert_eq!(origin_line("port: 9090"), ("c/values.yaml".into(), 7));
+    assert_eq!(origin_line("name: admin"), ("c/values.yaml".into(), 6));
+    assert_eq!(origin_line("port: 80\n"), ("c/values.yaml".into(), 5));
+}
+
+/// How much of a `toYaml`-printed value is mapped back to values lines is bounded: keys up to
+/// 64 maps deep and the first 10,001 entries of nested collections; the rest maps to the line
+/// of the value that was printed (`deep:`, `items:`).
+#[test]
+fn toyaml_origins_are_bounded_in_depth_and_count() {
+    let mut values = String::from("deep:\n");
+    for i in 0..70 {
+        values.push_str(&format!("{}k{i}:\n", "  ".repeat(i + 1)));
+    }
+    values.push_str(&format!("{}leaf: 1\n", "  ".repeat(71)));
+    values.push_str("items:\n");
+    for i in 0..10_005 {
+        values.push_str(&format!("  - n{i}: {i}\n"));
+    }
+    let tpl = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  deep: |\n{{ toYaml .Values.deep | indent 4 }}\n  items: |\n{{ toYaml .Values.items | indent 4 }}\n";
+    let dir = chart_dir(&[
+        ("c/Chart.yaml", CHART_C),
+        ("c/values.yaml", &values),
+        ("c/templates/cm.yaml", tpl),
+    ]);
+    let fs = DiskFs::new(dir.path());
+    let unit = render_chart(&fs, "c", &HelmOptions::default());
+    assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
+    let out = &unit.outputs[0];
+    let origin_line = |needle: &str| {
+        let at = out.text.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        let o = out.origins.primary(Span::new(at, at + 1)).expect("origin");
+        (o.path.to_string(), line_of(&fs, &o.path, o.span).0)
+    };
+    // `k{i}` is on values line i + 2; the map holding it is i levels below `.Values.deep`
+    assert_eq!(origin_line("k0:"), ("c/values.yaml".into(), 2));
+    assert_eq!(origin_line("k64:"), ("c/values.yaml".into(), 66));
+    assert_eq!(origin_line("k65:"), ("c/values.yaml".into(), 1));
+    // item i is on values line 74 + i
+    assert_eq!(origin_line("n0:"), ("c/values.yaml".into(), 74));
+    assert_eq!(origin_line("n10000:"), ("c/values.yaml".into(), 10_074));
+    assert_eq!(origin_line("n10001:"), ("c/values.yaml".into(), 73));
+}

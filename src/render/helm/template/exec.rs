@@ -965,7 +965,8 @@ impl<'s> Exec<'s> {
             "html" => Value::str(html_escape(&gofmt::sprint_args(&vals(&argv)))),
             "js" => Value::str(js_escape(&gofmt::sprint_args(&vals(&argv)))),
             "urlquery" => Value::str(url_escape(&gofmt::sprint_args(&vals(&argv)))),
-            "call" => return Err(FnError::new("call: functions are not values here")),
+            // no value is a function in a chart: Helm says this of a field or of nil
+            "call" => return Err(FnError::new("call of nil")),
             _ => {
                 if self.funcs.has(name) {
                     let f = self.funcs;

@@ -672,3 +672,32 @@ fn sources_cut_short_are_parse_errors() {
         assert!(parse::parse(src).is_err(), "{src:?}");
     }
 }
+
+/// `define` only at the top level of a file (checked with Helm): not inside `if`, `range` or
+/// another `define`; a variable declared before it does not matter.
+#[test]
+fn define_only_at_the_top_level() {
+    for src in [
+        r#"{{ if 1 }}{{ define "x" }}y{{ end }}{{ end }}"#,
+        r#"{{ define "a" }}{{ define "b" }}y{{ end }}{{ end }}"#,
+        r#"{{ range list 1 }}{{ define "x" }}y{{ end }}{{ end }}"#,
+        r#"{{ with 1 }}{{ define "x" }}y{{ end }}{{ end }}"#,
+    ] {
+        let e = parse::parse(src).map(|_| ()).unwrap_err();
+        assert_eq!(e.message, "unexpected <define> in command", "{src}");
+    }
+    assert_eq!(
+        run(
+            r#"{{ $x := 1 }}{{ define "y" }}z{{ end }}{{ template "y" }}{{ $x }}"#,
+            "{}"
+        ),
+        "z1"
+    );
+}
+
+/// `call` has no function to call in a chart: Helm fails with `call of nil` for a field.
+#[test]
+fn call_fails_as_in_helm() {
+    let e = fails("{{ call .Values.n 2 }}", "n: 1");
+    assert!(e.ends_with("error calling call: call of nil"), "{e}");
+}
