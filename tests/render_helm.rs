@@ -379,6 +379,10 @@ data:
   has-m: "{{ .Capabilities.APIVersions.Has "apps/v1" }}|{{ .Capabilities.APIVersions.Has "nope/v9" }}"
   kube-m: "{{ .Capabilities.KubeVersion.String }}|{{ .Capabilities.KubeVersion.Major }}.{{ .Capabilities.KubeVersion.Minor }}"
   var-chain: "{{ $c := .Capabilities }}{{ $c.KubeVersion.Major }}|{{ (.Capabilities).KubeVersion.Minor }}"
+  files-index: "{{ index .Files "files/b.txt" }}|{{ index .Files "nope" }}"
+  files-lines: "{{ range .Files.Lines "files/a.txt" }}[{{ . }}]{{ end }}"
+  files-cfg: {{ (.Files.Glob "files/*").AsConfig | quote }}
+  files-sec: {{ (.Files.Glob "files/*").AsSecrets | quote }}
 "#;
     let dir = chart_dir(&[
         ("c/Chart.yaml", CHART_C),
@@ -414,7 +418,11 @@ data:
   files-key: "[]|engine.files|engine.files|[]uint8"
   has-m: "true|false"
   kube-m: "v1.31.0|1.31"
-  var-chain: "1|31""#;
+  var-chain: "1|31"
+  files-index: "[120]|[]"
+  files-lines: "[hi]"
+  files-cfg: "a.txt: |\n  hi\nb.txt: x"
+  files-sec: "a.txt: aGkK\nb.txt: eA==""#;
     assert_eq!(data_lines(&dir, &HelmOptions::default()), want);
 }
 
@@ -1371,11 +1379,11 @@ fn origins_in_a_later_document_end_where_the_value_ends() {
 
 /// Where rendered bytes come from, through `printf` and through `toYaml` of lists of maps:
 /// a value that `printf` formats maps to the values line of its last argument from values,
-/// and each key of a `toYaml`-printed list item maps to its own values line.
+/// and each key of a `toYaml`-printed list item (or map) maps to its own values line.
 #[test]
 fn printf_and_toyaml_list_items_keep_their_values_lines() {
-    let values = "name: web\nsuffix: prod\nports:\n  - name: http\n    port: 80\n  - name: admin\n    port: 9090\n";
-    let tpl = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ printf \"%s-%s\" .Values.name .Values.suffix }}\n  labels:\n    fixed: {{ printf \"%s\" \"x\" }}\nspec:\n  ports:\n{{ toYaml .Values.ports | indent 4 }}\n";
+    let values = "name: web\nsuffix: prod\nports:\n  - name: http\n    port: 80\n  - name: admin\n    port: 9090\nnote:\n  a: \"k: v\"\n  k: 1\n";
+    let tpl = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ printf \"%s-%s\" .Values.name .Values.suffix }}\n  labels:\n    fixed: {{ printf \"%s\" \"x\" }}\n  annotations:\n    note: |\n{{ toYaml .Values.note | indent 6 }}\nspec:\n  ports:\n{{ toYaml .Values.ports | indent 4 }}\n";
     let dir = chart_dir(&[
         ("c/Chart.yaml", CHART_C),
         ("c/values.yaml", values),
@@ -1398,6 +1406,8 @@ fn printf_and_toyaml_list_items_keep_their_values_lines() {
     assert_eq!(origin_line("port: 9090"), ("c/values.yaml".into(), 7));
     assert_eq!(origin_line("name: admin"), ("c/values.yaml".into(), 6));
     assert_eq!(origin_line("port: 80\n"), ("c/values.yaml".into(), 5));
+    // a key is found where a key starts a line, not inside a value printed before it
+    assert_eq!(origin_line("k: 1"), ("c/values.yaml".into(), 10));
 }
 
 /// How much of a `toYaml`-printed value is mapped back to values lines is bounded: keys up to

@@ -1069,12 +1069,8 @@ fn index_one(cur: &Value, k: &Value) -> Result<(Value, u32), FnError> {
         }
         (Value::Nil, _) => Err(FnError::new("index of untyped nil")),
         (Value::Obj(o), Value::Str(s)) => match &**o {
-            Obj::Files(f) => Ok((
-                f.get(&**s)
-                    .map(|b| Value::Bytes(b.clone()))
-                    .unwrap_or_default(),
-                0,
-            )),
+            // a missing file is an empty byte slice (Helm prints `[]`)
+            Obj::Files(f) => Ok((Value::Bytes(f.get(&**s).cloned().unwrap_or_default()), 0)),
             _ => Err(FnError::new(format!(
                 "can't index item of type {}",
                 cur.type_name()
@@ -1141,6 +1137,8 @@ fn files_method(
             if text.is_empty() {
                 return Ok(Value::list(Vec::new()));
             }
+            // one final newline ends the last line rather than starting another (Helm)
+            let text = text.strip_suffix('\n').unwrap_or(&text);
             Ok(Value::list(text.split('\n').map(Value::str).collect()))
         }
         "Glob" => {

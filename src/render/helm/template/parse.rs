@@ -282,15 +282,14 @@ fn lex(src: &str) -> Result<Vec<(Tok, u32)>, ParseError> {
                     }
                 }
                 b'0'..=b'9' | b'+' | b'-' => {
+                    // a sign alone is a number token too, which the parser refuses (`illegal
+                    // number syntax: "+"`), as Go's lexer and parser do
                     let k = scan_number(b, j);
-                    if k == j || (k == j + 1 && (c == b'+' || c == b'-')) {
-                        return err(pos, format!("bad character {:?}", c as char));
+                    if let Some(ch) = src[k..].chars().next().filter(|ch| is_alnum(*ch)) {
+                        let text = &src[j..k + ch.len_utf8()];
+                        return err(pos, format!("bad number syntax: {text:?}"));
                     }
-                    let text = &src[j..k];
-                    if src[k..].chars().next().is_some_and(is_alnum) {
-                        return err(pos, format!("bad number syntax: {:?}", text));
-                    }
-                    out.push((Tok::Number(text.to_string()), pos));
+                    out.push((Tok::Number(src[j..k].to_string()), pos));
                     j = k;
                 }
                 _ => {
@@ -605,12 +604,12 @@ impl Parser {
         self.peek()
     }
 
-    fn expect_rdelim(&mut self, ctx: &str) -> Result<u32, ParseError> {
+    fn expect_rdelim(&mut self, ctx: &str) -> Result<(), ParseError> {
         let (t, pos) = self.next_ns();
         if t != Tok::RDelim {
             return err(pos, format!("unexpected {} in {ctx}", show(&t)));
         }
-        Ok(pos + 2)
+        Ok(())
     }
 
     fn list(&mut self, top: bool) -> Result<(Vec<Node>, Stop), ParseError> {

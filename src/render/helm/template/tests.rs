@@ -595,9 +595,19 @@ fn comments_and_trim_markers_lex_as_go() {
     assert_eq!(run("{{ 1 -}}  \n", "{}"), "1");
     assert_eq!(run(" \n {{- 1 -}} \t", "{}"), "1");
     assert_eq!(run("{{ 1 }}{{- 2 }}", "{}"), "12");
-    // parentheses are matched before the closing delimiter
+    // parentheses are matched before the closing delimiter, and the error is at it
     let e = parse::parse("{{ (1 }}").map(|_| ()).unwrap_err();
-    assert_eq!(e.message, "unclosed left paren");
+    assert_eq!((e.message.as_str(), e.pos), ("unclosed left paren", 6));
+    // a sign alone, and a number run into a letter (Go's texts; Helm shows the last part)
+    for (src, msg) in [
+        ("{{ + }}", r#"illegal number syntax: "+""#),
+        ("{{ print 1 - }}", r#"illegal number syntax: "-""#),
+        ("{{ -x }}", r#"bad number syntax: "-x""#),
+        ("{{ 12ab }}", r#"bad number syntax: "12a""#),
+    ] {
+        let e = parse::parse(src).map(|_| ()).unwrap_err();
+        assert_eq!(e.message, msg, "{src}");
+    }
     let e = parse::parse("{{ 1) }}").map(|_| ()).unwrap_err();
     assert_eq!(e.message, "unexpected right paren");
 }
