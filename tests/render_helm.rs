@@ -1424,7 +1424,9 @@ fn toyaml_origins_are_bounded_in_depth_and_count() {
     for i in 0..10_005 {
         values.push_str(&format!("  - n{i}: {i}\n"));
     }
-    let tpl = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  deep: |\n{{ toYaml .Values.deep | indent 4 }}\n  items: |\n{{ toYaml .Values.items | indent 4 }}\n";
+    // a map inside 70 lists (lines 10,079 and 10,080): lists count as levels too
+    values.push_str(&format!("lists:\n  {}k: 1\n", "- ".repeat(70)));
+    let tpl = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  deep: |\n{{ toYaml .Values.deep | indent 4 }}\n  items: |\n{{ toYaml .Values.items | indent 4 }}\n  lists: |\n{{ toYaml .Values.lists | indent 4 }}\n";
     let dir = chart_dir(&[
         ("c/Chart.yaml", CHART_C),
         ("c/values.yaml", &values),
@@ -1447,4 +1449,5 @@ fn toyaml_origins_are_bounded_in_depth_and_count() {
     assert_eq!(origin_line("n0:"), ("c/values.yaml".into(), 74));
     assert_eq!(origin_line("n10000:"), ("c/values.yaml".into(), 10_074));
     assert_eq!(origin_line("n10001:"), ("c/values.yaml".into(), 73));
+    assert_eq!(origin_line("k: 1"), ("c/values.yaml".into(), 10_079));
 }
