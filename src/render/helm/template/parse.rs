@@ -652,7 +652,7 @@ impl Parser {
                             return Ok((nodes, Stop::Else(kpos)));
                         }
                         Tok::Kw("define") => {
-                            if !top || self.vars.len() > 1 {
+                            if !top {
                                 return err(kpos, "unexpected <define> in command");
                             }
                             self.next_ns();
