@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use octolint::render::helm::{HelmOptions, chart_index, render_chart};
-use octolint::render::{DiskFs, Fs, RenderUnit, Role, UnitStatus};
+use octolint::render::{DiskFs, Fs, RenderUnit, RenderedSource, Role, UnitStatus};
 use octolint::source::Span;
 
 fn fixtures() -> PathBuf {
@@ -1377,6 +1377,16 @@ fn origins_in_a_later_document_end_where_the_value_ends() {
     assert_eq!(spans, [(Role::Template, Span::new(28, 32))]);
 }
 
+/// The file and line of the primary origin of the first `needle` in a rendered output.
+fn primary_line(fs: &DiskFs, out: &RenderedSource, needle: &str) -> (String, usize) {
+    let at = out
+        .text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} in {}", out.text));
+    let o = out.origins.primary(Span::new(at, at + 1)).expect("origin");
+    (o.path.to_string(), line_of(fs, &o.path, o.span).0)
+}
+
 /// Where rendered bytes come from, through `printf` and through `toYaml` of lists of maps:
 /// a value that `printf` formats maps to the values line of its last argument from values,
 /// and each key of a `toYaml`-printed list item (or map) maps to its own values line.
@@ -1392,15 +1402,7 @@ fn printf_and_toyaml_list_items_keep_their_values_lines() {
     let fs = DiskFs::new(dir.path());
     let unit = render_chart(&fs, "c", &HelmOptions::default());
     assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
-    let out = &unit.outputs[0];
-    let origin_line = |needle: &str| {
-        let at = out
-            .text
-            .find(needle)
-            .unwrap_or_else(|| panic!("{needle} in {}", out.text));
-        let o = out.origins.primary(Span::new(at, at + 1)).expect("origin");
-        (o.path.to_string(), line_of(&fs, &o.path, o.span).0)
-    };
+    let origin_line = |needle: &str| primary_line(&fs, &unit.outputs[0], needle);
     assert_eq!(origin_line("web-prod"), ("c/values.yaml".into(), 2));
     assert_eq!(origin_line("fixed: x"), ("c/templates/svc.yaml".into(), 6));
     assert_eq!(origin_line("port: 9090"), ("c/values.yaml".into(), 7));
@@ -1435,12 +1437,7 @@ fn toyaml_origins_are_bounded_in_depth_and_count() {
     let fs = DiskFs::new(dir.path());
     let unit = render_chart(&fs, "c", &HelmOptions::default());
     assert_eq!(unit.status, UnitStatus::Rendered, "{:?}", unit.errors);
-    let out = &unit.outputs[0];
-    let origin_line = |needle: &str| {
-        let at = out.text.find(needle).unwrap_or_else(|| panic!("{needle}"));
-        let o = out.origins.primary(Span::new(at, at + 1)).expect("origin");
-        (o.path.to_string(), line_of(&fs, &o.path, o.span).0)
-    };
+    let origin_line = |needle: &str| primary_line(&fs, &unit.outputs[0], needle);
     // `k{i}` is on values line i + 2; the map holding it is i levels below `.Values.deep`
     assert_eq!(origin_line("k0:"), ("c/values.yaml".into(), 2));
     assert_eq!(origin_line("k64:"), ("c/values.yaml".into(), 66));

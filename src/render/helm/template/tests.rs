@@ -334,6 +334,12 @@ fn budgets_bound_hostile_templates() {
     );
     let e = run_with("{{ repeat 1001 \"x\" }}", "{}", small).unwrap_err();
     assert!(e.contains("budget"), "{e}");
+    // the budget counts what is already written plus what is written now
+    let fits = |t: &str| run_with(t, "{}", small).map(|s| s.len());
+    assert_eq!(fits("{{ range 500 }}xy{{ end }}"), Ok(1000));
+    assert_eq!(fits("{{ range 250 }}{{ \"ab\" }}xy{{ end }}"), Ok(1000));
+    let e = run_with("{{ range 500 }}xy{{ end }}z", "{}", small).unwrap_err();
+    assert!(e.starts_with("budget@"), "{e}");
 }
 
 #[test]
@@ -439,23 +445,30 @@ fn later_defines_replace_earlier_ones_unless_blank() {
     );
 }
 
+/// Run `tpl` (no values, the default budget) with origins recorded or not: its output, the
+/// steps it took and the origins.
+fn execute(tpl: &str, record: bool) -> (String, u64, Vec<(u32, u32, super::exec::Rec)>) {
+    super::exec::with_big_stack(|| {
+        let mut set = Set::default();
+        let parsed = parse::parse(tpl).expect("parses");
+        set.files.push(super::exec::FileInfo {
+            name: Rc::from("t"),
+            src: Rc::from(tpl),
+        });
+        let funcs = HelmFuncs::new();
+        let mut ex = Exec::new(&mut set, &funcs, Budget::default());
+        ex.record = record;
+        let dot = super::value::map_of(vec![]);
+        ex.run(0, &parsed.root, (dot, 0)).expect("runs");
+        (ex.out, ex.steps, ex.recs)
+    })
+}
+
 /// The step budget admits exactly `max_steps` steps: one fewer stops the run.
 #[test]
 fn the_step_budget_is_exact() {
     let t = "{{ range 50 }}x{{ if true }}y{{ end }}{{ end }}";
-    let ran = super::exec::with_big_stack(|| {
-        let mut set = Set::default();
-        let parsed = parse::parse(t).expect("parses");
-        set.files.push(super::exec::FileInfo {
-            name: Rc::from("t"),
-            src: Rc::from(t),
-        });
-        let funcs = HelmFuncs::new();
-        let mut ex = Exec::new(&mut set, &funcs, Budget::default());
-        let dot = super::value::map_of(vec![]);
-        ex.run(0, &parsed.root, (dot, 0)).expect("runs");
-        ex.steps
-    });
+    let (_, ran, _) = execute(t, true);
     assert!(ran > 100, "{ran} steps");
     let budget = |max_steps| Budget {
         max_output: 1 << 20,
@@ -468,25 +481,6 @@ fn the_step_budget_is_exact() {
         e.contains(&format!("budget of {} evaluation steps", ran - 1)),
         "{e}"
     );
-}
-
-/// The output budget counts what is already written plus what is written now.
-#[test]
-fn the_output_budget_adds_up_every_write() {
-    let small = Budget {
-        max_output: 1000,
-        max_steps: 1_000_000,
-    };
-    assert_eq!(
-        run_with("{{ range 500 }}xy{{ end }}", "{}", small).map(|s| s.len()),
-        Ok(1000)
-    );
-    assert_eq!(
-        run_with("{{ range 250 }}{{ \"ab\" }}xy{{ end }}", "{}", small).map(|s| s.len()),
-        Ok(1000)
-    );
-    let e = run_with("{{ range 500 }}xy{{ end }}z", "{}", small).unwrap_err();
-    assert!(e.starts_with("budget@"), "{e}");
 }
 
 /// Nesting depth is released when an `include`, `template` or `tpl` returns: a thousand of
@@ -511,21 +505,9 @@ fn depth_is_released_after_each_include_and_tpl() {
 fn origins_are_recorded_for_what_was_printed() {
     let t = r#"ab{{ 1 }}{{ "" }}c"#;
     let recs = |record: bool| {
-        super::exec::with_big_stack(|| {
-            let mut set = Set::default();
-            let parsed = parse::parse(t).expect("parses");
-            set.files.push(super::exec::FileInfo {
-                name: Rc::from("t"),
-                src: Rc::from(t),
-            });
-            let funcs = HelmFuncs::new();
-            let mut ex = Exec::new(&mut set, &funcs, Budget::default());
-            ex.record = record;
-            let dot = super::value::map_of(vec![]);
-            ex.run(0, &parsed.root, (dot, 0)).expect("runs");
-            assert_eq!(ex.out, "ab1c");
-            ex.recs
-        })
+        let (out, _, recs) = execute(t, record);
+        assert_eq!(out, "ab1c");
+        recs
     };
     use super::exec::Rec;
     let tmpl = |start, end| Rec::Tmpl {
