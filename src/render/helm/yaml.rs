@@ -61,6 +61,8 @@ const CYCLE_CHECK_AFTER: usize = 1000;
 struct Walk {
     nodes: usize,
     path: std::collections::HashSet<usize>,
+    /// A map key holds a NEL (see [`nel_in_key`]; only then is the tree walked again).
+    nel_key: bool,
 }
 
 impl Walk {
@@ -140,7 +142,10 @@ fn to_j_inner(v: &Value, depth: usize, w: &mut Walk) -> Result<J, MarshalError> 
             let mut entries: Vec<(String, J)> = m
                 .borrow()
                 .iter()
-                .map(|(k, s)| Ok((k.clone(), to_j(&s.v, depth + 1, w)?)))
+                .map(|(k, s)| {
+                    w.nel_key |= k.contains('\u{85}');
+                    Ok((k.clone(), to_j(&s.v, depth + 1, w)?))
+                })
                 .collect::<Result<_, _>>()?;
             entries.sort_by(|a, b| natural_cmp(&a.0, &b.0));
             J::Map(entries)
@@ -148,6 +153,7 @@ fn to_j_inner(v: &Value, depth: usize, w: &mut Walk) -> Result<J, MarshalError> 
         Value::Obj(o) => match &**o {
             Obj::Files(f) => {
                 use base64::Engine;
+                w.nel_key |= f.iter().any(|(k, _)| k.contains('\u{85}'));
                 J::Map(
                     f.iter()
                         .map(|(k, b)| {
@@ -789,14 +795,15 @@ impl Em {
 /// `toYaml`: the YAML text without the final newline (as Helm trims it). Helm marshals
 /// through JSON, so what JSON refuses (an infinity, NaN, a cycle) is an error.
 pub fn to_yaml(v: &Value) -> Result<String, MarshalError> {
-    let j = to_j(v, 0, &mut Walk::default()).map_err(|e| match e {
+    let mut walk = Walk::default();
+    let j = to_j(v, 0, &mut walk).map_err(|e| match e {
         MarshalError::Unsupported(m) => {
             MarshalError::Unsupported(format!("error marshaling into JSON: {m}"))
         }
         e => e,
     })?;
     let mut nels = 0;
-    if nel_in_key(&j, &mut nels) {
+    if walk.nel_key && nel_in_key(&j, &mut nels) {
         return Err(MarshalError::Unsupported(format!(
             "yaml: line {nels}: did not find expected ',' or '}}'"
         )));
